@@ -1,0 +1,61 @@
+# Rangebound: `make demo` runs the main job, `make test` runs the tests.
+# Each target installs what it needs on first use (.venv from pinned versions, anvil from npm).
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+ANVIL_NPM := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
+export PATH := $(BIN):$(PATH)
+export APE_DATA_FOLDER ?= $(CURDIR)/.ape
+export PYTHONHASHSEED ?= 0
+export MPLBACKEND := Agg
+APE := $(BIN)/ape
+
+.PHONY: install test demo bench fuzz lint clean deploy console
+
+install: $(VENV)/.installed $(BIN)/anvil
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.9.30 || true
+	if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock && \
+	  $(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; \
+	else \
+	  $(BIN)/python -m pip install -q -r requirements.lock && \
+	  $(BIN)/python -m pip install -q --no-deps -e . ; \
+	fi
+	touch $@
+
+$(ANVIL_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	test -x $@
+	touch $@
+
+$(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
+	ln -sf $(CURDIR)/$(ANVIL_NPM) $@
+
+test: install
+	$(APE) test tests -p no:cacheprovider $(TESTARGS)
+
+demo: install
+	$(APE) run demo $(DEMOARGS)
+
+bench: install
+	$(APE) run bench
+
+fuzz: install
+	RANGEBOUND_FUZZ=long $(APE) test tests/stateful -p no:cacheprovider -s $(TESTARGS)
+
+deploy: install
+	$(APE) run deploy $(DEPLOYARGS)
+
+console: install
+	$(APE) console
+
+lint: install
+	$(BIN)/ruff check rangebound scripts tests ape_console_extras.py
+
+clean:
+	rm -rf .build reports/*.json reports/*.png

@@ -1,0 +1,32 @@
+# pragma version ~=0.4.3
+"""
+@title Rangebound constants
+@notice The one place for shared constants: units, calendar offsets, kinds, flags and hard caps.
+@custom:security Pure constants; no state.
+"""
+
+WAD: constant(uint256) = 10**18
+BPS: constant(uint256) = 10_000
+
+# calendar (unix seconds, UTC)
+DAY: constant(uint256) = 86_400
+WEEK: constant(uint256) = 7 * 86_400
+EXPIRY_OFFSET: constant(uint256) = 8 * 3_600            # every expiry and daily update at 08:00 UTC
+WINDOW_START: constant(uint256) = 7 * 3_600 + 55 * 60   # fixing window 07:55:00 ...
+WINDOW_END: constant(uint256) = 7 * 3_600 + 59 * 60 + 59  # ... to 07:59:59 inclusive
+WEEKLY_LIFE: constant(uint256) = 7 * 86_400             # Mon/Wed series listed 7 days before expiry
+MONTHLY_LIFE: constant(uint256) = 28 * 86_400           # Friday series listed 28 days before expiry
+LIVE_SERIES: constant(uint256) = 6
+
+# instruments (DESIGN section 14)
+FUTURE: constant(uint8) = 0
+CALL: constant(uint8) = 1
+PUT: constant(uint8) = 2
+POST_ONLY: constant(uint256) = 1
+IOC: constant(uint256) = 2
+
+# hard caps (every loop has one of these as its bound)
+MAX_STRIKES: constant(uint256) = 64
+MIN_ACTIVE_STRIKES: constant(uint256) = 20
+MAX_LEGS: constant(uint256) = 32          # option legs per (account, series)
+MAX_CATCH_UP_DAYS: constant(uint256) = 64 # daily updates replayed in one call

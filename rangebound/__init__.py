@@ -1,0 +1,1 @@
+"""Rangebound: reference models, pricing and deployment helpers for the Vyper contracts."""

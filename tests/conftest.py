@@ -1,0 +1,63 @@
+"""Shared fixtures: role-named accounts, token units, and the deployed system."""
+
+from __future__ import annotations
+
+import pytest
+
+from rangebound.deploy import deploy_system
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def maker(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def taker(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def keeper(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def maker2(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def treasury(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def system(deployer, guardian):
+    """The whole system as `deploy_system` deploys it (6-decimal USD1), once per module."""
+    return deploy_system(deployer, guardian=guardian)
+
+
+def fund(system, account, usd: float, deposit: bool = True) -> int:
+    """Mint `usd` USD1 to `account` and (by default) deposit it all; returns raw units."""
+    amount = system.usd(usd)
+    system.token.mint(account, amount, sender=system.deployer)
+    system.token.approve(system.vault, amount, sender=account)
+    if deposit:
+        system.vault.deposit(amount, sender=account)
+    return amount
