@@ -34,7 +34,7 @@ $(ANVIL_NPM): package.json package-lock.json
 	touch $@
 
 $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
-	ln -sf $(CURDIR)/$(ANVIL_NPM) $@
+	ln -sf $(CURDIR)/tools/anvil $@
 
 test: install
 	$(APE) test tests -p no:cacheprovider $(TESTARGS)

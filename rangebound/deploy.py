@@ -69,21 +69,132 @@ class System:
         return out
 
 
+WAD = 10**18
+FEED_DECIMALS = 8
+
 DEFAULTS: dict[str, Any] = {
-    "decimals": 6,
-    "guardian": None,          # defaults to the deployer
-    "fee_account": None,       # defaults to the deployer
+    "decimals": 6,             # settlement token decimals (6 or 18)
+    "guardian": None,          # may pause; defaults to the deployer
+    "fee_account": None,       # receives fees in the vault; defaults to the deployer
+    "btc_price": 100_000.0,    # first BTC/USD report (USD per BTC)
+    "peg_price": 1.0,          # first USD1/USD report
+    "lot_size": 10**15,        # WAD BTC per lot: 0.001 BTC
+    "tick_usd": 0.01,          # USD1 per lot
+    "min_qty": 1,              # lots
+    "index_mode": False,       # market mode: VWAP -> last trade -> index
+    "min_fixing_volume": 10,   # lots in the window for the VWAP to count
+    "guard_bps": 500,          # fixing kept within 5% of a fresh index
+    "k": 3.5,
+    "m": 1.5,
+    "lam": 0.94,
+    "daily_vol": 0.03,         # initial daily volatility (variance = vol**2)
+    "vol_min": 0.005,          # daily volatility floor
+    "vol_max": 0.15,           # daily volatility cap
+    "strike_count": 25,
+    "index_heartbeat": 26 * 3600,   # a daily keeper push plus slack
+    "peg_heartbeat": 26 * 3600,
+    "depeg_threshold": 0.97,   # USD per USD1; below it the market is reduce-only
+    "index_max_deviation_bps": 2_500,
+    "peg_max_deviation_bps": 5_000,
+    "taker_fee_bps": 5,
+    "maker_fee_bps": 2,
 }
 
 
+def _addr(x: Any) -> str:
+    return x.address if hasattr(x, "address") else x
+
+
+def to_wad(x: float) -> int:
+    return int(round(x * WAD))
+
+
+def feed_answer(price: float) -> int:
+    """A USD price as an 8-decimal feed answer."""
+    return int(round(price * 10**FEED_DECIMALS))
+
+
+def report(feed: Any, reporter: Any, price: float) -> Any:
+    """Submit `price` (USD) as the next round of a ReporterFeed (min_submissions = 1)."""
+    return feed.submit(feed.latest_round() + 1, feed_answer(price), sender=reporter)
+
+
+def market_params(p: dict[str, Any], index_feed: Any, peg_feed: Any) -> dict[str, Any]:
+    """The registry's MarketParams struct from deploy parameters."""
+    unit = 10 ** p["decimals"]
+    return {
+        "name": "BTC",
+        "lot_size": p["lot_size"],
+        "token_decimals": p["decimals"],
+        "tick": int(round(p["tick_usd"] * unit)),
+        "min_qty": p["min_qty"],
+        "index_mode": p["index_mode"],
+        "min_fixing_volume": p["min_fixing_volume"],
+        "guard_bps": p["guard_bps"],
+        "k": to_wad(p["k"]),
+        "m": to_wad(p["m"]),
+        "lam": to_wad(p["lam"]),
+        "v_min": to_wad(p["vol_min"] ** 2),
+        "v_max": to_wad(p["vol_max"] ** 2),
+        "v0": to_wad(p["daily_vol"] ** 2),
+        "strike_count": p["strike_count"],
+        "index_feed": _addr(index_feed),
+        "index_heartbeat": p["index_heartbeat"],
+        "peg_feed": _addr(peg_feed),
+        "peg_heartbeat": p["peg_heartbeat"],
+        "depeg_threshold": to_wad(p["depeg_threshold"]),
+    }
+
+
 def deploy_system(deployer: Any, **params: Any) -> System:
-    """Deploy and wire the whole system; `params` override DEFAULTS (see README)."""
+    """Deploy and wire the whole system; `params` override DEFAULTS.
+
+    On local networks the deployer is the only reporter of both feeds (min_submissions 1) and
+    reports a first price, so the registry can list its six series at deployment.
+    """
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown deploy parameters: {sorted(unknown)}")
     p = {**DEFAULTS, **params}
-    guardian = p["guardian"] or deployer
-    p["guardian"] = guardian.address if hasattr(guardian, "address") else guardian
+    p["guardian"] = _addr(p["guardian"] or deployer)
+    p["fee_account"] = _addr(p["fee_account"] or deployer)
     token = project.ReferenceUSD1.deploy(p["decimals"], sender=deployer)
     vault = project.CollateralVault.deploy(token.address, p["guardian"], sender=deployer)
-    return System(deployer=deployer, token=token, vault=vault, params=p)
+    system = System(deployer=deployer, token=token, vault=vault, params=p)
+
+    for name, price, dev in (
+        ("BTC/USD", p["btc_price"], p["index_max_deviation_bps"]),
+        ("USD1/USD", p["peg_price"], p["peg_max_deviation_bps"]),
+    ):
+        feed = project.ReporterFeed.deploy(FEED_DECIMALS, name, 1, dev, sender=deployer)
+        feed.add_reporter(deployer, sender=deployer)
+        report(feed, deployer, price)
+        system.feeds[name] = feed
+
+    registry = project.SeriesRegistry.deploy(
+        market_params(p, system.feeds["BTC/USD"], system.feeds["USD1/USD"]), sender=deployer
+    )
+    system.markets["BTC"] = Market(name="BTC", registry=registry)
+    _deploy_trading(system)
+    return system
+
+
+def _deploy_trading(system: System) -> None:
+    """Clearinghouse (shared) and one OrderBook per market, wired to the vault and registries."""
+    if not (hasattr(project, "Clearinghouse") and hasattr(project, "OrderBook")):
+        return  # trading contracts not in this checkout yet
+    p, deployer = system.params, system.deployer
+    ch = project.Clearinghouse.deploy(
+        system.vault.address, p["fee_account"], p["taker_fee_bps"], p["maker_fee_bps"],
+        sender=deployer,
+    )
+    system.vault.set_risk_engine(ch, sender=deployer)
+    system.clearinghouse = ch
+    for market in system.markets.values():
+        book = project.OrderBook.deploy(market.registry, ch, p["guardian"], sender=deployer)
+        market.registry.set_order_book(book, sender=deployer)
+        ch.register_market(market.registry, book, sender=deployer)
+        market.book = book
 
 
 def network_key() -> str:

@@ -1,0 +1,656 @@
+# pragma version ~=0.4.3
+"""
+@title SeriesRegistry
+@notice One per market (underlying). Keeps the six live expiries (next Monday, next
+        Wednesday, next four Fridays, all at 08:00 UTC), lists and rolls series without
+        operator action, forms the daily fixing of every live series (VWAP of futures fills
+        in the 07:55:00-07:59:59 UTC window -> last futures trade -> index feed; or the index
+        alone in index mode; optional oracle guard), updates the EWMA daily variance, and at
+        each 08:00 moves every series' trading range [L, U] towards the volatility-scaled
+        suggested range without ever widening it. Settles a series at expiry by clamping
+        that day's fixing into its range.
+@custom:security `daily_update` is permissionless and idempotent per day; it replays missed
+        days (at most MAX_CATCH_UP_DAYS per call) and is run lazily by the order book and by
+        `settle`, so no keeper is needed for correctness. A fixing is never invented: with
+        no source the call reverts ("registry: no fixing source") and can be retried. The
+        registry has no pause: fixing, range updates and settlement never stop. Only the
+        market's order book may record fills. Every loop is bounded by a named constant.
+"""
+
+from snekmate.auth import ownable
+from snekmate.auth import ownable_2step
+
+from interfaces import IAggregatorV3
+from interfaces import ISeriesRegistry
+from contracts.modules import constants as c
+from contracts.modules import calendar
+from contracts.modules import range_math
+
+implements: ISeriesRegistry
+
+initializes: ownable
+initializes: ownable_2step[ownable := ownable]
+
+exports: (
+    ownable_2step.owner,
+    ownable_2step.pending_owner,
+    ownable_2step.transfer_ownership,
+    ownable_2step.accept_ownership,
+)
+
+SOURCE_VWAP: constant(uint8) = 1
+SOURCE_LAST: constant(uint8) = 2
+SOURCE_INDEX: constant(uint8) = 3
+SOURCE_INDEX_MODE: constant(uint8) = 4
+MAX_ROUND_SEARCH: constant(uint256) = 64   # binary-search steps over feed rounds (2**64 rounds)
+
+
+struct Series:
+    lower: uint256          # raw units/lot, current range
+    upper: uint256          # raw units/lot
+    listed_at: uint256      # unix s, the 08:00 update (or deployment) that listed it
+    listing_lower: uint256  # raw units/lot, range at listing (defines the uniform strikes)
+    listing_upper: uint256  # raw units/lot
+    strike_count: uint256   # N uniform strikes at listing
+    settlement: uint256     # raw units/lot, 0 = not settled
+
+
+struct Window:
+    notional: uint256       # Σ price·qty of futures fills in the window (raw units)
+    volume: uint256         # Σ qty (lots)
+
+
+p: ISeriesRegistry.MarketParams                        # market parameters
+index_num: uint256                                     # feed answer -> raw units/lot numerator
+index_den: uint256                                     # ... and denominator
+peg_den: uint256                                       # 10**peg feed decimals
+
+order_book: public(address)                            # the market's book (records fills), set once
+variance: public(uint256)                              # WAD, daily variance estimate
+last_update: public(uint256)                           # unix s, 08:00 UTC of the last daily update applied
+reference_price: public(uint256)                       # raw units/lot, last reference fixing (nearest series)
+live: DynArray[uint256, c.LIVE_SERIES]                 # expiries live as of last_update, ascending
+series: HashMap[uint256, Series]                       # expiry -> series
+inserted: HashMap[uint256, DynArray[uint256, c.MAX_STRIKES]]  # expiry -> midpoint strikes, ascending
+fixings: HashMap[uint256, HashMap[uint256, uint256]]   # expiry -> day number -> raw units/lot
+windows: HashMap[uint256, HashMap[uint256, Window]]    # expiry -> day number -> window accumulator
+last_trade: public(HashMap[uint256, uint256])          # expiry -> raw units/lot, last futures fill
+
+
+@deploy
+def __init__(params_: ISeriesRegistry.MarketParams):
+    """
+    @notice Deploys a market and lists its six live series around the current index.
+    @param params_ Market parameters (see `MarketParams`); checked against bounds.
+    """
+    ownable.__init__()
+    ownable_2step.__init__()
+    self._check_params(params_)
+    self.p = params_
+    self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
+    self.index_den = 10 ** convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256) * c.WAD
+    self.peg_den = 10 ** convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256)
+    self.variance = params_.v0
+    now_update: uint256 = calendar._update_time(block.timestamp)
+    price: uint256 = 0
+    fresh: bool = False
+    price, fresh = self._index_at(block.timestamp)
+    assert fresh, "registry: no fixing source"
+    self.last_update = now_update
+    self.reference_price = price
+    first: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(block.timestamp)
+    for e: uint256 in first:
+        self._list(e, price, now_update)
+    self.live = first
+
+
+# ---------------------------------------------------------------- parameter checks
+
+@view
+@internal
+def _check_params(q: ISeriesRegistry.MarketParams):
+    assert q.tick > 0 and q.min_qty > 0 and q.lot_size > 0, "registry: zero parameter"
+    assert q.token_decimals == 6 or q.token_decimals == 18, "registry: bad decimals"
+    assert q.guard_bps <= c.BPS, "registry: guard too wide"
+    assert q.k > 0 and q.k <= 10 * c.WAD, "registry: k out of bounds"
+    assert q.m <= 10 * c.WAD, "registry: m out of bounds"
+    assert q.lam >= c.WAD // 2 and q.lam < c.WAD, "registry: lambda out of bounds"
+    assert q.v_min > 0 and q.v_min <= q.v0 and q.v0 <= q.v_max, "registry: variance bounds"
+    assert q.v_max <= c.WAD // 10, "registry: v_max too large"
+    assert q.strike_count >= 20 and q.strike_count <= 50, "registry: strike count"
+    assert q.index_heartbeat > 0 and q.peg_heartbeat > 0, "registry: zero heartbeat"
+    assert q.depeg_threshold <= c.WAD, "registry: depeg threshold"
+    assert q.index_feed.is_contract and q.peg_feed.is_contract, "registry: feed not a contract"
+
+
+# ---------------------------------------------------------------- oracle reads
+
+@view
+@internal
+def _to_lot_price(answer: int256) -> uint256:
+    # index per lot, rounded DOWN to tick
+    raw: uint256 = convert(answer, uint256) * self.index_num // self.index_den
+    return raw - raw % self.p.tick
+
+
+@view
+@internal
+def _index_at(at: uint256) -> (uint256, bool):
+    """
+    @dev The index price (raw units/lot) of the latest round with updatedAt <= `at`, and
+         whether it is usable: positive and not older than the heartbeat. Binary search
+         over the feed's rounds within the latest round's phase (at most 64 steps).
+    """
+    feed: IAggregatorV3 = IAggregatorV3(self.p.index_feed)
+    rid: uint80 = 0
+    ans: int256 = 0
+    started: uint256 = 0
+    upd: uint256 = 0
+    answered: uint80 = 0
+    rid, ans, started, upd, answered = staticcall feed.latestRoundData()
+    if upd > at:
+        phase: uint256 = (convert(rid, uint256) >> 64) << 64
+        lo: uint256 = phase + 1          # oldest round of the phase
+        hi: uint256 = convert(rid, uint256) - 1
+        best: uint256 = 0
+        for i: uint256 in range(MAX_ROUND_SEARCH):
+            if lo > hi:
+                break
+            mid: uint256 = (lo + hi) // 2
+            r_ans: int256 = 0
+            r_upd: uint256 = 0
+            _a: uint80 = 0
+            _s: uint256 = 0
+            _b: uint80 = 0
+            _a, r_ans, _s, r_upd, _b = staticcall feed.getRoundData(convert(mid, uint80))
+            if r_upd != 0 and r_upd <= at:
+                best = mid
+                ans = r_ans
+                upd = r_upd
+                lo = mid + 1
+            else:
+                if mid == 0:
+                    break
+                hi = mid - 1
+        if best == 0:
+            return 0, False
+    if ans <= 0 or upd > at or at - upd > self.p.index_heartbeat:
+        return 0, False
+    price: uint256 = self._to_lot_price(ans)
+    return price, price > 0
+
+
+@view
+@internal
+def _reduce_only() -> bool:
+    rid: uint80 = 0
+    ans: int256 = 0
+    started: uint256 = 0
+    upd: uint256 = 0
+    answered: uint80 = 0
+    rid, ans, started, upd, answered = staticcall IAggregatorV3(self.p.peg_feed).latestRoundData()
+    if ans <= 0 or upd > block.timestamp or block.timestamp - upd > self.p.peg_heartbeat:
+        return True   # a stale or broken peg feed is treated as a depeg
+    # peg in WAD, rounded DOWN (a borderline peg counts as depegged)
+    return convert(ans, uint256) * c.WAD // self.peg_den < self.p.depeg_threshold
+
+
+# ---------------------------------------------------------------- strikes
+
+@view
+@internal
+def _strikes(expiry: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
+    s: Series = self.series[expiry]
+    uni: DynArray[uint256, c.MAX_STRIKES] = range_math._uniform_strikes(
+        s.listing_lower, s.listing_upper, s.strike_count, self.p.tick
+    )
+    ins: DynArray[uint256, c.MAX_STRIKES] = self.inserted[expiry]
+    if len(ins) == 0:
+        return uni
+    return self._merge(uni, ins)
+
+
+@pure
+@internal
+def _merge(a: DynArray[uint256, c.MAX_STRIKES], b: DynArray[uint256, c.MAX_STRIKES]) -> DynArray[uint256, c.MAX_STRIKES]:
+    # sorted merge of two ascending lists, duplicates dropped; bound: 2 * MAX_STRIKES steps
+    out: DynArray[uint256, c.MAX_STRIKES] = []
+    i: uint256 = 0
+    j: uint256 = 0
+    for step: uint256 in range(2 * c.MAX_STRIKES):
+        if len(out) == c.MAX_STRIKES:
+            break
+        if i < len(a) and (j >= len(b) or a[i] <= b[j]):
+            if j < len(b) and a[i] == b[j]:
+                j += 1
+            out.append(a[i])
+            i += 1
+        elif j < len(b):
+            out.append(b[j])
+            j += 1
+        else:
+            break
+    return out
+
+
+@internal
+def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
+    new: DynArray[uint256, c.MAX_STRIKES] = range_math._midpoints(self._strikes(expiry), lower, upper, self.p.tick)
+    if len(new) == 0:
+        return
+    self.inserted[expiry] = self._merge(self.inserted[expiry], new)
+    for k: uint256 in new:
+        log ISeriesRegistry.StrikeInserted(expiry=expiry, strike=k)
+
+
+# ---------------------------------------------------------------- listing and ranges
+
+@internal
+def _list(expiry: uint256, price: uint256, at: uint256):
+    t_days: uint256 = calendar._days_between(at, expiry)
+    a: uint256 = range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = range_math._suggested_bounds(price, a, self.p.tick)
+    n: uint256 = self.p.strike_count
+    self.series[expiry] = Series(
+        lower=lo, upper=hi, listed_at=at, listing_lower=lo, listing_upper=hi, strike_count=n, settlement=0
+    )
+    self._refill_strikes(expiry, lo, hi)
+    log ISeriesRegistry.SeriesListed(expiry=expiry, lower=lo, upper=hi, strike_count=n)
+
+
+@internal
+def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256):
+    t_days: uint256 = calendar._days_between(at, expiry)
+    a: uint256 = range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+    s_lo: uint256 = 0
+    s_hi: uint256 = 0
+    s_lo, s_hi = range_math._suggested_bounds(price, a, self.p.tick)
+    old_lo: uint256 = self.series[expiry].lower
+    old_hi: uint256 = self.series[expiry].upper
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = range_math._update_range(old_lo, old_hi, s_lo, s_hi)
+    if lo != old_lo or hi != old_hi:
+        self.series[expiry].lower = lo
+        self.series[expiry].upper = hi
+        self._refill_strikes(expiry, lo, hi)
+    log ISeriesRegistry.RangeUpdated(expiry=expiry, day=day, lower=lo, upper=hi)
+
+
+# ---------------------------------------------------------------- fixing
+
+@internal
+def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> uint256:
+    done: uint256 = self.fixings[expiry][day]
+    if done != 0:
+        return done
+    price: uint256 = 0
+    source: uint8 = 0
+    tick: uint256 = self.p.tick
+    if self.p.index_mode:
+        assert idx_ok, "registry: no fixing source"
+        price = idx
+        source = SOURCE_INDEX_MODE
+    else:
+        w: Window = self.windows[expiry][day]
+        if w.volume > 0 and w.volume >= self.p.min_fixing_volume:
+            price = w.notional // w.volume       # VWAP rounded DOWN ...
+            price -= price % tick                # ... to tick
+            source = SOURCE_VWAP
+        elif self.last_trade[expiry] != 0:
+            price = self.last_trade[expiry]
+            source = SOURCE_LAST
+        else:
+            assert idx_ok, "registry: no fixing source"
+            price = idx
+            source = SOURCE_INDEX
+        g: uint256 = self.p.guard_bps
+        if g > 0 and idx_ok and source != SOURCE_INDEX:
+            # clamp into [idx·(1−g), idx·(1+g)], both edges rounded inward to tick
+            lo: uint256 = idx * (c.BPS - g) // c.BPS
+            lo = (lo + tick - 1) // tick * tick
+            hi: uint256 = idx * (c.BPS + g) // c.BPS
+            hi -= hi % tick
+            price = max(lo, min(price, hi))
+    assert price > 0, "registry: no fixing source"
+    self.fixings[expiry][day] = price
+    log ISeriesRegistry.FixingSet(expiry=expiry, day=day, price=price, source=source)
+    return price
+
+
+# ---------------------------------------------------------------- daily update
+
+@internal
+def _update_day(at: uint256):
+    """
+    @dev One 08:00 UTC update at `at`: fix every series live until now (including the one
+         expiring at `at`), update the variance from the nearest unexpired series' fixing,
+         roll the calendar (list successors) and move every unexpired range.
+    """
+    day: uint256 = at // c.DAY
+    w_start: uint256 = 0
+    w_end: uint256 = 0
+    w_start, w_end = calendar._window(at - c.EXPIRY_OFFSET)
+    idx: uint256 = 0
+    idx_ok: bool = False
+    idx, idx_ok = self._index_at(w_end)
+    old: DynArray[uint256, c.LIVE_SERIES] = self.live
+    fix: DynArray[uint256, c.LIVE_SERIES] = []
+    ref: uint256 = 0
+    for e: uint256 in old:
+        f: uint256 = self._form_fixing(e, day, idx, idx_ok)
+        fix.append(f)
+        if ref == 0 and e > at:
+            ref = f
+    prev: uint256 = self.reference_price
+    if ref != 0 and prev != 0:
+        r: int256 = range_math._log_return(ref, prev)
+        v: uint256 = range_math._ewma(self.variance, r, self.p.lam, self.p.v_min, self.p.v_max)
+        self.variance = v
+        log ISeriesRegistry.VarianceUpdated(day=day, variance=v, log_return=r)
+    if ref != 0:
+        self.reference_price = ref
+    else:
+        ref = prev
+    nxt: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(at)
+    for e: uint256 in nxt:
+        known: bool = False
+        for i: uint256 in range(c.LIVE_SERIES):
+            if i >= len(old):
+                break
+            if old[i] == e:
+                self._move_range(e, fix[i], at, day)
+                known = True
+                break
+        if not known:
+            self._list(e, ref, at)
+    self.live = nxt
+
+
+@internal
+def _daily_update() -> bool:
+    target: uint256 = calendar._update_time(block.timestamp)
+    at: uint256 = self.last_update
+    if at >= target:
+        return True
+    for i: uint256 in range(c.MAX_CATCH_UP_DAYS):
+        at += c.DAY
+        self._update_day(at)
+        if at >= target:
+            break
+    self.last_update = at
+    return at >= target
+
+
+@external
+@nonreentrant
+def daily_update():
+    """
+    @notice Applies every due 08:00 UTC update (fixings, variance, rollover, ranges).
+            Permissionless and idempotent per day; replays up to MAX_CATCH_UP_DAYS missed
+            days per call (call again if more were missed). Reverts with "registry: no
+            fixing source" when a fixing cannot be formed (retry once the feed reports).
+    """
+    self._daily_update()
+
+
+# ---------------------------------------------------------------- trading side
+
+@external
+@nonreentrant
+def record_fill(expiry: uint256, price: uint256, qty: uint256):
+    """
+    @notice Records a futures fill: last trade price, and the VWAP accumulator when inside
+            today's fixing window. O(1). Only the market's order book.
+    """
+    assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
+    assert self._daily_update(), "registry: catch-up incomplete"
+    assert self.series[expiry].upper != 0 and block.timestamp < expiry, "registry: series not live"
+    self.last_trade[expiry] = price
+    w_start: uint256 = 0
+    w_end: uint256 = 0
+    w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
+    inside: bool = block.timestamp >= w_start and block.timestamp <= w_end
+    if inside:
+        day: uint256 = block.timestamp // c.DAY
+        self.windows[expiry][day].notional += price * qty
+        self.windows[expiry][day].volume += qty
+    log ISeriesRegistry.FillRecorded(expiry=expiry, price=price, qty=qty, in_window=inside)
+
+
+# ---------------------------------------------------------------- settlement
+
+@external
+@nonreentrant
+def settle(expiry: uint256):
+    """
+    @notice Settles a series at or after its expiry: its expiry-day fixing clamped into its
+            range becomes the settlement price, once. Runs any due daily update first (which
+            also lists the successor). Permissionless; O(1) beyond the catch-up.
+    """
+    assert self.series[expiry].upper != 0, "registry: unknown series"
+    assert block.timestamp >= expiry, "registry: not expired"
+    assert self.series[expiry].settlement == 0, "registry: already settled"
+    assert self._daily_update(), "registry: catch-up incomplete"
+    s: Series = self.series[expiry]      # read after the catch-up: its last range update counts
+    f: uint256 = self.fixings[expiry][expiry // c.DAY]
+    assert f != 0, "registry: no fixing source"
+    price: uint256 = max(s.lower, min(f, s.upper))
+    self.series[expiry].settlement = price
+    log ISeriesRegistry.SeriesSettled(expiry=expiry, price=price, fixing=f)
+
+
+# ---------------------------------------------------------------- views
+
+@view
+@external
+def tick() -> uint256:
+    """
+    @notice Price grid of the market (raw units/lot).
+    """
+    return self.p.tick
+
+
+@view
+@external
+def min_qty() -> uint256:
+    """
+    @notice Smallest order quantity (lots).
+    """
+    return self.p.min_qty
+
+
+@view
+@external
+def params() -> ISeriesRegistry.MarketParams:
+    """
+    @notice All market parameters.
+    """
+    return self.p
+
+
+@view
+@external
+def live_expiries() -> DynArray[uint256, 6]:
+    """
+    @notice The six live expiries at this block's time, ascending (pure calendar: true even
+            if no daily update has run yet).
+    """
+    return calendar._live_expiries(block.timestamp)
+
+
+@view
+@external
+def listed_expiries() -> DynArray[uint256, 6]:
+    """
+    @notice The expiries live as of the last applied daily update.
+    """
+    return self.live
+
+
+@view
+@external
+def is_live(expiry: uint256) -> bool:
+    """
+    @notice True if the series is listed and not yet expired.
+    """
+    return self.series[expiry].upper != 0 and block.timestamp < expiry
+
+
+@view
+@external
+def bounds(expiry: uint256) -> (uint256, uint256):
+    """
+    @notice Current trading range [L, U] of a series (raw units/lot; (0, 0) = not listed).
+    """
+    return self.series[expiry].lower, self.series[expiry].upper
+
+
+@view
+@external
+def series_info(expiry: uint256) -> Series:
+    """
+    @notice Everything stored about a series.
+    """
+    return self.series[expiry]
+
+
+@view
+@external
+def strikes(expiry: uint256) -> DynArray[uint256, 64]:
+    """
+    @notice Every strike of the series (uniform grid + inserted midpoints), ascending,
+            active or not.
+    """
+    if self.series[expiry].upper == 0:
+        return []
+    return self._strikes(expiry)
+
+
+@view
+@external
+def strike_active(expiry: uint256, strike: uint256) -> bool:
+    """
+    @notice True if `strike` is on the series' grid and strictly inside its range.
+    """
+    s: Series = self.series[expiry]
+    if s.upper == 0 or strike <= s.lower or strike >= s.upper:
+        return False
+    return strike in self._strikes(expiry)
+
+
+@view
+@external
+def fixing(expiry: uint256, day: uint256) -> uint256:
+    """
+    @notice Fixing of a series for a UTC day number (`timestamp // 86400`); 0 = none.
+    """
+    return self.fixings[expiry][day]
+
+
+@view
+@external
+def window(expiry: uint256, day: uint256) -> Window:
+    """
+    @notice Futures VWAP accumulator of a series for a UTC day number.
+    """
+    return self.windows[expiry][day]
+
+
+@view
+@external
+def settlement_price(expiry: uint256) -> uint256:
+    """
+    @notice Settlement price (raw units/lot); 0 = not settled.
+    """
+    return self.series[expiry].settlement
+
+
+@view
+@external
+def reduce_only() -> bool:
+    """
+    @notice True while the USD1/USD feed is below the depeg threshold (or stale): no new
+            exposure; cancels, withdrawals, settlement and claims continue.
+    """
+    return self._reduce_only()
+
+
+@view
+@external
+def index_price() -> (uint256, bool):
+    """
+    @notice Index price now (raw units/lot) and whether it is fresh.
+    """
+    return self._index_at(block.timestamp)
+
+
+@view
+@external
+def needs_update() -> bool:
+    """
+    @notice True if an 08:00 UTC update is due.
+    """
+    return calendar._update_time(block.timestamp) > self.last_update
+
+
+@view
+@external
+def alpha(t_days: uint256) -> uint256:
+    """
+    @notice Range factor α (WAD) at the current variance for `t_days` to expiry.
+    """
+    return range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+
+
+# ---------------------------------------------------------------- governance
+
+@external
+def set_order_book(book: address):
+    """
+    @notice Sets the market's order book once (the only fill recorder). Owner only.
+    """
+    ownable._check_owner()
+    assert self.order_book == empty(address), "registry: order book already set"
+    assert book.is_contract, "registry: not a contract"
+    self.order_book = book
+    log ISeriesRegistry.AddressSet(name="order_book", value=book)
+
+
+@external
+def set_parameter(name: String[32], new_value: uint256):
+    """
+    @notice Sets one market parameter within its bounds. Owner only. Names: guard_bps,
+            min_fixing_volume, v_min, v_max, index_heartbeat, peg_heartbeat,
+            depeg_threshold, strike_count (new listings), index_mode (0/1).
+    """
+    ownable._check_owner()
+    q: ISeriesRegistry.MarketParams = self.p
+    if name == "guard_bps":
+        q.guard_bps = new_value
+    elif name == "min_fixing_volume":
+        q.min_fixing_volume = new_value
+    elif name == "v_min":
+        q.v_min = new_value
+        q.v0 = max(q.v0, new_value)
+    elif name == "v_max":
+        q.v_max = new_value
+        q.v0 = min(q.v0, new_value)
+    elif name == "index_heartbeat":
+        q.index_heartbeat = new_value
+    elif name == "peg_heartbeat":
+        q.peg_heartbeat = new_value
+    elif name == "depeg_threshold":
+        q.depeg_threshold = new_value
+    elif name == "strike_count":
+        q.strike_count = new_value
+    elif name == "index_mode":
+        assert new_value <= 1, "registry: bad flag"
+        q.index_mode = new_value == 1
+    else:
+        raise "registry: unknown parameter"
+    self._check_params(q)
+    self.p = q
+    log ISeriesRegistry.ParameterSet(name=name, value=new_value)

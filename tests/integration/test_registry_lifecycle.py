@@ -1,0 +1,239 @@
+"""SeriesRegistry on anvil with time travel: calendar, listing, rollover, ranges, fixing, catch-up."""
+
+from __future__ import annotations
+
+import random
+
+import ape
+import pytest
+
+from rangebound import calendar as cal
+from rangebound.deploy import deploy_system, feed_answer, report
+
+DAY = 86_400
+HOUR = 3_600
+
+
+def _next_update(ts: int) -> int:
+    """The first 08:00 UTC strictly after ts."""
+    return cal.update_time(ts) + DAY
+
+
+@pytest.fixture(scope="module")
+def sys_(deployer, guardian):
+    return deploy_system(deployer, guardian=guardian)
+
+
+@pytest.fixture(scope="module")
+def registry(sys_):
+    return sys_.markets["BTC"].registry
+
+
+def _push(sys_, btc: float, peg: float = 1.0):
+    report(sys_.feeds["BTC/USD"], sys_.deployer, btc)
+    report(sys_.feeds["USD1/USD"], sys_.deployer, peg)
+
+
+def _at(chain, ts: int):
+    chain.pending_timestamp = ts
+
+
+def test_deploy__six_series_listed_around_index(registry, sys_, chain):
+    now = chain.blocks.head.timestamp
+    live = list(registry.live_expiries())
+    assert live == cal.live_expiries(now)
+    assert list(registry.listed_expiries()) == live
+    idx = sys_.usd(100)  # 0.001 BTC at 100,000 USD
+    for e in live:
+        lo, hi = registry.bounds(e)
+        assert lo < idx < hi
+        assert lo % registry.tick() == 0 and hi % registry.tick() == 0
+        ks = list(registry.strikes(e))
+        assert len(ks) == 25 and ks == sorted(ks)
+        assert all(registry.strike_active(e, k) for k in ks[:3])
+
+
+def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain, keeper):
+    rng = random.Random(7)
+    price = 100_000.0
+    t = _next_update(chain.pending_timestamp)
+    seen_listing: dict[int, int] = {}
+    prev_bounds: dict[int, tuple[int, int]] = {
+        e: tuple(registry.bounds(e)) for e in registry.listed_expiries()
+    }
+    gas: list[int] = []
+    settled = 0
+    for _ in range(36):
+        price *= 1 + rng.gauss(0, 0.03)
+        _at(chain, t - 4 * 60)                          # 07:56: keeper reports
+        _push(sys_, price)
+        _at(chain, t)
+        tx = registry.daily_update(sender=keeper)
+        gas.append(tx.gas_used)
+        live = list(registry.listed_expiries())
+        assert live == cal.live_expiries(t) == list(registry.live_expiries())
+        assert len(live) == 6 and all(e > t for e in live)
+        for ev in tx.events.filter(registry.SeriesListed):
+            seen_listing[ev.expiry] = t
+        for e in live:
+            lo, hi = registry.bounds(e)
+            if e in prev_bounds:
+                plo, phi = prev_bounds[e]
+                assert plo <= lo < hi <= phi, "range widened"
+                assert registry.fixing(e, t // DAY) != 0
+            prev_bounds[e] = (lo, hi)
+        for e in list(prev_bounds):
+            if e <= t and registry.settlement_price(e) == 0:
+                stx = registry.settle(e, sender=keeper)
+                s = registry.settlement_price(e)
+                lo, hi = registry.bounds(e)
+                assert lo <= s <= hi
+                f = registry.fixing(e, e // DAY)
+                assert s == max(lo, min(f, hi))
+                assert stx.events.filter(registry.SeriesSettled)[0].price == s
+                settled += 1
+                del prev_bounds[e]
+        t += DAY
+    # every series listed during the run was listed exactly 7 (Mon/Wed) or 28 (Fri) days early
+    assert seen_listing
+    for e, listed in seen_listing.items():
+        assert listed == cal.listing_time(e)
+    assert settled >= 15
+    print(f"daily_update gas (6 series): median {sorted(gas)[len(gas) // 2]}, max {max(gas)}")
+
+
+def test_settle__early__reverts(registry, chain, keeper):
+    e = registry.live_expiries()[0]
+    with ape.reverts("registry: not expired"):
+        registry.settle(e, sender=keeper)
+
+
+def test_settle__unknown_series__reverts(registry, keeper):
+    with ape.reverts("registry: unknown series"):
+        registry.settle(12345, sender=keeper)
+
+
+def test_settle__twice__reverts(registry, sys_, chain, keeper):
+    e = registry.live_expiries()[0]
+    _at(chain, e - 4 * 60)
+    _push(sys_, 101_000)
+    _at(chain, e + 60)
+    registry.settle(e, sender=keeper)
+    with ape.reverts("registry: already settled"):
+        registry.settle(e, sender=keeper)
+
+
+def test_settle__outside_range__clamped_both_sides(registry, sys_, chain, keeper):
+    live = list(registry.live_expiries())
+    # walk the index far up in allowed steps until the first series' fixing is above its range
+    e = live[0]
+    lo, hi = registry.bounds(e)
+    price = 100_000.0
+    _at(chain, e - 2 * HOUR)
+    while sys_.usd(price / 1000) <= hi:
+        price *= 1.2
+        _push(sys_, price)
+    _at(chain, e - 4 * 60)
+    _push(sys_, price)
+    _at(chain, e)
+    registry.settle(e, sender=keeper)
+    lo, hi = registry.bounds(e)
+    assert registry.fixing(e, e // DAY) > hi
+    assert registry.settlement_price(e) == hi
+    # and down through the lower edge for the next one
+    e2 = live[1]
+    lo2, _ = registry.bounds(e2)
+    _at(chain, e2 - 6 * HOUR)
+    while sys_.usd(price / 1000) >= lo2:
+        price *= 0.8
+        _push(sys_, price)
+    _at(chain, e2 - 4 * 60)
+    _push(sys_, price)
+    _at(chain, e2)
+    registry.settle(e2, sender=keeper)
+    lo2, _ = registry.bounds(e2)
+    assert registry.fixing(e2, e2 // DAY) < lo2
+    assert registry.settlement_price(e2) == lo2
+
+
+def test_daily_update__stale_index__reverts_never_invents(registry, sys_, chain, keeper):
+    t = _next_update(chain.pending_timestamp)
+    _at(chain, t - 4 * 60)
+    _push(sys_, 100_000)
+    _at(chain, t)
+    registry.daily_update(sender=keeper)
+    # two days with no report: the index is older than the heartbeat at the next window
+    t2 = t + 2 * DAY
+    _at(chain, t2 + 60)
+    before = registry.last_update()
+    with ape.reverts("registry: no fixing source"):
+        registry.daily_update(sender=keeper)
+    assert registry.last_update() == before
+    assert registry.needs_update()
+
+
+def test_daily_update__idempotent(registry, sys_, chain, keeper):
+    t = _next_update(chain.pending_timestamp)
+    _at(chain, t - 4 * 60)
+    _push(sys_, 100_000)
+    _at(chain, t)
+    registry.daily_update(sender=keeper)
+    snap = (registry.variance(), registry.last_update(),
+            [tuple(registry.bounds(e)) for e in registry.listed_expiries()])
+    tx = registry.daily_update(sender=keeper)
+    assert not tx.events.filter(registry.RangeUpdated)
+    assert snap == (registry.variance(), registry.last_update(),
+                    [tuple(registry.bounds(e)) for e in registry.listed_expiries()])
+
+
+def test_daily_update__ten_missed_days__caught_up_in_one_call(registry, sys_, chain, keeper):
+    t = _next_update(chain.pending_timestamp)
+    _at(chain, t - 4 * 60)
+    _push(sys_, 100_000)
+    _at(chain, t)
+    registry.daily_update(sender=keeper)
+    # the reporter keeps reporting every day, but nobody calls the registry for ten days
+    for d in range(1, 11):
+        _at(chain, t + d * DAY - 4 * 60)
+        _push(sys_, 100_000 * (1 + 0.01 * d))
+    _at(chain, t + 10 * DAY + 60)
+    tx = registry.daily_update(sender=keeper)
+    assert registry.last_update() == t + 10 * DAY
+    assert list(registry.listed_expiries()) == cal.live_expiries(t + 10 * DAY)
+    assert len(tx.events.filter(registry.VarianceUpdated)) == 10
+    print(f"ten missed days caught up in one call: {tx.gas_used} gas")
+    assert tx.gas_used < 10_000_000
+
+
+def test_set_parameter__owner_bounds_event(registry, deployer, stranger):
+    with ape.reverts("ownable: caller is not the owner"):
+        registry.set_parameter("guard_bps", 100, sender=stranger)
+    with ape.reverts("registry: unknown parameter"):
+        registry.set_parameter("nope", 1, sender=deployer)
+    with ape.reverts("registry: guard too wide"):
+        registry.set_parameter("guard_bps", 10_001, sender=deployer)
+    with ape.reverts("registry: strike count"):
+        registry.set_parameter("strike_count", 51, sender=deployer)
+    tx = registry.set_parameter("guard_bps", 100, sender=deployer)
+    ev = tx.events.filter(registry.ParameterSet)[0]
+    assert ev.name == "guard_bps" and ev.value == 100
+
+
+def test_record_fill__stranger__reverts(registry, stranger):
+    e = registry.live_expiries()[0]
+    with ape.reverts("registry: not order book"):
+        registry.record_fill(e, 100, 1, sender=stranger)
+
+
+def test_reduce_only__follows_peg(registry, sys_, chain):
+    assert not registry.reduce_only()
+    report(sys_.feeds["USD1/USD"], sys_.deployer, 0.98)
+    assert not registry.reduce_only()
+    report(sys_.feeds["USD1/USD"], sys_.deployer, 0.88)
+    assert registry.reduce_only()
+    report(sys_.feeds["USD1/USD"], sys_.deployer, 0.5)
+    assert registry.reduce_only()
+    feed = sys_.feeds["USD1/USD"]
+    for p in (0.7, 0.95, 1.0):
+        feed.submit(feed.latest_round() + 1, feed_answer(p), sender=sys_.deployer)
+    assert not registry.reduce_only()
