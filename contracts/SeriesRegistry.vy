@@ -233,8 +233,60 @@ def _merge(a: DynArray[uint256, c.MAX_STRIKES], b: DynArray[uint256, c.MAX_STRIK
     return out
 
 
+@view
+@internal
+def _uniform_at(lo: uint256, span: uint256, d: uint256, tick: uint256, i: uint256) -> uint256:
+    # K_i exactly as range_math._uniform_strikes rounds it: nearest tick, ties up
+    return (2 * (lo * d + i * span) + d * tick) // (2 * d * tick) * tick
+
+
+@view
+@internal
+def _enough_active(expiry: uint256, lower: uint256, upper: uint256) -> bool:
+    """
+    @dev True when at least MIN_ACTIVE_STRIKES strikes lie strictly inside (lower, upper),
+         counted without building the grid: the uniform grid is monotone with spacing of at
+         least one tick (else: not known, return False and let the full refill decide), so
+         its first and last active index are found arithmetically (at most 4 probes each);
+         then the inserted midpoints are counted.
+    """
+    s: Series = self.series[expiry]
+    tick: uint256 = self.p.tick
+    lo: uint256 = s.listing_lower
+    span: uint256 = s.listing_upper - lo
+    n: uint256 = s.strike_count
+    d: uint256 = n + 1
+    if span < d * tick:
+        return False
+    # first index with K_i > lower (K_i > lower holds for all i when lower < lo)
+    first: uint256 = 1
+    if lower >= lo:
+        first = max((lower - lo) * d // span, 1)
+        for step: uint256 in range(4):
+            if first > n or self._uniform_at(lo, span, d, tick, first) > lower:
+                break
+            first += 1
+    # last index with K_i < upper
+    last: uint256 = n
+    if upper <= s.listing_upper:
+        last = min(((upper - lo) * d + span - 1) // span, n)   # ceil, then step down
+        for step: uint256 in range(4):
+            if last == 0 or self._uniform_at(lo, span, d, tick, last) < upper:
+                break
+            last -= 1
+    count: uint256 = 0
+    if last >= first:
+        count = last - first + 1
+    for k: uint256 in self.inserted[expiry]:
+        if k > lower and k < upper:
+            count += 1
+    return count >= c.MIN_ACTIVE_STRIKES
+
+
 @internal
 def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
+    if self._enough_active(expiry, lower, upper):
+        return
     new: DynArray[uint256, c.MAX_STRIKES] = range_math._midpoints(self._strikes(expiry), lower, upper, self.p.tick)
     if len(new) == 0:
         return
@@ -538,7 +590,38 @@ def strike_active(expiry: uint256, strike: uint256) -> bool:
     s: Series = self.series[expiry]
     if s.upper == 0 or strike <= s.lower or strike >= s.upper:
         return False
-    return strike in self._strikes(expiry)
+    return self._on_grid(s, expiry, strike)
+
+
+@view
+@internal
+def _on_grid(s: Series, expiry: uint256, strike: uint256) -> bool:
+    """
+    @dev Grid membership without building the grid: the uniform strike nearest to `strike`
+         has index j-1, j or j+1 where j = floor((K - L0)·(N+1) / (U0 - L0)), as long as the
+         grid spacing is at least one tick (else fall back to the full list). Then the
+         inserted midpoints (a short list, at most MAX_STRIKES).
+    """
+    tick: uint256 = self.p.tick
+    lo: uint256 = s.listing_lower
+    span: uint256 = s.listing_upper - lo
+    d: uint256 = s.strike_count + 1
+    if span < d * tick:
+        return strike in self._strikes(expiry)
+    if strike > lo and strike < s.listing_upper:
+        j: uint256 = (strike - lo) * d // span
+        for step: uint256 in range(3):
+            i: uint256 = j + step
+            if i == 0 or i > s.strike_count + 1:
+                continue
+            i -= 1                                  # candidates j-1, j, j+1
+            if i == 0 or i > s.strike_count:
+                continue
+            # same rounding as range_math._uniform_strikes: nearest tick, ties up
+            k: uint256 = (2 * (lo * d + i * span) + d * tick) // (2 * d * tick) * tick
+            if k == strike:
+                return True
+    return strike in self.inserted[expiry]
 
 
 @view

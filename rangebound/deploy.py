@@ -9,6 +9,7 @@ and wires them together. `save_deployment` / `load_deployment` keep the record p
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ from typing import Any
 from ape import chain, project
 
 DEPLOYMENTS = Path(__file__).resolve().parent.parent / "deployments"
+
+
+def deployments_dir() -> Path:
+    """Where records live: `deployments/`, or `$RANGEBOUND_DEPLOYMENTS` (tests use a temp dir)."""
+    return Path(os.environ.get("RANGEBOUND_DEPLOYMENTS", DEPLOYMENTS))
 
 USD = 10**6  # one USD1 at the default 6 decimals
 BTC_INDEX_DECIMALS = 8
@@ -205,8 +211,8 @@ def network_key() -> str:
 
 def save_deployment(system: System, key: str | None = None) -> Path:
     """Write the deployment record for the current network."""
-    DEPLOYMENTS.mkdir(exist_ok=True)
-    path = DEPLOYMENTS / f"{key or network_key()}.json"
+    deployments_dir().mkdir(parents=True, exist_ok=True)
+    path = deployments_dir() / f"{key or network_key()}.json"
     record = {
         "network": key or network_key(),
         "chain_id": chain.chain_id,
@@ -221,7 +227,7 @@ def save_deployment(system: System, key: str | None = None) -> Path:
 
 def load_deployment(key: str | None = None) -> dict[str, Any]:
     """The recorded deployment of the current (or named) network, as contract instances."""
-    path = DEPLOYMENTS / f"{key or network_key()}.json"
+    path = deployments_dir() / f"{key or network_key()}.json"
     record = json.loads(path.read_text())
     c = record["contracts"]
     out: dict[str, Any] = {

@@ -63,6 +63,7 @@ def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain
     }
     gas: list[int] = []
     settled = 0
+    refills = 0
     for _ in range(36):
         price *= 1 + rng.gauss(0, 0.03)
         _at(chain, t - 4 * 60)                          # 07:56: keeper reports
@@ -82,6 +83,9 @@ def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain
                 assert plo <= lo < hi <= phi, "range widened"
                 assert registry.fixing(e, t // DAY) != 0
             prev_bounds[e] = (lo, hi)
+            active = [k for k in registry.strikes(e) if lo < k < hi]
+            assert len(active) >= 20, "fewer than 20 active strikes after the update"
+            refills += len(active) < 25
         for e in list(prev_bounds):
             if e <= t and registry.settlement_price(e) == 0:
                 stx = registry.settle(e, sender=keeper)
@@ -99,6 +103,7 @@ def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain
     for e, listed in seen_listing.items():
         assert listed == cal.listing_time(e)
     assert settled >= 15
+    assert refills > 0, "no series ever lost a uniform strike: midpoint insertion untested"
     print(f"daily_update gas (6 series): median {sorted(gas)[len(gas) // 2]}, max {max(gas)}")
 
 
@@ -237,3 +242,17 @@ def test_reduce_only__follows_peg(registry, sys_, chain):
     for p in (0.7, 0.95, 1.0):
         feed.submit(feed.latest_round() + 1, feed_answer(p), sender=sys_.deployer)
     assert not registry.reduce_only()
+
+
+def test_strike_active__matches_grid_membership(registry):
+    tick = registry.tick()
+    for e in list(registry.listed_expiries())[:3]:
+        lo, hi = registry.bounds(e)
+        grid = list(registry.strikes(e))
+        for k in grid:
+            assert registry.strike_active(e, k) == (lo < k < hi)
+            for off in (k - tick, k + tick):
+                if off not in grid:
+                    assert not registry.strike_active(e, off)
+        assert not registry.strike_active(e, lo)
+        assert not registry.strike_active(e, hi)

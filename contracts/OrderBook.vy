@@ -1,0 +1,642 @@
+# pragma version ~=0.4.3
+"""
+@title OrderBook
+@notice The central limit order book of one market (one SeriesRegistry): one book per
+        instrument `(expiry, kind, strike)` (strike 0 for futures), price-time priority,
+        fills at the maker's price. `place_order` first runs the registry's lazy daily
+        update, validates the order (live series, active strike, price on tick and inside
+        the range or the option's maximum payoff, at least `min_qty` lots), matches it
+        against at most `max_fills` resting orders, then rests the remainder (reserving its
+        stand-alone worst case through the Clearinghouse) or cancels it (IOC). Self-trades
+        never execute: the taker's own resting order is cancelled instead.
+        Price levels: per book side, a two-level bitmap over price indices (module
+        `price_levels`, 65,536 ticks) finds the next non-empty level without scanning; each
+        level is a doubly linked FIFO list of orders with its total quantity, so inserting,
+        cancelling and filling are O(1). Price index = price / tick − base, where base is 1
+        for option premiums and, for futures, the series' lower bound (in ticks) when its
+        futures book was first used (ranges only shrink, so every later futures price is
+        above it). A series whose range is wider than 65,535 ticks cannot take orders at
+        indices beyond that ("book: price index too large").
+        Orders of an expired or settled series, and option orders on a strike that became
+        inactive, are dead: no taker can reach them (new orders need a live series and an
+        active strike), their owner may cancel them and anyone may `sweep_dead_orders`
+        to release their reserves. A resting order whose price the series no longer allows
+        (the range shrank under it) is cancelled, never filled, when a taker reaches it.
+@custom:security Reentrancy lock on every state-changing function. Every loop has a named
+        bound (MAX_FILLS makers per taker, MAX_DEPTH levels per depth page, MAX_SWEEP orders
+        per sweep); nothing loops over accounts or all orders. When paused (guardian or
+        owner) no order can be placed; cancels and sweeps never stop. In reduce-only mode
+        (registry.reduce_only(), the settlement token depegged) an order may not exceed what
+        reduces the caller's position in that instrument, and a maker fill that would add
+        exposure cancels the maker order instead.
+"""
+
+from snekmate.auth import ownable
+from snekmate.auth import ownable_2step
+from snekmate.utils import pausable
+
+from interfaces import IOrderBook
+from interfaces import IClearinghouse
+from interfaces import ISeriesRegistry
+
+from contracts.modules import constants as c
+from contracts.modules import price_levels as pl
+
+implements: IOrderBook
+
+initializes: ownable
+initializes: ownable_2step[ownable := ownable]
+initializes: pausable
+initializes: pl
+
+exports: (
+    ownable_2step.owner,
+    ownable_2step.pending_owner,
+    ownable_2step.transfer_ownership,
+    ownable_2step.accept_ownership,
+    pausable.paused,
+)
+
+# ---------------------------------------------------------------- bounds and codes
+
+MAX_FILLS: public(constant(uint256)) = 64        # resting orders one taker call may touch
+MAX_DEPTH: public(constant(uint256)) = 32        # price levels per depth page
+MAX_SWEEP: public(constant(uint256)) = 32        # orders per sweep_dead_orders call
+MAX_QUEUE: public(constant(uint256)) = 32        # order ids per queue page
+MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,536 price ticks per book
+
+# OrderCancelled.reason
+CANCEL_OWNER: constant(uint8) = 1
+CANCEL_IOC: constant(uint8) = 2
+CANCEL_SELF_TRADE: constant(uint8) = 3
+CANCEL_STALE: constant(uint8) = 4
+CANCEL_DEAD: constant(uint8) = 5
+CANCEL_MAX_FILLS: constant(uint8) = 6
+CANCEL_REDUCE_ONLY: constant(uint8) = 7
+
+# packed-word layout (storage structs are not packed by the compiler)
+M40: constant(uint256) = (1 << 40) - 1
+M48: constant(uint256) = (1 << 48) - 1
+M96: constant(uint256) = (1 << 96) - 1
+M112: constant(uint256) = (1 << 112) - 1
+M128: constant(uint256) = (1 << 128) - 1
+M160: constant(uint256) = (1 << 160) - 1
+PREV_SHIFT: constant(uint256) = 160              # o_link: owner | prev << 160 | next << 208
+NEXT_SHIFT: constant(uint256) = 208
+PRICE_SHIFT: constant(uint256) = 96              # o_book: qty | price << 96 | expiry << 208 | kind << 248 | is_buy << 252
+EXPIRY_SHIFT: constant(uint256) = 208
+KIND_SHIFT: constant(uint256) = 248
+BUY_SHIFT: constant(uint256) = 252
+STRIKE_SHIFT: constant(uint256) = 128            # o_value: reserve | strike << 128
+TAIL_SHIFT: constant(uint256) = 48               # level: head | tail << 48 | total qty << 96
+TOTAL_SHIFT: constant(uint256) = 96
+
+# ---------------------------------------------------------------- storage
+
+registry: public(immutable(address))             # SeriesRegistry of this market
+clearinghouse: public(immutable(address))        # shared Clearinghouse (reserves, fills, margin)
+tick: public(immutable(uint256))                 # raw token units per lot, the registry's tick
+guardian: public(address)                        # may pause (and unpause) new orders
+next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
+
+o_link: HashMap[uint256, uint256]                # order id -> owner (160 bits) | prev id (48) | next id (48)
+o_book: HashMap[uint256, uint256]                # order id -> qty lots (96) | price raw/lot (112) | expiry s (40) | kind (4) | is_buy (4)
+o_value: HashMap[uint256, uint256]               # order id -> reserve raw units (128) | strike raw/lot (128)
+levels: HashMap[bytes32, HashMap[uint256, uint256]]   # side -> price index -> head id (48) | tail id (48) | total qty lots (160)
+future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
+
+
+@deploy
+def __init__(registry_: address, clearinghouse_: address, guardian_: address):
+    """
+    @notice Deploys the book of the market run by `registry_`; the deployer becomes owner.
+            The Clearinghouse must register this book for that market before it trades.
+    @param registry_ SeriesRegistry of the market (its tick is read once here).
+    @param clearinghouse_ Shared Clearinghouse.
+    @param guardian_ Account allowed to pause new orders.
+    """
+    assert registry_.is_contract, "book: registry not a contract"
+    assert clearinghouse_.is_contract, "book: clearinghouse not a contract"
+    ownable.__init__()
+    ownable_2step.__init__()
+    pausable.__init__()
+    registry = registry_
+    clearinghouse = clearinghouse_
+    tick = staticcall ISeriesRegistry(registry_).tick()
+    assert tick > 0, "book: zero tick"
+    self.guardian = guardian_
+    log IOrderBook.GuardianSet(guardian=guardian_)
+
+
+# ---------------------------------------------------------------- role checks
+
+@internal
+def _check_guardian():
+    assert msg.sender == self.guardian or msg.sender == ownable.owner, "book: not guardian"
+
+
+# ---------------------------------------------------------------- helpers
+
+@pure
+@internal
+def _side(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> bytes32:
+    """
+    @dev Key of one side of one instrument's book.
+    """
+    return keccak256(abi_encode(expiry, kind, strike, is_buy))
+
+
+@view
+@internal
+def _base(expiry: uint256, kind: uint8) -> uint256:
+    """
+    @dev Price index offset in ticks: 1 for premiums (> 0), the futures book's first lower bound.
+    """
+    if kind == c.FUTURE:
+        stored: uint256 = self.future_base[expiry]
+        if stored == 0:
+            return 0
+        return stored - 1
+    return 1
+
+
+@view
+@internal
+def _window(kind: uint8, strike: uint256, lo: uint256, hi: uint256) -> (uint256, uint256):
+    """
+    @dev The prices the series allows now: futures [L, U]; premiums [tick, max payoff]
+         (call U − K, put K − L).
+    """
+    if kind == c.FUTURE:
+        return lo, hi
+    high: uint256 = 0
+    if kind == c.CALL:
+        if hi > strike:
+            high = hi - strike
+    elif strike > lo:
+        high = strike - lo
+    return tick, high
+
+
+@pure
+@internal
+def _crosses(level_price: uint256, price: uint256, is_buy: bool) -> bool:
+    """
+    @dev Whether a taker at `price` trades with a resting order at `level_price`.
+    """
+    if is_buy:
+        return level_price <= price
+    return level_price >= price
+
+
+@view
+@internal
+def _adds_exposure(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, qty: uint256) -> bool:
+    """
+    @dev Whether trading `qty` lots on side `is_buy` would enlarge or flip `account`'s
+         position in the instrument (what reduce-only mode forbids).
+    """
+    return staticcall IClearinghouse(clearinghouse).would_increase(account, registry, expiry, kind, strike, is_buy, qty)
+
+
+@view
+@internal
+def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
+    """
+    @dev An order that can never fill again: series expired or settled, or option strike
+         inactive (ranges only shrink, so an inactive strike never comes back).
+    """
+    if block.timestamp >= expiry:
+        return True
+    if staticcall ISeriesRegistry(registry).settlement_price(expiry) != 0:
+        return True
+    if kind != c.FUTURE:
+        return not staticcall ISeriesRegistry(registry).strike_active(expiry, strike)
+    return False
+
+
+@internal
+def _remove(side: bytes32, index: uint256, order_id: uint256, link: uint256, qty: uint256) -> bool:
+    """
+    @dev Unlinks an order from its level's FIFO list and deletes it. Returns True when the
+         level became empty (its bitmap bit is then cleared).
+    """
+    prev: uint256 = (link >> PREV_SHIFT) & M48
+    nxt: uint256 = link >> NEXT_SHIFT
+    lv: uint256 = self.levels[side][index]
+    head: uint256 = lv & M48
+    tail: uint256 = (lv >> TAIL_SHIFT) & M48
+    if prev != 0:
+        self.o_link[prev] = (self.o_link[prev] & ~(M48 << NEXT_SHIFT)) | (nxt << NEXT_SHIFT)
+    else:
+        head = nxt
+    if nxt != 0:
+        self.o_link[nxt] = (self.o_link[nxt] & ~(M48 << PREV_SHIFT)) | (prev << PREV_SHIFT)
+    else:
+        tail = prev
+    self.o_link[order_id] = 0
+    self.o_book[order_id] = 0
+    self.o_value[order_id] = 0
+    if head == 0:
+        self.levels[side][index] = 0
+        pl._clear(side, index)
+        return True
+    self.levels[side][index] = head | (tail << TAIL_SHIFT) | (((lv >> TOTAL_SHIFT) - qty) << TOTAL_SHIFT)
+    return False
+
+
+@internal
+def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, qty: uint256):
+    """
+    @dev Appends an order to the tail of its level (time priority) and stores its link word.
+    """
+    lv: uint256 = self.levels[side][index]
+    link: uint256 = convert(owner, uint256)
+    if lv == 0:
+        pl._mark(side, index)
+        lv = order_id | (order_id << TAIL_SHIFT) | (qty << TOTAL_SHIFT)
+    else:
+        tail: uint256 = (lv >> TAIL_SHIFT) & M48
+        self.o_link[tail] = self.o_link[tail] | (order_id << NEXT_SHIFT)
+        link = link | (tail << PREV_SHIFT)
+        lv = (lv & M48) | (order_id << TAIL_SHIFT) | (((lv >> TOTAL_SHIFT) + qty) << TOTAL_SHIFT)
+    self.levels[side][index] = lv
+    self.o_link[order_id] = link
+
+
+# ---------------------------------------------------------------- trading
+
+@external
+@nonreentrant
+def place_order(
+    expiry: uint256,
+    kind: uint8,
+    strike: uint256,
+    is_buy: bool,
+    price: uint256,
+    qty: uint256,
+    flags: uint256,
+    max_fills: uint256,
+) -> uint256:
+    """
+    @notice Places a limit order: matches it against the opposite side (best price first,
+            then oldest first, at the resting order's price) touching at most `max_fills`
+            resting orders, then rests what is left or, with IOC, cancels it. Resting
+            reserves the order's stand-alone worst case (plus maker fee) in the
+            Clearinghouse; after fills the caller's collateral is checked. If `max_fills`
+            runs out while the book still crosses, the remainder is cancelled (the book
+            never rests crossed). Stopped while paused.
+    @param expiry Series expiry (unix seconds); the series must be live.
+    @param kind FUTURE 0, CALL 1, PUT 2.
+    @param strike 0 for futures; an active strike of the series for options.
+    @param is_buy True to buy.
+    @param price Limit price, raw units per lot, on tick: futures in [L, U], premiums in
+           (0, max payoff] (call U − K, put K − L).
+    @param qty Lots, at least the market's min_qty.
+    @param flags 0, POST_ONLY 1 (revert if it would cross) or IOC 2 (never rest).
+    @param max_fills Resting orders to touch at most, 1..MAX_FILLS (fills, and own or
+           stale orders cancelled on the way, all count).
+    @return The id of the resting order, 0 when nothing rests.
+    """
+    assert not pausable.paused, "book: paused"
+    assert kind <= c.PUT, "book: bad kind"
+    assert flags & ~(c.POST_ONLY | c.IOC) == 0 and flags != c.POST_ONLY | c.IOC, "book: bad flags"
+    assert max_fills >= 1 and max_fills <= MAX_FILLS, "book: bad max fills"
+
+    extcall ISeriesRegistry(registry).daily_update()
+
+    assert expiry < 1 << 40 and staticcall ISeriesRegistry(registry).is_live(expiry), "book: series not live"
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = staticcall ISeriesRegistry(registry).bounds(expiry)
+    if kind == c.FUTURE:
+        assert strike == 0, "book: futures strike must be 0"
+    else:
+        assert strike < 1 << 128 and staticcall ISeriesRegistry(registry).strike_active(expiry, strike), "book: inactive strike"
+    assert price % tick == 0, "book: off tick"
+    low: uint256 = 0
+    high: uint256 = 0
+    low, high = self._window(kind, strike, lo, hi)
+    if kind == c.FUTURE:
+        assert price >= low and price <= high, "book: price out of range"
+    else:
+        assert price > 0, "book: zero price"
+        assert price <= high, "book: premium above max payoff"
+    assert price <= M112, "book: price out of range"
+    assert qty >= max(staticcall ISeriesRegistry(registry).min_qty(), 1), "book: below min qty"
+    assert qty <= M96, "book: qty too large"
+
+    base: uint256 = 1
+    if kind == c.FUTURE:
+        stored: uint256 = self.future_base[expiry]
+        if stored == 0:
+            stored = lo // tick + 1
+            self.future_base[expiry] = stored
+        base = stored - 1
+    assert price // tick >= base and price // tick - base < MAX_PRICE_INDEX, "book: price index too large"
+
+    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
+    if reduce_only:
+        assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
+
+    opp: bytes32 = self._side(expiry, kind, strike, not is_buy)
+    idx: uint256 = pl._best(opp, not is_buy)    # bids are walked downwards, asks upwards
+    if flags & c.POST_ONLY != 0:
+        assert idx == pl.EMPTY or not self._crosses((idx + base) * tick, price, is_buy), "book: post-only would cross"
+
+    order_id: uint256 = self.next_order_id + 1
+    assert order_id <= M48, "book: order ids exhausted"    # 2.8e14 orders: never in practice
+    self.next_order_id = order_id
+    log IOrderBook.OrderPlaced(
+        order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
+        is_buy=is_buy, price=price, qty=qty, flags=flags
+    )
+
+    remaining: uint256 = qty
+    fills: uint256 = 0
+    for step: uint256 in range(MAX_FILLS):
+        if step == max_fills or remaining == 0 or idx == pl.EMPTY:
+            break
+        level_price: uint256 = (idx + base) * tick
+        if not self._crosses(level_price, price, is_buy):
+            break
+        maker_id: uint256 = self.levels[opp][idx] & M48          # oldest order at the best level
+        link: uint256 = self.o_link[maker_id]
+        maker: address = convert(convert(link & M160, uint160), address)
+        book: uint256 = self.o_book[maker_id]
+        maker_qty: uint256 = book & M96
+        value: uint256 = self.o_value[maker_id]
+        maker_reserve: uint256 = value & M128
+        q: uint256 = min(remaining, maker_qty)
+
+        reason: uint8 = 0
+        if maker == msg.sender:
+            reason = CANCEL_SELF_TRADE
+        elif level_price < low or level_price > high:
+            reason = CANCEL_STALE
+        elif reduce_only and self._adds_exposure(maker, expiry, kind, strike, not is_buy, q):
+            reason = CANCEL_REDUCE_ONLY
+
+        emptied: bool = False
+        if reason != 0:
+            emptied = self._remove(opp, idx, maker_id, link, maker_qty)
+            if maker_reserve > 0:
+                extcall IClearinghouse(clearinghouse).release(maker, maker_reserve)
+            log IOrderBook.OrderCancelled(order_id=maker_id, owner=maker, remaining=maker_qty, reason=reason)
+        else:
+            # pro rata release, rounded down (the maker stays over-reserved, never under);
+            # the final fill releases exactly what is left
+            release: uint256 = maker_reserve
+            if q < maker_qty:
+                release = maker_reserve * q // maker_qty
+                self.o_book[maker_id] = book - q
+                self.o_value[maker_id] = value - release
+                self.levels[opp][idx] = self.levels[opp][idx] - (q << TOTAL_SHIFT)
+            else:
+                emptied = self._remove(opp, idx, maker_id, link, maker_qty)
+            remaining -= q
+            fills += 1
+            extcall IClearinghouse(clearinghouse).settle_fill(
+                msg.sender, maker, expiry, kind, strike, is_buy, level_price, q, release
+            )
+            if kind == c.FUTURE:
+                extcall ISeriesRegistry(registry).record_fill(expiry, level_price, q)
+            log IOrderBook.OrderFilled(
+                maker_order_id=maker_id, maker=maker, taker=msg.sender, price=level_price,
+                qty=q, remaining=maker_qty - q, taker_order_id=order_id
+            )
+        if emptied:
+            idx = pl._after(opp, idx, not is_buy)
+
+    resting_id: uint256 = 0
+    if remaining > 0:
+        if flags & c.IOC != 0:
+            log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_IOC)
+        elif idx != pl.EMPTY and self._crosses((idx + base) * tick, price, is_buy):
+            log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_MAX_FILLS)
+        else:
+            reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
+                msg.sender, expiry, kind, strike, is_buy, price, remaining
+            )
+            assert reserved <= M128, "book: reserve too large"
+            self._insert(self._side(expiry, kind, strike, is_buy), price // tick - base, order_id, msg.sender, remaining)
+            self.o_book[order_id] = remaining | (price << PRICE_SHIFT) | (expiry << EXPIRY_SHIFT) | (convert(kind, uint256) << KIND_SHIFT) | (convert(is_buy, uint256) << BUY_SHIFT)
+            self.o_value[order_id] = reserved | (strike << STRIKE_SHIFT)
+            resting_id = order_id
+    if fills > 0 and resting_id == 0:
+        # resting already checked collateral in `reserve`
+        extcall IClearinghouse(clearinghouse).check_collateral(msg.sender)
+    return resting_id
+
+
+@external
+@nonreentrant
+def cancel_order(order_id: uint256):
+    """
+    @notice Cancels the caller's resting order and releases its reserve. Works while paused
+            and after the series expired or settled.
+    @param order_id Id returned by `place_order`.
+    """
+    link: uint256 = self.o_link[order_id]
+    owner: address = convert(convert(link & M160, uint160), address)
+    assert owner != empty(address), "book: unknown order"
+    assert owner == msg.sender, "book: not order owner"
+    qty: uint256 = 0
+    reserve: uint256 = 0
+    qty, reserve = self._unlink_order(order_id, link)
+    if reserve > 0:
+        extcall IClearinghouse(clearinghouse).release(owner, reserve)
+    log IOrderBook.OrderCancelled(order_id=order_id, owner=owner, remaining=qty, reason=CANCEL_OWNER)
+
+
+@external
+@nonreentrant
+def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP]) -> uint256:
+    """
+    @notice Cancels dead orders of `account` (series expired or settled, or option strike
+            inactive) and releases their reserves in one call. Permissionless (keepers),
+            works while paused. Ids that no longer rest are skipped, so re-running is safe.
+    @param account Owner of every listed order.
+    @param order_ids Up to MAX_SWEEP order ids (the caller finds them from events).
+    @return Number of orders swept.
+    """
+    total: uint256 = 0
+    swept: uint256 = 0
+    for order_id: uint256 in order_ids:
+        link: uint256 = self.o_link[order_id]
+        owner: address = convert(convert(link & M160, uint160), address)
+        if owner == empty(address):
+            continue
+        assert owner == account, "book: not order owner"
+        book: uint256 = self.o_book[order_id]
+        assert self._is_dead(
+            (book >> EXPIRY_SHIFT) & M40,
+            convert((book >> KIND_SHIFT) & 15, uint8),
+            self.o_value[order_id] >> STRIKE_SHIFT,
+        ), "book: order not dead"
+        qty: uint256 = 0
+        reserve: uint256 = 0
+        qty, reserve = self._unlink_order(order_id, link)
+        total += reserve
+        swept += 1
+        log IOrderBook.OrderCancelled(order_id=order_id, owner=account, remaining=qty, reason=CANCEL_DEAD)
+    if total > 0:
+        extcall IClearinghouse(clearinghouse).release(account, total)
+    return swept
+
+
+@internal
+def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
+    """
+    @dev Removes a resting order found by id; returns (qty, reserve) it held.
+    """
+    book: uint256 = self.o_book[order_id]
+    value: uint256 = self.o_value[order_id]
+    expiry: uint256 = (book >> EXPIRY_SHIFT) & M40
+    kind: uint8 = convert((book >> KIND_SHIFT) & 15, uint8)
+    is_buy: bool = (book >> BUY_SHIFT) != 0
+    price: uint256 = (book >> PRICE_SHIFT) & M112
+    qty: uint256 = book & M96
+    side: bytes32 = self._side(expiry, kind, value >> STRIKE_SHIFT, is_buy)
+    self._remove(side, price // tick - self._base(expiry, kind), order_id, link, qty)
+    return qty, value & M128
+
+
+# ---------------------------------------------------------------- views
+
+@view
+@internal
+def _level_price(expiry: uint256, kind: uint8, index: uint256) -> uint256:
+    """
+    @dev Price (raw units per lot) of a price index; 0 for the EMPTY sentinel.
+    """
+    if index == pl.EMPTY:
+        return 0
+    return (index + self._base(expiry, kind)) * tick
+
+
+@view
+@external
+def best_bid(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
+    """
+    @notice Highest resting bid of an instrument (raw units per lot), 0 when none. May be
+            a stale price until a taker or a range-respecting order cleans it.
+    """
+    return self._level_price(expiry, kind, pl._best(self._side(expiry, kind, strike, True), True))
+
+
+@view
+@external
+def best_ask(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
+    """
+    @notice Lowest resting ask of an instrument (raw units per lot), 0 when none.
+    """
+    return self._level_price(expiry, kind, pl._best(self._side(expiry, kind, strike, False), False))
+
+
+@view
+@external
+def depth(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, max_levels: uint256) -> DynArray[uint256[2], MAX_DEPTH]:
+    """
+    @notice One side of an instrument's book, best level first: [price, total lots] per
+            level, at most min(max_levels, MAX_DEPTH) levels.
+    """
+    out: DynArray[uint256[2], MAX_DEPTH] = []
+    side: bytes32 = self._side(expiry, kind, strike, is_buy)
+    base: uint256 = self._base(expiry, kind)
+    idx: uint256 = pl._best(side, is_buy)
+    for i: uint256 in range(MAX_DEPTH):
+        if i >= max_levels or idx == pl.EMPTY:
+            break
+        out.append([(idx + base) * tick, self.levels[side][idx] >> TOTAL_SHIFT])
+        idx = pl._after(side, idx, is_buy)
+    return out
+
+
+@view
+@external
+def queue(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, max_orders: uint256) -> DynArray[uint256, MAX_QUEUE]:
+    """
+    @notice Ids of the orders resting at one price level, oldest (first to fill) first, at
+            most min(max_orders, MAX_QUEUE).
+    """
+    out: DynArray[uint256, MAX_QUEUE] = []
+    base: uint256 = self._base(expiry, kind)
+    if price % tick != 0 or price // tick < base or price // tick - base >= MAX_PRICE_INDEX:
+        return out
+    oid: uint256 = self.levels[self._side(expiry, kind, strike, is_buy)][price // tick - base] & M48
+    for i: uint256 in range(MAX_QUEUE):
+        if i >= max_orders or oid == 0:
+            break
+        out.append(oid)
+        oid = self.o_link[oid] >> NEXT_SHIFT
+    return out
+
+
+@view
+@external
+def orders(order_id: uint256) -> IOrderBook.OrderInfo:
+    """
+    @notice A resting order: owner, instrument, side, price, lots left and reserve left.
+            All fields are zero once it no longer rests (filled or cancelled).
+    """
+    book: uint256 = self.o_book[order_id]
+    value: uint256 = self.o_value[order_id]
+    return IOrderBook.OrderInfo(
+        owner=convert(convert(self.o_link[order_id] & M160, uint160), address),
+        expiry=(book >> EXPIRY_SHIFT) & M40,
+        kind=convert((book >> KIND_SHIFT) & 15, uint8),
+        strike=value >> STRIKE_SHIFT,
+        is_buy=(book >> BUY_SHIFT) != 0,
+        price=(book >> PRICE_SHIFT) & M112,
+        qty=book & M96,
+        reserve=value & M128,
+    )
+
+
+@view
+@external
+def is_dead(order_id: uint256) -> bool:
+    """
+    @notice Whether a resting order can never fill again (sweepable).
+    """
+    book: uint256 = self.o_book[order_id]
+    if book == 0:
+        return False
+    return self._is_dead(
+        (book >> EXPIRY_SHIFT) & M40,
+        convert((book >> KIND_SHIFT) & 15, uint8),
+        self.o_value[order_id] >> STRIKE_SHIFT,
+    )
+
+
+# ---------------------------------------------------------------- governance
+
+@external
+def set_guardian(guardian_: address):
+    """
+    @notice Replaces the guardian (empty disables it; the owner can still pause). Owner only.
+    """
+    ownable._check_owner()
+    self.guardian = guardian_
+    log IOrderBook.GuardianSet(guardian=guardian_)
+
+
+@external
+def pause():
+    """
+    @notice Stops new orders. Guardian or owner. Cancels and sweeps never stop.
+    """
+    self._check_guardian()
+    assert not pausable.paused, "book: paused"
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @notice Resumes new orders. Guardian or owner.
+    """
+    self._check_guardian()
+    assert pausable.paused, "book: not paused"
+    pausable._unpause()
