@@ -1,0 +1,771 @@
+# pragma version ~=0.4.3
+"""
+@title Clearinghouse
+@notice The risk engine shared by every Rangebound market. It keeps positions per
+        (account, market, expiry) — futures net quantity `n`, cost `C = Σ q·P` and up to
+        MAX_LEGS option legs — the collateral each series portfolio needs (its maximum loss
+        over the series' range [L, U], cross-margined inside one expiry, never across
+        expiries), the reserves of resting orders, open-interest and position caps, and
+        settles claims at expiry through the CollateralVault.
+        An account's requirement = Σ stored per-series requirements + Σ order reserves; it is
+        an O(1) view the vault reads on every withdrawal. Ranges only shrink, so a stored
+        requirement is never too low; it falls to the current value on `recalculate`
+        (permissionless; the vault calls it before every withdrawal) and whenever a trade or
+        an order would otherwise fail the collateral check.
+        Fills move the option premium buyer -> seller and both fees (bps of P·q or premium·q,
+        rounded up) to the fee account, inside the vault. Caps per market (owner-set, never
+        0): open interest of a (series, kind) = Σ over accounts and strikes of long lots;
+        position cap = max |qty| of one account in one instrument. Both are checked only when
+        a fill adds exposure, so reducing always works.
+        Units: amounts, prices, strikes, premiums and bounds are raw settlement-token units
+        (per lot); quantities are whole lots. There is no division except in fees, which
+        round up (against the user).
+@custom:security Only a registered OrderBook may reserve, release, settle fills and check
+        collateral, and only for its own market; reserves are tracked per book so one book
+        can never release another's. Reentrancy lock on every state-changing function;
+        external calls go only to the vault and to registered registries. `recalculate`
+        never calls the vault (the vault calls it mid-withdrawal). Every loop is bounded by
+        a named constant (MAX_LEGS, MAX_OPEN_SERIES).
+        The Clearinghouse itself has no pause: when a book or the vault is paused, fills and
+        reserves stop there, while releases, recalculation and claims always work. When a
+        market is reduce-only (stablecoin depeg) no fill or reserve may increase the size of
+        an account's position in an instrument or flip its sign.
+"""
+
+from snekmate.auth import ownable
+from snekmate.auth import ownable_2step
+
+from interfaces import IClearinghouse
+from interfaces import ICollateralVault
+from interfaces import ISeriesRegistry
+from contracts.modules import constants as c
+from contracts.modules import margin_math
+
+implements: IClearinghouse
+
+initializes: ownable
+initializes: ownable_2step[ownable := ownable]
+
+exports: (
+    ownable_2step.owner,
+    ownable_2step.pending_owner,
+    ownable_2step.transfer_ownership,
+    ownable_2step.accept_ownership,
+)
+
+
+struct Position:
+    n: int256                               # lots, futures net quantity (signed)
+    cost: int256                            # raw units, Σ q·P of futures fills (signed)
+    req: uint256                            # raw units, stored requirement of this series
+    listed: uint256                         # index + 1 in the account's open list, 0 = not open
+    legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
+
+
+struct SeriesRef:
+    registry: address
+    expiry: uint256
+
+
+MAX_OPEN_SERIES: public(constant(uint256)) = 24       # open (account, series) pairs per account
+MAX_FEE_BPS: public(constant(uint256)) = 50           # bps, cap on taker and maker fee rates
+MAX_CAP: public(constant(uint256)) = 2**96            # lots, upper bound of any cap
+DEFAULT_OI_CAP: public(constant(uint256)) = 10**12    # lots, per (series, kind) at registration
+DEFAULT_POSITION_CAP: public(constant(uint256)) = 10**9  # lots, per (account, instrument)
+EXPIRY_LIMIT: constant(uint256) = 2**96               # expiries are packed into 96 bits
+STRIKE_LIMIT: constant(uint256) = 2**120              # option strikes are packed into 120 bits
+QTY_OFFSET: constant(int256) = 2**127                 # packed leg quantity is qty + 2**127
+KEY_MASK: constant(uint256) = 2**128 - 1              # (strike << 8) | kind of a packed leg
+
+vault: public(immutable(address))                                   # CollateralVault
+fee_account: public(address)                                        # receives every fee in the vault
+taker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
+maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
+book_of: public(HashMap[address, address])                          # registry -> its OrderBook
+registry_of: public(HashMap[address, address])                      # OrderBook -> its registry
+oi_cap: public(HashMap[address, uint256])                           # lots, per registry: max open interest of one (series, kind)
+position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
+positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
+open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
+series_total: HashMap[address, uint256]                             # raw units, Σ stored series requirements of an account
+reserved: public(HashMap[address, uint256])                         # raw units, Σ order reserves of an account (all books)
+book_reserved: public(HashMap[address, HashMap[address, uint256]])  # raw units, book -> account -> reserve held by that book
+oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, series id -> kind -> Σ long quantities
+
+
+@deploy
+def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, maker_fee_bps_: uint256):
+    """
+    @notice Deploys the Clearinghouse; the deployer becomes owner. The vault's owner must then
+            make it the vault's risk engine, and the owner registers each market.
+    @param vault_ CollateralVault holding every account's collateral.
+    @param fee_account_ Vault account that receives fees.
+    @param taker_fee_bps_ Taker fee, bps of notional (futures P·q, options premium·q).
+    @param maker_fee_bps_ Maker fee, bps of notional.
+    """
+    assert vault_.is_contract, "clearinghouse: vault not a contract"
+    assert fee_account_ != empty(address), "clearinghouse: zero address"
+    assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
+    ownable.__init__()
+    ownable_2step.__init__()
+    vault = vault_
+    self.fee_account = fee_account_
+    self.taker_fee_bps = taker_fee_bps_
+    self.maker_fee_bps = maker_fee_bps_
+    log IClearinghouse.AddressSet(name="vault", value=vault_)
+    log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
+    log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
+    log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
+
+
+# ---------------------------------------------------------------- role checks
+
+@view
+@internal
+def _check_book() -> address:
+    """
+    @dev The caller must be a registered OrderBook; returns its registry (market).
+    """
+    registry: address = self.registry_of[msg.sender]
+    assert registry != empty(address), "clearinghouse: not a book"
+    return registry
+
+
+# ---------------------------------------------------------------- encoding helpers
+
+@pure
+@internal
+def _sid(registry: address, expiry: uint256) -> uint256:
+    """
+    @dev Series id: registry in the high 160 bits, expiry in the low 96.
+    """
+    assert expiry < EXPIRY_LIMIT, "clearinghouse: bad expiry"
+    return (convert(registry, uint256) << 96) | expiry
+
+
+@pure
+@internal
+def _leg_key(kind: uint8, strike: uint256) -> uint256:
+    return (strike << 8) | convert(kind, uint256)
+
+
+@pure
+@internal
+def _pack(key: uint256, qty: int256) -> uint256:
+    """
+    @dev One storage word per leg: bits 0-7 kind, 8-127 strike, 128-255 qty + 2**127.
+         |qty| <= MAX_CAP < 2**127 is guaranteed by the position cap.
+    """
+    return (convert(qty + QTY_OFFSET, uint256) << 128) | key
+
+
+@pure
+@internal
+def _leg_qty(word: uint256) -> int256:
+    return convert(word >> 128, int256) - QTY_OFFSET
+
+
+@pure
+@internal
+def _unpack(word: uint256) -> margin_math.Leg:
+    return margin_math.Leg(
+        kind=convert(word & 255, uint8),
+        strike=(word & KEY_MASK) >> 8,
+        qty=self._leg_qty(word),
+    )
+
+
+@pure
+@internal
+def _fee(notional: uint256, bps: uint256) -> uint256:
+    """
+    @dev notional·bps / BPS rounded UP (against the user).
+    """
+    return (notional * bps + c.BPS - 1) // c.BPS
+
+
+@pure
+@internal
+def _abs(x: int256) -> uint256:
+    if x < 0:
+        return convert(-x, uint256)
+    return convert(x, uint256)
+
+
+@pure
+@internal
+def _increases(old: int256, new: int256) -> bool:
+    """
+    @dev True when `new` adds exposure to `old`: a larger size or a flipped sign.
+    """
+    if old >= 0 and new >= 0:
+        return new > old
+    if old <= 0 and new <= 0:
+        return new < old
+    return True
+
+
+# ---------------------------------------------------------------- position reads
+
+@view
+@internal
+def _legs(account: address, sid: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
+    out: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+    for word: uint256 in self.positions[account][sid].legs:
+        out.append(self._unpack(word))
+    return out
+
+
+@view
+@internal
+def _option_qty(account: address, sid: uint256, kind: uint8, strike: uint256) -> int256:
+    key: uint256 = self._leg_key(kind, strike)
+    for word: uint256 in self.positions[account][sid].legs:
+        if word & KEY_MASK == key:
+            return self._leg_qty(word)
+    return 0
+
+
+@view
+@internal
+def _instrument_qty(account: address, sid: uint256, kind: uint8, strike: uint256) -> int256:
+    if kind == c.FUTURE:
+        return self.positions[account][sid].n
+    return self._option_qty(account, sid, kind, strike)
+
+
+@view
+@internal
+def _range(registry: address, expiry: uint256) -> (uint256, uint256):
+    """
+    @dev The prices a series can still settle at: [S, S] once settled, else its range.
+    """
+    s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
+    if s != 0:
+        return s, s
+    return staticcall ISeriesRegistry(registry).bounds(expiry)
+
+
+@view
+@internal
+def _requirement(account: address) -> uint256:
+    return self.series_total[account] + self.reserved[account]
+
+
+# ---------------------------------------------------------------- bookkeeping
+
+@internal
+def _open(account: address, sid: uint256, registry: address, expiry: uint256):
+    """
+    @dev Adds the series to the account's open list (once).
+    """
+    if self.positions[account][sid].listed != 0:
+        return
+    count: uint256 = len(self.open_list[account])
+    assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
+    self.open_list[account].append(sid)
+    self.positions[account][sid].listed = count + 1
+    log IClearinghouse.PositionOpened(account=account, registry=registry, expiry=expiry)
+
+
+@internal
+def _close(account: address, sid: uint256):
+    """
+    @dev Removes the series from the account's open list (swap with the last entry).
+    """
+    index: uint256 = self.positions[account][sid].listed - 1
+    last: uint256 = len(self.open_list[account]) - 1
+    if index != last:
+        moved: uint256 = self.open_list[account][last]
+        self.open_list[account][index] = moved
+        self.positions[account][moved].listed = index + 1
+    self.open_list[account].pop()
+    self.positions[account][sid].listed = 0
+
+
+@internal
+def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
+    """
+    @dev Recomputes and stores one series' requirement over [lower, upper]; an empty
+         position (nothing held, no locked P&L) leaves the open list.
+    """
+    n: int256 = self.positions[account][sid].n
+    cost: int256 = self.positions[account][sid].cost
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
+    new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
+    old: uint256 = self.positions[account][sid].req
+    if new != old:
+        self.positions[account][sid].req = new
+        self.series_total[account] = self.series_total[account] + new - old
+        log IClearinghouse.RequirementUpdated(
+            account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
+        )
+    if n == 0 and cost == 0 and len(legs) == 0:
+        self._close(account, sid)
+
+
+@internal
+def _recalculate(account: address):
+    """
+    @dev Recomputes every open series with its current range (or settlement price).
+    """
+    sids: DynArray[uint256, MAX_OPEN_SERIES] = self.open_list[account]
+    for sid: uint256 in sids:
+        lower: uint256 = 0
+        upper: uint256 = 0
+        lower, upper = self._range(convert(sid >> 96, address), sid & (EXPIRY_LIMIT - 1))
+        self._refresh(account, sid, lower, upper)
+
+
+@internal
+def _require_covered(account: address):
+    """
+    @dev The account's vault balance must cover its requirement; if the stored one is too
+         high, it is first brought down to the current ranges.
+    """
+    balance: uint256 = staticcall ICollateralVault(vault).balance_of(account)
+    if balance >= self._requirement(account):
+        return
+    self._recalculate(account)
+    assert balance >= self._requirement(account), "clearinghouse: insufficient collateral"
+
+
+@internal
+def _release(book: address, account: address, amount: uint256):
+    held: uint256 = self.book_reserved[book][account]
+    assert held >= amount, "clearinghouse: release exceeds reserve"
+    self.book_reserved[book][account] = held - amount
+    self.reserved[account] -= amount
+    log IClearinghouse.Released(account=account, amount=amount)
+
+
+@internal
+def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256) -> int256:
+    """
+    @dev Adds `delta` lots of the instrument to the account's position (futures cost at
+         `price`), enforcing reduce-only, the position cap and the legs cap. Returns the
+         change of the account's long quantity (open interest), in lots.
+    """
+    old: int256 = 0
+    new: int256 = 0
+    if kind == c.FUTURE:
+        old = self.positions[account][sid].n
+        new = old + delta
+        self.positions[account][sid].n = new
+        self.positions[account][sid].cost += delta * convert(price, int256)
+    else:
+        key: uint256 = self._leg_key(kind, strike)
+        words: DynArray[uint256, c.MAX_LEGS] = self.positions[account][sid].legs
+        count: uint256 = len(words)
+        # legs are kept sorted by (strike, kind), so the margin sweep never has to reorder
+        # them: find the leg, or the slot where it belongs
+        index: uint256 = count
+        found: bool = False
+        for i: uint256 in range(count, bound=c.MAX_LEGS):
+            here: uint256 = words[i] & KEY_MASK
+            if here >= key:
+                index = i
+                found = here == key
+                break
+        if found:
+            old = self._leg_qty(words[index])
+        new = old + delta
+        if new == 0:
+            # closed leg: later legs move down one slot, the last slot is cleared (refund)
+            for i: uint256 in range(count - 1 - index, bound=c.MAX_LEGS):
+                self.positions[account][sid].legs[index + i] = words[index + i + 1]
+            self.positions[account][sid].legs[count - 1] = 0
+            self.positions[account][sid].legs.pop()
+        elif found:
+            self.positions[account][sid].legs[index] = self._pack(key, new)
+        else:
+            assert count < c.MAX_LEGS, "clearinghouse: too many legs"
+            if index == count:
+                self.positions[account][sid].legs.append(self._pack(key, new))
+            else:
+                # new leg inside: later legs move up one slot
+                self.positions[account][sid].legs.append(words[count - 1])
+                for i: uint256 in range(count - 1 - index, bound=c.MAX_LEGS):
+                    self.positions[account][sid].legs[count - 1 - i] = words[count - 2 - i]
+                self.positions[account][sid].legs[index] = self._pack(key, new)
+    if self._increases(old, new):
+        assert not reduce_only, "clearinghouse: reduce only"
+        assert self._abs(new) <= cap, "clearinghouse: position cap"
+    return max(new, 0) - max(old, 0)
+
+
+@view
+@internal
+def _standalone(registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
+    """
+    @dev Stand-alone worst case per lot of an order (DESIGN section 1) over the series'
+         current range; validates kind, strike and price.
+    """
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
+    if kind == c.FUTURE:
+        assert strike == 0, "clearinghouse: bad strike"
+        assert price >= lower and price <= upper, "clearinghouse: price out of range"
+        if is_buy:
+            return price - lower
+        return upper - price
+    assert kind <= c.PUT, "clearinghouse: bad kind"
+    assert staticcall ISeriesRegistry(registry).strike_active(expiry, strike), "clearinghouse: strike not active"
+    assert strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    max_payoff: uint256 = upper - strike
+    if kind == c.PUT:
+        max_payoff = strike - lower
+    assert price > 0 and price <= max_payoff, "clearinghouse: price out of range"
+    if is_buy:
+        return price
+    return max_payoff
+
+
+# ---------------------------------------------------------------- views
+
+@view
+@external
+def requirement(account: address) -> uint256:
+    """
+    @notice Collateral `account` must keep in the vault: Σ stored per-series requirements +
+            Σ order reserves, raw token units. O(1). Never below the current value; call
+            `recalculate` to bring it down to today's ranges.
+    """
+    return self._requirement(account)
+
+
+@view
+@external
+def series_requirement(account: address, registry: address, expiry: uint256) -> uint256:
+    """
+    @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
+    """
+    return self.positions[account][self._sid(registry, expiry)].req
+
+
+@view
+@external
+def futures_position(account: address, registry: address, expiry: uint256) -> (int256, int256):
+    """
+    @notice Futures net quantity (lots, signed) and cost Σ q·P (raw units, signed).
+    """
+    sid: uint256 = self._sid(registry, expiry)
+    return self.positions[account][sid].n, self.positions[account][sid].cost
+
+
+@view
+@external
+def option_position(account: address, registry: address, expiry: uint256, kind: uint8, strike: uint256) -> int256:
+    """
+    @notice Signed quantity (lots) of one option (kind CALL 1 / PUT 2, strike raw units).
+    """
+    return self._option_qty(account, self._sid(registry, expiry), kind, strike)
+
+
+@view
+@external
+def option_legs(account: address, registry: address, expiry: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
+    """
+    @notice Every open option leg (kind, strike, signed lots) of one series portfolio.
+    """
+    return self._legs(account, self._sid(registry, expiry))
+
+
+@view
+@external
+def open_series(account: address) -> DynArray[SeriesRef, MAX_OPEN_SERIES]:
+    """
+    @notice Series in which `account` holds a position or unclaimed P&L.
+    """
+    out: DynArray[SeriesRef, MAX_OPEN_SERIES] = []
+    for sid: uint256 in self.open_list[account]:
+        out.append(SeriesRef(registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1)))
+    return out
+
+
+@view
+@external
+def open_interest(registry: address, expiry: uint256, kind: uint8) -> uint256:
+    """
+    @notice Open interest of one (series, kind): Σ over accounts (and strikes) of long lots.
+    """
+    return self.oi[self._sid(registry, expiry)][kind]
+
+
+@view
+@external
+def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int256:
+    """
+    @notice P&L `n·S − C + Σ option payoffs` a claim would apply now, raw units; 0 when the
+            series is not settled or nothing is open.
+    """
+    sid: uint256 = self._sid(registry, expiry)
+    if self.positions[account][sid].listed == 0 or self.book_of[registry] == empty(address):
+        return 0
+    s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
+    if s == 0:
+        return 0
+    return -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+
+
+@view
+@external
+def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256) -> uint256:
+    """
+    @notice What `reserve` would hold for this order now: qty × (stand-alone worst case per
+            lot + maker fee per lot rounded up), raw units. Reverts on an invalid order.
+    """
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    return qty * (self._standalone(registry, expiry, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
+
+
+@view
+@external
+def would_increase(account: address, registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, qty: uint256) -> bool:
+    """
+    @notice Whether trading `qty` lots on side `is_buy` adds exposure (a larger size or a
+            flipped sign) — what reduce-only mode forbids.
+    """
+    old: int256 = self._instrument_qty(account, self._sid(registry, expiry), kind, strike)
+    delta: int256 = convert(qty, int256)
+    if not is_buy:
+        delta = -delta
+    return self._increases(old, old + delta)
+
+
+# ---------------------------------------------------------------- anyone
+
+@external
+@nonreentrant
+def recalculate(account: address):
+    """
+    @notice Recomputes every open series of `account` with its current range (ranges only
+            shrink, so the requirement only falls). Permissionless; the vault calls it before
+            each withdrawal. Never calls the vault. O(open series × legs).
+    """
+    self._recalculate(account)
+
+
+@external
+@nonreentrant
+def claim(account: address, registry: address, expiry: uint256):
+    """
+    @notice Settles `account`'s position in a settled series: applies the P&L
+            `n·S − C + Σ option payoffs` to its vault balance, releases the series'
+            requirement and closes it. Permissionless (keepers batch it), once per
+            (account, series), O(legs). Works whatever is paused.
+    """
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    sid: uint256 = self._sid(registry, expiry)
+    assert self.positions[account][sid].listed != 0, "clearinghouse: nothing to claim"
+    s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
+    assert s != 0, "clearinghouse: not settled"
+    pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+    # effects: clear the position word by word (refunds), then the list entry
+    self.series_total[account] -= self.positions[account][sid].req
+    self.positions[account][sid].req = 0
+    self.positions[account][sid].n = 0
+    self.positions[account][sid].cost = 0
+    count: uint256 = len(self.positions[account][sid].legs)
+    for i: uint256 in range(count, bound=c.MAX_LEGS):
+        self.positions[account][sid].legs[i] = 0
+    self.positions[account][sid].legs = []
+    self._close(account, sid)
+    # interaction
+    if pnl != 0:
+        extcall ICollateralVault(vault).apply_pnl(account, pnl)
+    log IClearinghouse.RequirementUpdated(account=account, registry=registry, expiry=expiry, requirement=0)
+    log IClearinghouse.Claimed(account=account, registry=registry, expiry=expiry, pnl=pnl)
+
+
+# ---------------------------------------------------------------- order books
+
+@external
+@nonreentrant
+def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256) -> uint256:
+    """
+    @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
+            per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
+            make the book's pro-rata release exact. The account must then cover its
+            requirement. Registered books only.
+    @return The amount reserved (raw units); the book releases it on fill or cancel.
+    """
+    registry: address = self._check_book()
+    sid: uint256 = self._sid(registry, expiry)
+    assert qty > 0, "clearinghouse: zero quantity"
+    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
+    per_lot: uint256 = self._standalone(registry, expiry, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
+    if staticcall ISeriesRegistry(registry).reduce_only():
+        old: int256 = self._instrument_qty(account, sid, kind, strike)
+        delta: int256 = convert(qty, int256)
+        if not is_buy:
+            delta = -delta
+        assert not self._increases(old, old + delta), "clearinghouse: reduce only"
+    amount: uint256 = qty * per_lot
+    self.book_reserved[msg.sender][account] += amount
+    self.reserved[account] += amount
+    log IClearinghouse.Reserved(account=account, amount=amount)
+    self._require_covered(account)
+    return amount
+
+
+@external
+@nonreentrant
+def release(account: address, amount: uint256):
+    """
+    @notice Releases `amount` of what the calling book reserved for `account`.
+            Registered books only.
+    """
+    self._check_book()
+    self._release(msg.sender, account, amount)
+
+
+@external
+@nonreentrant
+def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256):
+    """
+    @notice Books one fill of the calling book's market: releases `maker_release` from the
+            maker's reserve, updates both positions, moves the option premium (buyer to
+            seller) and both fees (to the fee account), enforces reduce-only, open-interest
+            and position caps, recomputes both series requirements and checks the MAKER's
+            collateral. The taker is checked once after all fills (`check_collateral`).
+    @param price Fill price (the resting order's), raw units per lot.
+    @param qty Lots, > 0.
+    @param maker_release Part of the maker's reserve the fill consumes (raw units).
+    """
+    registry: address = self._check_book()
+    sid: uint256 = self._sid(registry, expiry)
+    assert taker != maker, "clearinghouse: self trade"
+    assert qty > 0, "clearinghouse: zero quantity"
+    assert kind <= c.PUT, "clearinghouse: bad kind"
+    if kind == c.FUTURE:
+        assert strike == 0, "clearinghouse: bad strike"
+    else:
+        assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
+    if kind == c.FUTURE:
+        assert price >= lower and price <= upper, "clearinghouse: price out of range"
+    self._release(msg.sender, maker, maker_release)
+
+    # positions, caps
+    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
+    cap: uint256 = self.position_cap[registry]
+    delta: int256 = convert(qty, int256)
+    if not taker_is_buy:
+        delta = -delta
+    self._open(taker, sid, registry, expiry)
+    self._open(maker, sid, registry, expiry)
+    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap)
+    long_change += self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap)
+    if long_change > 0:
+        total: uint256 = self.oi[sid][kind] + convert(long_change, uint256)
+        assert total <= self.oi_cap[registry], "clearinghouse: open interest cap"
+        self.oi[sid][kind] = total
+    elif long_change < 0:
+        self.oi[sid][kind] -= convert(-long_change, uint256)
+
+    # requirements
+    self._refresh(taker, sid, lower, upper)
+    self._refresh(maker, sid, lower, upper)
+
+    # money: premium buyer -> seller, fees -> fee account
+    notional: uint256 = price * qty
+    if kind != c.FUTURE:
+        if taker_is_buy:
+            extcall ICollateralVault(vault).transfer_internal(taker, maker, notional)
+        else:
+            extcall ICollateralVault(vault).transfer_internal(maker, taker, notional)
+    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    fee_to: address = self.fee_account
+    if taker_fee > 0:
+        extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
+    if maker_fee > 0:
+        extcall ICollateralVault(vault).transfer_internal(maker, fee_to, maker_fee)
+
+    self._require_covered(maker)
+    log IClearinghouse.Fill(
+        registry=registry, expiry=expiry, taker=taker, maker=maker, kind=kind, strike=strike,
+        taker_is_buy=taker_is_buy, price=price, qty=qty, taker_fee=taker_fee, maker_fee=maker_fee
+    )
+
+
+@external
+@nonreentrant
+def check_collateral(account: address):
+    """
+    @notice Reverts unless `account`'s vault balance covers its requirement (bringing a stale
+            requirement down first). Registered books only, once per taker call after fills.
+    """
+    self._check_book()
+    self._require_covered(account)
+
+
+# ---------------------------------------------------------------- governance
+
+@external
+def register_market(registry: address, book: address):
+    """
+    @notice Registers a market: its SeriesRegistry (a contract) and its OrderBook, one to
+            one, for good. The book is any non-empty address (the market's OrderBook in
+            production; tests register a plain account). Caps start at DEFAULT_OI_CAP and
+            DEFAULT_POSITION_CAP. Owner only.
+    """
+    ownable._check_owner()
+    assert registry.is_contract, "clearinghouse: not a contract"
+    assert book != empty(address), "clearinghouse: zero address"
+    assert registry != book, "clearinghouse: registry is book"
+    assert self.book_of[registry] == empty(address), "clearinghouse: market registered"
+    assert self.registry_of[book] == empty(address) and self.book_of[book] == empty(address), "clearinghouse: book registered"
+    assert self.registry_of[registry] == empty(address), "clearinghouse: market registered"
+    self.book_of[registry] = book
+    self.registry_of[book] = registry
+    self.oi_cap[registry] = DEFAULT_OI_CAP
+    self.position_cap[registry] = DEFAULT_POSITION_CAP
+    log IClearinghouse.MarketRegistered(registry=registry, book=book)
+    log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
+
+
+@external
+def set_caps(registry: address, oi_cap_: uint256, position_cap_: uint256):
+    """
+    @notice Sets a market's open-interest cap (lots, per series and kind: Σ long lots) and
+            position cap (lots, per account and instrument: |qty|). 1..MAX_CAP each. Caps
+            are checked only when a fill adds exposure (OI rises; a size grows or flips),
+            so a lowered cap never blocks reducing trades. Owner only.
+    """
+    ownable._check_owner()
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    assert oi_cap_ > 0 and oi_cap_ <= MAX_CAP and position_cap_ > 0 and position_cap_ <= MAX_CAP, "clearinghouse: cap out of bounds"
+    self.oi_cap[registry] = oi_cap_
+    self.position_cap[registry] = position_cap_
+    log IClearinghouse.CapsSet(registry=registry, oi_cap=oi_cap_, position_cap=position_cap_)
+
+
+@external
+def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
+    """
+    @notice Sets the taker and maker fee rates (bps of notional, each <= MAX_FEE_BPS). Orders
+            already resting keep the maker-fee reserve of their time. Owner only.
+    """
+    ownable._check_owner()
+    assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
+    self.taker_fee_bps = taker_fee_bps_
+    self.maker_fee_bps = maker_fee_bps_
+    log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
+    log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
+
+
+@external
+def set_fee_account(fee_account_: address):
+    """
+    @notice Sets the vault account that receives fees (not empty). Owner only.
+    """
+    ownable._check_owner()
+    assert fee_account_ != empty(address), "clearinghouse: zero address"
+    self.fee_account = fee_account_
+    log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)

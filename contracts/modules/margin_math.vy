@@ -1,0 +1,135 @@
+# pragma version ~=0.4.3
+"""
+@title Rangebound margin maths
+@notice Pure requirement computation for one series' portfolio (DESIGN sections 1 and 7).
+        A portfolio is a futures net quantity `n` (signed lots), its cost `C = Σ q·P`
+        (signed raw token units) and up to MAX_LEGS option legs `(kind, strike, signed qty)`.
+        If the series settles at `S` the portfolio loses
+            Loss(S) = C − n·S − Σ_calls q·max(S − K, 0) − Σ_puts q·max(K − S, 0)
+        (premiums were paid at the fill, so they are not part of it). Loss is piecewise
+        linear in S with kinks at the strikes, so its maximum over [L, U] is at L, U or a
+        strike inside (L, U). The requirement is max(0, that maximum).
+        Python mirror: `rangebound/margin.py` (`loss`, `requirement`).
+@custom:security Pure functions, no state. Units: prices, strikes, bounds and costs are raw
+        settlement-token units per lot and quantities are whole lots, so every product is an
+        exact amount: there is no division anywhere (nothing to round). All arithmetic is
+        checked; absurd magnitudes (bounds >= 2**128, |qty| >= 2**127) revert instead of
+        wrapping.
+"""
+
+from contracts.modules import constants as c
+
+PACK_LIMIT: constant(uint256) = 2**128      # strikes and bounds above this are rejected
+QTY_OFFSET: constant(int256) = 2**127       # |qty| must stay below this
+
+
+struct Leg:
+    kind: uint8       # CALL (1) or PUT (2)
+    strike: uint256   # raw token units per lot
+    qty: int256       # lots, > 0 long, < 0 short
+
+
+@internal
+@pure
+def _payoff(kind: uint8, strike: uint256, s: uint256) -> int256:
+    """
+    @notice Payoff per lot of a long option at settlement price `s` (raw units per lot).
+    """
+    if kind == c.CALL:
+        if s > strike:
+            return convert(s - strike, int256)
+        return 0
+    if strike > s:
+        return convert(strike - s, int256)
+    return 0
+
+
+@internal
+@pure
+def _loss(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], s: uint256) -> int256:
+    """
+    @notice Loss(s) of the portfolio in raw token units (negative = gain). O(legs).
+    """
+    value: int256 = cost - n * convert(s, int256)
+    for leg: Leg in legs:
+        value -= leg.qty * self._payoff(leg.kind, leg.strike, s)
+    return value
+
+
+@internal
+@pure
+def _max_loss(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: uint256, upper: uint256) -> int256:
+    """
+    @notice max of Loss(S) over S in [lower, upper] (raw units, may be negative). O(legs)
+            apart from sorting the strikes inside the range.
+            One pass over the legs gives Loss(lower), the slope of Loss just right of
+            `lower`, and the strikes strictly inside (lower, upper), insertion-sorted as
+            packed words (strike << 128 | qty + 2**127; one memory read and write per step).
+            A sweep then walks those strikes upwards adding slope × distance; crossing a
+            strike K (call or put alike) changes the slope by −q. Loss(upper) closes it.
+            Legs given in ascending strike order (the Clearinghouse stores them so) make
+            the sort linear; any order gives the same result.
+    """
+    assert lower <= upper and upper < PACK_LIMIT, "clearinghouse: bad bounds"
+    lo: int256 = convert(lower, int256)
+    value: int256 = cost - n * lo           # Loss(lower), legs added below
+    slope: int256 = -n                      # dLoss/dS just right of lower
+    inside: uint256[c.MAX_LEGS] = empty(uint256[c.MAX_LEGS])
+    count: uint256 = 0
+    for leg: Leg in legs:
+        k: uint256 = leg.strike
+        q: int256 = leg.qty
+        if leg.kind == c.CALL:
+            if k <= lower:
+                # in the money on the whole range: payoff S − K
+                value -= q * (lo - convert(k, int256))
+                slope -= q
+                continue
+            if k >= upper:
+                continue                    # never in the money
+        else:
+            if k <= lower:
+                continue                    # never in the money
+            # payoff K − S at lower; slope +q left of K
+            value -= q * (convert(k, int256) - lo)
+            slope += q
+            if k >= upper:
+                continue
+        # lower < k < upper: a kink; insert it in ascending order
+        assert q > -QTY_OFFSET and q < QTY_OFFSET, "clearinghouse: bad quantity"
+        key: uint256 = (k << 128) | convert(q + QTY_OFFSET, uint256)
+        j: uint256 = count
+        for _: uint256 in range(c.MAX_LEGS):
+            if j == 0:
+                break
+            prev: uint256 = inside[unsafe_sub(j, 1)]
+            if prev <= key:
+                break
+            inside[j] = prev
+            j = unsafe_sub(j, 1)
+        inside[j] = key
+        count = unsafe_add(count, 1)
+    best: int256 = value
+    at: int256 = lo
+    for i: uint256 in range(count, bound=c.MAX_LEGS):
+        key: uint256 = inside[i]
+        k: int256 = convert(key >> 128, int256)
+        value += slope * (k - at)
+        at = k
+        best = max(best, value)
+        slope -= convert(key & (PACK_LIMIT - 1), int256) - QTY_OFFSET
+    value += slope * (convert(upper, int256) - at)
+    return max(best, value)
+
+
+@internal
+@pure
+def _requirement(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: uint256, upper: uint256) -> uint256:
+    """
+    @notice Collateral a series portfolio needs: max(0, max Loss over [lower, upper]), raw units.
+            With lower == upper (a settled series) it is max(0, Loss(settlement price)).
+    """
+    worst: int256 = self._max_loss(n, cost, legs, lower, upper)
+    if worst <= 0:
+        return 0
+    return convert(worst, uint256)
