@@ -1,0 +1,77 @@
+"""Five simulated weeks on anvil: trade, update, expire, settle, roll, claim, and balance."""
+
+from __future__ import annotations
+
+import pytest
+
+from rangebound import calendar as cal
+from rangebound.deploy import deploy_system
+from rangebound.simulation import ROLES, Simulation
+
+
+@pytest.fixture(scope="module")
+def finished(accounts, deployer, keeper):
+    system = deploy_system(deployer)
+    actors = {role: accounts[2 + i] for i, role in enumerate(ROLES)}
+    sim = Simulation(system, actors, keeper, days=35, seed=11, quiet=True)
+    traded = sim.run()
+    drained = sim.drain()
+    return system, sim, traded, drained
+
+
+def test_five_weeks__every_series_traded_settled_and_rolled(finished, chain):
+    system, sim, traded, drained = finished
+    reg = system.markets["BTC"].registry
+    fills = list(system.clearinghouse.Fill.range(0, chain.blocks.head.number + 1))
+    kinds = {f.kind for f in fills}
+    assert kinds == {0, 1, 2}, "futures, calls and puts all traded"
+    traded_series = {f.expiry for f in fills}
+    listed = {log.expiry for log in reg.SeriesListed.range(0, chain.blocks.head.number + 1)}
+    start = drained.days[0].ts
+    end = drained.days[-1].ts
+    # every series live on any trading day from the second week on saw futures trades
+    for e in listed:
+        if start + 7 * 86_400 <= e <= end:
+            assert e in traded_series, f"series {e} never traded"
+    settled = {s["expiry"] for s in drained.series}
+    assert {e for e in traded_series} <= settled, "a traded series did not settle"
+    assert len(settled) >= 25
+    assert len(list(reg.live_expiries())) == 6
+    assert list(reg.listed_expiries()) == cal.live_expiries(reg.last_update())
+
+
+def test_five_weeks__clamped_settlement_shown(finished):
+    _, sim, _, drained = finished
+    clamped = [s for s in drained.series if s["clamped"]]
+    assert clamped and clamped[0]["expiry"] == sim.shock_expiry
+    for s in drained.series:
+        lo, hi = s["range_at_expiry"]
+        assert lo <= s["settlement_price"] <= hi
+        l0, h0 = s["range_at_listing"]
+        assert l0 <= lo < hi <= h0, "range widened over a series' life"
+
+
+def test_five_weeks__pnl_plus_fees_zero_per_series(finished):
+    _, _, _, drained = finished
+    per_series = drained.solvency["pnl_plus_fees_by_series"]
+    assert per_series and all(v == 0 for v in per_series.values())
+
+
+def test_five_weeks__vault_exactly_solvent_and_nothing_locked(finished):
+    system, sim, _, drained = finished
+    sv = drained.solvency
+    assert sv["vault_token_balance"] == sv["sum_balances"] == sv["vault_total_balances"]
+    assert sv["pnl_applied_unclaimed"] == 0
+    ch, vault = system.clearinghouse, system.vault
+    for acct in sim.actors.values():
+        assert ch.open_series(acct) == []
+        assert ch.requirement(acct) == 0
+        assert vault.free_collateral(acct) == vault.balance_of(acct)
+    deposits = sum(a["deposits"] for a in drained.accounts.values())
+    assert sum(a["final_balance"] for a in drained.accounts.values()) == deposits
+
+
+def test_five_weeks__keeper_second_pass_idle(finished):
+    _, sim, _, _ = finished
+    rep = sim.keeper.run_pass(steps=("update", "settle", "sweep", "claim"), summary=False)
+    assert rep.transactions == 0
