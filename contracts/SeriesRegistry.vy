@@ -200,9 +200,9 @@ def _reduce_only() -> bool:
 @view
 @internal
 def _strikes(expiry: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
-    s: Series = self.series[expiry]
     uni: DynArray[uint256, c.MAX_STRIKES] = range_math._uniform_strikes(
-        s.listing_lower, s.listing_upper, s.strike_count, self.p.tick
+        self.series[expiry].listing_lower, self.series[expiry].listing_upper,
+        self.series[expiry].strike_count, self.p.tick
     )
     ins: DynArray[uint256, c.MAX_STRIKES] = self.inserted[expiry]
     if len(ins) == 0:
@@ -250,11 +250,11 @@ def _enough_active(expiry: uint256, lower: uint256, upper: uint256) -> bool:
          its first and last active index are found arithmetically (at most 4 probes each);
          then the inserted midpoints are counted.
     """
-    s: Series = self.series[expiry]
     tick: uint256 = self.p.tick
-    lo: uint256 = s.listing_lower
-    span: uint256 = s.listing_upper - lo
-    n: uint256 = s.strike_count
+    lo: uint256 = self.series[expiry].listing_lower
+    listing_upper: uint256 = self.series[expiry].listing_upper
+    span: uint256 = listing_upper - lo
+    n: uint256 = self.series[expiry].strike_count
     d: uint256 = n + 1
     if span < d * tick:
         return False
@@ -268,7 +268,7 @@ def _enough_active(expiry: uint256, lower: uint256, upper: uint256) -> bool:
             first += 1
     # last index with K_i < upper
     last: uint256 = n
-    if upper <= s.listing_upper:
+    if upper <= listing_upper:
         last = min(((upper - lo) * d + span - 1) // span, n)   # ceil, then step down
         for step: uint256 in range(4):
             if last == 0 or self._uniform_at(lo, span, d, tick, last) < upper:
@@ -587,15 +587,15 @@ def strike_active(expiry: uint256, strike: uint256) -> bool:
     """
     @notice True if `strike` is on the series' grid and strictly inside its range.
     """
-    s: Series = self.series[expiry]
-    if s.upper == 0 or strike <= s.lower or strike >= s.upper:
+    # field by field: each is one cold SLOAD, the whole struct would be seven
+    if strike <= self.series[expiry].lower or strike >= self.series[expiry].upper:
         return False
-    return self._on_grid(s, expiry, strike)
+    return self._on_grid(expiry, strike)
 
 
 @view
 @internal
-def _on_grid(s: Series, expiry: uint256, strike: uint256) -> bool:
+def _on_grid(expiry: uint256, strike: uint256) -> bool:
     """
     @dev Grid membership without building the grid: the uniform strike nearest to `strike`
          has index j-1, j or j+1 where j = floor((K - L0)·(N+1) / (U0 - L0)), as long as the
@@ -603,19 +603,21 @@ def _on_grid(s: Series, expiry: uint256, strike: uint256) -> bool:
          inserted midpoints (a short list, at most MAX_STRIKES).
     """
     tick: uint256 = self.p.tick
-    lo: uint256 = s.listing_lower
-    span: uint256 = s.listing_upper - lo
-    d: uint256 = s.strike_count + 1
+    lo: uint256 = self.series[expiry].listing_lower
+    hi: uint256 = self.series[expiry].listing_upper
+    n: uint256 = self.series[expiry].strike_count
+    span: uint256 = hi - lo
+    d: uint256 = n + 1
     if span < d * tick:
         return strike in self._strikes(expiry)
-    if strike > lo and strike < s.listing_upper:
+    if strike > lo and strike < hi:
         j: uint256 = (strike - lo) * d // span
         for step: uint256 in range(3):
             i: uint256 = j + step
-            if i == 0 or i > s.strike_count + 1:
+            if i == 0 or i > n + 1:
                 continue
             i -= 1                                  # candidates j-1, j, j+1
-            if i == 0 or i > s.strike_count:
+            if i == 0 or i > n:
                 continue
             # same rounding as range_math._uniform_strikes: nearest tick, ties up
             k: uint256 = (2 * (lo * d + i * span) + d * tick) // (2 * d * tick) * tick

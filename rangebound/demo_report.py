@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from rangebound.simulation import SimResult
 
 
 def _date(ts: int) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%a %Y-%m-%d")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%a %Y-%m-%d")
 
 
 def _usd(raw: int, decimals: int) -> str:
@@ -97,14 +97,14 @@ def plot(res: SimResult, path: Path) -> None:
 
     dec = res.system.decimals
     scale = 1000 / 10**dec        # raw units per lot -> USD per BTC
-    when = [datetime.fromtimestamp(p.ts, tz=timezone.utc) for p in res.days]
+    when = [datetime.fromtimestamp(p.ts, tz=UTC) for p in res.days]
     fig, ax = plt.subplots(figsize=(12, 6.5), dpi=110)
     bands: dict[int, list[tuple[datetime, float, float]]] = {}
     for p, w in zip(res.days, when, strict=True):
         for e, (lo, hi) in p.ranges.items():
             bands.setdefault(e, []).append((w, lo * scale, hi * scale))
     for e, pts in bands.items():   # carry the last range to the expiry (the settle point)
-        end = datetime.fromtimestamp(e, tz=timezone.utc)
+        end = datetime.fromtimestamp(e, tz=UTC)
         if end > pts[-1][0] and e <= res.days[-1].ts + 86_400:
             pts.append((end, pts[-1][1], pts[-1][2]))
     cmap = plt.get_cmap("tab10")
@@ -121,7 +121,7 @@ def plot(res: SimResult, path: Path) -> None:
         ax.scatter([w for w, _ in fx], [v for _, v in fx], s=14, color="tab:blue", zorder=3,
                    label="fixing of the nearest series")
     for s in res.series:
-        w = datetime.fromtimestamp(s["expiry"], tz=timezone.utc)
+        w = datetime.fromtimestamp(s["expiry"], tz=UTC)
         colour = "tab:red" if s["clamped"] else "tab:green"
         ax.scatter([w], [s["settlement_price"] * scale], marker="D", s=40, color=colour,
                    edgecolor="black", zorder=4)

@@ -130,8 +130,7 @@ class Simulation:
             return None
 
     def _at(self, ts: int) -> None:
-        if ts > chain.pending_timestamp:
-            chain.pending_timestamp = ts
+        chain.pending_timestamp = max(chain.pending_timestamp, ts)
 
     def _on_tick(self, price: float, up: bool) -> int:
         t = self.tick
@@ -327,7 +326,7 @@ class Simulation:
                 index = self.path[d + 1] * level
                 self._at(t - 5 * 60)
                 if level != 1.0 and t == shock_expiry:
-                    report(self.s.feeds["BTC/USD"], self.keeper_account, index)
+                    self._jump_to(index)
                 self._keeper_pass(("report",), index=index)
                 self._at(t - 3 * 60)
                 self._window_trades()
@@ -371,6 +370,15 @@ class Simulation:
             self._keeper_pass(("update", "settle", "sweep", "claim"))
             t += DAY
         return self._result()
+
+    def _jump_to(self, index: float) -> None:
+        """Report a jump in steps the feed accepts (each within 20% of the previous round)."""
+        feed = self.s.feeds["BTC/USD"]
+        last = feed.latestRoundData()[1] / 1e8
+        while abs(index / last - 1) > 0.2:
+            last *= 1.2 if index > last else 0.8
+            report(feed, self.keeper_account, last)
+        report(feed, self.keeper_account, index)
 
     def _record_day(self, d: int, t: int, index: float, idx_lot: int) -> None:
         live = list(self.registry.listed_expiries())

@@ -17,7 +17,7 @@ def test_demo__short_horizon__writes_consistent_reports(tmp_path):
     env["MPLBACKEND"] = "Agg"
     out = subprocess.run(
         ["ape", "run", "demo", "--days", "6", "--quiet", "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "Settled series" in out.stdout and "Solvency" in out.stdout

@@ -20,7 +20,7 @@ def finished(accounts, deployer, keeper):
 
 
 def test_five_weeks__every_series_traded_settled_and_rolled(finished, chain):
-    system, sim, traded, drained = finished
+    system, _, _, drained = finished
     reg = system.markets["BTC"].registry
     fills = list(system.clearinghouse.Fill.range(0, chain.blocks.head.number + 1))
     kinds = {f.kind for f in fills}
@@ -35,7 +35,7 @@ def test_five_weeks__every_series_traded_settled_and_rolled(finished, chain):
             assert e in traded_series, f"series {e} never traded"
     settled = {s["expiry"] for s in drained.series}
     assert {e for e in traded_series} <= settled, "a traded series did not settle"
-    assert len(settled) >= 25
+    assert len(settled) >= 20
     assert len(list(reg.live_expiries())) == 6
     assert list(reg.listed_expiries()) == cal.live_expiries(reg.last_update())
 

@@ -132,7 +132,7 @@ def test_settle__outside_range__clamped_both_sides(registry, sys_, chain, keeper
     live = list(registry.live_expiries())
     # walk the index far up in allowed steps until the first series' fixing is above its range
     e = live[0]
-    lo, hi = registry.bounds(e)
+    _, hi = registry.bounds(e)
     price = 100_000.0
     _at(chain, e - 2 * HOUR)
     while sys_.usd(price / 1000) <= hi:
@@ -142,7 +142,7 @@ def test_settle__outside_range__clamped_both_sides(registry, sys_, chain, keeper
     _push(sys_, price)
     _at(chain, e)
     registry.settle(e, sender=keeper)
-    lo, hi = registry.bounds(e)
+    _, hi = registry.bounds(e)
     assert registry.fixing(e, e // DAY) > hi
     assert registry.settlement_price(e) == hi
     # and down through the lower edge for the next one
