@@ -14,8 +14,18 @@ def ape_init_extras(**namespace):
 
     extras = {"rangebound": rangebound, "deploy_system": deploy_system}
     try:
-        extras.update(load_deployment())
-        extras["deployment_network"] = network_key()
+        recorded = load_deployment()
     except FileNotFoundError:
+        extras["deployment_network"] = None
+        return extras
+    from ape import chain
+
+    # a local record from another anvil session points at addresses with no code here
+    if chain.provider.get_code(recorded["vault"].address):
+        extras.update(recorded)
+        extras["deployment_network"] = network_key()
+    else:
+        print(f"rangebound: the {network_key()} record has no code on this chain; "
+              "use deploy_system(accounts.test_accounts[0]) for a fresh local system")
         extras["deployment_network"] = None
     return extras

@@ -29,7 +29,7 @@ def resolve_account(account):
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
 @account_option(prompt=False)
-@click.option("--decimals", default=6, show_default=True, type=click.Choice(["6", "18"]))
+@click.option("--decimals", default="6", show_default=True, type=click.Choice(["6", "18"]))
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 def cli(network, account, decimals, yes):
     """Deploy token, vault, feeds, clearinghouse and the BTC market; record them."""

@@ -1,0 +1,209 @@
+"""`ape run deploy` and `ape console` as a user runs them, each in its own `ape` process.
+
+Both processes use `--network ethereum:local:foundry`. Normally each `ape` process starts (and
+stops) its own anvil, so a console would never see what a previous `ape run deploy` deployed;
+here both are pointed at one anvil this module starts, through ape-foundry's
+`APE_FOUNDRY_HOST` (ape-foundry connects to an already running anvil there instead of spawning
+one). The deployment record goes to a temp dir (`RANGEBOUND_DEPLOYMENTS`), never to the repo's
+`deployments/`, and Ape's data folder is a temp dir too.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from rangebound.deploy import DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+MNEMONIC = "test test test test test test test test test test test junk"
+TIMEOUT = 180
+CONSOLE_NAMES = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
+                 "feed_usd1_usd", "deploy_system", "rangebound", "deployment_network")
+
+
+def _rpc(url: str, method: str, *params):
+    r = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method,
+                                 "params": list(params)}, timeout=10)
+    r.raise_for_status()
+    return r.json()["result"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ape(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
+    exe = BIN / "ape" if (BIN / "ape").exists() else Path(sys.executable).parent / "ape"
+    proc = subprocess.run([str(exe), *args], cwd=ROOT, env=env, input=stdin, text=True,
+                          capture_output=True, timeout=TIMEOUT, check=False)
+    assert proc.returncode == 0, (
+        f"`ape {' '.join(args)}` exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-4000:]}"
+        f"\n--- stderr ---\n{proc.stderr[-4000:]}"
+    )
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+_STARTED: list[subprocess.Popen] = []
+atexit.register(lambda: [_stop(p) for p in _STARTED])  # last resort, see local_anvil
+
+
+@pytest.fixture(scope="module")
+def local_anvil(tmp_path_factory):
+    """An anvil (chain id 31337, Ape's test mnemonic) shared by the module's ape processes."""
+    anvil = str(BIN / "anvil") if (BIN / "anvil").exists() else shutil.which("anvil")
+    if not anvil:
+        pytest.skip("anvil not installed (run `make install`)")
+    log = tmp_path_factory.mktemp("anvil") / "anvil.log"
+    for _ in range(3):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("ab") as fh:
+            proc = subprocess.Popen(
+                [anvil, "--host", "127.0.0.1", "--port", str(port), "--mnemonic", MNEMONIC,
+                 "--accounts", "10"],
+                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        _STARTED.append(proc)
+        up = False
+        deadline = time.monotonic() + 20
+        while not up and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                up = int(_rpc(url, "eth_chainId"), 16) == 31337
+            except Exception:  # noqa: BLE001 - not listening yet
+                time.sleep(0.1)
+        if up:
+            break
+        _stop(proc)  # e.g. the port was taken between the probe and anvil's bind
+    else:
+        raise RuntimeError(f"anvil did not start:\n{log.read_text()[-2000:]}")
+    try:
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def ape_env(local_anvil, tmp_path_factory):
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        RANGEBOUND_DEPLOYMENTS=str(tmp_path_factory.mktemp("deployments")),
+        APE_DATA_FOLDER=str(tmp_path_factory.mktemp("ape-data")),
+        APE_FOUNDRY_HOST=local_anvil,
+        IPYTHONDIR=str(tmp_path_factory.mktemp("ipython")),  # no history in ~/.ipython
+    )
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+@pytest.fixture(scope="module")
+def deployed(ape_env):
+    """`ape run deploy --network ethereum:local:foundry --yes`; returns (stdout, record)."""
+    repo_records = _repo_records()
+    out = _ape(["run", "deploy", "--network", "ethereum:local:foundry", "--yes"], ape_env)
+    assert _repo_records() == repo_records, "the deploy wrote into the repo's deployments/"
+    path = Path(ape_env["RANGEBOUND_DEPLOYMENTS"]) / "ethereum_local.json"
+    assert path.is_file(), out.stdout[-3000:]
+    return out.stdout, json.loads(path.read_text())
+
+
+def _repo_records() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((ROOT / "deployments").glob("*.json"))}
+
+
+def test_deploy_script__writes_the_record(deployed, local_anvil, ape_env, accounts):
+    stdout, rec = deployed
+    deployer = accounts[0].address  # the `accounts` fixture holds the test accounts
+    assert "Rangebound on ethereum_local" in stdout
+    assert f"recorded in {Path(ape_env['RANGEBOUND_DEPLOYMENTS']) / 'ethereum_local.json'}" in (
+        stdout.replace("\n", "")
+    )
+
+    assert rec["network"] == "ethereum_local"
+    assert rec["chain_id"] == 31337 == int(_rpc(local_anvil, "eth_chainId"), 16)
+    assert rec["deployer"] == deployer
+    assert 0 < rec["block"] <= int(_rpc(local_anvil, "eth_blockNumber"), 16)
+
+    want = {k: v for k, v in DEFAULTS.items() if isinstance(v, (int, str, float))}
+    want.update(guardian=deployer, fee_account=deployer, decimals=6)
+    assert rec["params"] == want
+
+    c = rec["contracts"]
+    assert set(c) == {"token", "vault", "clearinghouse", "feeds", "markets"}
+    assert set(c["feeds"]) == {"BTC/USD", "USD1/USD"}
+    assert set(c["markets"]) == {"BTC"} and set(c["markets"]["BTC"]) == {"registry", "book"}
+    addrs = [c["token"], c["vault"], c["clearinghouse"], *c["feeds"].values(),
+             *c["markets"]["BTC"].values()]
+    assert len(set(addrs)) == 7
+    for a in addrs:
+        assert re.fullmatch(r"0x[0-9a-fA-F]{40}", a) and a != a.lower()  # checksummed
+        assert len(_rpc(local_anvil, "eth_getCode", a, "latest")) > 2, f"no code at {a}"
+        assert a in stdout  # the printed table lists every address
+
+
+CONSOLE_SCRIPT = """\
+import json
+g = globals()
+print("RB-NAMES " + json.dumps(sorted(n for n in {names!r} if n in g)))
+print("RB-NET " + json.dumps(deployment_network))
+print("RB-ADDR " + json.dumps({{n: g[n].address for n in {contracts!r}}}))
+print("RB-LIVE " + json.dumps([vault.token() == token.address, len(btc_registry.live_expiries()), feed_btc_usd.latestRoundData()[1], btc_book.address == btc_registry.order_book(), chain.chain_id]))
+print("RB-FUNCS " + json.dumps([callable(deploy_system), deploy_system.__module__, rangebound.__name__]))
+exit
+"""
+
+
+def _lines(stdout: str) -> dict[str, object]:
+    """`RB-<KEY> <json>` lines printed by the console (after IPython's `In [n]:` prompts)."""
+    found = {}
+    for m in re.finditer(r"RB-([A-Z]+) (.*)", stdout):
+        found[m.group(1)] = json.loads(m.group(2))
+    return found
+
+
+def test_console__loads_the_networks_record_by_name(deployed, ape_env):
+    _, rec = deployed
+    contracts = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
+                 "feed_usd1_usd")
+    script = CONSOLE_SCRIPT.format(names=CONSOLE_NAMES, contracts=contracts)
+    out = _ape(["console", "--network", "ethereum:local:foundry"], ape_env, stdin=script)
+    got = _lines(out.stdout)
+    assert set(got) == {"NAMES", "NET", "ADDR", "LIVE", "FUNCS"}, (
+        f"console output:\n{out.stdout[-4000:]}\n{out.stderr[-2000:]}"
+    )
+    assert got["NAMES"] == sorted(CONSOLE_NAMES)
+    assert got["NET"] == "ethereum_local"
+    c = rec["contracts"]
+    assert got["ADDR"] == {
+        "token": c["token"], "vault": c["vault"], "clearinghouse": c["clearinghouse"],
+        "btc_registry": c["markets"]["BTC"]["registry"], "btc_book": c["markets"]["BTC"]["book"],
+        "feed_btc_usd": c["feeds"]["BTC/USD"], "feed_usd1_usd": c["feeds"]["USD1/USD"],
+    }
+    # the names are live contracts on the connected chain, wired together
+    assert got["LIVE"] == [True, 6, 100_000 * 10**8, True, 31337]
+    assert got["FUNCS"] == [True, "rangebound.deploy", "rangebound"]
