@@ -28,8 +28,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	fi
 	touch $@
 
+# `npm install --no-save` (not `npm ci`): the lock pins anvil 1.7.1 and its integrity hash, but a
+# registry mirror that carries only this platform's binary makes npm write a lock without the other
+# platforms' optional packages, which `npm ci` then rejects as out of sync. `npm install` honours the
+# same lock (versions and hashes) and skips the optional packages it cannot see.
 $(ANVIL_NPM): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	test -x $@
 	touch $@
 

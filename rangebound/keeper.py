@@ -39,6 +39,7 @@ new keeper rescans from the deployment block) and rescans a few blocks for reorg
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,7 +55,14 @@ from rich.table import Table
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from rangebound import calendar as cal
-from rangebound.deploy import Market, System, deployments_dir, feed_answer, network_key
+from rangebound.deploy import (
+    Market,
+    System,
+    deployments_dir,
+    feed_answer,
+    load_deployment,
+    network_key,
+)
 from rangebound.pricepath import PriceSource
 
 MAX_SWEEP = 32            # OrderBook.MAX_SWEEP: ids per sweep_dead_orders call
@@ -159,7 +167,7 @@ class EventScan:
     def __init__(self, event: Any, start_block: int) -> None:
         self.event = event
         self.next_block = max(0, start_block)
-        self._seen: set[tuple[str, int]] = set()
+        self._seen: dict[tuple[str, int], int] = {}     # (tx hash, log index) -> block
 
     def refresh(self) -> list[Any]:
         head = chain.blocks.height
@@ -170,9 +178,10 @@ class EventScan:
         for log in self.event.range(start, head + 1):
             key = (str(log.transaction_hash), int(log.log_index))
             if key not in self._seen:
-                self._seen.add(key)
+                self._seen[key] = int(log.block_number)
                 new.append(log)
         self.next_block = head + 1
+        self._seen = {k: b for k, b in self._seen.items() if b > head - REORG_MARGIN}
         return new
 
 
@@ -217,8 +226,7 @@ class Keeper:
         self._listed: dict[str, set[int]] = defaultdict(set)        # market -> expiries
         self._opened: set[tuple[str, str, int]] = set()              # (account, registry, exp)
         self._claimed: set[tuple[str, str, int]] = set()
-        self._orders: dict[str, dict[int, tuple[str, int, int]]] = defaultdict(dict)
-        self._gone: dict[str, set[int]] = defaultdict(set)          # book -> ids not resting
+        self._orders: dict[str, dict[int, tuple[int, int, int]]] = defaultdict(dict)
         self._feeds: list[tuple[str, Any, str | None]] | None = None
         self._foreign_feeds: set[str] = set()                        # not ReporterFeeds
         self._decimals: dict[str, int] = {}                          # market -> token decimals
@@ -239,8 +247,6 @@ class Keeper:
         block of the first registry when the node can tell, else from a margin before the
         record's block (the registry lists its first series in its constructor).
         """
-        from rangebound.deploy import load_deployment
-
         record = deployment_record(key)
         contracts = load_deployment(key)
         markets: dict[str, Market] = {}
@@ -429,6 +435,8 @@ class Keeper:
         """`daily_update()` on every market whose 08:00 UTC update is due (catching up)."""
         rep = self._begin()
         now = now_ts()
+        for m in self.markets.values():
+            self.listed_expiries(m)          # remember the live list before a catch-up rolls it
         due = [m for m in self.markets.values()
                if int(m.registry.last_update()) < cal.update_time(now)]
 
@@ -484,35 +492,48 @@ class Keeper:
 
     # ------------------------------------------------------------------ 4. sweep
 
-    def _resting_candidates(self, book: Any) -> dict[int, tuple[str, int, int]]:
+    def _resting_candidates(self, book: Any) -> dict[int, tuple[int, int, int]]:
+        """Order id -> (expiry, kind, strike) of every order that may still rest: OrderPlaced
+        logs minus OrderCancelled and makers filled to zero (kept in memory between passes)."""
         orders = self._orders[book.address]
         for log in self._scan(book, "OrderPlaced"):
-            orders[int(log.order_id)] = (str(log.owner), int(log.expiry), int(log.kind))
-        gone = self._gone[book.address]
+            orders[int(log.order_id)] = (int(log.expiry), int(log.kind), int(log.strike))
+        gone: set[int] = set()
         for log in self._scan(book, "OrderCancelled"):
             gone.add(int(log.order_id))
         for log in self._scan(book, "OrderFilled"):
             if int(log.remaining) == 0:
                 gone.add(int(log.maker_order_id))
-        for oid in gone & orders.keys():
-            del orders[oid]
+        for oid in gone:
+            orders.pop(oid, None)    # a cancel seen before its placement is caught by the view
         return orders
 
     def dead_orders(self) -> list[tuple[Market, str, list[int]]]:
-        """(market, owner, ids) of resting orders that can never fill, 32 ids per entry."""
+        """(market, owner, ids) of resting orders that can never fill, 32 ids per entry:
+        series expired (or settled), or option strike outside the current range. Only orders
+        that look dead from logs and bounds are confirmed with `orders` / `is_dead` views."""
         now = now_ts()
         out: list[tuple[Market, str, list[int]]] = []
         for m in self.markets.values():
             book = m.book
             if book is None or not hasattr(book, "sweep_dead_orders"):
                 continue
+            orders = self._resting_candidates(book)
+            bounds: dict[int, tuple[int, int]] = {}
             dead: dict[str, list[int]] = defaultdict(list)
-            for oid, (owner, expiry, kind) in sorted(self._resting_candidates(book).items()):
-                if expiry > now and kind == FUTURE:
-                    continue                  # a live future never dies before expiry
+            for oid, (expiry, kind, strike) in sorted(orders.items()):
+                if expiry > now:
+                    if kind == FUTURE:
+                        continue              # a live future never dies before expiry
+                    if expiry not in bounds:
+                        lo, hi = m.registry.bounds(expiry)
+                        bounds[expiry] = (int(lo), int(hi))
+                    lo, hi = bounds[expiry]
+                    if lo < strike < hi:
+                        continue              # strike still active
                 info = book.orders(oid)
                 if int(info.qty) == 0:
-                    self._gone[book.address].add(oid)  # filled or cancelled: never rests again
+                    del orders[oid]           # filled or cancelled (e.g. a taker that never rested)
                     continue
                 if expiry <= now or book.is_dead(oid):
                     dead[str(info.owner)].append(oid)
@@ -531,7 +552,8 @@ class Keeper:
             label = f"{m.name} {_short(owner)} {len(ids)} order{'s' if len(ids) != 1 else ''}"
             if self._send(rep, "sweep", label, m.book.sweep_dead_orders, owner, ids):
                 rep.swept += len(ids)
-                self._gone[m.book.address].update(ids)
+                for oid in ids:
+                    self._orders[m.book.address].pop(oid, None)
 
         self._run_step("sweep", self.dead_orders(), work)
         return rep
@@ -548,6 +570,9 @@ class Keeper:
             self._opened.add((str(log.account), str(log.registry), int(log.expiry)))
         for log in self._scan(ch, "Claimed"):
             self._claimed.add((str(log.account), str(log.registry), int(log.expiry)))
+        done = self._opened & self._claimed       # a claimed position never reopens: forget it
+        self._opened -= done
+        self._claimed -= done
         settled: dict[tuple[str, int], bool] = {}
         todo = []
         for acct, reg, e in sorted(self._opened - self._claimed, key=lambda k: (k[2], k[1], k[0])):
@@ -691,8 +716,6 @@ class Keeper:
 
 def deployment_record(key: str | None = None) -> dict[str, Any]:
     """The raw JSON record `save_deployment` wrote for the connected (or named) network."""
-    import json
-
     path = deployments_dir() / f"{key or network_key()}.json"
     if not path.exists():
         raise FileNotFoundError(f"no deployment recorded at {path}; run `ape run deploy` first")

@@ -5,7 +5,7 @@ Both sources answer one question, the USD price of the underlying on a UTC day n
 for "today" whenever it runs, and a restarted keeper pushes the same price for the same day.
 
 - `simulate(days, seed, vol, start)`: geometric Brownian motion with daily steps and no drift
-  in expectation (`S_{d+1} = S_d · exp(vol·z − vol²/2)`, `z ~ N(0, 1)` from numpy's PCG64
+  in expectation (`S_{d+1} = S_d · exp(vol·z - vol²/2)`, `z ~ N(0, 1)` from numpy's PCG64
   seeded with `seed`). Returns `days + 1` prices: `path[0] == start`, `path[d]` after d steps.
   Deterministic, and a longer path extends a shorter one with the same seed (prefix property).
 - `load_csv(path)`: columns `date,price` (ISO `YYYY-MM-DD`, or an ISO date-time, read as UTC)

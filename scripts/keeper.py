@@ -1,0 +1,160 @@
+"""`ape run keeper --network ...`: push local feed prices, daily update, settle, sweep, claim.
+
+One pass by default; `--loop` runs a pass every `--interval` seconds until interrupted (or
+`--passes N` times). Works on the deployment recorded for the network
+(`deployments/<ecosystem>_<network>.json`, written by `ape run deploy`). Idempotent: a pass finds
+its work from chain state alone, so running it twice changes nothing the second time, and a
+keeper killed mid-pass is simply started again.
+
+Prices (only reported to feeds on which the account is an authorised reporter):
+  --prices simulated    seeded GBM path (`--seed`, `--vol`) from the deployment's first price
+  --prices PATH.csv     `date,price` or `timestamp,price` rows (also `--prices csv:PATH`)
+  --prices none         report nothing (e.g. a fork with real Chainlink feeds)
+
+Local networks start an empty chain for every `ape run`: `--deploy` deploys (and records) a
+fresh system first when the network has none, and `--warp SECONDS` moves the chain clock forward
+before each pass, so `ape run keeper --network ethereum:local:foundry --deploy --loop --passes 10
+--warp 86400` shows ten keeper days in a few seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape import accounts, chain
+from ape.cli import ConnectedProviderCommand, account_option, network_option
+from rich.console import Console
+
+from rangebound import calendar as cal
+from rangebound.deploy import deploy_system, network_key, save_deployment
+from rangebound.keeper import Keeper, deployment_record
+from rangebound.pricepath import CsvPath, PriceSource, SimulatedPath
+
+console = Console()
+
+
+def _is_local() -> bool:
+    net = chain.provider.network
+    return bool(net.is_local) or "fork" in net.name
+
+
+def resolve_account(account: Any) -> Any:
+    """The given account, or test account 0 on a local/fork network (as `ape run deploy`)."""
+    if account is not None:
+        return account
+    if _is_local():
+        return accounts.test_accounts[0]
+    raise click.UsageError("pass --account ALIAS on a live network")
+
+
+def price_sources(prices: str, seed: int, vol: float, record: dict[str, Any]) -> dict[str, Any]:
+    """{market: PriceSource} for `--prices`; the simulated path starts at the deployment's
+    first index price on the day of the deployment block, so every run prices a day alike."""
+    if prices == "none":
+        return {}
+    markets = list(record["contracts"].get("markets", {})) or ["BTC"]
+    src: PriceSource
+    if prices == "simulated":
+        start = float(record.get("params", {}).get("btc_price", 100_000.0))
+        origin = int(chain.blocks[int(record.get("block", 0))].timestamp) // cal.DAY
+        src = SimulatedPath(seed=seed, origin_day=origin, vol=vol, start=start)
+    else:
+        path = Path(prices.removeprefix("csv:"))
+        if not path.exists():
+            raise click.BadParameter(f"{path} not found", param_hint="--prices")
+        src = CsvPath(path)
+    return {m: src for m in markets}
+
+
+def has_live_deployment(key: str) -> bool:
+    try:
+        record = deployment_record(key)
+    except FileNotFoundError:
+        return False
+    return len(chain.provider.get_code(record["contracts"]["token"])) > 0
+
+
+def main(
+    sender: Any,
+    *,
+    loop: bool = False,
+    interval: float = 60.0,
+    passes: int | None = None,
+    prices: str = "simulated",
+    seed: int = 7,
+    vol: float = 0.03,
+    peg: float = 1.0,
+    batch: int = 32,
+    deploy: bool = False,
+    warp: int = 0,
+    quiet: bool = False,
+) -> list[Any]:
+    """Run the keeper on the connected network; returns the pass reports."""
+    key = network_key()
+    if not has_live_deployment(key):
+        if not (deploy and _is_local()):
+            raise click.UsageError(
+                f"no live deployment for {key}: run `ape run deploy` against this chain "
+                "(or pass --deploy on a local network)"
+            )
+        system = deploy_system(sender)
+        path = save_deployment(system, key)
+        if not quiet:
+            console.print(f"deployed a fresh system, recorded in {path}")
+    if warp and not _is_local():
+        raise click.UsageError("--warp only on local networks")
+    record = deployment_record(key)
+    keeper = Keeper.from_deployment(
+        sender,
+        key,
+        sources=price_sources(prices, seed, vol, record),
+        peg=peg,
+        batch=batch,
+        console=console,
+        quiet=quiet,
+    )
+    if not quiet:
+        console.print(f"keeper {sender.address} on {key}")
+
+    def before_pass(n: int) -> None:
+        if warp and n > 0:
+            chain.pending_timestamp = chain.pending_timestamp + warp
+
+    if not loop:
+        return [keeper.run_pass()]
+    return keeper.loop(
+        interval=0 if warp else interval, max_passes=passes, before_pass=before_pass
+    )
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option()
+@account_option(prompt=False)
+@click.option("--loop/--once", default=False, show_default=True, help="keep running passes")
+@click.option("--interval", default=60.0, show_default=True, help="seconds between passes")
+@click.option("--passes", type=int, default=None, help="stop after N passes (with --loop)")
+@click.option("--prices", default="simulated", show_default=True,
+              help="simulated | PATH.csv | csv:PATH | none")
+@click.option("--seed", default=7, show_default=True, help="seed of the simulated path")
+@click.option("--vol", default=0.03, show_default=True, help="daily vol of the simulated path")
+@click.option("--peg", default=1.0, show_default=True, help="USD1/USD price to report")
+@click.option("--batch", default=32, show_default=True, help="claims checked per batch")
+@click.option("--deploy", is_flag=True, help="deploy first if the (local) network has none")
+@click.option("--warp", default=0, show_default=True,
+              help="local only: seconds to move the chain clock before each later pass")
+@click.option("--quiet", is_flag=True, help="no progress or tables")
+def cli(
+    network: Any, account: Any, loop: bool, interval: float, passes: int | None, prices: str,
+    seed: int, vol: float, peg: float, batch: int, deploy: bool, warp: int, quiet: bool,
+) -> None:
+    """Report prices, run the daily update, settle due series, sweep dead orders, claim."""
+    try:
+        main(
+            resolve_account(account), loop=loop, interval=interval, passes=passes,
+            prices=prices, seed=seed, vol=vol, peg=peg, batch=batch, deploy=deploy, warp=warp,
+            quiet=quiet,
+        )
+    except KeyboardInterrupt:
+        console.print("stopped")

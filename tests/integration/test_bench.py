@@ -1,0 +1,125 @@
+"""The gas benchmark (`ape run bench`) on its reduced configuration: the JSON report's shape,
+receipts as the source of every number, and the scaling claims (flat claims, linear takes,
+bounded margin checks, linear catch-up) checked loosely. Runs in seconds (raw RPC sends)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ape import chain
+
+from rangebound.bench import (
+    TARGETS,
+    BenchConfig,
+    profile_call_tree,
+    profile_opcodes,
+    rows,
+    run_benchmark,
+    write_report,
+)
+
+RECEIPTS = ("deposit", "withdraw", "place_resting", "cancel", "take_1_maker", "settle",
+            "claim_4_legs", "trade_16_legs")
+SERIES = ("claim_vs_accounts", "take_vs_makers", "trade_vs_legs",
+          "daily_update_vs_missed_days")
+
+
+@pytest.fixture(scope="module")
+def report(deployer):
+    return run_benchmark(deployer, BenchConfig.quick())
+
+
+@pytest.fixture(scope="module")
+def written(report, tmp_path_factory):
+    path = write_report(report, tmp_path_factory.mktemp("bench") / "reports" / "gas.json")
+    return json.loads(path.read_text())
+
+
+def test_report__json_shape(written):
+    assert set(written) >= {"operations", "scaling", "targets"}
+    assert written["targets"] == TARGETS
+    assert set(TARGETS) <= set(written["operations"])
+    for name, gas in written["operations"].items():
+        assert isinstance(gas, int) and gas > 0, name
+    assert set(SERIES) <= set(written["scaling"])
+    for series, points in written["scaling"].items():
+        assert points, series
+        for x, gas in points.items():
+            assert int(x) >= 0 and isinstance(gas, int) and gas > 0, (series, x)
+
+
+def test_report__every_operation_is_a_receipt_median(report):
+    bench = report["_bench"]
+    for name in RECEIPTS:
+        gas = report["operations"][name]
+        assert gas > 21_000, name       # receipt gas includes the base cost
+    for name in ("deposit", "take_1_maker", "claim_4_legs"):
+        h = bench.s.hashes[name][0]
+        receipt = chain.provider.make_request("eth_getTransactionReceipt", [h])
+        assert int(receipt["gasUsed"], 16) == bench.s.data[name][0]
+
+
+def test_claim__flat_in_accounts_per_series(report):
+    claims = report["scaling"]["claim_vs_accounts"]
+    one, most = claims["1"], claims[max(claims, key=int)]
+    assert abs(most - one) <= 0.10 * one
+
+
+def test_take__linear_with_a_small_slope(report):
+    takes = report["scaling"]["take_vs_makers"]
+    xs = sorted(int(x) for x in takes)
+    gas = [takes[str(x)] for x in xs]
+    assert gas == sorted(gas)
+    slope = report["operations"]["take_extra_maker"]
+    assert 0 < slope < report["operations"]["take_1_maker"]
+    for x, g in zip(xs, gas):           # every point near the line through the ends
+        assert abs(g - (gas[0] + slope * (x - xs[0]))) <= 0.10 * g
+
+
+def test_trade__margin_check_grows_slowly_with_legs(report):
+    legs = report["scaling"]["trade_vs_legs"]
+    xs = sorted(int(x) for x in legs)
+    gas = [legs[str(x)] for x in xs]
+    assert gas == sorted(gas)
+    per_leg = (gas[-1] - gas[0]) / (xs[-1] - xs[0])
+    assert per_leg < 10_000              # one cold slot plus the sweep, per leg
+
+
+def test_daily_update__catch_up_grows_with_missed_days(report):
+    days = report["scaling"]["daily_update_vs_missed_days"]
+    xs = sorted(int(x) for x in days)
+    assert xs[0] == 0 and len(xs) >= 3
+    gas = [days[str(x)] for x in xs]
+    assert gas == sorted(gas)
+    per_series = report["operations"]["daily_update_per_series"]
+    assert per_series == round(report["operations"]["daily_update_6_series"] / 6)
+
+
+def test_rows__targets_with_ratio_then_variants(report):
+    out = rows(report)
+    targeted = [r for r in out if r[1] is not None]
+    assert [r[0] for r in targeted] == list(TARGETS)
+    for name, target, measured, ratio in targeted:
+        assert measured == report["operations"][name]
+        assert ratio == pytest.approx(measured / target)
+    assert {r[0] for r in out} == set(report["operations"])
+
+
+def test_profile__call_tree_and_opcodes_add_up(report):
+    bench = report["_bench"]
+    contracts = {"registry": bench.registry, "book": bench.book, "clearinghouse": bench.ch,
+                 "vault": bench.vault, "token": bench.token}
+    h = bench.s.hashes["take_1_maker"][0]
+    tree = profile_call_tree(h, contracts)
+    assert tree[0]["contract"] == "book" and tree[0]["function"] == "place_order"
+    assert sum(f["self"] for f in tree) == tree[0]["gas"]
+    assert any(f["function"] == "settle_fill" for f in tree)
+    # settle refunds nothing: execution gas = receipt - 21,000 - calldata
+    h = bench.s.hashes["settle"][0]
+    tx = chain.provider.make_request("eth_getTransactionByHash", [h])
+    data = bytes.fromhex(tx["input"][2:])
+    intrinsic = 21_000 + sum(16 if b else 4 for b in data)
+    ops = profile_opcodes(h, contracts)
+    assert ops["execution_gas"] == bench.s.data["settle"][0] - intrinsic
+    assert ops["per_contract"]["registry"]["sstore_20000"] == 20_000   # the settlement price

@@ -1,0 +1,440 @@
+"""Keeper on anvil with time travel: one pass reports, updates, settles, sweeps and claims; a
+second pass sends nothing; a week without keeper is caught up in one pass; an oracle outage is
+reported, never papered over; a keeper killed mid-pass is restarted and finishes the job once.
+Also the price sources (simulated path, CSV) and `scripts/keeper.py`'s `main`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ape import chain as ape_chain
+from ape import project
+from rich.console import Console
+
+from rangebound import calendar as cal
+from rangebound.deploy import deploy_system, feed_answer, network_key, report, save_deployment
+from rangebound.keeper import Keeper, PassReport, window_start_due
+from rangebound.pricepath import CsvPath, SimulatedPath, load_csv, simulate
+
+DAY = 86_400
+FUTURE, CALL, PUT = 0, 1, 2
+TRADING = hasattr(project, "Clearinghouse") and hasattr(project, "OrderBook")
+needs_trading = pytest.mark.skipif(not TRADING, reason="trading contracts not in this checkout")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+class Deployed:
+    def __init__(self, system: Any, start_block: int, origin_day: int) -> None:
+        self.system = system
+        self.start_block = start_block
+        self.origin_day = origin_day
+        self.registry = system.markets["BTC"].registry
+        self.book = system.markets["BTC"].book
+        self.path = SimulatedPath(seed=11, origin_day=origin_day, vol=0.03, start=100_000.0)
+
+
+@pytest.fixture(scope="module")
+def dep(chain, deployer, guardian, keeper) -> Deployed:
+    now = chain.pending_timestamp
+    if 0 <= now % DAY - (cal.WINDOW_START - 300) < 900:
+        # deploying at 07:50-08:05 would make the first window's report the deployer's: move on
+        chain.mine(timestamp=cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
+    start = chain.blocks.height + 1
+    system = deploy_system(deployer, guardian=guardian)
+    for feed in system.feeds.values():
+        feed.add_reporter(keeper, sender=deployer)
+    return Deployed(system, start, chain.blocks.head.timestamp // DAY)
+
+
+def make_keeper(dep: Deployed, sender: Any, cls: type[Keeper] = Keeper, **kw: Any) -> Keeper:
+    kw.setdefault("quiet", True)
+    return cls.from_system(
+        dep.system, sender, sources={"BTC": dep.path}, start_block=dep.start_block, **kw
+    )
+
+
+def fund(system: Any, account: Any, usd: float) -> int:
+    amount = system.usd(usd)
+    system.token.mint(account, amount, sender=system.deployer)
+    system.token.approve(system.vault, amount, sender=account)
+    system.vault.deposit(amount, sender=account)
+    return amount
+
+
+def next_update(ts: int) -> int:
+    return cal.update_time(ts) + DAY
+
+
+def walk(chain: Any, kp: Keeper, until: int, at: int = 60) -> list[PassReport]:
+    """One keeper pass at 08:00 + `at` seconds every day from the next update to `until`."""
+    t = next_update(chain.pending_timestamp)
+    out = []
+    while t <= until:
+        chain.pending_timestamp = t + at
+        out.append(kp.run_pass())
+        t += DAY
+    return out
+
+
+def push(dep: Deployed, price: float, peg: float = 1.0) -> None:
+    """An independent reporter (the deployer) reports both feeds."""
+    report(dep.system.feeds["BTC/USD"], dep.system.deployer, price)
+    report(dep.system.feeds["USD1/USD"], dep.system.deployer, peg)
+
+
+def expired_listings(first: int, now: int) -> list[int]:
+    """Every expiry listed between `first` and `now` (calendar model) that is due at `now`."""
+    seen: set[int] = set(cal.live_expiries(first))
+    t = next_update(first)
+    while t <= now:
+        seen.update(cal.live_expiries(t))
+        t += DAY
+    return sorted(e for e in seen if e <= now)
+
+
+# ---------------------------------------------------------------------------- passes
+
+
+def test_pass__reports_updates_settles__second_pass_and_restart_idle(dep, chain, keeper):
+    kp = make_keeper(dep, keeper)
+    e0 = dep.registry.live_expiries()[0]
+    passes = walk(chain, kp, until=e0)
+    for rep in passes:
+        assert (rep.prices_reported, rep.updates) == (2, 1), rep.blocked
+        assert not rep.blocked
+    last = passes[-1]
+    assert last.settled == 1 and sum(r.settled for r in passes) == 1
+    assert dep.registry.settlement_price(e0) != 0
+    assert dep.registry.last_update() == e0
+    feed = dep.system.feeds["BTC/USD"]
+    assert feed.latestRoundData()[1] == feed_answer(dep.path.price_at(e0 // DAY))
+    print(f"keeper pass (2 reports, update, settle): {last.gas_used:,} gas, "
+          f"{last.transactions} txs; by step {dict(last.gas_by_step)}")
+
+    height = chain.blocks.height
+    again = kp.run_pass()
+    assert again.idle and again.transactions == 0 and not again.blocked and again.skipped == 0
+    restarted = make_keeper(dep, keeper).run_pass()           # fresh memory, same chain
+    assert restarted.transactions == 0
+    assert chain.blocks.height == height                       # not even a failed tx
+
+
+def test_week_without_keeper__one_pass_catches_up_and_settles_all(dep, chain, keeper):
+    kp = make_keeper(dep, keeper)
+    first = chain.pending_timestamp
+    t = next_update(first)
+    for d in range(8):                     # the oracle keeps reporting at 07:56, nobody else acts
+        chain.pending_timestamp = t + d * DAY - 4 * 60
+        push(dep, dep.path.price_at((t + d * DAY) // DAY))
+    now = t + 7 * DAY + 60
+    chain.pending_timestamp = now
+    due = expired_listings(first, now)
+    assert len(due) >= 3                   # a Monday, a Wednesday and a Friday at least
+    rep = kp.run_pass()
+    assert rep.prices_reported == 0        # feeds fresh for today's window already
+    assert rep.updates == 1                # seven missed days replayed in one call
+    assert rep.settled == len(due) and not rep.blocked
+    assert all(dep.registry.settlement_price(e) != 0 for e in due)
+    assert dep.registry.last_update() == cal.update_time(now)
+    assert list(dep.registry.listed_expiries()) == cal.live_expiries(now)
+    print(f"catch-up pass (7 days, {len(due)} settlements): {rep.gas_used:,} gas")
+    assert kp.run_pass().transactions == 0
+
+
+def test_oracle_outage__blocked_with_reason__no_failed_tx__recovers(dep, chain, keeper, deployer):
+    kp = make_keeper(dep, keeper)
+    first = chain.pending_timestamp
+    now = next_update(first) + 3 * DAY + 60        # three days without any report
+    chain.pending_timestamp = now
+    before = dep.registry.last_update()
+    rep = kp.run_pass()
+    assert rep.prices_reported == 2                # today's prices go in ...
+    assert rep.updates == 0 and rep.settled == 0   # ... but past fixings are never invented
+    assert any("registry: no fixing source" in b for b in rep.blocked)
+    assert dep.registry.last_update() == before
+
+    height = chain.blocks.height
+    again = kp.run_pass()
+    assert again.transactions == 0 and again.blocked
+    assert chain.blocks.height == height           # preflight: nothing mined, nothing spent
+
+    # governance bridges the gap (the registry's documented way out), the keeper catches up
+    dep.registry.set_parameter("index_heartbeat", 5 * DAY, sender=deployer)
+    fixed = kp.run_pass()
+    due = expired_listings(first, now)
+    assert fixed.updates == 1 and fixed.settled == len(due) and not fixed.blocked
+    assert kp.run_pass().transactions == 0
+
+
+def test_preflight_revert__classified__nothing_sent(dep, chain, keeper):
+    kp = make_keeper(dep, keeper)
+    e0 = dep.registry.live_expiries()[0]
+    rep = PassReport()
+    height = chain.blocks.height
+    assert kp._send(rep, "settle", "early", dep.registry.settle, e0) is None
+    assert rep.blocked == ["settle early: registry: not expired"] and rep.transactions == 0
+    walk(chain, kp, until=e0)
+    assert kp._send(rep, "settle", "again", dep.registry.settle, e0) is None
+    assert rep.skipped == 1 and rep.actions[-1].status == "skipped"    # someone already did it
+    assert chain.blocks.height > height
+
+
+def test_summary_table__printed_unless_quiet(dep, chain, keeper):
+    out = io.StringIO()
+    kp = make_keeper(dep, keeper, console=Console(file=out, width=140), quiet=False)
+    walk(chain, kp, until=dep.registry.live_expiries()[0])
+    kp.run_pass()
+    text = out.getvalue()
+    assert "keeper pass at" in text and "settle" in text and "total" in text
+    assert "nothing to do" in text
+
+
+# ---------------------------------------------------------------------------- trading
+
+
+class Trade:
+    def __init__(self, expiry: int, fills: list[tuple[int, int]], dead_ids: list[int],
+                 deposits: int) -> None:
+        self.expiry, self.fills, self.dead_ids, self.deposits = expiry, fills, dead_ids, deposits
+
+    def taker_pnl(self, settle: int) -> int:
+        return sum(qty * (settle - price) for price, qty in self.fills)
+
+
+@pytest.fixture
+def trade(dep, maker, taker) -> Trade:
+    """Maker rests 10 lots at 100, 2 at 103 and 5 at 105; the taker lifts 12 up to 103 (the
+    last trade, so the fixing, is 103). The 5 lots at 105 and a resting call offer stay and
+    die at expiry (one sweep for both)."""
+    s, book = dep.system, dep.book
+    e0 = dep.registry.live_expiries()[0]
+    deposits = fund(s, maker, 10_000) + fund(s, taker, 10_000)
+    book.place_order(e0, FUTURE, 0, False, s.usd(100), 10, 0, 1, sender=maker)
+    book.place_order(e0, FUTURE, 0, False, s.usd(103), 2, 0, 1, sender=maker)
+    dead = [book.place_order(e0, FUTURE, 0, False, s.usd(105), 5, 0, 1, sender=maker)]
+    strikes = list(dep.registry.strikes(e0))
+    dead.append(book.place_order(e0, CALL, strikes[len(strikes) // 2], False, s.usd(1), 3, 0, 1,
+                                 sender=maker))
+    dead_ids = [tx.events.filter(book.OrderPlaced)[0].order_id for tx in dead]
+    tx = book.place_order(e0, FUTURE, 0, True, s.usd(103), 12, 0, 4, sender=taker)
+    fills = [(int(f.price), int(f.qty)) for f in tx.events.filter(book.OrderFilled)]
+    assert fills == [(s.usd(100), 10), (s.usd(103), 2)]
+    assert all(book.orders(i).qty > 0 for i in dead_ids)
+    return Trade(e0, fills, dead_ids, deposits)
+
+
+def assert_all_settled_and_claimed(dep: Deployed, trade: Trade, maker: Any, taker: Any) -> None:
+    s, ch = dep.system, dep.system.clearinghouse
+    settle = dep.registry.settlement_price(trade.expiry)
+    assert settle != 0
+    for acct in (maker, taker):
+        assert ch.requirement(acct) == 0 and ch.reserved(acct) == 0
+        assert tuple(ch.futures_position(acct, dep.registry, trade.expiry)) == (0, 0)
+    assert all(dep.book.orders(i).qty == 0 for i in trade.dead_ids)
+    height = ape_chain.blocks.height
+    claims = {ev.account: ev.pnl for ev in ch.Claimed.range(dep.start_block, height + 1)}
+    assert claims[taker.address] == trade.taker_pnl(settle) != 0
+    assert claims[maker.address] == -claims[taker.address]
+    fees = s.vault.balance_of(s.deployer)              # the fee account is the deployer
+    assert s.vault.balance_of(maker) + s.vault.balance_of(taker) + fees == trade.deposits
+    assert s.token.balanceOf(s.vault) == s.vault.total_balances()
+
+
+@needs_trading
+def test_trade__one_pass_settles_sweeps_claims_both__second_pass_nothing(
+    dep, chain, keeper, maker, taker, trade
+):
+    kp = make_keeper(dep, keeper)
+    passes = walk(chain, kp, until=trade.expiry)
+    assert all(r.claimed == 0 for r in passes[:-1])
+    last = passes[-1]
+    assert (last.settled, last.swept, last.claimed) == (1, 2, 2), last.blocked
+    assert last.tx_by_step["sweep"] == 1                     # one owner: one sweep call
+    assert_all_settled_and_claimed(dep, trade, maker, taker)
+    print(f"keeper pass (2 reports, update, settle, sweep of 2, 2 claims): {last.gas_used:,} gas; "
+          f"by step {dict(last.gas_by_step)}")
+    again = kp.run_pass()
+    assert again.transactions == 0 and again.claimed == 0 and again.skipped == 0
+
+
+class PowerCut(RuntimeError):
+    pass
+
+
+class CrashingKeeper(Keeper):
+    """Dies (like a killed process) when about to send its `crash_after`+1-th transaction."""
+
+    def __init__(self, *args: Any, crash_after: int, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.left = crash_after
+
+    def _send(self, rep: PassReport, step: str, target: str, fn: Any, *args: Any) -> Any:
+        if self.left == 0:
+            raise PowerCut(f"killed before {step} {target}")
+        self.left -= 1
+        return super()._send(rep, step, target, fn, *args)
+
+
+FULL_PASS = {"prices_reported": 2, "updates": 1, "settled": 1, "swept": 2, "claimed": 2}
+FULL_PASS_TXS = 7            # 2 reports, update, settle, one sweep (one owner), 2 claims
+
+
+@needs_trading
+@pytest.mark.parametrize("crash_after", [1, 4, 6], ids=["mid-report", "after-settle", "mid-claims"])
+def test_crash_mid_pass__restart_finishes_exactly_once(
+    dep, chain, keeper, maker, taker, trade, crash_after
+):
+    walk(chain, make_keeper(dep, keeper), until=trade.expiry - DAY)
+    chain.pending_timestamp = trade.expiry + 60
+    dying = make_keeper(dep, keeper, CrashingKeeper, crash_after=crash_after)
+    with pytest.raises(PowerCut):
+        dying.run_pass()
+    rep = make_keeper(dep, keeper).run_pass()                 # the restarted process
+    done = rep.counts()
+    assert rep.transactions == FULL_PASS_TXS - crash_after
+    assert all(done[k] <= v for k, v in FULL_PASS.items())
+    assert rep.skipped == 0 and not rep.blocked
+    assert_all_settled_and_claimed(dep, trade, maker, taker)
+    assert make_keeper(dep, keeper).run_pass().transactions == 0
+
+
+@needs_trading
+def test_partial_steps_then_full_pass__and_second_keeper__no_double_work(
+    dep, chain, keeper, stranger, maker, taker, trade
+):
+    walk(chain, make_keeper(dep, keeper), until=trade.expiry - DAY)
+    chain.pending_timestamp = trade.expiry + 60
+    # a keeper that is not a reporter settles but stops before sweeping and claiming
+    other = make_keeper(dep, stranger)
+    part = other.run_pass(steps=("report", "update", "settle"))
+    assert (part.prices_reported, part.updates, part.settled, part.claimed) == (0, 1, 1, 0)
+    rest = make_keeper(dep, keeper).run_pass()
+    assert (rest.prices_reported, rest.updates, rest.settled) == (2, 0, 0)
+    assert (rest.swept, rest.claimed) == (2, 2)
+    assert_all_settled_and_claimed(dep, trade, maker, taker)
+    assert other.run_pass().transactions == 0
+
+
+@needs_trading
+def test_option_order_left_outside_shrinking_range__swept_while_series_lives(
+    dep, chain, keeper, maker
+):
+    s, book, reg = dep.system, dep.book, dep.registry
+    fund(s, maker, 1_000)
+    e = reg.live_expiries()[-1]                  # a four-week Friday: its range moves daily
+    k = min(reg.strikes(e))
+    assert reg.strike_active(e, k)
+    tx = book.place_order(e, PUT, k, True, s.usd(0.01), 1, 0, 1, sender=maker)
+    oid = tx.events.filter(book.OrderPlaced)[0].order_id
+    kp = make_keeper(dep, keeper)
+    t = next_update(chain.pending_timestamp)
+    for day in range(20):                        # the index climbs 2% a day: L rises past K
+        chain.pending_timestamp = t + day * DAY + 60
+        rep = kp.run_pass(index=100_000 * 1.02**day)
+        if not reg.strike_active(e, k):
+            break
+        assert rep.swept == 0
+    assert not reg.strike_active(e, k) and chain.pending_timestamp < e
+    assert rep.swept == 1 and book.orders(oid).qty == 0
+    assert s.clearinghouse.reserved(maker) == 0
+    assert kp.run_pass().transactions == 0
+
+
+# ---------------------------------------------------------------------------- script
+
+
+def load_script() -> Any:
+    spec = importlib.util.spec_from_file_location("keeper_script", ROOT / "scripts" / "keeper.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_script_main__recorded_deployment__csv_then_idle__loop_with_warp(
+    dep, chain, keeper, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
+    script = load_script()
+    save_deployment(dep.system, network_key())
+    csv = tmp_path / "btc.csv"
+    first = chain.pending_timestamp
+    day0 = first // DAY
+    rows = [f"{day * DAY},{100_000 + 500 * (day - day0)}" for day in range(day0, day0 + 10)]
+    csv.write_text("timestamp,price\n" + "\n".join(rows) + "\n")
+    chain.pending_timestamp = next_update(chain.pending_timestamp) + 60
+    [rep] = script.main(keeper, prices=f"csv:{csv}", quiet=True)
+    assert rep.prices_reported == 2 and rep.updates == 1
+    answer = dep.system.feeds["BTC/USD"].latestRoundData()[1]
+    assert answer == feed_answer(CsvPath(csv).price_at(chain.pending_timestamp // DAY))
+    [idle] = script.main(keeper, prices=str(csv), quiet=True)
+    assert idle.transactions == 0
+    reps = script.main(keeper, loop=True, passes=4, warp=DAY, prices="simulated", quiet=True)
+    assert [r.updates for r in reps] == [0, 1, 1, 1] and not any(r.blocked for r in reps)
+    due = expired_listings(first, reps[-1].started_at)
+    assert sum(r.settled for r in reps) + rep.settled == len(due)
+    assert all(dep.registry.settlement_price(e) != 0 for e in due)
+
+
+def test_script_main__fresh_local_chain__deploys_with_flag(chain, keeper, tmp_path, monkeypatch):
+    import click
+
+    monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
+    script = load_script()
+    with pytest.raises(click.UsageError):
+        script.main(keeper, quiet=True)
+    [rep] = script.main(keeper, deploy=True, quiet=True)
+    assert (tmp_path / f"{network_key()}.json").exists()
+    assert rep.transactions == 0                 # just deployed: everything fresh
+    assert script.has_live_deployment(network_key())
+
+
+# ---------------------------------------------------------------------------- price sources
+
+
+def test_simulate__seeded_deterministic_prefix_stable():
+    a = simulate(30, seed=3)
+    assert len(a) == 31 and a[0] == 100_000.0
+    assert a == simulate(30, seed=3) and a == simulate(90, seed=3)[:31]
+    assert a != simulate(30, seed=4)
+    assert simulate(5, seed=3, vol=0.0) == [100_000.0] * 6
+    assert all(x > 0 for x in simulate(2_000, seed=1, vol=0.15))
+    path = SimulatedPath(seed=3, origin_day=20_000)
+    assert path.price_at(19_000) == 100_000.0
+    assert path.price_at(20_030) == a[30] and path.price_at(20_007) == a[7]
+    assert path.price_at_time(20_007 * DAY + 5) == a[7]
+    with pytest.raises(ValueError):
+        simulate(-1, seed=1)
+
+
+def test_load_csv__dates_timestamps_gaps_and_errors(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("Date,Price\n2026-11-22,95000\n\n2026-11-24T07:56:00Z,97000.5\n")
+    day = cal.day_start(1_795_320_000) // DAY          # 2026-11-22
+    prices = load_csv(f)
+    assert prices == {day: 95_000.0, day + 2: 97_000.5}
+    src = CsvPath(f)
+    assert src.price_at(day - 5) == 95_000.0 and src.price_at(day + 1) == 95_000.0
+    assert src.price_at(day + 99) == 97_000.5
+    f.write_text("timestamp,price\n1795320000,1.5\n1795330000,2\n")
+    assert load_csv(f) == {day: 2.0}
+    for bad in ("when,price\n1,2\n", "date,price\n2026-11-22,-1\n", "date,price\n",
+                "date,price\n2026-11-22,abc\n"):
+        f.write_text(bad)
+        with pytest.raises(ValueError):
+            load_csv(f)
+
+
+def test_window_start_due__most_recent_0755():
+    day = 20_000 * DAY
+    assert window_start_due(day + cal.WINDOW_START) == day + cal.WINDOW_START
+    assert window_start_due(day + cal.WINDOW_START - 1) == day - DAY + cal.WINDOW_START
+    assert window_start_due(day + 23 * 3600) == day + cal.WINDOW_START
