@@ -285,7 +285,9 @@ def place_order(
             reserves the order's stand-alone worst case (plus maker fee) in the
             Clearinghouse; after fills the caller's collateral is checked. If `max_fills`
             runs out while the book still crosses, the remainder is cancelled (the book
-            never rests crossed). Stopped while paused.
+            never rests crossed). Stopped while paused. Runs the registry's daily update
+            first; after more than MAX_CATCH_UP_DAYS missed days it reverts with "book:
+            catch-up incomplete" until `daily_update` has been called enough times.
     @param expiry Series expiry (unix seconds); the series must be live.
     @param kind FUTURE 0, CALL 1, PUT 2.
     @param strike 0 for futures; an active strike of the series for options.
@@ -304,6 +306,7 @@ def place_order(
     assert max_fills >= 1 and max_fills <= MAX_FILLS, "book: bad max fills"
 
     extcall ISeriesRegistry(registry).daily_update()
+    assert not staticcall ISeriesRegistry(registry).needs_update(), "book: catch-up incomplete"
 
     assert expiry < 1 << 40 and staticcall ISeriesRegistry(registry).is_live(expiry), "book: series not live"
     lo: uint256 = 0

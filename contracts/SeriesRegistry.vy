@@ -119,7 +119,8 @@ def _check_params(q: ISeriesRegistry.MarketParams):
     assert q.v_max <= c.WAD // 10, "registry: v_max too large"
     assert q.strike_count >= 20 and q.strike_count <= 50, "registry: strike count"
     assert q.index_heartbeat > 0 and q.peg_heartbeat > 0, "registry: zero heartbeat"
-    assert q.depeg_threshold <= c.WAD, "registry: depeg threshold"
+    assert q.index_heartbeat <= c.MAX_HEARTBEAT and q.peg_heartbeat <= c.MAX_HEARTBEAT, "registry: heartbeat too long"
+    assert q.depeg_threshold >= c.MIN_DEPEG_THRESHOLD and q.depeg_threshold <= c.WAD, "registry: depeg threshold"
     assert q.index_feed.is_contract and q.peg_feed.is_contract, "registry: feed not a contract"
 
 

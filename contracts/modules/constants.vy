@@ -29,4 +29,11 @@ IOC: constant(uint256) = 2
 MAX_STRIKES: constant(uint256) = 64
 MIN_ACTIVE_STRIKES: constant(uint256) = 20
 MAX_LEGS: constant(uint256) = 32          # option legs per (account, series)
-MAX_CATCH_UP_DAYS: constant(uint256) = 64 # daily updates replayed in one call
+# daily updates replayed in one call: ~0.9-1.1M gas a day with six series, so 10 days stay under
+# the 2**24 (16,777,216) per-transaction gas cap of EIP-7825 and far under a 30M block; after a
+# longer gap, callers repeat `daily_update` (record_fill, settle and place_order refuse until done)
+MAX_CATCH_UP_DAYS: constant(uint256) = 10
+
+# parameter bounds (setters refuse values outside them)
+MAX_HEARTBEAT: constant(uint256) = 7 * 86400   # s: oldest feed answer a market may accept as fresh
+MIN_DEPEG_THRESHOLD: constant(uint256) = 5 * 10**17  # WAD: 0.5 USD per USD1, the breaker cannot be switched off

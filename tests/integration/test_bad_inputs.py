@@ -49,6 +49,7 @@ DAY = cal.DAY
 HOUR = 3_600
 ZERO = "0x0000000000000000000000000000000000000000"
 WAD = 10**18
+MAX_HEARTBEAT = 7 * DAY   # constants.vy MAX_HEARTBEAT
 RETURNS_FALSE, FEE, BLOCKLIST, PAUSABLE = 1, 2, 4, 8
 NOT_OWNER = "ownable: caller is not the owner"
 
@@ -562,6 +563,16 @@ def _registry_cases() -> list[Case]:
              P("peg_heartbeat", 0)),
         Case("registry.set_parameter-depeg-above-1", "registry: depeg threshold", "deployer",
              P("depeg_threshold", WAD + 1)),
+        Case("registry.set_parameter-depeg-below-half", "registry: depeg threshold", "deployer",
+             P("depeg_threshold", WAD // 2 - 1)),
+        Case("registry.set_parameter-depeg-zero", "registry: depeg threshold", "deployer",
+             P("depeg_threshold", 0)),
+        Case("registry.set_parameter-index-heartbeat-week+1", "registry: heartbeat too long",
+             "deployer", P("index_heartbeat", MAX_HEARTBEAT + 1)),
+        Case("registry.set_parameter-peg-heartbeat-week+1", "registry: heartbeat too long",
+             "deployer", P("peg_heartbeat", MAX_HEARTBEAT + 1)),
+        Case("registry.set_parameter-index-heartbeat-2**200", "registry: heartbeat too long",
+             "deployer", P("index_heartbeat", 2**200)),
         Case("registry.set_parameter-index-mode-2", "registry: bad flag", "deployer", P("index_mode", 2)),
         Case("registry.transfer_ownership-stranger", NOT_OWNER, "stranger",
              lambda w: (w.registry.transfer_ownership, (w.acct["stranger"],))),
@@ -764,12 +775,21 @@ def test_hostile_token__reverts_with_reason__changes_nothing(world, chain, proje
     TRIED.append(name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (reported to the lead): set_parameter checks only heartbeat > 0, so the owner can "
-    "set e.g. 2**200 s and a year-old index (or peg) counts as fresh: fixings from a dead feed, "
-    "and the depeg breaker off. DESIGN 11 asks every setter to check bounds. Remove this marker "
-    "once an upper bound exists."))
 @pytest.mark.parametrize("name", ["index_heartbeat", "peg_heartbeat"])
-def test_set_parameter__absurd_heartbeat__reverts(world, name):
-    with ape.reverts():
-        world.registry.set_parameter(name, 2**200, sender=world.acct["deployer"])
+def test_set_parameter__heartbeat_at_bound__accepted_one_more__reverts(world, name):
+    """A heartbeat of up to a week is accepted (a slow feed, or governance letting the last real
+    report count after an outage); a second more is refused, so a dead feed never reads fresh."""
+    reg, owner = world.registry, world.acct["deployer"]
+    with ape.reverts("registry: heartbeat too long"):
+        reg.set_parameter(name, MAX_HEARTBEAT + 1, sender=owner)
+    tx = reg.set_parameter(name, MAX_HEARTBEAT, sender=owner)
+    assert [(e.name, e.value) for e in tx.events] == [(name, MAX_HEARTBEAT)]
+
+
+def test_set_parameter__depeg_threshold_at_bounds__accepted(world):
+    """The breaker threshold lives in [0.5, 1] USD per USD1: it can be tuned, never switched off."""
+    reg, owner = world.registry, world.acct["deployer"]
+    for value in (WAD // 2, WAD):
+        reg.set_parameter("depeg_threshold", value, sender=owner)
+    with ape.reverts("registry: depeg threshold"):
+        reg.set_parameter("depeg_threshold", WAD // 2 - 1, sender=owner)

@@ -704,21 +704,51 @@ def test_guardian_pause__stops_orders_and_deposits__never_exits(net, chain):
 # ---------------------------------------------------------------------------- gas and size limits
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (reported to the lead): daily_update replays up to MAX_CATCH_UP_DAYS = 64 days per "
-    "call at ~0.9M gas a day, so after ~32 missed days one call needs more than a 30M-gas "
-    "block and the registry (daily_update, place_order, settle) can never catch up. Remove "
-    "this marker once the per-call catch-up fits in a block."))
-def test_keeper_absent_forty_days__every_catch_up_call_fits_in_a_block(net, chain):
+MAX_CATCH_UP_DAYS = 10          # constants.vy: daily updates replayed per call
+EIP7825_TX_GAS_CAP = 2**24      # per-transaction gas cap (Fusaka); below any block's limit
+
+
+def test_keeper_absent_forty_days__catch_up_in_bounded_calls_each_under_tx_cap(net, chain):
+    """Forty days without a single call: trading and settlement refuse a half-done catch-up with
+    a clear reason (and write nothing); four `daily_update` calls of at most 10 days each, every
+    one under the 2**24 per-transaction gas cap, bring the registry current; then the book
+    trades again and every expired series settles."""
     n = net
     start = n.reg.last_update()
     n.days(start + 40 * DAY + HOUR)                  # the reporter reports, nobody else calls
+    assert n.reg.needs_update()
+    expired = [e for e in n.reg.listed_expiries() if e <= n.now]   # listed 40 days ago
+    assert expired
+    far = max(cal.live_expiries(n.now))
+    with ape.reverts("registry: catch-up incomplete"):
+        n.reg.settle(expired[0], sender=n.r["stranger"])
+    with ape.reverts("book: catch-up incomplete"):
+        n.book.place_order(expired[0], FUTURE, 0, True, n.mid(expired[0]), 1, 0, 4,
+                           sender=n.r["maker"])
+    assert n.reg.last_update() == start, "a reverted call kept part of its catch-up"
+    gas = []
     limit = chain.blocks.head.gas_limit
     for _ in range(8):                               # a keeper may need several calls ...
-        if n.reg.last_update() == start + 40 * DAY:
+        if not n.reg.needs_update():
             break
-        n.reg.daily_update(sender=n.r["keeper"], gas=limit)   # ... but each must fit a block
-    assert n.reg.last_update() == start + 40 * DAY
+        before = n.reg.last_update()
+        tx = n.reg.daily_update(sender=n.r["keeper"], gas=limit)
+        assert n.reg.last_update() - before == min(MAX_CATCH_UP_DAYS * DAY, start + 40 * DAY - before)
+        gas.append(tx.gas_used)
+    print(f"\ncatch-up of 40 days: {len(gas)} calls, gas {gas}")
+    assert n.reg.last_update() == start + 40 * DAY and not n.reg.needs_update()
+    assert len(gas) == -(-40 // MAX_CATCH_UP_DAYS)
+    assert max(gas) <= EIP7825_TX_GAS_CAP           # ... and each fits one transaction
+    for e in sorted(set(expired) | {x for x in n.reg.listed_expiries() if x <= n.now}):
+        if n.reg.settlement_price(e) == 0:
+            n.reg.settle(e, sender=n.r["keeper"])
+        lo, hi = n.reg.bounds(e)
+        assert lo <= n.reg.settlement_price(e) <= hi
+    assert far in list(n.reg.live_expiries())
+    oid = n.book.place_order(far, FUTURE, 0, True, n.mid(far), 1, 0, 4,
+                             sender=n.r["maker"]).return_value
+    n.book.cancel_order(oid, sender=n.r["maker"])
+    n.books_exact()
     SURVIVED.append("keeper absent forty days")
 
 
