@@ -305,8 +305,7 @@ def place_order(
     assert flags & ~(c.POST_ONLY | c.IOC) == 0 and flags != c.POST_ONLY | c.IOC, "book: bad flags"
     assert max_fills >= 1 and max_fills <= MAX_FILLS, "book: bad max fills"
 
-    extcall ISeriesRegistry(registry).daily_update()
-    assert not staticcall ISeriesRegistry(registry).needs_update(), "book: catch-up incomplete"
+    assert extcall ISeriesRegistry(registry).daily_update(), "book: catch-up incomplete"
 
     assert expiry < 1 << 40 and staticcall ISeriesRegistry(registry).is_live(expiry), "book: series not live"
     lo: uint256 = 0

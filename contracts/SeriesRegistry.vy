@@ -439,14 +439,15 @@ def _daily_update() -> bool:
 
 @external
 @nonreentrant
-def daily_update():
+def daily_update() -> bool:
     """
     @notice Applies every due 08:00 UTC update (fixings, variance, rollover, ranges).
             Permissionless and idempotent per day; replays up to MAX_CATCH_UP_DAYS missed
             days per call (call again if more were missed). Reverts with "registry: no
             fixing source" when a fixing cannot be formed (retry once the feed reports).
+    @return True when the registry is current afterwards (no catch-up pending).
     """
-    self._daily_update()
+    return self._daily_update()
 
 
 # ---------------------------------------------------------------- trading side

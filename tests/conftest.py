@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 
 from rangebound.deploy import deploy_system
@@ -61,3 +66,19 @@ def fund(system, account, usd: float, deposit: bool = True) -> int:
     if deposit:
         system.vault.deposit(amount, sender=account)
     return amount
+
+
+@pytest.fixture(scope="session")
+def load_script() -> Callable[[str], ModuleType]:
+    """`load_script("keeper")` imports `scripts/keeper.py` as a module (its `cli` and helpers),
+    the way `ape run keeper` finds it, without going through a subprocess."""
+
+    def load(name: str) -> ModuleType:
+        path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"{name}_script", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

@@ -28,14 +28,11 @@ Flow (module-scoped fixtures: everything is stopped and restored when the module
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,28 +43,12 @@ import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
+from rangebound.anvil_node import start_anvil
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 SEPOLIA_CHAIN_ID = 11155111
-MNEMONIC = "test test test test test test test test test test test junk"
 DEPLOY_TIMEOUT = 240
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def anvil_bin() -> str:
-    """Our anvil wrapper (never --steps-tracing), else whatever `anvil` is on PATH."""
-    wrapper = BIN / "anvil"
-    if wrapper.exists():
-        return str(wrapper)
-    found = shutil.which("anvil")
-    if not found:
-        pytest.skip("anvil not installed (run `make install`)")
-    return found
 
 
 def ape_bin() -> str:
@@ -104,53 +85,6 @@ class Upstream:
     log: Path
 
 
-_STARTED: list[subprocess.Popen] = []
-
-
-@atexit.register
-def _stop_all_started() -> None:
-    """Last resort: no anvil this module started outlives the test process."""
-    for proc in _STARTED:
-        stop_anvil(proc)
-
-
-def start_anvil(log: Path, chain_id: int | None = None) -> Upstream:
-    """Start an anvil on a free port (same mnemonic as Ape's test accounts), wait until up."""
-    last_err: Exception | None = None
-    for _ in range(3):  # a free port can be taken between the probe and anvil's bind
-        port = free_port()
-        cmd = [anvil_bin(), "--host", "127.0.0.1", "--port", str(port), "--mnemonic", MNEMONIC,
-               "--accounts", "10"]
-        if chain_id is not None:
-            cmd += ["--chain-id", str(chain_id)]
-        fh = log.open("ab")
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _STARTED.append(proc)
-        fh.close()
-        url = f"http://127.0.0.1:{port}"
-        rpc = Rpc(url)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                rpc("eth_chainId")
-                return Upstream(url=url, rpc=rpc, proc=proc, log=log)
-            except Exception as err:  # noqa: BLE001 - not listening yet
-                last_err = err
-                time.sleep(0.1)
-        stop_anvil(proc)
-    raise RuntimeError(f"anvil did not start: {last_err}; log:\n{log.read_text()[-2000:]}")
-
-
-def stop_anvil(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def ape_env(**extra: str) -> dict[str, str]:
     """Environment for an `ape` subprocess: the venv first on PATH, plus `extra`."""
     env = dict(os.environ)
@@ -178,12 +112,13 @@ def run_ape(args: list[str], env: dict[str, str], timeout: int = DEPLOY_TIMEOUT,
 def upstream(tmp_path_factory):
     """The upstream "sepolia": an anvil with chain id 11155111, stopped at session end."""
     log = tmp_path_factory.mktemp("upstream") / "anvil.log"
-    up = start_anvil(log, chain_id=SEPOLIA_CHAIN_ID)
+    node = start_anvil(log, chain_id=SEPOLIA_CHAIN_ID)
+    up = Upstream(url=node.url, rpc=Rpc(node.url), proc=node.proc, log=log)
     try:
         assert int(up.rpc("eth_chainId"), 16) == SEPOLIA_CHAIN_ID
         yield up
     finally:
-        stop_anvil(up.proc)
+        node.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,41 +10,23 @@ one). The deployment record goes to a temp dir (`RANGEBOUND_DEPLOYMENTS`), never
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
+from rangebound.anvil_node import rpc, start_anvil
 from rangebound.deploy import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
-MNEMONIC = "test test test test test test test test test test test junk"
 TIMEOUT = 180
 CONSOLE_NAMES = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
                  "feed_usd1_usd", "deploy_system", "rangebound", "deployment_network")
-
-
-def _rpc(url: str, method: str, *params):
-    r = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method,
-                                 "params": list(params)}, timeout=10)
-    r.raise_for_status()
-    return r.json()["result"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ape(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -58,53 +40,15 @@ def _ape(args: list[str], env: dict, stdin: str | None = None) -> subprocess.Com
     return proc
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-_STARTED: list[subprocess.Popen] = []
-atexit.register(lambda: [_stop(p) for p in _STARTED])  # last resort, see local_anvil
-
-
 @pytest.fixture(scope="module")
 def local_anvil(tmp_path_factory):
     """An anvil (chain id 31337, Ape's test mnemonic) shared by the module's ape processes."""
-    anvil = str(BIN / "anvil") if (BIN / "anvil").exists() else shutil.which("anvil")
-    if not anvil:
-        pytest.skip("anvil not installed (run `make install`)")
-    log = tmp_path_factory.mktemp("anvil") / "anvil.log"
-    for _ in range(3):
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        with log.open("ab") as fh:
-            proc = subprocess.Popen(
-                [anvil, "--host", "127.0.0.1", "--port", str(port), "--mnemonic", MNEMONIC,
-                 "--accounts", "10"],
-                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-        _STARTED.append(proc)
-        up = False
-        deadline = time.monotonic() + 20
-        while not up and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                up = int(_rpc(url, "eth_chainId"), 16) == 31337
-            except Exception:  # noqa: BLE001 - not listening yet
-                time.sleep(0.1)
-        if up:
-            break
-        _stop(proc)  # e.g. the port was taken between the probe and anvil's bind
-    else:
-        raise RuntimeError(f"anvil did not start:\n{log.read_text()[-2000:]}")
+    node = start_anvil(tmp_path_factory.mktemp("anvil") / "anvil.log")
     try:
-        yield url
+        assert int(node.rpc("eth_chainId"), 16) == 31337
+        yield node.url
     finally:
-        _stop(proc)
+        node.stop()
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +89,9 @@ def test_deploy_script__writes_the_record(deployed, local_anvil, ape_env, accoun
     )
 
     assert rec["network"] == "ethereum_local"
-    assert rec["chain_id"] == 31337 == int(_rpc(local_anvil, "eth_chainId"), 16)
+    assert rec["chain_id"] == 31337 == int(rpc(local_anvil, "eth_chainId"), 16)
     assert rec["deployer"] == deployer
-    assert 0 < rec["block"] <= int(_rpc(local_anvil, "eth_blockNumber"), 16)
+    assert 0 < rec["block"] <= int(rpc(local_anvil, "eth_blockNumber"), 16)
 
     want = {k: v for k, v in DEFAULTS.items() if isinstance(v, (int, str, float))}
     want.update(guardian=deployer, fee_account=deployer, decimals=6)
@@ -162,7 +106,7 @@ def test_deploy_script__writes_the_record(deployed, local_anvil, ape_env, accoun
     assert len(set(addrs)) == 7
     for a in addrs:
         assert re.fullmatch(r"0x[0-9a-fA-F]{40}", a) and a != a.lower()  # checksummed
-        assert len(_rpc(local_anvil, "eth_getCode", a, "latest")) > 2, f"no code at {a}"
+        assert len(rpc(local_anvil, "eth_getCode", a, "latest")) > 2, f"no code at {a}"
         assert a in stdout  # the printed table lists every address
 
 

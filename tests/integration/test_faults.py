@@ -20,9 +20,6 @@ Every scenario ends with the vault's books exact (`token.balanceOf(vault) == tot
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
 
 from rangebound import calendar as cal
+from rangebound.anvil_node import start_anvil
 from rangebound.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
 FUTURE, CALL, PUT = 0, 1, 2
@@ -44,7 +42,6 @@ REENTRANT, BLOCKLIST = 16, 4
 SOURCE_LAST, SOURCE_INDEX = 2, 3
 CANCEL_REDUCE_ONLY = 7
 ROOT = Path(__file__).resolve().parents[2]
-MNEMONIC = "test test test test test test test test test test test junk"
 
 SURVIVED: list[str] = []
 
@@ -349,12 +346,6 @@ def test_keeper_absent_ten_days__one_call_catches_up__everything_settles(net, ch
 # ---------------------------------------------------------------------------- dump / reload
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Node:
     """A second anvil, driven with plain JSON-RPC (its dev accounts are unlocked)."""
 
@@ -392,43 +383,11 @@ class Node:
 
 @pytest.fixture
 def fresh_anvil(tmp_path):
-    anvil = str(ROOT / ".venv" / "bin" / "anvil") if (ROOT / ".venv" / "bin" / "anvil").exists() \
-        else shutil.which("anvil")
-    if not anvil:
-        pytest.skip("anvil not installed (run `make install`)")
-    log = tmp_path / "anvil.log"
-    proc = None
-    for _ in range(3):
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        with log.open("ab") as fh:
-            proc = subprocess.Popen([anvil, "--host", "127.0.0.1", "--port", str(port),
-                                     "--mnemonic", MNEMONIC, "--accounts", "10"],
-                                    stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        node = Node(url)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                node.rpc("eth_chainId")
-                break
-            except Exception:  # noqa: BLE001 - not listening yet
-                time.sleep(0.1)
-        else:
-            proc.terminate()
-            proc.wait(timeout=10)
-            continue
-        break
-    else:
-        raise RuntimeError(f"second anvil did not start: {log.read_text()[-2000:]}")
+    node = start_anvil(tmp_path / "anvil.log")
     try:
-        yield node
+        yield Node(node.url)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        node.stop()
 
 
 def test_anvil_state_dumped_and_reloaded_mid_series__lifecycle_completes(net, chain, fresh_anvil):

@@ -6,7 +6,6 @@ Also the price sources (simulated path, CSV) and `scripts/keeper.py`'s `main`.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from pathlib import Path
 from typing import Any
@@ -351,19 +350,11 @@ def test_option_order_left_outside_shrinking_range__swept_while_series_lives(
 # ---------------------------------------------------------------------------- script
 
 
-def load_script() -> Any:
-    spec = importlib.util.spec_from_file_location("keeper_script", ROOT / "scripts" / "keeper.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_script_main__recorded_deployment__csv_then_idle__loop_with_warp(
-    dep, chain, keeper, tmp_path, monkeypatch
+    dep, chain, keeper, tmp_path, monkeypatch, load_script
 ):
     monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
-    script = load_script()
+    script = load_script("keeper")
     save_deployment(dep.system, network_key())
     csv = tmp_path / "btc.csv"
     first = chain.pending_timestamp
@@ -384,11 +375,12 @@ def test_script_main__recorded_deployment__csv_then_idle__loop_with_warp(
     assert all(dep.registry.settlement_price(e) != 0 for e in due)
 
 
-def test_script_main__fresh_local_chain__deploys_with_flag(chain, keeper, tmp_path, monkeypatch):
+def test_script_main__fresh_local_chain__deploys_with_flag(chain, keeper, tmp_path, monkeypatch,
+                                                            load_script):
     import click
 
     monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
-    script = load_script()
+    script = load_script("keeper")
     with pytest.raises(click.UsageError):
         script.main(keeper, quiet=True)
     [rep] = script.main(keeper, deploy=True, quiet=True)

@@ -9,12 +9,10 @@ books and need no chain.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -197,21 +195,13 @@ def test_json__serialisable_and_complete(traded, taker, stranger):
 # ---------------------------------------------------------------------------- script
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("risk_script", ROOT / "scripts" / "risk.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_script__cli_json_and_tables_on_recorded_deployment(
-    traded, taker, accounts, chain, tmp_path, monkeypatch
+    traded, taker, accounts, chain, tmp_path, monkeypatch, load_script
 ):
     from click.testing import CliRunner
 
     monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
-    script = _script()
+    script = load_script("risk")
     with pytest.raises(Exception, match="no deployment recorded"):
         script.main(taker.address)
     save_deployment(traded.system, network_key())

@@ -31,7 +31,7 @@ V_WAD = st.integers(min_value=10**12, max_value=10**16)  # daily variance 1e-6 .
 T_DAYS = st.integers(min_value=0, max_value=28)
 TICK = st.sampled_from([1, 5, 10, 100, 10**4, 10**6])
 
-if getcontext().prec < 60:   # vyper, once imported, installs a 78-digit context it won't let us change
+if getcontext().prec < 60:  # noqa: PLR1730 -- vyper, once imported, forbids any assignment to its 78-digit context
     getcontext().prec = 60
 
 
