@@ -67,6 +67,7 @@ POST_ONLY, IOC = 1, 2
 DAY = cal.DAY
 HOUR = 3_600
 HEARTBEAT = 26 * HOUR
+MAX_CATCH_UP_DAYS = 10    # constants.vy: days one daily_update call replays
 TRADERS = ("maker", "maker2", "taker", "stranger")
 SERIES = st.sampled_from([0, 0, 1, 1, 2, 5])      # index into the six live expiries: the near
                                                   # ones settle often, the far one is monthly
@@ -407,6 +408,23 @@ class MarketMachine(RuleBasedStateMachine):
     def update_due(self) -> bool:
         return cal.update_time(self.now) > self.last_update
 
+    def after_daily_update(self) -> None:
+        """The model of one `daily_update` call: at most MAX_CATCH_UP_DAYS days replayed."""
+        self.last_update = min(cal.update_time(self.now - 1),
+                               self.last_update + MAX_CATCH_UP_DAYS * DAY)
+
+    def shorten_catch_up(self, who: str = "keeper") -> None:
+        """Before a call that runs the lazy update: if more days are due than one call may
+        replay (orders and settlement then revert with "... catch-up incomplete"), `who` calls
+        `daily_update` until at most MAX_CATCH_UP_DAYS are left for the lazy path."""
+        for _ in range(8):          # 8 calls cover 80 days; the machine never skips that far
+            if cal.update_time(self.now) - self.last_update <= MAX_CATCH_UP_DAYS * DAY:
+                return
+            self.tx(self.e.registry.daily_update, sender=who)
+            self.after_daily_update()
+            self.counts["catch_up_calls"] = self.counts.get("catch_up_calls", 0) + 1
+        raise AssertionError("catch-up did not converge")
+
     def name_of(self, address: str) -> str:
         for k, v in self.addr.items():
             if v == address:
@@ -511,8 +529,9 @@ class MarketMachine(RuleBasedStateMachine):
     def read_series(self, expiry: int) -> tuple[int, int, list[int]]:
         e = self.e
         if e.registry.bounds(expiry)[1] == 0:        # not listed yet: the keeper catches up
+            self.shorten_catch_up()
             self.tx(e.registry.daily_update, sender="keeper")
-            self.last_update = cal.update_time(self.now - 1)
+            self.after_daily_update()
         (lo, hi), strikes = e.reader.many([
             (e.registry.address, "bounds(uint256)", [expiry], ["uint256", "uint256"]),
             (e.registry.address, "strikes(uint256)", [expiry], ["uint256[]"]),
@@ -529,6 +548,7 @@ class MarketMachine(RuleBasedStateMachine):
     def place(self, who: str, expiry: int, kind: int, strike: int, is_buy: bool, price: int,
               qty: int, flags: int, max_fills: int, lo: int, hi: int) -> None:
         e = self.e
+        self.shorten_catch_up()
         allowed = {"clearinghouse: insufficient collateral", "clearinghouse: too many series",
                    "clearinghouse: too many legs"}
         if self.update_due:      # the lazy update may shrink the range under the order
@@ -819,7 +839,7 @@ class MarketMachine(RuleBasedStateMachine):
         e = self.e
         if mode == "update":
             self.tx(e.registry.daily_update, sender=who)
-            self.last_update = cal.update_time(self.now - 1)
+            self.after_daily_update()
         elif mode == "sweep":
             mine = sorted(i for i, o in self.orders.items() if o["owner"] == account)
             dead = [i for i in mine if self.is_dead(self.orders[i])]
@@ -876,6 +896,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     def settle_one(self, expiry: int, who: str) -> None:
         e = self.e
+        self.shorten_catch_up()
         _receipt, _ = self.tx(e.registry.settle, expiry, sender=who)
         self.last_update = cal.update_time(self.now - 1)
         s = e.registry.settlement_price(expiry)
