@@ -279,9 +279,17 @@ class Simulation:
             self._take("speculator" if day % 2 else "hedger", e, FUTURE, 0, True, ask, 1)
 
     def _best_option_ask(self, e: int, kind: int) -> tuple[int, int] | None:
-        for k in self.registry.strikes(e):
-            if not self.registry.strike_active(e, k):
-                continue
+        """The lowest active strike with an ask, and that ask. Only the actors' resting
+        quotes make asks (takers are IOC), so only their strikes are asked on chain: the same
+        answer as scanning the whole grid, with two or three calls instead of ~60."""
+        quoted = sorted({k for quotes in self.quotes.values()
+                         for (x, kd, k, is_buy) in quotes if x == e and kd == kind and not is_buy})
+        if not quoted:
+            return None
+        lo, hi = self.registry.bounds(e)
+        for k in quoted:
+            if not lo < k < hi:
+                continue                 # inactive strike: the book refuses to trade it
             ask = self.book.best_ask(e, kind, k)
             if ask:
                 return k, ask
