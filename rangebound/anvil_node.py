@@ -119,3 +119,29 @@ def start_anvil(log: Path, chain_id: int | None = None, extra: Sequence[str] = (
                 time.sleep(0.1)
         stop_process(proc)
     raise RuntimeError(f"anvil did not start: {last_err}; log:\n{log.read_text()[-2000:]}")
+
+
+LOCAL_POLL_LATENCY = 0.005    # s between receipt polls on a local node (web3's default: 0.1)
+
+
+def fast_receipt_polling(poll_latency: float = LOCAL_POLL_LATENCY) -> None:
+    """Poll for receipts every `poll_latency` s instead of web3's 0.1 s.
+
+    anvil answers `eth_sendRawTransaction` before its automine task has mined the block, so
+    about one receipt in eight is not there at the first poll and web3 then sleeps 0.1 s: on a
+    local chain that sleep is most of a transaction's time. Ape does not expose the latency, so
+    this sets web3's default once per process (idempotent); only local runs (tests, demo,
+    benchmark) call it, a public network keeps web3's default.
+    """
+    from web3.eth import Eth
+
+    current = Eth.wait_for_transaction_receipt
+    if getattr(current, "_rangebound_fast", False):
+        return
+
+    def wait_for_transaction_receipt(self: Any, transaction_hash: Any, timeout: float = 120,
+                                     poll_latency: float = poll_latency) -> Any:
+        return current(self, transaction_hash, timeout, poll_latency)
+
+    wait_for_transaction_receipt._rangebound_fast = True  # type: ignore[attr-defined]
+    Eth.wait_for_transaction_receipt = wait_for_transaction_receipt  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 from ape.logging import logger
 from rich.console import Console
 
+from rangebound.anvil_node import fast_receipt_polling
 from rangebound.demo_report import print_report, write
 from rangebound.deploy import deploy_system, network_key
 from rangebound.simulation import ROLES, Simulation
@@ -36,6 +37,7 @@ def cli(network, days, seed, vol, out, quiet):
     console = Console(width=None if Console().is_terminal else 110)
     logger.set_level("WARNING")       # one line per transaction would drown the report
     started = time.time()
+    fast_receipt_polling()            # the demo runs on test accounts, i.e. a local chain
     test = accounts.test_accounts
     deployer, keeper = test[0], test[1]
     actors = {role: test[2 + i] for i, role in enumerate(ROLES)}

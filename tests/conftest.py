@@ -9,7 +9,10 @@ from types import ModuleType
 
 import pytest
 
+from rangebound.anvil_node import fast_receipt_polling
 from rangebound.deploy import deploy_system
+
+fast_receipt_polling()   # every test runs on a local anvil
 
 
 @pytest.fixture(scope="session")
