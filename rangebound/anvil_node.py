@@ -145,3 +145,10 @@ def fast_receipt_polling(poll_latency: float = LOCAL_POLL_LATENCY) -> None:
 
     wait_for_transaction_receipt._rangebound_fast = True  # type: ignore[attr-defined]
     Eth.wait_for_transaction_receipt = wait_for_transaction_receipt  # type: ignore[method-assign]
+
+
+def warp(chain: Any, ts: int) -> None:
+    """Move the chain clock forward to `ts`; never backwards (anvil refuses a timestamp below the
+    last block's). A helper that wants "07:56, before the 08:00 update" and finds the clock
+    already past 07:56 (but before 08:00) reports now instead, which serves the same fixing."""
+    chain.pending_timestamp = max(chain.pending_timestamp, ts)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from rangebound import calendar as cal
 from rangebound.anvil_node import fast_receipt_polling
 from rangebound.deploy import deploy_system
 
@@ -85,3 +87,17 @@ def load_script() -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock(chain):
+    """Every session starts at the same point of the week, whatever the wall clock says:
+    the first Sunday at RANGEBOUND_TEST_START (UTC, "HH:MM", default 06:30) after anvil's start.
+    Tests move time relative to the chain, so this makes a run's calendar reproducible (a run
+    that starts minutes before 08:00 UTC behaves like any other)."""
+    hh, mm = (int(x) for x in os.environ.get("RANGEBOUND_TEST_START", "06:30").split(":"))
+    t = cal.day_start(chain.pending_timestamp + cal.DAY) + hh * 3600 + mm * 60
+    while cal.weekday(t) != cal.SUNDAY:
+        t += cal.DAY
+    chain.pending_timestamp = t
+    chain.mine()

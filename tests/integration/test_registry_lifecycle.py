@@ -8,6 +8,7 @@ import ape
 import pytest
 
 from rangebound import calendar as cal
+from rangebound.anvil_node import warp
 from rangebound.deploy import deploy_system, feed_answer, report
 
 DAY = 86_400
@@ -35,7 +36,7 @@ def _push(sys_, btc: float, peg: float = 1.0):
 
 
 def _at(chain, ts: int):
-    chain.pending_timestamp = ts
+    warp(chain, ts)
 
 
 def test_deploy__six_series_listed_around_index(registry, sys_, chain):

@@ -15,6 +15,7 @@ import pytest
 
 from rangebound import calendar as cal
 from rangebound import margin
+from rangebound.anvil_node import warp
 from rangebound.deploy import deploy_system, market_params, report
 
 FUTURE, CALL, PUT = 0, 1, 2
@@ -131,9 +132,9 @@ def _settle(env: Env, chain, keeper, e: int, btc: float) -> int:
     """Run the registry's daily updates (a keeper reporting at 07:56) up to `e`, settle it."""
     t = _next_update(chain.pending_timestamp)
     while True:
-        chain.pending_timestamp = t - 240
+        warp(chain, t - 240)
         _push(env, btc)
-        chain.pending_timestamp = t
+        warp(chain, t)
         if t >= e:
             env.registry.settle(e, sender=keeper)
             return env.registry.settlement_price(e)
@@ -793,9 +794,9 @@ def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, k
     bounds0 = reg.bounds(e)
     t = _next_update(chain.pending_timestamp)
     for _ in range(3):
-        chain.pending_timestamp = t - 240
+        warp(chain, t - 240)
         _push(env, 100_000)
-        chain.pending_timestamp = t
+        warp(chain, t)
         reg.daily_update(sender=keeper)
         t += DAY
     lo, hi = reg.bounds(e)
@@ -833,9 +834,9 @@ def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, 
     ch.check_collateral(taker, sender=env.book)                 # exactly covered
     t = _next_update(chain.pending_timestamp)
     for _ in range(3):
-        chain.pending_timestamp = t - 240
+        warp(chain, t - 240)
         _push(env, 100_000)
-        chain.pending_timestamp = t
+        warp(chain, t)
         reg.daily_update(sender=keeper)
         t += DAY
     stale, fresh = ch.requirement(taker), _reference_req(env, taker, e)
