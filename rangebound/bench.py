@@ -46,6 +46,7 @@ from ape import chain
 from eth_utils import to_checksum_address
 
 from rangebound import calendar as cal
+from rangebound.anvil_node import warp
 from rangebound.deploy import System, deploy_system, feed_answer
 
 FUTURE, CALL, PUT = 0, 1, 2
@@ -262,7 +263,7 @@ class Bench:
         if t - REPORT_BEFORE > int(chain.pending_timestamp):
             chain.pending_timestamp = t - REPORT_BEFORE
             self.push_prices()
-        chain.pending_timestamp = max(t, int(chain.pending_timestamp))
+        warp(chain, t)
         self._cursor = t
         if not update:
             return None

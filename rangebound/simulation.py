@@ -33,6 +33,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rangebound import calendar as cal
 from rangebound import pricing
+from rangebound.anvil_node import warp
 from rangebound.deploy import System, report
 from rangebound.keeper import Keeper
 from rangebound.pricepath import simulate
@@ -130,7 +131,7 @@ class Simulation:
             return None
 
     def _at(self, ts: int) -> None:
-        chain.pending_timestamp = max(chain.pending_timestamp, ts)
+        warp(chain, ts)
 
     def _on_tick(self, price: float, up: bool) -> int:
         t = self.tick

@@ -39,11 +39,10 @@ from pathlib import Path
 
 import ape
 import pytest
-import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
-from rangebound.anvil_node import start_anvil
+from rangebound.anvil_node import rpc, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -63,15 +62,7 @@ class Rpc:
     url: str
 
     def __call__(self, method: str, *params):
-        r = requests.post(
-            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
-            timeout=10,
-        )
-        r.raise_for_status()
-        body = r.json()
-        if "error" in body:
-            raise RuntimeError(f"{method}: {body['error']}")
-        return body["result"]
+        return rpc(self.url, method, *params)
 
     def block_number(self) -> int:
         return int(self("eth_blockNumber"), 16)

@@ -26,12 +26,11 @@ from typing import Any
 
 import ape
 import pytest
-import requests
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
 
 from rangebound import calendar as cal
-from rangebound.anvil_node import start_anvil
+from rangebound.anvil_node import rpc, start_anvil
 from rangebound.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
 FUTURE, CALL, PUT = 0, 1, 2
@@ -351,14 +350,9 @@ class Node:
 
     def __init__(self, url: str):
         self.url = url
-        self.session = requests.Session()
 
     def rpc(self, method: str, *params):
-        r = self.session.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method,
-                                              "params": list(params)}, timeout=120).json()
-        if "error" in r:
-            raise RuntimeError(f"{method}: {r['error']}")
-        return r["result"]
+        return rpc(self.url, method, *params, timeout=120)   # loading a dumped state is slow
 
     def view(self, to, sig: str, args_data: bytes, out: list[str]):
         data = "0x" + (function_signature_to_4byte_selector(sig) + args_data).hex()
