@@ -75,6 +75,9 @@ def to_dict(venue: ex.Venue) -> dict[str, Any]:
         "open_interest": [{"market": m, "expiry": e, "kind": kind_name(k), "strike": strike,
                            "long": lo, "short": sh} for (m, e, k, strike), (lo, sh) in oi.items()],
         "greeks": _greeks_doc(ex.venue_greeks(venue)),
+        "account_greeks": {a: {model: {m: g.as_dict() for m, g in per.items()}
+                               for model, per in v.items()}
+                           for a, v in account_greeks(venue).items()},
         "gamma_by_strike": {model: [{"market": m, "expiry": e, "kind": kind_name(k),
                                      "strike": strike, "gamma": g}
                                     for (m, e, k, strike), g in
@@ -100,15 +103,18 @@ def to_dict(venue: ex.Venue) -> dict[str, Any]:
 
 
 def gamma_by_strike(venue: ex.Venue, model: str) -> dict[ex.Instrument, float]:
-    """The traders' aggregate gamma per option instrument of the open series."""
+    """Gamma of the open interest per option instrument: long lots × gamma per lot (the longs'
+    gamma; the writers hold the opposite, so with no pool the traders' net is zero)."""
     lots = ex.lot_greeks(venue, model)
-    agg = ex.net_book(venue.traders)
-    out: dict[ex.Instrument, float] = {}
-    for s in agg.series:
-        for leg in s.legs:
-            key = (s.market, s.expiry, leg.kind, leg.strike)
-            out[key] = lots[key].gamma * leg.qty
-    return dict(sorted(out.items()))
+    return {key: lots[key].gamma * long for key, (long, _) in ex.open_interest(venue).items()
+            if key[2] != 0}
+
+
+def account_greeks(venue: ex.Venue) -> dict[str, dict[str, dict[str, Greeks]]]:
+    """{account: {model: {market: Greeks}}} for every account with open series."""
+    lots = {model: ex.lot_greeks(venue, model) for model in ex.MODELS}
+    return {b.account: {model: ex.book_greeks(b, lots[model]) for model in ex.MODELS}
+            for b in venue.books if any(not s.settled for s in b.series)}
 
 
 # --------------------------------------------------------------------------- tables
@@ -137,17 +143,25 @@ def oi_table(venue: ex.Venue) -> Table:
 def greeks_table(venue: ex.Venue) -> Table:
     view = ex.venue_greeks(venue)
     rows = []
+
+    def row(name: str, b: Greeks, t: Greeks) -> None:
+        rows.append([name, *[f"{_num(getattr(b, g))} | {_num(getattr(t, g))}" for g in GREEKS]])
+
+    for a, per in account_greeks(venue).items():
+        for market in sorted(per["black76"]):
+            tag = " (pool)" if venue.is_pool(a) else ""
+            row(f"{a[:10]}…{tag} {market}", per["black76"][market], per["student_t"][market])
     whos = ["traders"] + (["pool_options", "pool"] if venue.pool_book is not None else [])
-    names = {"traders": "traders (aggregate)", "pool_options": "pool before hedge (options)",
-             "pool": "pool after hedge (options + futures)"}
+    names = {"traders": "traders' aggregate", "pool_options": "pool before hedge (options)",
+             "pool": "pool after hedge (+ futures)"}
     for who in whos:
         for market in sorted(view["black76"][who]):
-            b, t = view["black76"][who][market], view["student_t"][who][market]
-            rows.append([f"{names[who]} {market}",
-                         *[f"{_num(getattr(b, g))} | {_num(getattr(t, g))}" for g in GREEKS]])
+            row(f"{names[who]} {market}", view["black76"][who][market],
+                view["student_t"][who][market])
     caption = ("each cell: Black-76 | clamped Student-t (nu = 4); " + ex_units()
-               + ("" if venue.pool is not None else "; no options pool deployed"))
-    return _table("Greeks", ["book", *GREEKS], rows, caption=caption)
+               + ("" if venue.pool is not None else "; no options pool deployed: the traders' "
+                  "aggregate is the whole (zero-sum) book"))
+    return _table("Greeks per account and aggregate", ["book", *GREEKS], rows, caption=caption)
 
 
 def ex_units() -> str:
@@ -170,19 +184,29 @@ def pinned_table(venue: ex.Venue) -> Table:
 
 
 def stress_table(venue: ex.Venue) -> Table:
+    """The promise under stress: bad debt, margin calls, liquidations (computed per account)."""
     dec = venue.decimals
     rows = []
     for s in ex.stress_table(venue):
-        per = ", ".join(f"{_day(e)[5:]}:{_usd(v, dec)}" for (_, e), v in s.moved.items())
-        rows.append([s.name, _usd(s.total_moved, dec), per or "-",
-                     str(sum(s.at_max.values())), _usd(s.pool_nav_change, dec),
-                     _usd(s.bad_debt, dec), str(s.margin_calls), str(s.liquidations),
-                     "yes" if s.reduce_only else "no", _usd(s.usd_value_change, dec)])
-    return _table("Stress (USD1)", ["scenario", "collateral moved", "per series",
-                  "at max loss", "pool NAV", "bad debt", "margin calls", "liquidations",
-                  "reduce-only", "USD value"], rows,
-                  caption="computed per account: loss at the clamped settlement vs locked "
-                  "collateral and balance; USD value: the vault balances' change in USD")
+        rows.append([s.name, _usd(s.total_moved, dec), str(sum(s.at_max.values())),
+                     _usd(s.pool_nav_change, dec), _usd(s.bad_debt, dec), str(s.margin_calls),
+                     str(s.liquidations), "yes" if s.reduce_only else "no",
+                     _usd(s.usd_value_change, dec)])
+    pool = "" if venue.pool is not None else "; pool NAV: no options pool deployed"
+    return _table("Stress (USD1)", ["scenario", "moved", "at max loss", "pool NAV",
+                  "bad debt", "margin calls", "liquid.", "reduce-only", "USD value"], rows,
+                  caption="each account's loss at the clamped settlement vs its locked "
+                  "collateral and balance; USD value: the balances' USD value change" + pool)
+
+
+def stress_series_table(venue: ex.Venue) -> Table:
+    """Collateral moved per series under each scenario."""
+    dec = venue.decimals
+    table = ex.stress_table(venue)
+    keys = sorted({k for s in table for k in s.prices})
+    rows = [[s.name, *[_usd(s.moved.get(k, 0), dec) for k in keys]] for s in table]
+    return _table("Stress: collateral moved per series (USD1)",
+                  ["scenario", *[_label(*k) for k in keys]], rows)
 
 
 def health_table(venue: ex.Venue) -> Table:
@@ -209,8 +233,8 @@ def render(venue: ex.Venue, console: Console) -> None:
     console.print(f"[bold]venue[/] on {venue.network}, block {venue.block} "
                   f"({_day(venue.timestamp)}), {len(venue.books)} accounts, pool: "
                   f"{venue.pool or 'no options pool deployed'}")
-    for t in (oi_table(venue), greeks_table(venue), pinned_table(venue), stress_table(venue),
-              health_table(venue)):
+    for t in (oi_table(venue), greeks_table(venue), pinned_table(venue),
+              stress_series_table(venue), stress_table(venue), health_table(venue)):
         console.print(t)
     for c in ex.clamped_series(venue):
         console.print(f"clamped: {_label(c['market'], c['expiry'])} fixing "
@@ -251,7 +275,7 @@ def plot(venue: ex.Venue, path: Path) -> Path:
             ks = sorted(agg)
             a2.plot([k / 10**dec for k in ks], [agg[k] for k in ks], style,
                     label=f"{_label(m, e)} {model}")
-    a2.set_title("traders' gamma by strike (lots per USD1)")
+    a2.set_title("gamma of the open interest by strike (longs; lots per USD1)")
     moves = [m / 100 for m in range(-60, 61, 5)]
     moved = [ex.scenario(venue, move=m).total_moved / 10**dec for m in moves]
     a3.plot([m * 100 for m in moves], moved, "-o")
@@ -277,3 +301,24 @@ def write(venue: ex.Venue, out_dir: Path) -> tuple[Path, Path]:
     j = out_dir / "exposure.json"
     j.write_text(json.dumps(to_dict(venue), indent=2, allow_nan=False) + "\n")
     return j, plot(venue, out_dir / "exposure.png")
+
+
+def demo_exposure(system: object, console: Console, out_dir: Path,
+                  start_block: int = 0) -> tuple[Path, Path]:
+    """The end of `make demo`: read the venue, print the stress table, write the files."""
+    import time
+
+    from rangebound.exposure_chain import venue_from_system
+
+    began = time.perf_counter()
+    venue = venue_from_system(system, start_block=start_block)
+    console.print(stress_series_table(venue))
+    console.print(stress_table(venue))
+    for c in ex.clamped_series(venue):
+        console.print(f"clamped: {_label(c['market'], c['expiry'])} fixing "
+                      f"{_usd(c['fixing'], venue.decimals)} -> {_usd(c['price'], venue.decimals)}"
+                      f" ({c['state']})")
+    paths = write(venue, out_dir)
+    console.print(f"exposure view ({len(venue.books)} accounts) read, analysed and written in "
+                  f"{time.perf_counter() - began:.1f} s: {paths[0]}, {paths[1]}")
+    return paths

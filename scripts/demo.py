@@ -20,6 +20,7 @@ from rich.console import Console
 from rangebound.anvil_node import fast_receipt_polling
 from rangebound.demo_report import print_report, write
 from rangebound.deploy import deploy_system, network_key
+from rangebound.exposure_report import demo_exposure
 from rangebound.simulation import ROLES, Simulation
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
@@ -53,3 +54,4 @@ def cli(network, days, seed, vol, out, quiet):
     print_report(res, console)
     j, png = write(res, Path(out))
     console.print(f"wrote {j} and {png} in {time.time() - started:.0f} s")
+    demo_exposure(system, console, Path(out))     # venue risk view: stress table, exposure.*
