@@ -10,7 +10,8 @@ accounts: nothing pool-specific is read, so the view works before and after the 
 Collateral health: the USD1/USD feed's rounds over a window (`getRoundData` walking back from
 `latestRoundData`, bounded by MAX_PEG_ROUNDS), each registry's `reduce_only()`, the vault's token
 balance and `total_balances`, and `isBlacklisted(address)` on the token for the vault and the
-largest accounts when the token has it (a raw call: a revert or empty answer = no blocklist).
+largest accounts when the token has it, or USDT's `isBlackListed` (a raw call: a revert or an
+answer that is not one bool word = no blocklist).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from rangebound.risk import _field, read_book
 MAX_PEG_ROUNDS = 500                 # bound on the peg rounds read back
 PEG_WINDOW = 7 * 86_400              # seconds of peg history summarised
 BLOCKLIST_TOP = 5                    # largest accounts checked against the blocklist
-IS_BLACKLISTED = "0xfe575a87"        # isBlacklisted(address) (USDC, USDT-style tokens)
+BLOCKLIST_VIEWS = ("isBlacklisted(address)",   # USDC (FiatTokenV2)
+                   "isBlackListed(address)")   # USDT
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 
@@ -68,18 +70,23 @@ def peg_rounds(feed: Any, now: int, window: int = PEG_WINDOW) -> tuple[tuple[int
     return tuple(reversed(rounds))
 
 
-def is_blacklisted(token: Any, account: str) -> bool | None:
-    """`token.isBlacklisted(account)` when the token has it, else None."""
+def is_blacklisted(token: Any, account: str,
+                   views: tuple[str, ...] = BLOCKLIST_VIEWS) -> bool | None:
+    """The first of `views` (a `name(address)` view returning bool) the token answers, for
+    `account`; None when it answers none of them (no blocklist)."""
     from ape import chain
+    from eth_utils.crypto import keccak
 
-    data = IS_BLACKLISTED + account.lower().removeprefix("0x").rjust(64, "0")
-    try:
-        raw = chain.provider.web3.eth.call({"to": _addr(token), "data": data})
-    except Exception:  # noqa: BLE001 - no such function (revert): no blocklist
-        return None
-    if len(raw) != 32:
-        return None
-    return int.from_bytes(raw, "big") != 0
+    arg = account.lower().removeprefix("0x").rjust(64, "0")
+    for view in views:
+        data = "0x" + keccak(text=view)[:4].hex() + arg
+        try:
+            raw = chain.provider.web3.eth.call({"to": _addr(token), "data": data})
+        except Exception:  # noqa: BLE001, S112 - no such function (revert): try the next
+            continue
+        if len(raw) == 32 and int.from_bytes(raw, "big") in (0, 1):
+            return int.from_bytes(raw, "big") == 1
+    return None
 
 
 def read_health(token: Any, vault: Any, registries: Mapping[str, Any], balances: Mapping[str, int],

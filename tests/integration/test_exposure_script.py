@@ -16,7 +16,7 @@ from rangebound import calendar as cal
 from rangebound import exposure as ex
 from rangebound.anvil_node import warp
 from rangebound.deploy import deploy_system, network_key, save_deployment
-from rangebound.exposure_chain import venue_from_system
+from rangebound.exposure_chain import is_blacklisted, venue_from_system
 from rangebound.exposure_report import to_dict
 from rangebound.risk import book_from_system
 from rangebound.simulation import ROLES, Simulation
@@ -27,10 +27,12 @@ THURSDAY = 4
 
 
 @pytest.fixture(scope="module")
-def market(accounts, deployer, chain, load_script) -> tuple[Any, Simulation, int]:
-    """(load_script: requested here so that no test instantiates a wider-scoped fixture after
-    Ape's per-test isolation began.) The demo's set-up (deployer = account 0, keeper = account 1, traders 2-6), started on a
-    Thursday morning so that the simulation's 25% jump (on the first weekly expiry at least
+def market(
+    accounts, deployer, chain, load_script, project, stranger
+) -> tuple[Any, Simulation, int]:
+    """(load_script, project, stranger: requested here so that no test instantiates a
+    wider-scoped fixture after Ape's per-test isolation began.) The demo's set-up (deployer =
+    account 0, keeper = account 1, traders 2-6), started on a Thursday morning so that the simulation's 25% jump (on the first weekly expiry at least
     three days in) lands on day 4 of 5: the shortest run that holds it."""
     t = cal.day_start(chain.pending_timestamp + cal.DAY) + 6 * 3600 + 1800
     while cal.weekday(t) != THURSDAY:
@@ -145,3 +147,14 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
         assert text in res.output
     assert png.stat().st_size > 20_000
     assert elapsed < 20, f"exposure view took {elapsed:.1f} s"
+
+
+def test_is_blacklisted__token_with_and_without_a_blocklist(market, project, deployer, stranger):
+    system, _, _ = market
+    assert is_blacklisted(system.token, stranger.address) is None     # ReferenceUSD1: none
+    token = project.MockHostileToken.deploy(6, 0, sender=deployer)
+    token.set_blocked(stranger, True, sender=deployer)
+    views = ("isBlacklisted(address)", "blocked(address)")            # the mock's own name
+    assert is_blacklisted(token, stranger.address, views) is True
+    assert is_blacklisted(token, deployer.address, views) is False
+    assert is_blacklisted(token, stranger.address) is None            # no USDC/USDT view
