@@ -365,7 +365,7 @@ class Scenario:
     pool_nav_change: int | None             # None: no pool
     bad_debt: int                           # Σ max(0, Σ series losses − balance)
     margin_calls: int                       # accounts whose requirement after the update > balance
-    liquidations: int                       # accounts with a series loss above its locked collateral
+    liquidations: int                       # accounts with a series loss above its locked amount
     reduce_only: bool
     usd_value_change: int                   # the vault's balances' USD value change (depeg)
 

@@ -32,8 +32,9 @@ def market(
 ) -> tuple[Any, Simulation, int]:
     """(load_script, project, stranger: requested here so that no test instantiates a
     wider-scoped fixture after Ape's per-test isolation began.) The demo's set-up (deployer =
-    account 0, keeper = account 1, traders 2-6), started on a Thursday morning so that the simulation's 25% jump (on the first weekly expiry at least
-    three days in) lands on day 4 of 5: the shortest run that holds it."""
+    account 0, keeper = account 1, traders 2-6), started on a Thursday morning so that the
+    simulation's 25% jump (on the first weekly expiry at least three days in) lands on day 4
+    of 5: the shortest run that holds it."""
     t = cal.day_start(chain.pending_timestamp + cal.DAY) + 6 * 3600 + 1800
     while cal.weekday(t) != THURSDAY:
         t += cal.DAY
