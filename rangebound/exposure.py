@@ -17,9 +17,10 @@ plain numbers, so tests compare it with brute force.
 - **Stress**: the index moves by m (each live series settles at clamp(F·(1+m), L, U)), or USD1
   depegs (prices are USD1 per lot: nothing moves in USD1, the market goes reduce-only below
   its threshold and the collateral loses (1 − peg) of its USD value). Per scenario: collateral
-  moved, accounts at their maximum loss, the pool's NAV change, and, per account, loss vs
-  locked collateral: bad debt, margin calls (requirement after the day's range update above
-  the balance) and liquidations (a series loss above that series' locked collateral).
+  moved, accounts at their maximum loss, the pool's NAV change (its P&L settling at the stressed
+  prices minus settling at today's clamped index: exact integers, no model), and, per account,
+  loss vs locked collateral: bad debt, margin calls (requirement after the day's range update
+  above the balance) and liquidations (a series loss above that series' locked collateral).
 
 Amounts are exact integers in raw settlement-token units; Greeks floats.
 """

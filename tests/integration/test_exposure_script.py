@@ -150,7 +150,7 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     assert elapsed < 20, f"exposure view took {elapsed:.1f} s"
 
 
-def test_is_blacklisted__token_with_and_without_a_blocklist(market, project, deployer, stranger):
+def test_is_blacklisted__tokens_with_and_without_a_blocklist__bool_or_none(market, project, deployer, stranger):
     system, _, _ = market
     assert is_blacklisted(system.token, stranger.address) is None     # ReferenceUSD1: none
     token = project.MockHostileToken.deploy(6, 0, sender=deployer)
