@@ -127,6 +127,8 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     system, _, start = market
     monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
     script = load_script("exposure")
+    with pytest.raises(Exception, match="no deployment recorded"):
+        script.main()
     path = save_deployment(system, network_key())
     record = json.loads(path.read_text())
     record["start_block"] = start

@@ -278,3 +278,23 @@ def test_health__built_rounds_and_balances__peg_concentration_clamped_and_files(
     doc = json.loads(j.read_text())
     assert doc["collateral"]["peg"]["min"] == 0.99 and len(doc["stress"]) == 11
     assert png.stat().st_size > 10_000
+
+
+def test_render__empty_venue_and_pool_venue__tables_say_so():
+    from rich.console import Console
+
+    from rangebound.exposure_report import render
+
+    empty = ex.Venue(books=(), decimals=DEC, timestamp=NOW)
+    doc = json.loads(json.dumps(to_dict(empty), allow_nan=False))
+    assert doc["open_interest"] == [] and doc["accounts"] == 0
+    assert {s["collateral_moved"] for s in doc["stress"]} == {0}
+    console = Console(record=True, width=160)
+    render(empty, console)
+    assert "no options pool deployed" in console.export_text()
+    pooled = _short_call_venue(pool=ACCOUNTS[0])
+    console = Console(record=True, width=160)
+    render(pooled, console)
+    text = console.export_text()
+    for part in ("pool before hedge", "pool after hedge", "(pool)", "Stress", "Pinned losses"):
+        assert part in text
