@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from rangebound import exposure as ex
 from rangebound import margin
 from rangebound.exposure_report import to_dict, write
-from rangebound.risk import AccountBook, Leg, SeriesBook
+from rangebound.risk import AccountBook, Leg, SeriesBook, analyse
 
 FUTURE, CALL, PUT = margin.FUTURE, margin.CALL, margin.PUT
 NOW = 1_000 * 86_400
@@ -105,6 +105,12 @@ def test_venue_greeks__random_portfolios__aggregate_equals_sum_of_accounts(venue
         for m in agg:
             for key, v in agg[m].as_dict().items():
                 assert v == pytest.approx(getattr(total[m], key), rel=1e-9, abs=1e-9)
+    # Black-76 per account agrees with `ape run risk`'s own analysis of the same book
+    lots = ex.lot_greeks(venue, "black76")
+    for b in venue.books:
+        mine, theirs = ex.book_greeks(b, lots)["BTC"], analyse(b).totals["BTC"]
+        for key, v in mine.as_dict().items():
+            assert v == pytest.approx(getattr(theirs, key), rel=1e-9, abs=1e-9)
 
 
 def test_t_greeks__future_and_call_delta__match_design_closed_form():
