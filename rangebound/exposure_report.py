@@ -259,21 +259,21 @@ def plot(venue: ex.Venue, path: Path) -> Path:
         if k != 0:
             oi.setdefault((m, e), {}).setdefault(strike, 0)
             oi[(m, e)][strike] += lo
-    for (m, e), per in oi.items():
+    for i, ((m, e), per) in enumerate(sorted(oi.items())):
         ks = sorted(per)
         a1.bar([k / 10**dec for k in ks], [per[k] for k in ks], width=1.0, alpha=0.6,
-               label=_label(m, e))
+               color=f"C{i % 10}", label=_label(m, e))
     a1.set_title("options open interest by strike (lots)")
     for model, style in (("black76", "-o"), ("student_t", "--x")):
         by: dict[tuple[str, int], list[tuple[int, float]]] = {}
         for (m, e, _, strike), g in gamma_by_strike(venue, model).items():
             by.setdefault((m, e), []).append((strike, g))
-        for (m, e), pts in by.items():
+        for i, ((m, e), pts) in enumerate(sorted(by.items())):
             agg: dict[int, float] = {}
             for k, g in pts:
                 agg[k] = agg.get(k, 0.0) + g
             ks = sorted(agg)
-            a2.plot([k / 10**dec for k in ks], [agg[k] for k in ks], style,
+            a2.plot([k / 10**dec for k in ks], [agg[k] for k in ks], style, color=f"C{i % 10}",
                     label=f"{_label(m, e)} {model}")
     a2.set_title("gamma of the open interest by strike (longs; lots per USD1)")
     moves = [m / 100 for m in range(-60, 61, 5)]
