@@ -11,7 +11,7 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND := Agg
 APE := $(BIN)/ape
 
-.PHONY: install test demo bench fuzz lint clean deploy console
+.PHONY: install test demo bench fuzz lint clean deploy console abi
 
 install: $(VENV)/.installed $(BIN)/anvil
 
@@ -37,6 +37,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 $(ANVIL_NPM): package.json package-lock.json
 	npm install --no-save --no-audit --no-fund --loglevel=error
 	test -x $@
+	test -f node_modules/solc/soljson.js && test -f node_modules/solc-0.7/soljson.js
 	touch $@
 
 $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
@@ -65,3 +66,8 @@ lint: install
 
 clean:
 	rm -rf .build reports/*.json reports/*.png
+
+# ABIs (abi/<Contract>.json) and Solidity interfaces (interfaces/solidity/I<Contract>.sol) of
+# every deployable, generated from the compiled contracts; a test fails when they are stale.
+abi: install
+	$(APE) run abi
