@@ -8,7 +8,9 @@ against the ABI files, which are themselves checked against the compiled Vyper c
 from __future__ import annotations
 
 import json
+import re
 
+import ape
 import pytest
 from eth_utils import event_signature_to_log_topic, function_signature_to_4byte_selector
 
@@ -95,3 +97,31 @@ def test_struct_for__unknown_or_ambiguous_tuple__raises_with_the_fix():
         struct_for(comps, [a, b])
     with pytest.raises(ValueError, match="matches structs none"):
         struct_for([{"name": "z", "type": "bool"}], [a])
+
+
+VYI_OF = {"CollateralVault": "ICollateralVault", "Clearinghouse": "IClearinghouse",
+          "OrderBook": "IOrderBook", "SeriesRegistry": "ISeriesRegistry"}
+
+
+def test_vyi_interfaces__every_external_function__declared_or_listed():
+    """Each contract's .vyi declares every external function of its ABI; the few that return
+    a struct the contract declares itself are listed (with their fields) in a comment."""
+    for contract, vyi in VYI_OF.items():
+        text = (ROOT / "interfaces" / f"{vyi}.vyi").read_text()
+        declared = set(re.findall(r"^def (\w+)\(", text, re.MULTILINE))
+        listed = set(re.findall(r"^#\s+(\w+)\(", text, re.MULTILINE))
+        abi = json.loads((ROOT / "abi" / f"{contract}.json").read_text())
+        names = {f["name"] for f in abi if f["type"] == "function"}
+        missing = sorted(names - declared - listed)
+        assert not missing, f"{vyi}.vyi lacks {missing}"
+        assert declared <= names, f"{vyi}.vyi declares {sorted(declared - names)} not in the ABI"
+
+
+def test_fixing__timestamp_as_day__reverts(system):
+    reg = system.markets["BTC"].registry
+    e = reg.live_expiries()[0]
+    assert reg.fixing(e, 10**6 - 1) == 0  # the largest day number: no fixing, no revert
+    with ape.reverts("registry: day not timestamp"):
+        reg.fixing(e, e)
+    with ape.reverts("registry: day not timestamp"):
+        reg.fixing(e, 10**6)
