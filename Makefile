@@ -55,8 +55,11 @@ bench: install
 fuzz: install
 	RANGEBOUND_FUZZ=long $(APE) test tests/stateful -p no:cacheprovider -s $(TESTARGS)
 
+# `make deploy` alone deploys onto a throw-away anvil (stopped when the command ends; it says so).
+# Onto a node you run: `make deploy NETWORK=http://127.0.0.1:8545 ACCOUNT=TEST::0` (record
+# deployments/ethereum_127_0_0_1_8545.json; `ape console --network http://127.0.0.1:8545` loads it).
 deploy: install
-	$(APE) run deploy $(DEPLOYARGS)
+	$(APE) run deploy $(if $(NETWORK),--network $(NETWORK)) $(if $(ACCOUNT),--account $(ACCOUNT)) $(DEPLOYARGS)
 
 console: install
 	$(APE) console
