@@ -210,7 +210,7 @@ def test_fork_chainlink__phase_change_before_window__registry_finds_the_round(ve
 
 
 def test_fork_chainlink__phase_change_after_window__previous_phase_invisible(venue, chain,
-                                                                            keeper):
+                                                                            keeper, maker):
     """The registry's round search looks only inside the latest phase: when the new
     aggregator's first round is later than the window, the window's round (phase 1) is not
     found, the index counts as unavailable and a series with no trade cannot be fixed
@@ -228,6 +228,10 @@ def test_fork_chainlink__phase_change_after_window__previous_phase_invisible(ven
     chain.pending_timestamp = e + 120
     with ape.reverts("registry: no fixing source"):
         v.reg.settle(e, sender=keeper)
+    # the book runs the update lazily: new orders in any series of the market stop too
+    later = v.reg.live_expiries()[-1]
+    with ape.reverts("registry: no fixing source"):
+        v.book.place_order(later, FUTURE, 0, True, v.reg.tick(), 1, 0, 1, sender=maker)
     # the round is there, one phase back, readable through the proxy
     assert window_round < 2 * PHASE
     rid, answer, _, updated, _ = v.btc_proxy.getRoundData(window_round)
