@@ -133,3 +133,48 @@ def test_web3_client__abi_only__full_cycle(client, deployer, maker, taker, keepe
         cl.send(cl.vault.functions.withdraw(bal), a)
         assert cl.vault.functions.balance_of(a).call() == 0
         assert cl.token.functions.balanceOf(a).call() >= bal
+
+
+CONSUMER = """
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+import {ISeriesRegistry} from "ISeriesRegistry.sol";
+import {IReporterFeed} from "IReporterFeed.sol";
+
+contract RangeReader {
+    /// The series' range and the market's tick, through the generated named structs.
+    function lot_range(address reg, uint256 expiry)
+        external view returns (uint256 lower, uint256 upper, uint256 tick, string memory name)
+    {
+        ISeriesRegistry.Series memory s = ISeriesRegistry(reg).series_info(expiry);
+        ISeriesRegistry.MarketParams memory p = ISeriesRegistry(reg).params();
+        return (s.lower, s.upper, p.tick, p.name);
+    }
+
+    /// The index feed read as a Chainlink AggregatorV3 consumer does.
+    function index_answer(address reg) external view returns (int256 answer, string memory d) {
+        IReporterFeed feed = IReporterFeed(ISeriesRegistry(reg).params().index_feed);
+        (, answer,,,) = feed.latestRoundData();
+        d = feed.description();
+    }
+}
+"""
+
+
+def test_solidity_consumer__generated_interfaces__reads_structs_and_feed(client, deployer):
+    from rangebound.solc import compile_sources
+
+    cl = client
+    sources = {n: (ROOT / "interfaces/solidity" / n).read_text()
+               for n in ("ISeriesRegistry.sol", "IReporterFeed.sol")}
+    out = compile_sources({**sources, "RangeReader.sol": CONSUMER},
+                          outputs=("abi", "evm.bytecode.object"), evm_version="shanghai")
+    art = out["contracts"]["RangeReader.sol"]["RangeReader"]
+    factory = cl.w3.eth.contract(abi=art["abi"], bytecode="0x" + art["evm"]["bytecode"]["object"])
+    rcpt = cl.send(factory.constructor(), deployer.address)
+    reader = cl.w3.eth.contract(address=rcpt.contractAddress, abi=art["abi"])
+    e = cl.reg.functions.live_expiries().call()[1]
+    lo, hi = cl.reg.functions.bounds(e).call()
+    assert reader.functions.lot_range(cl.reg.address, e).call() == [
+        lo, hi, cl.reg.functions.tick().call(), "BTC"]
+    assert reader.functions.index_answer(cl.reg.address).call() == [100_000 * 10**8, "BTC / USD"]
