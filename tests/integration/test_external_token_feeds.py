@@ -67,3 +67,17 @@ def test_external_token_and_feeds__sepolia_and_its_fork__official_addresses():
     }
     assert external_token_and_feeds("ethereum_sepolia_fork") == spec
     assert external_token_and_feeds("ethereum_local") == {}
+
+
+def test_deploy_script__options__override_the_network_file(load_script):
+    import click
+
+    deploy = load_script("deploy")
+    spec = deploy.external("0x" + "11" * 20, ("BTC/USD=0x" + "22" * 20,), False,
+                           "ethereum_sepolia")
+    assert spec["token"] == "0x" + "11" * 20
+    assert spec["feeds"] == {"BTC/USD": "0x" + "22" * 20,
+                             "USD1/USD": "0xA2F78ab2355fe2f984D808B5CeE7FD0A93D5270E"}
+    assert deploy.external(None, (), True, "ethereum_sepolia") == {}  # --reference
+    with pytest.raises(click.BadParameter, match="expected NAME=ADDRESS"):
+        deploy.external(None, ("ETH/USD=0x" + "22" * 20,), True, "ethereum_local")
