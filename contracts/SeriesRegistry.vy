@@ -634,6 +634,7 @@ def fixing(expiry: uint256, day: uint256) -> uint256:
     """
     @notice Fixing of a series for a UTC day number (`timestamp // 86400`); 0 = none.
     """
+    assert day < 10**6, "registry: day not timestamp"  # a unix timestamp passed as a day
     return self.fixings[expiry][day]
 
 

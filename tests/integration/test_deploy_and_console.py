@@ -1,11 +1,12 @@
-"""`ape run deploy` and `ape console` as a user runs them, each in its own `ape` process.
+"""Deploying onto a node you run, as a user does it, each step in its own process:
+`make deploy NETWORK=http://127.0.0.1:PORT ACCOUNT=TEST::0`, then `ape console --network
+http://127.0.0.1:PORT` and `ape run keeper --network http://127.0.0.1:PORT --account TEST::0`
+against the record, which is named after the node (`ethereum_127_0_0_1_PORT.json`); and plain
+`make deploy` (no network), which says that its chain is temporary.
 
-Both processes use `--network ethereum:local:foundry`. Normally each `ape` process starts (and
-stops) its own anvil, so a console would never see what a previous `ape run deploy` deployed;
-here both are pointed at one anvil this module starts, through ape-foundry's
-`APE_FOUNDRY_HOST` (ape-foundry connects to an already running anvil there instead of spawning
-one). The deployment record goes to a temp dir (`RANGEBOUND_DEPLOYMENTS`), never to the repo's
-`deployments/`, and Ape's data folder is a temp dir too.
+The node is an anvil this module starts (anvil's dev accounts are Ape's test accounts, so
+`TEST::0` is anvil's first account). Records go to a temp dir (`RANGEBOUND_DEPLOYMENTS`), never
+to the repo's `deployments/`, and Ape's data folder is a temp dir too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from rangebound.anvil_node import rpc, start_anvil
-from rangebound.deploy import DEFAULTS
+from rangebound.deploy import DEFAULTS, custom_network_key
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -31,10 +32,18 @@ CONSOLE_NAMES = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", 
 
 def _ape(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
     exe = BIN / "ape" if (BIN / "ape").exists() else Path(sys.executable).parent / "ape"
-    proc = subprocess.run([str(exe), *args], cwd=ROOT, env=env, input=stdin, text=True,
+    return _run([str(exe), *args], env, stdin)
+
+
+def _make(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return _run(["make", "--no-print-directory", *args], env)
+
+
+def _run(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=ROOT, env=env, input=stdin, text=True,
                           capture_output=True, timeout=TIMEOUT, check=False)
     assert proc.returncode == 0, (
-        f"`ape {' '.join(args)}` exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-4000:]}"
+        f"`{' '.join(args)}` exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-4000:]}"
         f"\n--- stderr ---\n{proc.stderr[-4000:]}"
     )
     return proc
@@ -58,20 +67,29 @@ def ape_env(local_anvil, tmp_path_factory):
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         RANGEBOUND_DEPLOYMENTS=str(tmp_path_factory.mktemp("deployments")),
         APE_DATA_FOLDER=str(tmp_path_factory.mktemp("ape-data")),
-        APE_FOUNDRY_HOST=local_anvil,
         IPYTHONDIR=str(tmp_path_factory.mktemp("ipython")),  # no history in ~/.ipython
     )
     env.setdefault("PYTHONHASHSEED", "0")
+    env.pop("APE_FOUNDRY_HOST", None)
     return env
 
 
 @pytest.fixture(scope="module")
-def deployed(ape_env):
-    """`ape run deploy --network ethereum:local:foundry --yes`; returns (stdout, record)."""
+def key(local_anvil):
+    """The record's name: the node's URI, `ethereum_127_0_0_1_<port>`."""
+    k = custom_network_key("ethereum", local_anvil)
+    assert re.fullmatch(r"ethereum_127_0_0_1_\d+", k)
+    return k
+
+
+@pytest.fixture(scope="module")
+def deployed(ape_env, local_anvil, key):
+    """`make deploy NETWORK=<node> ACCOUNT=TEST::0 DEPLOYARGS=--yes`; returns (stdout, record)."""
     repo_records = _repo_records()
-    out = _ape(["run", "deploy", "--network", "ethereum:local:foundry", "--yes"], ape_env)
+    out = _make(["deploy", f"NETWORK={local_anvil}", "ACCOUNT=TEST::0", "DEPLOYARGS=--yes"],
+                ape_env)
     assert _repo_records() == repo_records, "the deploy wrote into the repo's deployments/"
-    path = Path(ape_env["RANGEBOUND_DEPLOYMENTS"]) / "ethereum_local.json"
+    path = Path(ape_env["RANGEBOUND_DEPLOYMENTS"]) / f"{key}.json"
     assert path.is_file(), out.stdout[-3000:]
     return out.stdout, json.loads(path.read_text())
 
@@ -80,15 +98,17 @@ def _repo_records() -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((ROOT / "deployments").glob("*.json"))}
 
 
-def test_deploy_script__writes_the_record(deployed, local_anvil, ape_env, accounts):
+def test_make_deploy__node_you_run__record_named_after_it(deployed, local_anvil, ape_env, key,
+                                                          accounts):
     stdout, rec = deployed
     deployer = accounts[0].address  # the `accounts` fixture holds the test accounts
-    assert "Rangebound on ethereum_local" in stdout
-    assert f"recorded in {Path(ape_env['RANGEBOUND_DEPLOYMENTS']) / 'ethereum_local.json'}" in (
+    assert f"Rangebound on {key}" in stdout
+    assert f"recorded in {Path(ape_env['RANGEBOUND_DEPLOYMENTS']) / f'{key}.json'}" in (
         stdout.replace("\n", "")
     )
+    assert "temporary" not in stdout  # the node outlives the command
 
-    assert rec["network"] == "ethereum_local"
+    assert rec["network"] == key
     assert rec["chain_id"] == 31337 == int(rpc(local_anvil, "eth_chainId"), 16)
     assert rec["deployer"] == deployer
     assert 0 < rec["block"] <= int(rpc(local_anvil, "eth_blockNumber"), 16)
@@ -130,18 +150,18 @@ def _lines(stdout: str) -> dict[str, object]:
     return found
 
 
-def test_console__loads_the_networks_record_by_name(deployed, ape_env):
+def test_console__node_you_run__loads_its_record(deployed, ape_env, local_anvil, key):
     _, rec = deployed
     contracts = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
                  "feed_usd1_usd")
     script = CONSOLE_SCRIPT.format(names=CONSOLE_NAMES, contracts=contracts)
-    out = _ape(["console", "--network", "ethereum:local:foundry"], ape_env, stdin=script)
+    out = _ape(["console", "--network", local_anvil], ape_env, stdin=script)
     got = _lines(out.stdout)
     assert set(got) == {"NAMES", "NET", "ADDR", "LIVE", "FUNCS"}, (
         f"console output:\n{out.stdout[-4000:]}\n{out.stderr[-2000:]}"
     )
     assert got["NAMES"] == sorted(CONSOLE_NAMES)
-    assert got["NET"] == "ethereum_local"
+    assert got["NET"] == key
     c = rec["contracts"]
     assert got["ADDR"] == {
         "token": c["token"], "vault": c["vault"], "clearinghouse": c["clearinghouse"],
@@ -151,3 +171,19 @@ def test_console__loads_the_networks_record_by_name(deployed, ape_env):
     # the names are live contracts on the connected chain, wired together
     assert got["LIVE"] == [True, 6, 100_000 * 10**8, True, 31337]
     assert got["FUNCS"] == [True, "rangebound.deploy", "rangebound"]
+
+
+def test_keeper__node_you_run__runs_against_its_record(deployed, ape_env, local_anvil, key,
+                                                       accounts):
+    out = _ape(["run", "keeper", "--network", local_anvil, "--account", "TEST::0", "--once",
+                "--prices", "none"], ape_env)
+    assert f"keeper {accounts[0].address} on {key}" in out.stdout.replace("\n", " ")
+
+
+def test_make_deploy__no_network__says_its_chain_is_temporary(ape_env):
+    """Plain `make deploy`: Ape starts an anvil for the one command and stops it after."""
+    out = _make(["deploy", "DEPLOYARGS=--yes"], ape_env)
+    text = " ".join(out.stdout.split())
+    assert "Rangebound on ethereum_local" in text
+    assert "this chain is temporary" in text
+    assert "make deploy NETWORK=http://127.0.0.1:8545 ACCOUNT=TEST::0" in text
