@@ -87,9 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "lot_size": 10**15,        # WAD BTC per lot: 0.001 BTC
     "tick_usd": 0.01,          # USD1 per lot
     "min_qty": 1,              # lots
-    "index_mode": False,       # market mode: VWAP -> last trade -> index
-    "min_fixing_volume": 10,   # lots in the window for the VWAP to count
-    "guard_bps": 500,          # fixing kept within 5% of a fresh index
+    "index_mode": True,        # every fixing = the fresh index (DESIGN 4); False = market mode
+    "min_fixing_volume": 10,   # market mode: lots in the window for the VWAP to count
+    "guard_bps": 100,          # market mode: VWAP kept within 1% of a fresh index (0.25% at expiry)
     "k": 3.5,
     "m": 1.5,
     "lam": 0.94,
