@@ -48,6 +48,7 @@ class System:
     feeds: dict[str, Any] = field(default_factory=dict)
     markets: dict[str, Market] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    timelock: Any = None       # owner of every contract when deployed with governance="timelock"
 
     @property
     def decimals(self) -> int:
@@ -67,6 +68,8 @@ class System:
         }
         if self.clearinghouse is not None:
             out["clearinghouse"] = self.clearinghouse.address
+        if self.timelock is not None:
+            out["timelock"] = self.timelock.address
         for name, m in self.markets.items():
             out["markets"][name] = {
                 "registry": m.registry.address,
@@ -104,6 +107,9 @@ DEFAULTS: dict[str, Any] = {
     "peg_max_deviation_bps": 5_000,
     "taker_fee_bps": 5,
     "maker_fee_bps": 2,
+    "governance": "owner",     # "owner": the deployer owns everything (local); "timelock": below
+    "timelock_delay": 86_400,  # s, the timelock's minimum delay (at least one day)
+    "proposer": None,          # who may schedule timelocked changes (a multisig); default deployer
 }
 
 
@@ -182,6 +188,10 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     )
     system.markets["BTC"] = Market(name="BTC", registry=registry)
     _deploy_trading(system)
+    if p["governance"] == "timelock":
+        hand_to_timelock(system)
+    elif p["governance"] != "owner":
+        raise ValueError(f"governance must be 'owner' or 'timelock', not {p['governance']!r}")
     return system
 
 
@@ -241,3 +251,23 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
         if m.get("book"):
             out[f"{name.lower()}_book"] = project.OrderBook.at(m["book"])
     return out
+
+
+def hand_to_timelock(system: System) -> Any:
+    """DESIGN section 11: deploy the Timelock (snekmate's timelock_controller, minimum delay
+    `timelock_delay` >= 1 day, proposer `proposer` or the deployer, anyone may execute, no admin)
+    and make it the owner of the vault, the clearinghouse, every registry, book and feed (two-step:
+    each owner offers, the timelock accepts). The guardian keeps its immediate pause. The
+    settlement token stays with the deployer (a local reference token, not part of custody)."""
+    p, deployer = system.params, system.deployer
+    zero = "0x0000000000000000000000000000000000000000"
+    proposer = _addr(p["proposer"] or deployer)
+    timelock = project.Timelock.deploy(p["timelock_delay"], [proposer], [zero], zero, sender=deployer)
+    owned = [system.vault, system.clearinghouse, *system.feeds.values()]
+    for market in system.markets.values():
+        owned += [market.registry, market.book]
+    for contract in owned:
+        contract.transfer_ownership(timelock, sender=deployer)
+        timelock.accept_ownership_of(contract, sender=deployer)
+    system.timelock = timelock
+    return timelock
