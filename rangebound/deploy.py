@@ -271,3 +271,15 @@ def hand_to_timelock(system: System) -> Any:
         timelock.accept_ownership_of(contract, sender=deployer)
     system.timelock = timelock
     return timelock
+
+
+def register_venue(system: System, market: str, venue: Any, fees_to_venue: bool = True) -> None:
+    """Make `venue` (a contract exposing `registry()` and `clearinghouse()`, e.g. the market's
+    OptionsPool) a second venue of `market`: the registry names it (`set_pool`, once), the
+    Clearinghouse registers it (`register_venue`, once) and, by default, the market's fees go to
+    it (`set_market_fee_account`). Owner calls: run it before `hand_to_timelock`."""
+    m, ch, deployer = system.markets[market], system.clearinghouse, system.deployer
+    m.registry.set_pool(venue, sender=deployer)
+    ch.register_venue(venue, sender=deployer)
+    if fees_to_venue:
+        ch.set_market_fee_account(m.registry, venue, sender=deployer)

@@ -592,6 +592,15 @@ def _registry_cases() -> list[Case]:
     ]
 
 
+def _pending_jump(price: float, feed: str = "btc"):
+    """Preparation: the deployer reports `price`, beyond the band: a pending jump."""
+    def prep(w, chain):
+        fd = getattr(w, feed)
+        tx = fd.submit(fd.latest_round() + 1, feed_answer(price), sender=w.acct["deployer"])
+        assert tx.events.filter(fd.JumpPending) and fd.jump_count() == 1
+    return prep
+
+
 def _feed_cases() -> list[Case]:
     def submit(delta_round=1, answer=PRICE_106K, feed="btc"):
         def f(w):
@@ -611,12 +620,14 @@ def _feed_cases() -> list[Case]:
         Case("feed.submit-far-future-round", "feed: round not sequential", "deployer",
              lambda w: (w.btc.submit, (2**64, feed_answer(106_000)))),
         Case("feed.submit-closed-round", "feed: round closed", "deployer", submit(delta_round=0)),
+        # one report beyond max_deviation_bps is a pending jump (no revert, nothing final);
+        # confirming it sooner than JUMP_SPACING reverts (issue 12: real moves stay reportable)
         Case("feed.submit-jump-up", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(106_000 * 1.2501))),
+             submit(answer=feed_answer(106_000 * 1.2501)), _pending_jump(106_000 * 1.2501)),
         Case("feed.submit-jump-down", "feed: deviation too large", "reporter2",
-             submit(answer=feed_answer(106_000 * 0.7499))),
+             submit(answer=feed_answer(106_000 * 0.7499)), _pending_jump(106_000 * 0.7499)),
         Case("feed.submit-peg-jump", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(0.49), feed="peg")),
+             submit(answer=feed_answer(0.49), feed="peg"), _pending_jump(0.49, "peg")),
         Case("feed.submit-peg-zero", "feed: answer not positive", "deployer",
              submit(answer=0, feed="peg")),
         Case("feed.submit-already-reported", "feed: already reported", "deployer", submit(), _two_reporters),
