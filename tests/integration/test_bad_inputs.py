@@ -559,6 +559,8 @@ def _registry_cases() -> list[Case]:
         Case("registry.set_parameter-unknown", "registry: unknown parameter", "deployer", P("tick", 1)),
         Case("registry.set_parameter-guard-too-wide", "registry: guard too wide", "deployer",
              P("guard_bps", 10_001)),
+        Case("registry.set_parameter-guard-above-1pct", "registry: guard too wide", "deployer",
+             P("guard_bps", 101)),
         Case("registry.set_parameter-v_min-zero", "registry: variance bounds", "deployer", P("v_min", 0)),
         Case("registry.set_parameter-v_min-above-v_max", "registry: variance bounds", "deployer",
              P("v_min", int(0.15**2 * WAD) * 2)),
@@ -718,6 +720,8 @@ DEPLOYS = [
     ("registry-strike-count-60", "registry: strike count"),
     ("registry-feed-not-contract", "registry: feed not a contract"),
     ("registry-stale-index", "registry: no fixing source"),
+    ("registry-guard-above-1pct", "registry: guard too wide"),
+    ("timelock-delay-below-one-day", "timelock: delay below one day"),
 ]
 
 
@@ -738,6 +742,8 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
         call = lambda: project.OrderBook.deploy(stranger, w.ch, stranger, sender=d)
     elif name == "book-clearinghouse-not-contract":
         call = lambda: project.OrderBook.deploy(w.registry, stranger, stranger, sender=d)
+    elif name == "timelock-delay-below-one-day":
+        call = lambda: project.Timelock.deploy(DAY - 1, [d], [ZERO], ZERO, sender=d)
     elif name.startswith("feed-"):
         args = {"feed-decimals-19": (19, "X", 1, 100), "feed-min-submissions-0": (8, "X", 0, 100),
                 "feed-deviation-0": (8, "X", 1, 0)}[name]
@@ -747,6 +753,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
                    "registry-k-zero": {"k": 0}, "registry-lambda-1": {"lam": WAD},
                    "registry-strike-count-60": {"strike_count": 60},
                    "registry-feed-not-contract": {"index_feed": stranger.address},
+                   "registry-guard-above-1pct": {"guard_bps": 101},
                    "registry-stale-index": {}}[name]
         params = {**params, **changes}
         if name == "registry-stale-index":
