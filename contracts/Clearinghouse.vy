@@ -20,7 +20,7 @@
         Units: amounts, prices, strikes, premiums and bounds are raw settlement-token units
         (per lot); quantities are whole lots. There is no division except in fees, which
         round up (against the user).
-@custom:security Only a registered OrderBook may reserve, release, settle fills and check
+@custom:security Only a registered venue (the market's OrderBook, its OptionsPool) may reserve, release, settle fills and check
         collateral, and only for its own market; reserves are tracked per book so one book
         can never release another's. Reentrancy lock on every state-changing function;
         external calls go only to the vault and to registered registries. `recalculate`
@@ -38,6 +38,7 @@ from snekmate.auth import ownable_2step
 from interfaces import IClearinghouse
 from interfaces import ICollateralVault
 from interfaces import ISeriesRegistry
+from interfaces import IVenue
 from contracts.modules import constants as c
 from contracts.modules import margin_math
 
@@ -76,13 +77,21 @@ EXPIRY_LIMIT: constant(uint256) = 2**96               # expiries are packed into
 STRIKE_LIMIT: constant(uint256) = 2**120              # option strikes are packed into 120 bits
 QTY_OFFSET: constant(int256) = 2**127                 # packed leg quantity is qty + 2**127
 KEY_MASK: constant(uint256) = 2**128 - 1              # (strike << 8) | kind of a packed leg
+# MakerBlocked(uint8) codes: why a maker's fill cannot be booked (the venue cancels the
+# maker order and goes on; DESIGN section 6). The book's cancel reason is code + 7.
+BLOCKED_LEGS: constant(uint8) = 1                     # the maker's leg limit of the series
+BLOCKED_SERIES: constant(uint8) = 2                   # the maker's open-series limit
+BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
+BLOCKED_OI_CAP: constant(uint8) = 4                   # a maker buy over the open-interest cap
+BLOCKED_COLLATERAL: constant(uint8) = 5               # the maker's collateral (e.g. fee raised)
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
 taker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
 maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
-registry_of: public(HashMap[address, address])                      # OrderBook -> its registry
+registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
+market_fee_account: HashMap[address, address]                       # registry -> its fee account (empty = global fee_account)
 oi_cap: public(HashMap[address, uint256])                           # lots, per registry: max open interest of one (series, kind)
 position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
@@ -124,11 +133,50 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
 @internal
 def _check_book() -> address:
     """
-    @dev The caller must be a registered OrderBook; returns its registry (market).
+    @dev The caller must be a registered venue (order book or pool); returns its registry
+         (market). Reserves are tracked per venue (`book_reserved[venue]`).
     """
     registry: address = self.registry_of[msg.sender]
-    assert registry != empty(address), "clearinghouse: not a book"
+    assert registry != empty(address), "clearinghouse: not a venue"
     return registry
+
+
+@pure
+@internal
+def _maker_blocked(code: uint8):
+    """
+    @dev Reverts with `MakerBlocked(uint8 code)`: a maker-side condition refuses this fill.
+         A venue catches exactly this error (and only it) to cancel the maker order.
+    """
+    raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))
+
+
+@view
+@internal
+def _venue_registry(venue: address) -> address:
+    """
+    @dev The checks every venue passes before registration (DESIGN section 11): a contract
+         that names this Clearinghouse and a registry (a contract) which confirms it with
+         `is_venue`. Returns that registry.
+    """
+    assert venue.is_contract, "clearinghouse: venue not a contract"
+    assert staticcall IVenue(venue).clearinghouse() == self, "clearinghouse: venue of another clearinghouse"
+    registry: address = staticcall IVenue(venue).registry()
+    assert registry.is_contract, "clearinghouse: venue registry not a contract"
+    assert staticcall ISeriesRegistry(registry).is_venue(venue), "clearinghouse: registry disowns venue"
+    return registry
+
+
+@view
+@internal
+def _fee_to(registry: address) -> address:
+    """
+    @dev The market's own fee account, else the global one.
+    """
+    account: address = self.market_fee_account[registry]
+    if account == empty(address):
+        return self.fee_account
+    return account
 
 
 # ---------------------------------------------------------------- encoding helpers
@@ -255,13 +303,15 @@ def _requirement(account: address) -> uint256:
 # ---------------------------------------------------------------- bookkeeping
 
 @internal
-def _open(account: address, sid: uint256, registry: address, expiry: uint256):
+def _open(account: address, sid: uint256, registry: address, expiry: uint256, maker: bool):
     """
     @dev Adds the series to the account's open list (once).
     """
     if self.positions[account][sid].listed != 0:
         return
     count: uint256 = len(self.open_list[account])
+    if maker and count >= MAX_OPEN_SERIES:
+        self._maker_blocked(BLOCKED_SERIES)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
     self.positions[account][sid].listed = count + 1
@@ -340,7 +390,7 @@ def _release(book: address, account: address, amount: uint256):
 
 
 @internal
-def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256) -> int256:
+def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256, maker: bool) -> int256:
     """
     @dev Adds `delta` lots of the instrument to the account's position (futures cost at
          `price`), enforcing reduce-only, the position cap and the legs cap. Returns the
@@ -379,6 +429,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
         elif found:
             self.positions[account][sid].legs[index] = self._pack(key, new)
         else:
+            if maker and count >= c.MAX_LEGS:
+                self._maker_blocked(BLOCKED_LEGS)
             assert count < c.MAX_LEGS, "clearinghouse: too many legs"
             if index == count:
                 self.positions[account][sid].legs.append(self._pack(key, new))
@@ -390,6 +442,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
                 self.positions[account][sid].legs[index] = self._pack(key, new)
     if self._increases(old, new):
         assert not reduce_only, "clearinghouse: reduce only"
+        if maker and self._abs(new) > cap:
+            self._maker_blocked(BLOCKED_POSITION_CAP)
         assert self._abs(new) <= cap, "clearinghouse: position cap"
     return max(new, 0) - max(old, 0)
 
@@ -588,7 +642,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
             per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
             make the book's pro-rata release exact. The account must then cover its
-            requirement. Registered books only.
+            requirement. Registered venues only.
     @return The amount reserved (raw units); the book releases it on fill or cancel.
     """
     registry: address = self._check_book()
@@ -615,7 +669,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
 def release(account: address, amount: uint256):
     """
     @notice Releases `amount` of what the calling book reserved for `account`.
-            Registered books only.
+            Registered venues only.
     """
     self._check_book()
     self._release(msg.sender, account, amount)
@@ -630,6 +684,11 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
             seller) and both fees (to the fee account), enforces reduce-only, open-interest
             and position caps, recomputes both series requirements and checks the MAKER's
             collateral. The taker is checked once after all fills (`check_collateral`).
+            A condition of the maker alone (its leg limit, open-series limit, position cap,
+            a maker buy over the OI cap, its collateral) reverts with the custom error
+            `MakerBlocked(uint8 code)` (1 legs, 2 series, 3 position cap, 4 OI cap,
+            5 collateral) so the venue can cancel that maker order and carry on; the taker's
+            own failures keep their revert strings.
     @param price Fill price (the resting order's), raw units per lot.
     @param qty Lots, > 0.
     @param maker_release Part of the maker's reserve the fill consumes (raw units).
@@ -657,12 +716,17 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     delta: int256 = convert(qty, int256)
     if not taker_is_buy:
         delta = -delta
-    self._open(taker, sid, registry, expiry)
-    self._open(maker, sid, registry, expiry)
-    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap)
-    long_change += self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap)
+    self._open(taker, sid, registry, expiry, False)
+    self._open(maker, sid, registry, expiry, True)
+    # the taker first: its own failure reverts it, whatever the maker's state
+    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap, False)
+    maker_change: int256 = self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap, True)
+    long_change += maker_change
     if long_change > 0:
         total: uint256 = self.oi[sid][kind] + convert(long_change, uint256)
+        if maker_change > 0 and total > self.oi_cap[registry]:
+            # only the buyer can add open interest: here the resting bid is what breaks the cap
+            self._maker_blocked(BLOCKED_OI_CAP)
         assert total <= self.oi_cap[registry], "clearinghouse: open interest cap"
         self.oi[sid][kind] = total
     elif long_change < 0:
@@ -672,22 +736,37 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     self._refresh(taker, sid, lower, upper)
     self._refresh(maker, sid, lower, upper)
 
-    # money: premium buyer -> seller, fees -> fee account
+    # money: premium buyer -> seller, fees -> fee account; the maker must afford its part
     notional: uint256 = price * qty
+    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(maker)
+    maker_out: uint256 = maker_fee
+    maker_in: uint256 = 0
+    if kind != c.FUTURE:
+        if taker_is_buy:
+            maker_in = notional
+        else:
+            maker_out += notional
+    if maker_balance < maker_out:
+        self._maker_blocked(BLOCKED_COLLATERAL)
     if kind != c.FUTURE:
         if taker_is_buy:
             extcall ICollateralVault(vault).transfer_internal(taker, maker, notional)
         else:
             extcall ICollateralVault(vault).transfer_internal(maker, taker, notional)
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
-    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
-    fee_to: address = self.fee_account
+    fee_to: address = self._fee_to(registry)
     if taker_fee > 0:
         extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
     if maker_fee > 0:
         extcall ICollateralVault(vault).transfer_internal(maker, fee_to, maker_fee)
 
-    self._require_covered(maker)
+    # the maker's balance after this fill, without reading the vault again
+    maker_balance = maker_balance + maker_in - maker_out
+    if maker_balance < self._requirement(maker):
+        self._recalculate(maker)
+        if maker_balance < self._requirement(maker):
+            self._maker_blocked(BLOCKED_COLLATERAL)
     log IClearinghouse.Fill(
         registry=registry, expiry=expiry, taker=taker, maker=maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=price, qty=qty, taker_fee=taker_fee, maker_fee=maker_fee
@@ -699,7 +778,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
 def check_collateral(account: address):
     """
     @notice Reverts unless `account`'s vault balance covers its requirement (bringing a stale
-            requirement down first). Registered books only, once per taker call after fills.
+            requirement down first). Registered venues only, once per taker call after fills.
     """
     self._check_book()
     self._require_covered(account)
@@ -711,9 +790,9 @@ def check_collateral(account: address):
 def register_market(registry: address, book: address):
     """
     @notice Registers a market: its SeriesRegistry (a contract) and its OrderBook, one to
-            one, for good. The book is any non-empty address (the market's OrderBook in
-            production; tests register a plain account). Caps start at DEFAULT_OI_CAP and
-            DEFAULT_POSITION_CAP. Owner only.
+            one, for good. The book must be a venue contract that names this Clearinghouse
+            and `registry`, and the registry must confirm it (`is_venue`); an account is
+            never a book. Caps start at DEFAULT_OI_CAP and DEFAULT_POSITION_CAP. Owner only.
     """
     ownable._check_owner()
     assert registry.is_contract, "clearinghouse: not a contract"
@@ -722,12 +801,31 @@ def register_market(registry: address, book: address):
     assert self.book_of[registry] == empty(address), "clearinghouse: market registered"
     assert self.registry_of[book] == empty(address) and self.book_of[book] == empty(address), "clearinghouse: book registered"
     assert self.registry_of[registry] == empty(address), "clearinghouse: market registered"
+    assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
     self.registry_of[book] = registry
     self.oi_cap[registry] = DEFAULT_OI_CAP
     self.position_cap[registry] = DEFAULT_POSITION_CAP
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
+    log IClearinghouse.VenueRegistered(registry=registry, venue=book)
     log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
+
+
+@external
+def register_venue(venue: address):
+    """
+    @notice Registers a further venue (an OptionsPool) of an already registered market,
+            once and for good (never replaced): a contract naming this Clearinghouse and
+            its registry, which confirms it with `is_venue`. It may then reserve, release,
+            settle fills and check collateral like the market's book. Owner only.
+    @param venue The venue contract; its market is `venue.registry()`.
+    """
+    ownable._check_owner()
+    registry: address = self._venue_registry(venue)
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    assert self.registry_of[venue] == empty(address) and self.book_of[venue] == empty(address), "clearinghouse: venue registered"
+    self.registry_of[venue] = registry
+    log IClearinghouse.VenueRegistered(registry=registry, venue=venue)
 
 
 @external
@@ -769,3 +867,25 @@ def set_fee_account(fee_account_: address):
     assert fee_account_ != empty(address), "clearinghouse: zero address"
     self.fee_account = fee_account_
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
+
+
+@external
+def set_market_fee_account(registry: address, account: address):
+    """
+    @notice Sets the vault account that receives the fees of one market's fills (e.g. its
+            OptionsPool); empty returns the market to the global `fee_account`. Owner only.
+    """
+    ownable._check_owner()
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self.market_fee_account[registry] = account
+    log IClearinghouse.MarketFeeAccountSet(registry=registry, account=account)
+
+
+@view
+@external
+def fee_account_of(registry: address) -> address:
+    """
+    @notice The account that receives the fees of `registry`'s fills: its own fee account,
+            else the global `fee_account`.
+    """
+    return self._fee_to(registry)

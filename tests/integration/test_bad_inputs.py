@@ -167,8 +167,8 @@ def world(accounts, chain) -> World:
     k = [x for x in reg.strikes(far) if lo < x < hi][12]
     bid_id = book.place_order(far, FUTURE, 0, True, c - 5 * tick, 3, 0, 4, sender=m).return_value
     ask_id = book.place_order(far, FUTURE, 0, False, c + 5 * tick, 3, 0, 4, sender=m2).return_value
-    # e0 expires with the index at 106,000: the guard lifts the fixing (last trade 100) to
-    # 100.70, the short taker loses 1.40 and stays unclaimed, the long maker claims
+    # e0 expires with the index at 106,000 (index mode: the fixing is the index, the trades
+    # at 100 set nothing): the short taker loses and stays unclaimed, the long maker claims
     chain.pending_timestamp = e0 - 240
     report(system.feeds["BTC/USD"], d, 103_000)
     report(system.feeds["BTC/USD"], d, 106_000)
@@ -266,10 +266,6 @@ def _depeg(w, chain):
     assert w.registry.reduce_only()
 
 
-def _stale_index(w, chain):
-    chain.mine(timestamp=chain.pending_timestamp + 3 * DAY)
-
-
 def _caps(w, chain):
     w.ch.set_caps(w.registry, 10, 1, sender=w.acct["deployer"])
 
@@ -296,8 +292,9 @@ def _direct_tokens(w, chain):
     w.token.transfer(w.vault, 10, sender=w.acct["stranger"])
 
 
-def _expire_far(w, chain):
-    chain.mine(timestamp=w.far + 60)
+def _expire_e1(w, chain):
+    """e1's expiry day has no fresh index (the last report is Monday 07:56)."""
+    chain.mine(timestamp=w.e1 + 60)
 
 
 def _place(w, expiry=None, kind=FUTURE, strike=0, is_buy=True, price=None, qty=1, flags=0,
@@ -378,11 +375,11 @@ def _clearinghouse_cases() -> list[Case]:
     out = []
     for who in ("stranger", "deployer", "guardian", "keeper"):
         out += [
-            Case(f"clearinghouse.reserve-{who}", "clearinghouse: not a book", who, reserve),
-            Case(f"clearinghouse.release-{who}", "clearinghouse: not a book", who,
+            Case(f"clearinghouse.reserve-{who}", "clearinghouse: not a venue", who, reserve),
+            Case(f"clearinghouse.release-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.release, (w.acct["maker"], 1))),
-            Case(f"clearinghouse.settle_fill-{who}", "clearinghouse: not a book", who, fill),
-            Case(f"clearinghouse.check_collateral-{who}", "clearinghouse: not a book", who,
+            Case(f"clearinghouse.settle_fill-{who}", "clearinghouse: not a venue", who, fill),
+            Case(f"clearinghouse.check_collateral-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.check_collateral, (w.acct["maker"],))),
         ]
     out += [
@@ -398,6 +395,18 @@ def _clearinghouse_cases() -> list[Case]:
              "deployer", lambda w: (w.ch.register_market, (w.token, w.token))),
         Case("clearinghouse.register_market-book-taken", "clearinghouse: book registered",
              "deployer", lambda w: (w.ch.register_market, (w.token, w.book))),
+        Case("clearinghouse.register_market-account-as-book", "clearinghouse: venue not a contract",
+             "deployer", lambda w: (w.ch.register_market, (w.token, w.acct["stranger"]))),
+        Case("clearinghouse.register_venue-stranger", NOT_OWNER, "stranger",
+             lambda w: (w.ch.register_venue, (w.book,))),
+        Case("clearinghouse.register_venue-account", "clearinghouse: venue not a contract",
+             "deployer", lambda w: (w.ch.register_venue, (w.acct["stranger"],))),
+        Case("clearinghouse.register_venue-book-again", "clearinghouse: venue registered",
+             "deployer", lambda w: (w.ch.register_venue, (w.book,))),
+        Case("clearinghouse.set_market_fee_account-stranger", NOT_OWNER, "stranger",
+             lambda w: (w.ch.set_market_fee_account, (w.registry, w.acct["stranger"]))),
+        Case("clearinghouse.set_market_fee_account-unknown-market", "clearinghouse: unknown market",
+             "deployer", lambda w: (w.ch.set_market_fee_account, (w.token, w.acct["stranger"]))),
         Case("clearinghouse.set_caps-stranger", NOT_OWNER, "stranger",
              lambda w: (w.ch.set_caps, (w.registry, 1, 1))),
         Case("clearinghouse.set_caps-unknown-market", "clearinghouse: unknown market", "deployer",
@@ -492,8 +501,6 @@ def _book_cases() -> list[Case]:
              lambda w: _place(w, price=w.system.usd(100) + 5 * w.tick, qty=2, flags=IOC), _caps),
         Case("book.place-open-interest-cap", "clearinghouse: open interest cap", "taker",
              lambda w: _place(w, price=w.system.usd(100) + 5 * w.tick, qty=2, flags=IOC), _oi_cap),
-        Case("book.place-stale-index-no-fixing", "registry: no fixing source", "maker",
-             lambda w: _place(w), _stale_index),
         Case("book.cancel-unknown", "book: unknown order", "maker", lambda w: (w.book.cancel_order, (10**9,))),
         Case("book.cancel-zero-id", "book: unknown order", "maker", lambda w: (w.book.cancel_order, (0,))),
         Case("book.cancel-not-owner", "book: not order owner", "stranger",
@@ -535,19 +542,25 @@ def _registry_cases() -> list[Case]:
              lambda w: (w.registry.settle, (w.e1,)), lambda w, chain: chain.mine(timestamp=w.e1 - 60)),
         Case("registry.settle-twice", "registry: already settled", "keeper",
              lambda w: (w.registry.settle, (w.e0,))),
+        # a stale index no longer stops daily_update or trading (DESIGN 4, issue 12): only the
+        # settlement of a day without a fixing waits for the first index round after its window
         Case("registry.settle-stale-index", "registry: no fixing source", "keeper",
-             lambda w: (w.registry.settle, (w.far,)), _expire_far),
-        Case("registry.daily_update-stale-index", "registry: no fixing source", "keeper",
-             lambda w: (w.registry.daily_update, ()), _stale_index),
+             lambda w: (w.registry.settle, (w.e1,)), _expire_e1),
         Case("registry.set_order_book-stranger", NOT_OWNER, "stranger",
              lambda w: (w.registry.set_order_book, (w.book,))),
         Case("registry.set_order_book-twice", "registry: order book already set", "deployer",
              lambda w: (w.registry.set_order_book, (w.token,))),
+        Case("registry.set_pool-stranger", NOT_OWNER, "stranger",
+             lambda w: (w.registry.set_pool, (w.token,))),
+        Case("registry.set_pool-account", "registry: not a contract", "deployer",
+             lambda w: (w.registry.set_pool, (w.acct["stranger"],))),
         Case("registry.set_parameter-stranger", NOT_OWNER, "stranger", P("guard_bps", 100)),
         Case("registry.set_parameter-guardian", NOT_OWNER, "guardian", P("depeg_threshold", 0)),
         Case("registry.set_parameter-unknown", "registry: unknown parameter", "deployer", P("tick", 1)),
         Case("registry.set_parameter-guard-too-wide", "registry: guard too wide", "deployer",
              P("guard_bps", 10_001)),
+        Case("registry.set_parameter-guard-above-1pct", "registry: guard too wide", "deployer",
+             P("guard_bps", 101)),
         Case("registry.set_parameter-v_min-zero", "registry: variance bounds", "deployer", P("v_min", 0)),
         Case("registry.set_parameter-v_min-above-v_max", "registry: variance bounds", "deployer",
              P("v_min", int(0.15**2 * WAD) * 2)),
@@ -581,6 +594,15 @@ def _registry_cases() -> list[Case]:
     ]
 
 
+def _pending_jump(price: float, feed: str = "btc"):
+    """Preparation: the deployer reports `price`, beyond the band: a pending jump."""
+    def prep(w, chain):
+        fd = getattr(w, feed)
+        tx = fd.submit(fd.latest_round() + 1, feed_answer(price), sender=w.acct["deployer"])
+        assert tx.events.filter(fd.JumpPending) and fd.jump_count() == 1
+    return prep
+
+
 def _feed_cases() -> list[Case]:
     def submit(delta_round=1, answer=PRICE_106K, feed="btc"):
         def f(w):
@@ -600,12 +622,14 @@ def _feed_cases() -> list[Case]:
         Case("feed.submit-far-future-round", "feed: round not sequential", "deployer",
              lambda w: (w.btc.submit, (2**64, feed_answer(106_000)))),
         Case("feed.submit-closed-round", "feed: round closed", "deployer", submit(delta_round=0)),
+        # one report beyond max_deviation_bps is a pending jump (no revert, nothing final);
+        # confirming it sooner than JUMP_SPACING reverts (issue 12: real moves stay reportable)
         Case("feed.submit-jump-up", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(106_000 * 1.2501))),
+             submit(answer=feed_answer(106_000 * 1.2501)), _pending_jump(106_000 * 1.2501)),
         Case("feed.submit-jump-down", "feed: deviation too large", "reporter2",
-             submit(answer=feed_answer(106_000 * 0.7499))),
+             submit(answer=feed_answer(106_000 * 0.7499)), _pending_jump(106_000 * 0.7499)),
         Case("feed.submit-peg-jump", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(0.49), feed="peg")),
+             submit(answer=feed_answer(0.49), feed="peg"), _pending_jump(0.49, "peg")),
         Case("feed.submit-peg-zero", "feed: answer not positive", "deployer",
              submit(answer=0, feed="peg")),
         Case("feed.submit-already-reported", "feed: already reported", "deployer", submit(), _two_reporters),
@@ -696,6 +720,8 @@ DEPLOYS = [
     ("registry-strike-count-60", "registry: strike count"),
     ("registry-feed-not-contract", "registry: feed not a contract"),
     ("registry-stale-index", "registry: no fixing source"),
+    ("registry-guard-above-1pct", "registry: guard too wide"),
+    ("timelock-delay-below-one-day", "timelock: delay below one day"),
 ]
 
 
@@ -716,6 +742,8 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
         call = lambda: project.OrderBook.deploy(stranger, w.ch, stranger, sender=d)
     elif name == "book-clearinghouse-not-contract":
         call = lambda: project.OrderBook.deploy(w.registry, stranger, stranger, sender=d)
+    elif name == "timelock-delay-below-one-day":
+        call = lambda: project.Timelock.deploy(DAY - 1, [d], [ZERO], ZERO, sender=d)
     elif name.startswith("feed-"):
         args = {"feed-decimals-19": (19, "X", 1, 100), "feed-min-submissions-0": (8, "X", 0, 100),
                 "feed-deviation-0": (8, "X", 1, 0)}[name]
@@ -725,6 +753,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
                    "registry-k-zero": {"k": 0}, "registry-lambda-1": {"lam": WAD},
                    "registry-strike-count-60": {"strike_count": 60},
                    "registry-feed-not-contract": {"index_feed": stranger.address},
+                   "registry-guard-above-1pct": {"guard_bps": 101},
                    "registry-stale-index": {}}[name]
         params = {**params, **changes}
         if name == "registry-stale-index":
