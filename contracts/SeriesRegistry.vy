@@ -212,7 +212,11 @@ def _index_after(at: uint256) -> uint256:
     upd: uint256 = 0
     latest: uint256 = 0
     rid, ans, upd, latest = self._round_at(at)
-    if rid == 0 or rid >= latest:
+    if rid == 0:
+        # no round at or before `at` in the latest phase (a Chainlink proxy moved to a new
+        # aggregator after `at`): that phase's first round is the first reported after `at`
+        rid = latest >> 64 << 64
+    elif rid >= latest:
         return 0
     _a: uint80 = 0
     _s: uint256 = 0

@@ -24,6 +24,7 @@ interface IClearinghouse {
     event CapsSet(address indexed registry, uint256 oi_cap, uint256 position_cap);
     event Claimed(address indexed account, address indexed registry, uint256 indexed expiry, int256 pnl);
     event Fill(address indexed registry, uint256 indexed expiry, address indexed taker, address maker, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 taker_fee, uint256 maker_fee);
+    event MarketFeeAccountSet(address indexed registry, address indexed account);
     event MarketRegistered(address indexed registry, address indexed book);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
@@ -32,6 +33,7 @@ interface IClearinghouse {
     event Released(address indexed account, uint256 amount);
     event RequirementUpdated(address indexed account, address indexed registry, uint256 indexed expiry, uint256 requirement);
     event Reserved(address indexed account, uint256 amount);
+    event VenueRegistered(address indexed registry, address indexed venue);
 
     function DEFAULT_OI_CAP() external view returns (uint256);
     function DEFAULT_POSITION_CAP() external view returns (uint256);
@@ -44,6 +46,7 @@ interface IClearinghouse {
     function check_collateral(address account) external;
     function claim(address account, address registry, uint256 expiry) external;
     function fee_account() external view returns (address);
+    function fee_account_of(address registry) external view returns (address);
     function futures_position(address account, address registry, uint256 expiry) external view returns (int256, int256);
     function maker_fee_bps() external view returns (uint256);
     function oi_cap(address arg0) external view returns (uint256);
@@ -57,6 +60,7 @@ interface IClearinghouse {
     function position_cap(address arg0) external view returns (uint256);
     function recalculate(address account) external;
     function register_market(address registry, address book) external;
+    function register_venue(address venue) external;
     function registry_of(address arg0) external view returns (address);
     function release(address account, uint256 amount) external;
     function requirement(address account) external view returns (uint256);
@@ -66,6 +70,7 @@ interface IClearinghouse {
     function set_caps(address registry, uint256 oi_cap_, uint256 position_cap_) external;
     function set_fee_account(address fee_account_) external;
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
+    function set_market_fee_account(address registry, address account) external;
     function settle_fill(address taker, address maker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 maker_release) external;
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;

@@ -8,6 +8,7 @@ pragma solidity >=0.8.4 <0.9.0;
 
 interface IReporterFeed {
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
+    event JumpPending(uint80 indexed round_id, address indexed reporter, int256 answer, uint256 confirmations);
     event NewRound(uint256 indexed roundId, address indexed startedBy, uint256 startedAt);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
@@ -16,6 +17,8 @@ interface IReporterFeed {
     event ReporterAdded(address indexed reporter);
     event ReporterRemoved(address indexed reporter);
 
+    function JUMP_CONFIRMATIONS() external view returns (uint256);
+    function JUMP_SPACING() external view returns (uint256);
     function MAX_REPORTERS() external view returns (uint256);
     function accept_ownership() external;
     function add_reporter(address reporter) external;
@@ -24,6 +27,10 @@ interface IReporterFeed {
     function getRoundData(uint80 _roundId) external view returns (uint80, int256, uint256, uint256, uint80);
     function has_reported(address reporter) external view returns (bool);
     function is_reporter(address arg0) external view returns (bool);
+    function jump_answer() external view returns (int256);
+    function jump_count() external view returns (uint256);
+    function jump_last() external view returns (uint256);
+    function jump_reporter() external view returns (address);
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80);
     function latest_round() external view returns (uint80);
     function max_deviation_bps() external view returns (uint256);

@@ -67,7 +67,7 @@ interface ISeriesRegistry {
     function fixing(uint256 expiry, uint256 day) external view returns (uint256);
     function index_price() external view returns (uint256, bool);
     function is_live(uint256 expiry) external view returns (bool);
-    function last_trade(uint256 arg0) external view returns (uint256);
+    function is_venue(address venue) external view returns (bool);
     function last_update() external view returns (uint256);
     function listed_expiries() external view returns (uint256[] memory);
     function live_expiries() external view returns (uint256[] memory);
@@ -77,12 +77,14 @@ interface ISeriesRegistry {
     function owner() external view returns (address);
     function params() external view returns (MarketParams memory);
     function pending_owner() external view returns (address);
+    function pool() external view returns (address);
     function record_fill(uint256 expiry, uint256 price, uint256 qty) external;
     function reduce_only() external view returns (bool);
     function reference_price() external view returns (uint256);
     function series_info(uint256 expiry) external view returns (Series memory);
     function set_order_book(address book) external;
     function set_parameter(string calldata name, uint256 new_value) external;
+    function set_pool(address pool_) external;
     function settle(uint256 expiry) external;
     function settlement_price(uint256 expiry) external view returns (uint256);
     function strike_active(uint256 expiry, uint256 strike) external view returns (bool);

@@ -209,30 +209,28 @@ def test_fork_chainlink__phase_change_before_window__registry_finds_the_round(ve
     assert v.reg.fixing(e, e // DAY) == lot == v.reg.settlement_price(e)
 
 
-def test_fork_chainlink__phase_change_after_window__previous_phase_invisible(venue, chain,
-                                                                            keeper, maker):
-    """The registry's round search looks only inside the latest phase: when the new
-    aggregator's first round is later than the window, the window's round (phase 1) is not
-    found, the index counts as unavailable and a series with no trade cannot be fixed
-    ("registry: no fixing source"), on every retry. A SeriesRegistry fix is described in
-    docs/decisions.md ("Chainlink phase changes")."""
+def test_fork_chainlink__phase_change_after_window__settles_on_first_new_phase_round(
+        venue, chain, keeper, maker):
+    """The registry's round search looks inside the latest phase: when the new aggregator's
+    first round is later than the window, the window's round (phase 1) is not seen, so that
+    day has no source (DESIGN 4: ranges kept, trading goes on) and the settlement takes the
+    first index round reported after the window: the new phase's first round. No stall."""
     v = venue
     e = _monday(v)
     chain.pending_timestamp = e - DAY + 60
     v.reg.daily_update(sender=keeper)
     chain.pending_timestamp = e - 240               # 07:56: the window's round, phase 1
     v.push(107_000.0)
-    window_round = v.btc_proxy.latestRoundData()[0]
     chain.pending_timestamp = e + 10                # 08:00:10: Chainlink upgrades
     _new_phase(v, 108_000.0)
     chain.pending_timestamp = e + 120
-    with ape.reverts("registry: no fixing source"):
-        v.reg.settle(e, sender=keeper)
-    # the book runs the update lazily: new orders in any series of the market stop too
+    v.reg.settle(e, sender=keeper)
+    assert v.reg.fixing(e, e // DAY) == 0           # the window's round was not visible
+    lo, hi = v.reg.bounds(e)
+    lot = 108_000 * USD // 1000                     # the first round after the window
+    assert v.reg.settlement_price(e) == max(lo, min(lot, hi))
+    # trading goes on in the market's other series (the book runs the update lazily)
     later = v.reg.live_expiries()[-1]
-    with ape.reverts("registry: no fixing source"):
-        v.book.place_order(later, FUTURE, 0, True, v.reg.tick(), 1, 0, 1, sender=maker)
-    # the round is there, one phase back, readable through the proxy
-    assert window_round < 2 * PHASE
-    rid, answer, _, updated, _ = v.btc_proxy.getRoundData(window_round)
-    assert (rid, answer) == (window_round, 107_000 * 10**8) and updated <= e - 1
+    lo, hi = v.reg.bounds(later)
+    v.book.place_order(later, FUTURE, 0, True, lo, 1, 0, 1, sender=maker)
+    assert v.book.best_bid(later, FUTURE, 0) == lo
