@@ -84,6 +84,12 @@ BLOCKED_SERIES: constant(uint8) = 2                   # the maker's open-series 
 BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
 BLOCKED_OI_CAP: constant(uint8) = 4                   # a maker buy over the open-interest cap
 BLOCKED_COLLATERAL: constant(uint8) = 5               # the maker's collateral (e.g. fee raised)
+BLOCKED_REDUCE_ONLY: constant(uint8) = 6              # a maker fill adding exposure in reduce-only mode (settle_fills only)
+MAX_BATCH: public(constant(uint256)) = 64             # fills per settle_fills call (the book's MAX_FILLS)
+# who is filled: the taker, the maker of `settle_fill`, or fill i of `settle_fills` (i + WHO_BATCH)
+WHO_TAKER: constant(uint256) = 0
+WHO_MAKER: constant(uint256) = 1
+WHO_BATCH: constant(uint256) = 2
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -143,12 +149,15 @@ def _check_book() -> address:
 
 @pure
 @internal
-def _maker_blocked(code: uint8):
+def _maker_blocked(code: uint8, who: uint256):
     """
-    @dev Reverts with `MakerBlocked(uint8 code)`: a maker-side condition refuses this fill.
-         A venue catches exactly this error (and only it) to cancel the maker order.
+    @dev Reverts with `MakerBlocked(uint8 code)` (settle_fill) or `MakerBlockedAt(uint256
+         index, uint8 code)` (fill `index` of settle_fills): a maker-side condition refuses
+         this fill. A venue catches exactly this error (and only it) to cancel the maker order.
     """
-    raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))
+    if who == WHO_MAKER:
+        raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))
+    raw_revert(concat(method_id("MakerBlockedAt(uint256,uint8)"), convert(who - WHO_BATCH, bytes32), convert(code, bytes32)))
 
 
 @view
@@ -303,15 +312,15 @@ def _requirement(account: address) -> uint256:
 # ---------------------------------------------------------------- bookkeeping
 
 @internal
-def _open(account: address, sid: uint256, registry: address, expiry: uint256, maker: bool):
+def _open(account: address, sid: uint256, registry: address, expiry: uint256, who: uint256):
     """
     @dev Adds the series to the account's open list (once).
     """
     if self.positions[account][sid].listed != 0:
         return
     count: uint256 = len(self.open_list[account])
-    if maker and count >= MAX_OPEN_SERIES:
-        self._maker_blocked(BLOCKED_SERIES)
+    if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
+        self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
     self.positions[account][sid].listed = count + 1
@@ -390,11 +399,11 @@ def _release(book: address, account: address, amount: uint256):
 
 
 @internal
-def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256, maker: bool) -> int256:
+def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_delta: int256, delta: int256, reduce_only: bool, cap: uint256, who: uint256) -> int256:
     """
-    @dev Adds `delta` lots of the instrument to the account's position (futures cost at
-         `price`), enforcing reduce-only, the position cap and the legs cap. Returns the
-         change of the account's long quantity (open interest), in lots.
+    @dev Adds `delta` lots of the instrument to the account's position (futures cost
+         `cost_delta` = Σ ±q·P), enforcing reduce-only, the position cap and the legs cap.
+         Returns the change of the account's long quantity (open interest), in lots.
     """
     old: int256 = 0
     new: int256 = 0
@@ -402,7 +411,7 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
         old = self.positions[account][sid].n
         new = old + delta
         self.positions[account][sid].n = new
-        self.positions[account][sid].cost += delta * convert(price, int256)
+        self.positions[account][sid].cost += cost_delta
     else:
         key: uint256 = self._leg_key(kind, strike)
         words: DynArray[uint256, c.MAX_LEGS] = self.positions[account][sid].legs
@@ -429,8 +438,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
         elif found:
             self.positions[account][sid].legs[index] = self._pack(key, new)
         else:
-            if maker and count >= c.MAX_LEGS:
-                self._maker_blocked(BLOCKED_LEGS)
+            if who != WHO_TAKER and count >= c.MAX_LEGS:
+                self._maker_blocked(BLOCKED_LEGS, who)
             assert count < c.MAX_LEGS, "clearinghouse: too many legs"
             if index == count:
                 self.positions[account][sid].legs.append(self._pack(key, new))
@@ -441,9 +450,11 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
                     self.positions[account][sid].legs[count - 1 - i] = words[count - 2 - i]
                 self.positions[account][sid].legs[index] = self._pack(key, new)
     if self._increases(old, new):
+        if reduce_only and who >= WHO_BATCH:
+            self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
         assert not reduce_only, "clearinghouse: reduce only"
-        if maker and self._abs(new) > cap:
-            self._maker_blocked(BLOCKED_POSITION_CAP)
+        if who != WHO_TAKER and self._abs(new) > cap:
+            self._maker_blocked(BLOCKED_POSITION_CAP, who)
         assert self._abs(new) <= cap, "clearinghouse: position cap"
     return max(new, 0) - max(old, 0)
 
@@ -694,83 +705,8 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     @param maker_release Part of the maker's reserve the fill consumes (raw units).
     """
     registry: address = self._check_book()
-    sid: uint256 = self._sid(registry, expiry)
-    assert taker != maker, "clearinghouse: self trade"
-    assert qty > 0, "clearinghouse: zero quantity"
-    assert kind <= c.PUT, "clearinghouse: bad kind"
-    if kind == c.FUTURE:
-        assert strike == 0, "clearinghouse: bad strike"
-    else:
-        assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
-    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
-    lower: uint256 = 0
-    upper: uint256 = 0
-    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
-    if kind == c.FUTURE:
-        assert price >= lower and price <= upper, "clearinghouse: price out of range"
-    self._release(msg.sender, maker, maker_release)
-
-    # positions, caps
-    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
-    cap: uint256 = self.position_cap[registry]
-    delta: int256 = convert(qty, int256)
-    if not taker_is_buy:
-        delta = -delta
-    self._open(taker, sid, registry, expiry, False)
-    self._open(maker, sid, registry, expiry, True)
-    # the taker first: its own failure reverts it, whatever the maker's state
-    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap, False)
-    maker_change: int256 = self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap, True)
-    long_change += maker_change
-    if long_change > 0:
-        total: uint256 = self.oi[sid][kind] + convert(long_change, uint256)
-        if maker_change > 0 and total > self.oi_cap[registry]:
-            # only the buyer can add open interest: here the resting bid is what breaks the cap
-            self._maker_blocked(BLOCKED_OI_CAP)
-        assert total <= self.oi_cap[registry], "clearinghouse: open interest cap"
-        self.oi[sid][kind] = total
-    elif long_change < 0:
-        self.oi[sid][kind] -= convert(-long_change, uint256)
-
-    # requirements
-    self._refresh(taker, sid, lower, upper)
-    self._refresh(maker, sid, lower, upper)
-
-    # money: premium buyer -> seller, fees -> fee account; the maker must afford its part
-    notional: uint256 = price * qty
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
-    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
-    maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(maker)
-    maker_out: uint256 = maker_fee
-    maker_in: uint256 = 0
-    if kind != c.FUTURE:
-        if taker_is_buy:
-            maker_in = notional
-        else:
-            maker_out += notional
-    if maker_balance < maker_out:
-        self._maker_blocked(BLOCKED_COLLATERAL)
-    if kind != c.FUTURE:
-        if taker_is_buy:
-            extcall ICollateralVault(vault).transfer_internal(taker, maker, notional)
-        else:
-            extcall ICollateralVault(vault).transfer_internal(maker, taker, notional)
-    fee_to: address = self._fee_to(registry)
-    if taker_fee > 0:
-        extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
-    if maker_fee > 0:
-        extcall ICollateralVault(vault).transfer_internal(maker, fee_to, maker_fee)
-
-    # the maker's balance after this fill, without reading the vault again
-    maker_balance = maker_balance + maker_in - maker_out
-    if maker_balance < self._requirement(maker):
-        self._recalculate(maker)
-        if maker_balance < self._requirement(maker):
-            self._maker_blocked(BLOCKED_COLLATERAL)
-    log IClearinghouse.Fill(
-        registry=registry, expiry=expiry, taker=taker, maker=maker, kind=kind, strike=strike,
-        taker_is_buy=taker_is_buy, price=price, qty=qty, taker_fee=taker_fee, maker_fee=maker_fee
-    )
+    fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH] = [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)]
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, False)
 
 
 @external
@@ -782,6 +718,135 @@ def check_collateral(account: address):
     """
     self._check_book()
     self._require_covered(account)
+
+
+@internal
+def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, cap: uint256, lower: uint256, upper: uint256, who: uint256, oi_start: uint256, oi_now: uint256) -> (uint256, uint256):
+    """
+    @dev The maker's half of one fill of `settle_fills`: releases its reserve share, moves
+         its position (leg, series, position-cap and reduce-only limits), the open interest
+         (a maker bid may not push it over the cap), its requirement, the premium and its
+         fee, and checks its collateral. Each maker-side failure raises MakerBlockedAt.
+         Returns (open interest after the fill, the taker fee of the fill rounded up).
+    """
+    expiry: uint256 = sid & (EXPIRY_LIMIT - 1)
+    self._release(msg.sender, f.maker, f.release)
+    self._open(f.maker, sid, registry, expiry, who)
+    delta: int256 = convert(f.qty, int256)
+    if taker_is_buy:
+        delta = -delta
+    change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
+    oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
+    if change > 0 and oi_after > oi_start and oi_after > self.oi_cap[registry]:
+        # only the buyer can add open interest: here the resting bid is what breaks the cap
+        self._maker_blocked(BLOCKED_OI_CAP, who)
+    self._refresh(f.maker, sid, lower, upper)
+
+    notional: uint256 = f.price * f.qty
+    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(f.maker)
+    maker_out: uint256 = maker_fee
+    maker_in: uint256 = 0
+    if kind != c.FUTURE:
+        if taker_is_buy:
+            maker_in = notional
+        else:
+            maker_out += notional
+    if maker_balance < maker_out:
+        self._maker_blocked(BLOCKED_COLLATERAL, who)
+    if kind != c.FUTURE:
+        if taker_is_buy:
+            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional)
+        else:
+            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional)
+    if maker_fee > 0:
+        extcall ICollateralVault(vault).transfer_internal(f.maker, self._fee_to(registry), maker_fee)
+    maker_balance = maker_balance + maker_in - maker_out
+    if maker_balance < self._requirement(f.maker):
+        self._recalculate(f.maker)
+        if maker_balance < self._requirement(f.maker):
+            self._maker_blocked(BLOCKED_COLLATERAL, who)
+    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    log IClearinghouse.Fill(
+        registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
+        taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee
+    )
+    return oi_after, taker_fee
+
+
+@external
+@nonreentrant
+def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH]):
+    """
+    @notice Books every fill of one taker order of the calling venue's market in one call:
+            the taker's position, open interest, requirement and fees are written once (its
+            fee is the sum of the per-fill fees, each rounded up, moved in one transfer) and
+            the taker's collateral is checked at the end; each maker is handled as in
+            `settle_fill`. A condition of one maker alone reverts with the custom error
+            `MakerBlockedAt(uint256 index, uint8 code)` (codes of `MakerBlocked`, and 6 for
+            a maker fill adding exposure in reduce-only mode) so the venue can cancel that
+            maker order and book the rest; the taker's own failures keep their revert strings.
+    @param fills One entry per resting order filled, in matching order (1..MAX_BATCH).
+    """
+    registry: address = self._check_book()
+    assert len(fills) > 0, "clearinghouse: zero quantity"
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True)
+    self._require_covered(taker)
+
+
+@internal
+def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool):
+    """
+    @dev Books the fills of one taker order: validates them, applies the taker's total once
+         (position, open interest, requirement, one fee transfer), then each maker
+         (`_maker_fill`). Maker-side failures raise MakerBlocked (one fill, `batch` False)
+         or MakerBlockedAt (fill i of a batch).
+    """
+    sid: uint256 = self._sid(registry, expiry)
+    assert kind <= c.PUT, "clearinghouse: bad kind"
+    if kind == c.FUTURE:
+        assert strike == 0, "clearinghouse: bad strike"
+    else:
+        assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
+    qty: uint256 = 0
+    cost: uint256 = 0
+    for f: IClearinghouse.MakerFill in fills:
+        assert f.maker != taker, "clearinghouse: self trade"
+        assert f.qty > 0, "clearinghouse: zero quantity"
+        if kind == c.FUTURE:
+            assert f.price >= lower and f.price <= upper, "clearinghouse: price out of range"
+        qty += f.qty
+        cost += f.price * f.qty
+    delta: int256 = convert(qty, int256)
+    cost_delta: int256 = convert(cost, int256)
+    if not taker_is_buy:
+        delta = -delta
+        cost_delta = -cost_delta
+
+    # the taker first, once: its own failure reverts it, whatever the makers' state
+    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
+    cap: uint256 = self.position_cap[registry]
+    self._open(taker, sid, registry, expiry, WHO_TAKER)
+    oi_start: uint256 = self.oi[sid][kind]
+    oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
+    taker_fee: uint256 = 0
+    for i: uint256 in range(len(fills), bound=MAX_BATCH):
+        who: uint256 = WHO_MAKER
+        if batch:
+            who = i + WHO_BATCH
+        fee: uint256 = 0
+        oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now)
+        taker_fee += fee
+    if oi_now != oi_start:
+        assert oi_now <= oi_start or oi_now <= self.oi_cap[registry], "clearinghouse: open interest cap"
+        self.oi[sid][kind] = oi_now
+    self._refresh(taker, sid, lower, upper)
+    if taker_fee > 0:
+        extcall ICollateralVault(vault).transfer_internal(taker, self._fee_to(registry), taker_fee)
 
 
 # ---------------------------------------------------------------- governance

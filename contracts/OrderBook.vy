@@ -85,6 +85,7 @@ CANCEL_OI_CAP: constant(uint8) = 11              # the maker's bid would break t
 CANCEL_COLLATERAL: constant(uint8) = 12          # the maker cannot cover the fill (e.g. fee raised)
 BLOCKED_OFFSET: constant(uint8) = 7              # cancel reason = Clearinghouse MakerBlocked code + 7
 MAX_REVERT: constant(uint256) = 256              # bytes of Clearinghouse revert data kept and re-raised
+BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a maker fill adding exposure in reduce-only mode
 
 # packed-word layout (storage structs are not packed by the compiler)
 M40: constant(uint256) = (1 << 40) - 1
@@ -93,6 +94,7 @@ M96: constant(uint256) = (1 << 96) - 1
 M112: constant(uint256) = (1 << 112) - 1
 M128: constant(uint256) = (1 << 128) - 1
 M160: constant(uint256) = (1 << 160) - 1
+M248: constant(uint256) = (1 << 248) - 1
 PREV_SHIFT: constant(uint256) = 160              # o_link: owner | prev << 160 | next << 208
 NEXT_SHIFT: constant(uint256) = 208
 PRICE_SHIFT: constant(uint256) = 96              # o_book: qty | price << 96 | expiry << 208 | kind << 248 | is_buy << 252
@@ -102,6 +104,31 @@ BUY_SHIFT: constant(uint256) = 252
 STRIKE_SHIFT: constant(uint256) = 128            # o_value: reserve | strike << 128
 TAIL_SHIFT: constant(uint256) = 48               # level: head | tail << 48 | total qty << 96
 TOTAL_SHIFT: constant(uint256) = 96
+
+# ---------------------------------------------------------------- matching plan (memory only)
+
+# the incoming order, as matching needs it
+struct Taker:
+    expiry: uint256                              # unix seconds
+    kind: uint8                                  # FUTURE 0, CALL 1, PUT 2
+    strike: uint256                              # raw units per lot (0 for futures)
+    is_buy: bool
+    price: uint256                               # limit price, raw units per lot
+    flags: uint256                               # POST_ONLY 1, IOC 2
+    base: uint256                                # price index offset in ticks
+    low: uint256                                 # lowest price the series allows now (raw/lot)
+    high: uint256                                # highest price the series allows now (raw/lot)
+
+
+# one resting order touched by a taker
+struct Step:
+    order_id: uint256
+    idx: uint256                                 # price index of its level
+    price: uint256                               # its price, raw units per lot
+    qty: uint256                                 # lots filled (0 when cancelled)
+    release: uint256                             # raw units of its reserve the fill consumes
+    reason: uint8                                # cancel reason, 0 = filled
+
 
 # ---------------------------------------------------------------- storage
 
@@ -312,13 +339,60 @@ def place_order(
            stale orders cancelled on the way, all count).
     @return The id of the resting order, 0 when nothing rests.
     """
+    self._validate(expiry, kind, strike, price, qty, flags, max_fills)
+    low: uint256 = 0
+    high: uint256 = 0
+    base: uint256 = 0
+    reduce_only: bool = False
+    low, high, base, reduce_only = self._trading_window(expiry, kind, strike, price, qty)
+    if reduce_only:
+        assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
+
+    order_id: uint256 = self.next_order_id + 1
+    assert order_id <= M48, "book: order ids exhausted"    # 2.8e14 orders: never in practice
+    self.next_order_id = order_id
+    log IOrderBook.OrderPlaced(
+        order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
+        is_buy=is_buy, price=price, qty=qty, flags=flags
+    )
+
+    t: Taker = Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high)
+    remaining: uint256 = 0
+    crossing: bool = False
+    remaining, crossing = self._match(t, qty, max_fills, order_id)
+
+    if remaining == 0:
+        return 0
+    if flags & c.IOC != 0:
+        log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_IOC)
+        return 0
+    if crossing:
+        log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_MAX_FILLS)
+        return 0
+    self._rest(t, order_id, remaining)
+    return order_id
+
+
+@internal
+def _validate(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty: uint256, flags: uint256, max_fills: uint256):
+    """
+    @dev Checks of the order's own arguments (no registry read) and the pause.
+    """
     assert not pausable.paused, "book: paused"
     assert kind <= c.PUT, "book: bad kind"
     assert flags & ~(c.POST_ONLY | c.IOC) == 0 and flags != c.POST_ONLY | c.IOC, "book: bad flags"
     assert max_fills >= 1 and max_fills <= MAX_FILLS, "book: bad max fills"
 
-    assert extcall ISeriesRegistry(registry).daily_update(), "book: catch-up incomplete"
 
+@internal
+def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty: uint256) -> (uint256, uint256, uint256, bool):
+    """
+    @dev Runs the registry's lazy daily update and validates the order against the series'
+         trading state (live, active strike, price on tick inside the allowed window, min
+         qty). Returns (lowest allowed price, highest allowed price, price index base,
+         reduce-only); fixes the futures book's base at its first use.
+    """
+    assert extcall ISeriesRegistry(registry).daily_update(), "book: catch-up incomplete"
     assert expiry < 1 << 40 and staticcall ISeriesRegistry(registry).is_live(expiry), "book: series not live"
     lo: uint256 = 0
     hi: uint256 = 0
@@ -348,124 +422,205 @@ def place_order(
             self.future_base[expiry] = stored
         base = stored - 1
     assert price // tick >= base and price // tick - base < MAX_PRICE_INDEX, "book: price index too large"
+    return low, high, base, staticcall ISeriesRegistry(registry).reduce_only()
 
-    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
-    if reduce_only:
-        assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
 
-    opp: bytes32 = self._side(expiry, kind, strike, not is_buy)
-    idx: uint256 = pl._best(opp, not is_buy)    # bids are walked downwards, asks upwards
+@view
+@internal
+def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uint8:
+    """
+    @dev The cancel reason of an order the Clearinghouse refused earlier in this call (its
+         id in the low 248 bits, reason in the top byte of `blocked`), 0 if none.
+    """
+    for word: uint256 in blocked:
+        if word & M248 == order_id:
+            return convert(word >> 248, uint8)
+    return 0
 
-    order_id: uint256 = self.next_order_id + 1
-    assert order_id <= M48, "book: order ids exhausted"    # 2.8e14 orders: never in practice
-    self.next_order_id = order_id
-    log IOrderBook.OrderPlaced(
-        order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
-        is_buy=is_buy, price=price, qty=qty, flags=flags
-    )
 
+@view
+@internal
+def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[Step, MAX_FILLS], DynArray[IClearinghouse.MakerFill, MAX_FILLS], uint256, bool):
+    """
+    @dev Plans the matching without writing: walks the opposite side best level first,
+         oldest order first, touching at most `max_fills` orders. Stale, self-trade and
+         already refused orders become cancel steps; the others fills. Returns (steps, fills,
+         lots left, whether the book still crosses the taker's price).
+    """
+    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    steps: DynArray[Step, MAX_FILLS] = []
+    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
     remaining: uint256 = qty
-    fills: uint256 = 0
+    idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
+    oid: uint256 = 0
+    if idx != pl.EMPTY:
+        oid = self.levels[opp][idx] & M48
     for step: uint256 in range(MAX_FILLS):
         if step == max_fills or remaining == 0 or idx == pl.EMPTY:
             break
-        level_price: uint256 = (idx + base) * tick
-        if not self._crosses(level_price, price, is_buy):
+        level_price: uint256 = (idx + t.base) * tick
+        if not self._crosses(level_price, t.price, t.is_buy):
             break
-        maker_id: uint256 = self.levels[opp][idx] & M48          # oldest order at the best level
-        link: uint256 = self.o_link[maker_id]
+        link: uint256 = self.o_link[oid]
         maker: address = convert(convert(link & M160, uint160), address)
-        book: uint256 = self.o_book[maker_id]
+        book: uint256 = self.o_book[oid]
+        value: uint256 = self.o_value[oid]
         maker_qty: uint256 = book & M96
-        value: uint256 = self.o_value[maker_id]
-        maker_reserve: uint256 = value & M128
         q: uint256 = min(remaining, maker_qty)
-
         reason: uint8 = 0
-        if level_price < low or level_price > high:
+        if level_price < t.low or level_price > t.high:
             reason = CANCEL_STALE                    # a post-only order cleans these on its way
-        elif flags & c.POST_ONLY != 0:
+        elif t.flags & c.POST_ONLY != 0:
             raise "book: post-only would cross"
         elif maker == msg.sender:
             reason = CANCEL_SELF_TRADE
-        elif reduce_only and self._adds_exposure(maker, expiry, kind, strike, not is_buy, q):
-            reason = CANCEL_REDUCE_ONLY
+        else:
+            reason = self._is_blocked(oid, blocked)
         # pro rata release, rounded down (the maker stays over-reserved, never under);
         # the final fill releases exactly what is left
-        release: uint256 = maker_reserve
+        release: uint256 = value & M128
         if q < maker_qty:
-            release = maker_reserve * q // maker_qty
+            release = release * q // maker_qty
         if reason == 0:
-            reason = self._settle(maker, expiry, kind, strike, is_buy, level_price, q, release)
-
-        emptied: bool = False
-        if reason != 0:
-            emptied = self._remove(opp, idx, maker_id, link, maker_qty)
-            if maker_reserve > 0:
-                extcall IClearinghouse(clearinghouse).release(maker, maker_reserve)
-            log IOrderBook.OrderCancelled(order_id=maker_id, owner=maker, remaining=maker_qty, reason=reason)
-        else:
-            if q < maker_qty:
-                self.o_book[maker_id] = book - q
-                self.o_value[maker_id] = value - release
-                self.levels[opp][idx] = self.levels[opp][idx] - (q << TOTAL_SHIFT)
-            else:
-                emptied = self._remove(opp, idx, maker_id, link, maker_qty)
+            fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=release))
             remaining -= q
-            fills += 1
-            if kind == c.FUTURE:
-                extcall ISeriesRegistry(registry).record_fill(expiry, level_price, q)
-            log IOrderBook.OrderFilled(
-                maker_order_id=maker_id, maker=maker, taker=msg.sender, price=level_price,
-                qty=q, remaining=maker_qty - q, taker_order_id=order_id
-            )
-        if emptied:
-            idx = pl._after(opp, idx, not is_buy)
-
-    resting_id: uint256 = 0
-    if remaining > 0:
-        if flags & c.IOC != 0:
-            log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_IOC)
-        elif idx != pl.EMPTY and self._crosses((idx + base) * tick, price, is_buy):
-            log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_MAX_FILLS)
         else:
-            reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
-                msg.sender, expiry, kind, strike, is_buy, price, remaining
-            )
-            assert reserved <= M128, "book: reserve too large"
-            self._insert(self._side(expiry, kind, strike, is_buy), price // tick - base, order_id, msg.sender, remaining)
-            self.o_book[order_id] = remaining | (price << PRICE_SHIFT) | (expiry << EXPIRY_SHIFT) | (convert(kind, uint256) << KIND_SHIFT) | (convert(is_buy, uint256) << BUY_SHIFT)
-            self.o_value[order_id] = reserved | (strike << STRIKE_SHIFT)
-            resting_id = order_id
-    if fills > 0 and resting_id == 0:
-        # resting already checked collateral in `reserve`
-        extcall IClearinghouse(clearinghouse).check_collateral(msg.sender)
-    return resting_id
+            q = 0
+        steps.append(Step(order_id=oid, idx=idx, price=level_price, qty=q, release=release, reason=reason))
+        if q < maker_qty:
+            if reason == 0:
+                break                                # partly filled: the taker is done
+        oid = link >> NEXT_SHIFT
+        if oid == 0:
+            idx = pl._after(opp, idx, not t.is_buy)
+            if idx != pl.EMPTY:
+                oid = self.levels[opp][idx] & M48
+    crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
+    return steps, fills, remaining, crossing
 
 
 @internal
-def _settle(maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, release: uint256) -> uint8:
+def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool):
     """
-    @dev Books one fill in the Clearinghouse. Returns 0 when booked, or the cancel reason
-         when the Clearinghouse refused it for a condition of the maker alone (its custom
-         error `MakerBlocked(uint8)`; DESIGN section 6: no resting order can block a book).
-         Any other failure (the taker's own) is re-raised unchanged.
+    @dev Matches the taker: plans the walk, books every fill in ONE Clearinghouse call
+         (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
+         that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
+         its reason) — at most MAX_FILLS times, each refusal removing one order. Then
+         applies the plan to the book and feeds the fixing once. Returns (lots left,
+         whether the book still crosses).
+    """
+    blocked: DynArray[uint256, MAX_FILLS] = []
+    steps: DynArray[Step, MAX_FILLS] = []
+    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
+    remaining: uint256 = qty
+    crossing: bool = False
+    for attempt: uint256 in range(MAX_FILLS):
+        steps, fills, remaining, crossing = self._walk(t, qty, max_fills, blocked)
+        if len(fills) == 0:
+            break
+        index: uint256 = 0
+        reason: uint8 = 0
+        index, reason = self._settle(t, fills)
+        if reason == 0:
+            break
+        blocked.append(self._nth_fill(steps, index) | (convert(reason, uint256) << 248))
+    self._apply_steps(t, steps, order_id)
+    if t.kind == c.FUTURE and remaining < qty:
+        notional: uint256 = 0
+        for f: IClearinghouse.MakerFill in fills:
+            notional += f.price * f.qty
+        extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
+    return remaining, crossing
+
+
+@pure
+@internal
+def _nth_fill(steps: DynArray[Step, MAX_FILLS], index: uint256) -> uint256:
+    """
+    @dev Order id of the `index`-th fill (0-based) among the plan's steps.
+    """
+    n: uint256 = 0
+    for s: Step in steps:
+        if s.reason == 0:
+            if n == index:
+                return s.order_id
+            n += 1
+    raise "book: bad fill index"
+
+
+@internal
+def _apply_steps(t: Taker, steps: DynArray[Step, MAX_FILLS], order_id: uint256):
+    """
+    @dev Writes a booked plan into the book: filled orders shrink or leave their level,
+         cancelled ones leave it and get their whole reserve released.
+    """
+    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    for s: Step in steps:
+        link: uint256 = self.o_link[s.order_id]        # re-read: earlier removals relink it
+        maker: address = convert(convert(link & M160, uint160), address)
+        book: uint256 = self.o_book[s.order_id]
+        maker_qty: uint256 = book & M96
+        if s.reason != 0:
+            maker_reserve: uint256 = self.o_value[s.order_id] & M128
+            self._remove(opp, s.idx, s.order_id, link, maker_qty)
+            if maker_reserve > 0:
+                extcall IClearinghouse(clearinghouse).release(maker, maker_reserve)
+            log IOrderBook.OrderCancelled(order_id=s.order_id, owner=maker, remaining=maker_qty, reason=s.reason)
+            continue
+        if s.qty < maker_qty:
+            self.o_book[s.order_id] = book - s.qty
+            self.o_value[s.order_id] = self.o_value[s.order_id] - s.release
+            self.levels[opp][s.idx] = self.levels[opp][s.idx] - (s.qty << TOTAL_SHIFT)
+        else:
+            self._remove(opp, s.idx, s.order_id, link, maker_qty)
+        log IOrderBook.OrderFilled(
+            maker_order_id=s.order_id, maker=maker, taker=msg.sender, price=s.price,
+            qty=s.qty, remaining=maker_qty - s.qty, taker_order_id=order_id
+        )
+
+
+@internal
+def _rest(t: Taker, order_id: uint256, remaining: uint256):
+    """
+    @dev Rests the remainder: reserves its stand-alone worst case in the Clearinghouse
+         (which checks the caller's collateral) and appends it to its level.
+    """
+    reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
+        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining
+    )
+    assert reserved <= M128, "book: reserve too large"
+    self._insert(self._side(t.expiry, t.kind, t.strike, t.is_buy), t.price // tick - t.base, order_id, msg.sender, remaining)
+    self.o_book[order_id] = remaining | (t.price << PRICE_SHIFT) | (t.expiry << EXPIRY_SHIFT) | (convert(t.kind, uint256) << KIND_SHIFT) | (convert(t.is_buy, uint256) << BUY_SHIFT)
+    self.o_value[order_id] = reserved | (t.strike << STRIKE_SHIFT)
+
+
+@internal
+def _settle(t: Taker, fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS]) -> (uint256, uint8):
+    """
+    @dev Books the planned fills in one Clearinghouse call. Returns (0, 0) when booked, or
+         (index of the fill, cancel reason) when the Clearinghouse refused that fill for a
+         condition of the maker alone (its custom error `MakerBlockedAt(uint256,uint8)`;
+         DESIGN section 6: no resting order can block a book). Any other failure (the
+         taker's own) is re-raised unchanged.
     """
     ok: bool = False
     out: Bytes[MAX_REVERT] = b""
     ok, out = raw_call(
         clearinghouse,
         abi_encode(
-            msg.sender, maker, expiry, kind, strike, taker_is_buy, price, qty, release,
-            method_id=method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"),
+            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills,
+            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[])"),
         ),
         max_outsize=MAX_REVERT,
         revert_on_failure=False,
     )
     if ok:
-        return 0
-    if len(out) == 36 and slice(out, 0, 4) == method_id("MakerBlocked(uint8)"):
-        return convert(extract32(out, 4), uint8) + BLOCKED_OFFSET
+        return 0, 0
+    if len(out) == 68 and slice(out, 0, 4) == method_id("MakerBlockedAt(uint256,uint8)"):
+        code: uint8 = convert(extract32(out, 36), uint8)
+        if code == BLOCKED_REDUCE_ONLY:
+            return extract32(out, 4, output_type=uint256), CANCEL_REDUCE_ONLY
+        return extract32(out, 4, output_type=uint256), code + BLOCKED_OFFSET
     raw_revert(out)
 
 

@@ -499,13 +499,11 @@ def daily_update() -> bool:
 
 # ---------------------------------------------------------------- trading side
 
-@external
-@nonreentrant
-def record_fill(expiry: uint256, price: uint256, qty: uint256):
+@internal
+def _record(expiry: uint256, notional: uint256, qty: uint256, price: uint256):
     """
-    @notice Records a futures fill in the VWAP accumulator when inside today's fixing
-            window (a fill outside it sets nothing). O(1). Only the market's order book
-            (pool fills never feed the fixing).
+    @dev Adds `notional` (raw units) over `qty` lots to today's VWAP accumulator when inside
+         the fixing window. Only the market's order book.
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
     assert self._daily_update(), "registry: catch-up incomplete"
@@ -516,9 +514,33 @@ def record_fill(expiry: uint256, price: uint256, qty: uint256):
     inside: bool = block.timestamp >= w_start and block.timestamp <= w_end
     if inside:
         day: uint256 = block.timestamp // c.DAY
-        self.windows[expiry][day].notional += price * qty
+        self.windows[expiry][day].notional += notional
         self.windows[expiry][day].volume += qty
     log ISeriesRegistry.FillRecorded(expiry=expiry, price=price, qty=qty, in_window=inside)
+
+
+@external
+@nonreentrant
+def record_fill(expiry: uint256, price: uint256, qty: uint256):
+    """
+    @notice Records a futures fill in the VWAP accumulator when inside today's fixing
+            window (a fill outside it sets nothing). O(1). Only the market's order book
+            (pool fills never feed the fixing).
+    """
+    self._record(expiry, price * qty, qty, price)
+
+
+@external
+@nonreentrant
+def record_fills(expiry: uint256, notional: uint256, qty: uint256):
+    """
+    @notice Records every futures fill of one taker order at once (what the book calls,
+            once per taker order): `notional` = Σ price·qty (raw units) over `qty` lots (> 0),
+            added to the VWAP accumulator when inside today's fixing window. O(1). Only the
+            market's order book. The event's price is the order's average fill price,
+            rounded down (informative; the accumulator is exact).
+    """
+    self._record(expiry, notional, qty, notional // max(qty, 1))
 
 
 # ---------------------------------------------------------------- settlement

@@ -14,6 +14,14 @@ interface IClearinghouse {
         int256 qty; // lots, > 0 long, < 0 short
     }
 
+    /// @dev Vyper struct `MakerFill` (interfaces/IClearinghouse.vyi)
+    struct MakerFill {
+        address maker;
+        uint256 price; // raw units per lot (the resting order's price)
+        uint256 qty; // lots, > 0
+        uint256 release; // raw units of the maker's reserve this fill consumes
+    }
+
     /// @dev Vyper struct `SeriesRef` (contracts/Clearinghouse.vy)
     struct SeriesRef {
         address registry;
@@ -37,6 +45,7 @@ interface IClearinghouse {
 
     function DEFAULT_OI_CAP() external view returns (uint256);
     function DEFAULT_POSITION_CAP() external view returns (uint256);
+    function MAX_BATCH() external view returns (uint256);
     function MAX_CAP() external view returns (uint256);
     function MAX_FEE_BPS() external view returns (uint256);
     function MAX_OPEN_SERIES() external view returns (uint256);
@@ -72,6 +81,7 @@ interface IClearinghouse {
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
     function set_market_fee_account(address registry, address account) external;
     function settle_fill(address taker, address maker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 maker_release) external;
+    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills) external;
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;
     function unclaimed_pnl(address account, address registry, uint256 expiry) external view returns (int256);

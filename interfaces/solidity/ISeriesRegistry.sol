@@ -79,6 +79,7 @@ interface ISeriesRegistry {
     function pending_owner() external view returns (address);
     function pool() external view returns (address);
     function record_fill(uint256 expiry, uint256 price, uint256 qty) external;
+    function record_fills(uint256 expiry, uint256 notional, uint256 qty) external;
     function reduce_only() external view returns (bool);
     function reference_price() external view returns (uint256);
     function series_info(uint256 expiry) external view returns (Series memory);
