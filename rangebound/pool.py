@@ -92,7 +92,7 @@ def _clip(x: int, top: int) -> int:
     return 0 if x <= 0 else min(x, top)
 
 
-def price(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: int) -> int:  # noqa: A002
+def price(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: int) -> int:
     """Model premium per lot (raw units, no spread) on the clamped Student-t (nu = 4) law.
 
     kind FUTURE (0) gives E[S]. Floor of one exact numerator, clipped to [0, max payoff].
@@ -108,7 +108,7 @@ def price(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: i
     return _clip(put_num // WAD, max(strike - lo, 0))
 
 
-def delta(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: int) -> int:  # noqa: A002
+def delta(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: int) -> int:
     """dPrice/dF per lot in WAD: call Phi(u)-Phi(a), put -(Phi(a)-Phi(l)), future Phi(u)-Phi(l)."""
     k = _kind(kind)
     _check(strike, forward, scale, lo, hi)

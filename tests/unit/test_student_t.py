@@ -148,7 +148,10 @@ def test_price__random__put_call_parity_exact_to_rounding(args):
     assert 0 <= p <= max(strike - lo, 0)
     if lo < strike < hi and 0 < c < hi - strike and 0 < p < strike - lo:  # no clip applied
         assert c - p - (es - strike) in (-1, 0, 1)
-    dc, dp = pool.delta(CALL, strike, forward, s, lo, hi), pool.delta(PUT, strike, forward, s, lo, hi)
+    dc, dp = (
+        pool.delta(CALL, strike, forward, s, lo, hi),
+        pool.delta(PUT, strike, forward, s, lo, hi),
+    )
     assert dc - dp == pool.delta(FUTURE, strike, forward, s, lo, hi)  # parity of deltas, exact
 
 
@@ -157,7 +160,10 @@ def test_price__seeded_batch__contract_parity_within_one_unit(harness):
     for _ in range(30):
         _, strike, forward, s, lo, hi = random_inputs(rng)
         strike = min(max(strike, lo + 1), hi - 1)
-        c, p = harness.price(CALL, strike, forward, s, lo, hi), harness.price(PUT, strike, forward, s, lo, hi)
+        c, p = (
+            harness.price(CALL, strike, forward, s, lo, hi),
+            harness.price(PUT, strike, forward, s, lo, hi),
+        )
         es = harness.price(FUTURE, strike, forward, s, lo, hi)
         if 0 < c < hi - strike and 0 < p < strike - lo:
             assert c - p - (es - strike) in (-1, 0, 1)
