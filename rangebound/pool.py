@@ -119,3 +119,41 @@ def delta(kind: int | str, strike: int, forward: int, scale: int, lo: int, hi: i
     if k == CALL:
         return phu - pha
     return phl - pha
+
+
+# ---------------------------------------------------------------- quote maths (pool_math.vy)
+
+BPS = 10_000
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def trade_value(
+    m: int, q0: int, qty: int, is_buy: bool, beta: int, depth: int, markup_bps: int
+) -> int:
+    """Total premium of `qty` lots along the inventory path q0 -> q0 -/+ qty (before per-lot
+    rounding): qty m (1 - beta (q0 + q1) / (2 depth)) (1 +/- markup), rounded up for a buy and
+    down for a sell, as `pool_math._trade_value`."""
+    q1 = q0 - qty if is_buy else q0 + qty
+    two_d = 2 * depth * WAD
+    factor = two_d - beta * (q0 + q1)
+    mult = BPS + markup_bps if is_buy else BPS - markup_bps
+    num, den = m * qty * factor * mult, two_d * BPS
+    return _ceil_div(num, den) if is_buy else num // den
+
+
+def lot_price(total: int, qty: int, is_buy: bool, tick: int, max_payoff: int) -> int:
+    """Per-lot premium on tick, up for a buy and down for a sell, in [tick, max payoff]."""
+    if is_buy:
+        p = _ceil_div(_ceil_div(total, qty), tick) * tick
+    else:
+        p = total // qty
+        p -= p % tick
+    return min(max(p, tick), max_payoff)
+
+
+def spread_bps(base_bps: int, util_bps: int, u: int) -> int:
+    """base + gamma u (u a WAD fraction), rounded up."""
+    return base_bps + _ceil_div(util_bps * u, WAD)
