@@ -20,7 +20,7 @@
         Units: amounts, prices, strikes, premiums and bounds are raw settlement-token units
         (per lot); quantities are whole lots. There is no division except in fees, which
         round up (against the user).
-@custom:security Only a registered OrderBook may reserve, release, settle fills and check
+@custom:security Only a registered venue (the market's OrderBook, its OptionsPool) may reserve, release, settle fills and check
         collateral, and only for its own market; reserves are tracked per book so one book
         can never release another's. Reentrancy lock on every state-changing function;
         external calls go only to the vault and to registered registries. `recalculate`
@@ -38,6 +38,7 @@ from snekmate.auth import ownable_2step
 from interfaces import IClearinghouse
 from interfaces import ICollateralVault
 from interfaces import ISeriesRegistry
+from interfaces import IVenue
 from contracts.modules import constants as c
 from contracts.modules import margin_math
 
@@ -82,7 +83,8 @@ fee_account: public(address)                                        # receives e
 taker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
 maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
-registry_of: public(HashMap[address, address])                      # OrderBook -> its registry
+registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
+market_fee_account: HashMap[address, address]                       # registry -> its fee account (empty = global fee_account)
 oi_cap: public(HashMap[address, uint256])                           # lots, per registry: max open interest of one (series, kind)
 position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
@@ -124,11 +126,40 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
 @internal
 def _check_book() -> address:
     """
-    @dev The caller must be a registered OrderBook; returns its registry (market).
+    @dev The caller must be a registered venue (order book or pool); returns its registry
+         (market). Reserves are tracked per venue (`book_reserved[venue]`).
     """
     registry: address = self.registry_of[msg.sender]
-    assert registry != empty(address), "clearinghouse: not a book"
+    assert registry != empty(address), "clearinghouse: not a venue"
     return registry
+
+
+@view
+@internal
+def _venue_registry(venue: address) -> address:
+    """
+    @dev The checks every venue passes before registration (DESIGN section 11): a contract
+         that names this Clearinghouse and a registry (a contract) which confirms it with
+         `is_venue`. Returns that registry.
+    """
+    assert venue.is_contract, "clearinghouse: venue not a contract"
+    assert staticcall IVenue(venue).clearinghouse() == self, "clearinghouse: venue of another clearinghouse"
+    registry: address = staticcall IVenue(venue).registry()
+    assert registry.is_contract, "clearinghouse: venue registry not a contract"
+    assert staticcall ISeriesRegistry(registry).is_venue(venue), "clearinghouse: registry disowns venue"
+    return registry
+
+
+@view
+@internal
+def _fee_to(registry: address) -> address:
+    """
+    @dev The market's own fee account, else the global one.
+    """
+    account: address = self.market_fee_account[registry]
+    if account == empty(address):
+        return self.fee_account
+    return account
 
 
 # ---------------------------------------------------------------- encoding helpers
@@ -588,7 +619,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
             per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
             make the book's pro-rata release exact. The account must then cover its
-            requirement. Registered books only.
+            requirement. Registered venues only.
     @return The amount reserved (raw units); the book releases it on fill or cancel.
     """
     registry: address = self._check_book()
@@ -615,7 +646,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
 def release(account: address, amount: uint256):
     """
     @notice Releases `amount` of what the calling book reserved for `account`.
-            Registered books only.
+            Registered venues only.
     """
     self._check_book()
     self._release(msg.sender, account, amount)
@@ -681,7 +712,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
             extcall ICollateralVault(vault).transfer_internal(maker, taker, notional)
     taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
     maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
-    fee_to: address = self.fee_account
+    fee_to: address = self._fee_to(registry)
     if taker_fee > 0:
         extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
     if maker_fee > 0:
@@ -699,7 +730,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
 def check_collateral(account: address):
     """
     @notice Reverts unless `account`'s vault balance covers its requirement (bringing a stale
-            requirement down first). Registered books only, once per taker call after fills.
+            requirement down first). Registered venues only, once per taker call after fills.
     """
     self._check_book()
     self._require_covered(account)
@@ -711,9 +742,9 @@ def check_collateral(account: address):
 def register_market(registry: address, book: address):
     """
     @notice Registers a market: its SeriesRegistry (a contract) and its OrderBook, one to
-            one, for good. The book is any non-empty address (the market's OrderBook in
-            production; tests register a plain account). Caps start at DEFAULT_OI_CAP and
-            DEFAULT_POSITION_CAP. Owner only.
+            one, for good. The book must be a venue contract that names this Clearinghouse
+            and `registry`, and the registry must confirm it (`is_venue`); an account is
+            never a book. Caps start at DEFAULT_OI_CAP and DEFAULT_POSITION_CAP. Owner only.
     """
     ownable._check_owner()
     assert registry.is_contract, "clearinghouse: not a contract"
@@ -722,12 +753,31 @@ def register_market(registry: address, book: address):
     assert self.book_of[registry] == empty(address), "clearinghouse: market registered"
     assert self.registry_of[book] == empty(address) and self.book_of[book] == empty(address), "clearinghouse: book registered"
     assert self.registry_of[registry] == empty(address), "clearinghouse: market registered"
+    assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
     self.registry_of[book] = registry
     self.oi_cap[registry] = DEFAULT_OI_CAP
     self.position_cap[registry] = DEFAULT_POSITION_CAP
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
+    log IClearinghouse.VenueRegistered(registry=registry, venue=book)
     log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
+
+
+@external
+def register_venue(venue: address):
+    """
+    @notice Registers a further venue (an OptionsPool) of an already registered market,
+            once and for good (never replaced): a contract naming this Clearinghouse and
+            its registry, which confirms it with `is_venue`. It may then reserve, release,
+            settle fills and check collateral like the market's book. Owner only.
+    @param venue The venue contract; its market is `venue.registry()`.
+    """
+    ownable._check_owner()
+    registry: address = self._venue_registry(venue)
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    assert self.registry_of[venue] == empty(address) and self.book_of[venue] == empty(address), "clearinghouse: venue registered"
+    self.registry_of[venue] = registry
+    log IClearinghouse.VenueRegistered(registry=registry, venue=venue)
 
 
 @external
@@ -769,3 +819,25 @@ def set_fee_account(fee_account_: address):
     assert fee_account_ != empty(address), "clearinghouse: zero address"
     self.fee_account = fee_account_
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
+
+
+@external
+def set_market_fee_account(registry: address, account: address):
+    """
+    @notice Sets the vault account that receives the fees of one market's fills (e.g. its
+            OptionsPool); empty returns the market to the global `fee_account`. Owner only.
+    """
+    ownable._check_owner()
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self.market_fee_account[registry] = account
+    log IClearinghouse.MarketFeeAccountSet(registry=registry, account=account)
+
+
+@view
+@external
+def fee_account_of(registry: address) -> address:
+    """
+    @notice The account that receives the fees of `registry`'s fills: its own fee account,
+            else the global `fee_account`.
+    """
+    return self._fee_to(registry)

@@ -66,6 +66,7 @@ index_den: uint256                                     # ... and denominator
 peg_den: uint256                                       # 10**peg feed decimals
 
 order_book: public(address)                            # the market's book (records fills), set once
+pool: public(address)                                  # the market's OptionsPool (a venue, never records fills), set once
 variance: public(uint256)                              # WAD, daily variance estimate
 last_update: public(uint256)                           # unix s, 08:00 UTC of the last daily update applied
 reference_price: public(uint256)                       # raw units/lot, last reference fixing (nearest series)
@@ -704,6 +705,29 @@ def set_order_book(book: address):
     assert book.is_contract, "registry: not a contract"
     self.order_book = book
     log ISeriesRegistry.AddressSet(name="order_book", value=book)
+
+
+@external
+def set_pool(pool_: address):
+    """
+    @notice Sets the market's OptionsPool once (a second venue: it trades through the
+            Clearinghouse but never feeds the fixing). Owner only.
+    """
+    ownable._check_owner()
+    assert self.pool == empty(address), "registry: pool already set"
+    assert pool_.is_contract, "registry: not a contract"
+    self.pool = pool_
+    log ISeriesRegistry.AddressSet(name="pool", value=pool_)
+
+
+@view
+@external
+def is_venue(venue: address) -> bool:
+    """
+    @notice True for this market's order book and its pool (what the Clearinghouse checks
+            before it registers a venue).
+    """
+    return venue != empty(address) and (venue == self.order_book or venue == self.pool)
 
 
 @external

@@ -101,3 +101,23 @@ def _session_clock(chain):
         t += cal.DAY
     chain.pending_timestamp = t
     chain.mine()
+
+
+
+@pytest.fixture(scope="session")
+def mock_venue(project, accounts, deployer):
+    """`mock_venue(registry, clearinghouse, register=True)`: a MockVenue contract naming both,
+    made the registry's order book and (by default) registered with the clearinghouse as that
+    market's book; returns the impersonated venue account (funded with gas), so tests call the
+    venue-only entry points exactly from a contract address (never an EOA as a venue)."""
+
+    def make(registry, clearinghouse, register: bool = True):
+        venue = project.MockVenue.deploy(registry, clearinghouse, sender=deployer)
+        registry.set_order_book(venue, sender=deployer)
+        if register:
+            clearinghouse.register_market(registry, venue, sender=deployer)
+        account = accounts[venue.address]
+        account.balance = 10**18
+        return account
+
+    return make

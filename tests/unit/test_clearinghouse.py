@@ -2,7 +2,9 @@
 reduce-only, the legs and open-series bounds, recalculation as ranges shrink, claims.
 
 The Clearinghouse is called directly: a second SeriesRegistry (the real one) is registered with
-a plain account acting as its order book, so every book-only entry point can be driven exactly.
+a MockVenue contract as its order book (the registry names it, it names the registry and the
+Clearinghouse), and the tests send from that venue's address (impersonated), so every
+venue-only entry point can be driven exactly. No account is ever a venue.
 """
 
 from __future__ import annotations
@@ -43,34 +45,32 @@ class Env:
         return list(self.registry.live_expiries())
 
 
-def _make_env(system, deployer, book, treasury, project) -> Env:
-    registry = project.SeriesRegistry.deploy(
+def _new_registry(system, deployer, project):
+    return project.SeriesRegistry.deploy(
         market_params(system.params, system.feeds["BTC/USD"], system.feeds["USD1/USD"]),
         sender=deployer,
     )
+
+
+def _make_env(system, deployer, treasury, project, mock_venue) -> Env:
+    registry = _new_registry(system, deployer, project)
     ch = system.clearinghouse
-    ch.register_market(registry, book, sender=deployer)
+    book = mock_venue(registry, ch)
     ch.set_fee_account(treasury, sender=deployer)
     return Env(system, ch, system.vault, system.token, registry, book, treasury)
 
 
 @pytest.fixture(scope="module")
-def book(accounts):
-    """A plain account registered as the order book of the test market."""
-    return accounts[8]
-
-
-@pytest.fixture(scope="module")
-def env(system, deployer, book, treasury, project):
-    return _make_env(system, deployer, book, treasury, project)
+def env(system, deployer, treasury, project, mock_venue):
+    return _make_env(system, deployer, treasury, project, mock_venue)
 
 
 @pytest.fixture(scope="module", params=[6, 18], ids=["dec6", "dec18"])
-def env_dec(request, env, deployer, guardian, book, treasury, project):
+def env_dec(request, env, deployer, guardian, treasury, project, mock_venue):
     if request.param == 6:
         return env
     sys18 = deploy_system(deployer, guardian=guardian, decimals=18)
-    return _make_env(sys18, deployer, book, treasury, project)
+    return _make_env(sys18, deployer, treasury, project, mock_venue)
 
 
 def _fund(env: Env, account, usd: float) -> int:
@@ -170,23 +170,27 @@ def test_constructor__public_face(env, deployer):
     assert env.vault.risk_engine() == ch.address
 
 
-def test_register_market__both_ways_defaults_and_events(env, deployer, maker2):
+def test_register_market__both_ways_defaults_and_events(env, deployer, project, mock_venue):
     ch = env.ch
     assert ch.book_of(env.registry) == env.book.address
     assert ch.registry_of(env.book) == env.registry.address
     assert ch.oi_cap(env.registry) == ch.DEFAULT_OI_CAP()
     assert ch.position_cap(env.registry) == ch.DEFAULT_POSITION_CAP()
-    other = env.token           # registration only needs a contract; trading needs a registry
-    tx = ch.register_market(other, maker2, sender=deployer)
+    other = _new_registry(env.system, deployer, project)
+    venue = mock_venue(other, ch, register=False)
+    tx = ch.register_market(other, venue, sender=deployer)
     ev = tx.events.filter(ch.MarketRegistered)[0]
-    assert ev.registry == other.address and ev.book == maker2.address
+    assert ev.registry == other.address and ev.book == venue.address
+    assert tx.events.filter(ch.VenueRegistered)[0].venue == venue.address
+    assert ch.registry_of(venue) == other.address and ch.book_of(other) == venue.address
     caps = tx.events.filter(ch.CapsSet)[0]
     assert caps.oi_cap == ch.DEFAULT_OI_CAP() and caps.position_cap == ch.DEFAULT_POSITION_CAP()
 
 
-def test_register_market__invalid__reverts(env, deployer, stranger, maker2):
+def test_register_market__invalid__reverts(env, deployer, stranger, maker2, project, accounts):
     ch, reg, book = env.ch, env.registry, env.book
     real = env.system.markets["BTC"].registry
+    feed = env.system.feeds["BTC/USD"]
     with ape.reverts("ownable: caller is not the owner"):
         ch.register_market(reg, maker2, sender=stranger)
     with ape.reverts("clearinghouse: market registered"):
@@ -194,15 +198,135 @@ def test_register_market__invalid__reverts(env, deployer, stranger, maker2):
     with ape.reverts("clearinghouse: not a contract"):
         ch.register_market(stranger, maker2, sender=deployer)
     with ape.reverts("clearinghouse: zero address"):
-        ch.register_market(env.system.feeds["BTC/USD"], ape.utils.ZERO_ADDRESS, sender=deployer)
+        ch.register_market(feed, ape.utils.ZERO_ADDRESS, sender=deployer)
     with ape.reverts("clearinghouse: registry is book"):
-        ch.register_market(env.system.feeds["BTC/USD"], env.system.feeds["BTC/USD"], sender=deployer)
+        ch.register_market(feed, feed, sender=deployer)
     with ape.reverts("clearinghouse: book registered"):
-        ch.register_market(env.system.feeds["BTC/USD"], book, sender=deployer)
+        ch.register_market(feed, book, sender=deployer)
     with ape.reverts("clearinghouse: book registered"):
-        ch.register_market(env.system.feeds["BTC/USD"], real, sender=deployer)
+        ch.register_market(feed, real, sender=deployer)
     with ape.reverts("clearinghouse: market registered"):
         ch.register_market(env.system.markets["BTC"].book, maker2, sender=deployer)
+
+
+def test_register_market__account_as_book__reverts(env, deployer, maker2, project):
+    """Custody (issue 12 part 4): an account can never be a book, so no key books fills."""
+    other = _new_registry(env.system, deployer, project)
+    with ape.reverts("clearinghouse: venue not a contract"):
+        env.ch.register_market(other, maker2, sender=deployer)
+    assert env.ch.book_of(other) == ape.utils.ZERO_ADDRESS
+
+
+def _loose_venue(env, deployer, project, registry=None, ch=None):
+    registry = registry or _new_registry(env.system, deployer, project)
+    return registry, project.MockVenue.deploy(registry, ch or env.ch, sender=deployer)
+
+
+def test_register_market__venue_checks__revert_state_unchanged(env, deployer, project):
+    ch = env.ch
+    reg, venue = _loose_venue(env, deployer, project)
+    with ape.reverts("clearinghouse: registry disowns venue"):      # registry does not name it
+        ch.register_market(reg, venue, sender=deployer)
+    reg.set_order_book(venue, sender=deployer)
+    venue.set_targets(reg, env.vault, sender=deployer)
+    with ape.reverts("clearinghouse: venue of another clearinghouse"):
+        ch.register_market(reg, venue, sender=deployer)
+    venue.set_targets(deployer, ch, sender=deployer)
+    with ape.reverts("clearinghouse: venue registry not a contract"):
+        ch.register_market(reg, venue, sender=deployer)
+    other = _new_registry(env.system, deployer, project)
+    venue.set_targets(other, ch, sender=deployer)
+    with ape.reverts("clearinghouse: registry disowns venue"):
+        ch.register_market(reg, venue, sender=deployer)
+    other.set_order_book(venue, sender=deployer)
+    with ape.reverts("clearinghouse: venue of another market"):
+        ch.register_market(reg, venue, sender=deployer)
+    assert ch.book_of(reg) == ape.utils.ZERO_ADDRESS and ch.registry_of(venue) == ape.utils.ZERO_ADDRESS
+
+
+def test_register_venue__pool_of_market__trades_and_reserves_per_venue(env, deployer, maker, taker, project, accounts, mock_venue):
+    """A second venue (a pool) of a registered market: registered once, books fills with
+    itself as maker, reserves and releases only its own reserve."""
+    ch = env.ch
+    reg, pool = _loose_venue(env, deployer, project)
+    book = mock_venue(reg, ch)
+    reg.set_pool(pool, sender=deployer)
+    assert reg.is_venue(pool) and reg.is_venue(book) and reg.pool() == pool.address
+    tx = ch.register_venue(pool, sender=deployer)
+    ev = tx.events.filter(ch.VenueRegistered)[0]
+    assert ev.registry == reg.address and ev.venue == pool.address
+    assert ch.registry_of(pool) == reg.address and ch.book_of(reg) == book.address
+    p = accounts[pool.address]
+    p.balance = 10**18
+    _fund(env, taker, 1_000)
+    e = reg.live_expiries()[0]
+    ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, sender=p)
+    held = ch.book_reserved(pool, taker)
+    assert held > 0 and ch.book_reserved(book, taker) == 0
+    with ape.reverts("clearinghouse: release exceeds reserve"):
+        ch.release(taker, 1, sender=book)
+    ch.release(taker, held, sender=p)
+    _fund(env, maker, 1_000)
+    ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 2, 0, sender=p)
+    ch.check_collateral(taker, sender=p)
+    assert ch.futures_position(taker, reg, e)[0] == 2 and ch.futures_position(maker, reg, e)[0] == -2
+
+
+def test_register_venue__invalid__reverts(env, deployer, stranger, project, mock_venue):
+    ch = env.ch
+    reg, pool = _loose_venue(env, deployer, project)
+    with ape.reverts("ownable: caller is not the owner"):
+        ch.register_venue(pool, sender=stranger)
+    with ape.reverts("clearinghouse: venue not a contract"):
+        ch.register_venue(stranger, sender=deployer)
+    with ape.reverts("clearinghouse: registry disowns venue"):
+        ch.register_venue(pool, sender=deployer)
+    with ape.reverts("ownable: caller is not the owner"):
+        reg.set_pool(pool, sender=stranger)
+    with ape.reverts("registry: not a contract"):
+        reg.set_pool(stranger, sender=deployer)
+    tx = reg.set_pool(pool, sender=deployer)
+    assert [(e.name, e.value) for e in tx.events] == [("pool", pool.address)]
+    with ape.reverts("registry: pool already set"):
+        reg.set_pool(env.vault, sender=deployer)
+    assert reg.pool() == pool.address and reg.is_venue(pool) and not reg.is_venue(stranger)
+    assert not reg.is_venue(ape.utils.ZERO_ADDRESS)
+    with ape.reverts("clearinghouse: unknown market"):          # register_market comes first
+        ch.register_venue(pool, sender=deployer)
+    pool.set_targets(reg, env.vault, sender=deployer)
+    with ape.reverts("clearinghouse: venue of another clearinghouse"):
+        ch.register_venue(pool, sender=deployer)
+    pool.set_targets(reg, ch, sender=deployer)
+    mock_venue(reg, ch)
+    ch.register_venue(pool, sender=deployer)
+    with ape.reverts("clearinghouse: venue registered"):         # never replaced
+        ch.register_venue(pool, sender=deployer)
+    with ape.reverts("clearinghouse: venue registered"):         # a book is already a venue
+        ch.register_venue(env.book, sender=deployer)
+
+
+def test_set_market_fee_account__fees_of_that_market_only(env, deployer, stranger, maker, taker, treasury, keeper):
+    ch = env.ch
+    assert ch.fee_account_of(env.registry) == treasury.address
+    with ape.reverts("ownable: caller is not the owner"):
+        ch.set_market_fee_account(env.registry, keeper, sender=stranger)
+    with ape.reverts("clearinghouse: unknown market"):
+        ch.set_market_fee_account(env.token, keeper, sender=deployer)
+    tx = ch.set_market_fee_account(env.registry, keeper, sender=deployer)
+    ev = tx.events.filter(ch.MarketFeeAccountSet)[0]
+    assert ev.registry == env.registry.address and ev.account == keeper.address
+    assert ch.fee_account_of(env.registry) == keeper.address
+    assert ch.fee_account_of(env.system.markets["BTC"].registry) == treasury.address
+    _fund(env, maker, 1_000)
+    _fund(env, taker, 1_000)
+    before = (env.vault.balance_of(keeper), env.vault.balance_of(treasury))
+    e = env.expiries[0]
+    _fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 2)
+    fees = margin.fee(env.usd(100) * 2, ch.taker_fee_bps()) + margin.fee(env.usd(100) * 2, ch.maker_fee_bps())
+    assert env.vault.balance_of(keeper) == before[0] + fees
+    assert env.vault.balance_of(treasury) == before[1]
+    ch.set_market_fee_account(env.registry, ape.utils.ZERO_ADDRESS, sender=deployer)
+    assert ch.fee_account_of(env.registry) == treasury.address
 
 
 def test_set_fees__events_and_bounds(env, deployer, stranger):
@@ -322,14 +446,14 @@ def test_release__exceeds_reserve__reverts(env, maker):
     assert _state(env, maker) == before
 
 
-def test_release__another_books_reserve__reverts(env, maker, maker2, deployer):
+def test_release__another_books_reserve__reverts(env, maker, deployer, project, mock_venue):
     """A book can only release what it reserved itself (one book's bug stays in its market)."""
     ch = env.ch
-    ch.register_market(env.token, maker2, sender=deployer)    # a second (stand-in) market
+    other = mock_venue(_new_registry(env.system, deployer, project), ch)
     _fund(env, maker, 1_000)
     ch.reserve(maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 3, sender=env.book)
     with ape.reverts("clearinghouse: release exceeds reserve"):
-        ch.release(maker, 1, sender=maker2)
+        ch.release(maker, 1, sender=other)
 
 
 def test_reserve__insufficient_collateral__reverts_state_unchanged(env, maker):
@@ -356,13 +480,13 @@ def test_reserve__insufficient_collateral__reverts_state_unchanged(env, maker):
 def test_reserve__not_a_book__reverts(env, maker, stranger):
     e = env.expiries[0]
     _fund(env, maker, 1_000)
-    with ape.reverts("clearinghouse: not a book"):
+    with ape.reverts("clearinghouse: not a venue"):
         env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, sender=stranger)
-    with ape.reverts("clearinghouse: not a book"):
+    with ape.reverts("clearinghouse: not a venue"):
         env.ch.release(maker, 0, sender=stranger)
-    with ape.reverts("clearinghouse: not a book"):
+    with ape.reverts("clearinghouse: not a venue"):
         env.ch.check_collateral(maker, sender=stranger)
-    with ape.reverts("clearinghouse: not a book"):
+    with ape.reverts("clearinghouse: not a venue"):
         env.ch.settle_fill(stranger, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=stranger)
 
 
@@ -727,20 +851,14 @@ def test_legs__32_fit_33rd_reverts_closing_frees_a_slot(env, maker, taker):
     print(f"recalculate gas, one series of 32 legs: {rc.gas_used}")
 
 
-def test_open_series__25th__reverts(env, maker, taker, deployer, project, accounts, chain):
+def test_open_series__25th__reverts(env, maker, taker, deployer, project, mock_venue):
     ch = env.ch
     _fund(env, maker, 1_000_000)
     _fund(env, taker, 1_000_000)
     markets = [(env.registry, env.book)]
     for _ in range(4):
-        reg = project.SeriesRegistry.deploy(
-            market_params(env.system.params, env.system.feeds["BTC/USD"], env.system.feeds["USD1/USD"]),
-            sender=deployer,
-        )
-        bk = accounts.generate_test_account()
-        deployer.transfer(bk, 10**18)
-        ch.register_market(reg, bk, sender=deployer)
-        markets.append((reg, bk))
+        reg = _new_registry(env.system, deployer, project)
+        markets.append((reg, mock_venue(reg, ch)))
     count = 0
     for reg, bk in markets[:4]:
         for e in reg.live_expiries():
