@@ -35,6 +35,7 @@ class Market:
     name: str
     registry: Any
     book: Any = None
+    pool: Any = None
 
 
 @dataclass
@@ -104,6 +105,8 @@ DEFAULTS: dict[str, Any] = {
     "peg_max_deviation_bps": 5_000,
     "taker_fee_bps": 5,
     "maker_fee_bps": 2,
+    "pool": True,              # deploy an OptionsPool per market (DESIGN 15)
+    "pool_fees": None,         # market fees to its pool; None: yes unless fee_account is given
 }
 
 
@@ -162,6 +165,7 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     if unknown:
         raise TypeError(f"unknown deploy parameters: {sorted(unknown)}")
     p = {**DEFAULTS, **params}
+    pool_fees = p["pool_fees"] if p["pool_fees"] is not None else p["fee_account"] is None
     p["guardian"] = _addr(p["guardian"] or deployer)
     p["fee_account"] = _addr(p["fee_account"] or deployer)
     token = project.ReferenceUSD1.deploy(p["decimals"], sender=deployer)
@@ -182,6 +186,8 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     )
     system.markets["BTC"] = Market(name="BTC", registry=registry)
     _deploy_trading(system)
+    if p["pool"]:
+        deploy_pools(system, market_fees=bool(pool_fees))
     return system
 
 
@@ -241,3 +247,21 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
         if m.get("book"):
             out[f"{name.lower()}_book"] = project.OrderBook.at(m["book"])
     return out
+
+
+def deploy_pools(system: System, market_fees: bool = True) -> None:
+    """One OptionsPool per market (DESIGN 15) sharing one PoolPricer: set as the registry's
+    pool, registered as a venue of the Clearinghouse and, with `market_fees`, made the
+    market's fee account (option and futures fees accrue to its LPs)."""
+    p, deployer, ch = system.params, system.deployer, system.clearinghouse
+    pricer = project.PoolPricer.deploy(sender=deployer)
+    for name, market in system.markets.items():
+        pool = project.OptionsPool.deploy(
+            market.registry, market.book, ch, pricer, p["guardian"],
+            f"Rangebound {name} pool"[:25], f"rp{name}"[:5], sender=deployer,
+        )
+        market.registry.set_pool(pool, sender=deployer)
+        ch.register_venue(pool, sender=deployer)
+        if market_fees:
+            ch.set_market_fee_account(market.registry, pool, sender=deployer)
+        market.pool = pool

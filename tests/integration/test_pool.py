@@ -1,0 +1,173 @@
+"""OptionsPool on the deployed system: LP deposit/redeem, buy/sell against the pool, hedge
+through the real book, settlement and claim of the pool's positions, and full
+collateralisation after each step (DESIGN section 15)."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+
+from rangebound import calendar as cal
+from rangebound import pool as pm
+from rangebound.anvil_node import warp
+from rangebound.deploy import deploy_system, report
+
+CALL, PUT, FUTURE, IOC = 1, 2, 0, 2
+EIP170 = 24_576
+
+
+@pytest.fixture(scope="module")
+def lp(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
+def world(chain, deployer, guardian, lp, maker, taker):
+    """The deployed system with an LP's 100,000 USD1 in the pool, 20,000 USD1 of the taker's
+    and 50,000 of the maker's in the vault (ape reverts each test's own changes)."""
+    now = chain.pending_timestamp
+    if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
+        warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
+    system = deploy_system(deployer, guardian=guardian)
+    pool = system.markets["BTC"].pool
+    amount = fund(system, lp, 100_000, vault=False)
+    system.token.approve(pool, amount, sender=lp)
+    pool.deposit(amount, lp, sender=lp)
+    fund(system, taker, 20_000)
+    fund(system, maker, 50_000)
+    return system
+
+
+def fund(system, account, usd: float, vault: bool = True) -> int:
+    amount = system.usd(usd)
+    system.token.mint(account, amount, sender=system.deployer)
+    if vault:
+        system.token.approve(system.vault, amount, sender=account)
+        system.vault.deposit(amount, sender=account)
+    return amount
+
+
+def covered(system, account) -> bool:
+    return system.vault.balance_of(account) >= system.clearinghouse.requirement(account)
+
+
+def series(system):
+    """The second live expiry (a week or more away) and a middle active strike."""
+    reg = system.markets["BTC"].registry
+    expiry = reg.live_expiries()[1]
+    strikes = list(reg.strikes(expiry))
+    return expiry, strikes[len(strikes) // 2]
+
+
+def test_deploy__pool_per_market__venue_and_fee_account(world):
+    m = world.markets["BTC"]
+    assert m.registry.pool() == m.pool.address and m.registry.is_venue(m.pool)
+    assert m.pool.registry() == m.registry.address and m.pool.clearinghouse() == world.clearinghouse.address
+    assert world.clearinghouse.fee_account_of(m.registry) == m.pool.address
+    assert m.pool.asset() == world.token.address
+    assert m.pool.decimals() == world.decimals + 3
+
+
+def test_bytecode__pool_and_pricer__under_eip_170(world, project):
+    pool = world.markets["BTC"].pool
+    for address in (pool.address, pool.pricer()):
+        size = len(ape.chain.provider.get_code(address))
+        assert 0 < size <= EIP170
+
+
+def test_deposit__first_lp__shares_with_offset_and_fee(world, lp):
+    pool = world.markets["BTC"].pool
+    amount = world.usd(100_000)
+    fee = -(-amount * pool.lp_fee_bps() // 10_000)
+    assert pool.balanceOf(lp) == pool.totalSupply() == (amount - fee) * 10**3  # 10**3 per unit
+    assert world.vault.balance_of(pool) == amount == pool.totalAssets()
+
+
+def test_deposit__second_lp__preview_exact_and_price_unchanged(world, stranger):
+    pool = world.markets["BTC"].pool
+    amount = fund(world, stranger, 1_000, vault=False)
+    world.token.approve(pool, amount, sender=stranger)
+    assets_before, supply_before = pool.totalAssets(), pool.totalSupply()
+    preview = pool.previewDeposit(amount)
+    tx = pool.deposit(amount, stranger, sender=stranger)
+    assert pool.balanceOf(stranger) == preview > 0
+    # share price (assets per share) never falls for existing holders
+    assert pool.totalAssets() * supply_before >= assets_before * pool.totalSupply()
+    assert tx.gas_used < 400_000
+
+
+def test_redeem__lp_all_shares__gets_value_less_exit_fee(world, lp):
+    pool = world.markets["BTC"].pool
+    shares = pool.balanceOf(lp)
+    assert pool.maxRedeem(lp) == shares
+    preview = pool.previewRedeem(shares)
+    before = world.token.balanceOf(lp)
+    pool.redeem(shares, lp, lp, sender=lp)
+    assert world.token.balanceOf(lp) - before == preview
+    assert preview < world.usd(100_000)
+    assert pool.totalSupply() == 0 and world.vault.balance_of(pool) > 0  # fees stay
+
+
+def test_buy__call__premium_at_quote_and_pool_covered(world, taker):
+    m = world.markets["BTC"]
+    pool, ch = m.pool, world.clearinghouse
+    expiry, strike = series(world)
+    total = pool.quote(expiry, CALL, strike, 3, True)
+    model = pool.model_price(expiry, CALL, strike)
+    assert total > 3 * model
+    before = world.vault.balance_of(taker)
+    pool.buy(expiry, CALL, strike, 3, total, sender=taker)
+    assert world.vault.balance_of(taker) == before - total
+    assert ch.option_position(taker, m.registry, expiry, CALL, strike) == 3
+    assert ch.option_position(pool, m.registry, expiry, CALL, strike) == -3
+    assert covered(world, pool) and covered(world, taker)
+    assert pool.delta(expiry) < 0
+
+
+def test_sell__round_trip__trader_gains_nothing(world, taker):
+    m = world.markets["BTC"]
+    pool = m.pool
+    expiry, strike = series(world)
+    before = world.vault.balance_of(taker)
+    cost = pool.quote(expiry, PUT, strike, 2, True)
+    pool.buy(expiry, PUT, strike, 2, cost, sender=taker)
+    proceeds = pool.quote(expiry, PUT, strike, 2, False)
+    pool.sell(expiry, PUT, strike, 2, proceeds, sender=taker)
+    assert proceeds <= cost
+    assert world.vault.balance_of(taker) == before - cost + proceeds <= before
+    assert world.clearinghouse.option_position(taker, m.registry, expiry, PUT, strike) == 0
+    assert covered(world, pool)
+
+
+def test_model_price__equals_mirror(world, chain):
+    m = world.markets["BTC"]
+    pool, reg = m.pool, m.registry
+    expiry, strike = series(world)
+    lo, hi = reg.bounds(expiry)
+    idx, fresh = reg.index_price()
+    assert fresh
+    f = min(max(idx, lo), hi)
+    tau = expiry - chain.pending_timestamp
+    # the eth_call runs on the pending block: same timestamp as chain.pending_timestamp
+    s = pm.scale(f, pool.vol_multiplier(), reg.variance(), tau)
+    assert pool.model_price(expiry, CALL, strike) == pm.price(CALL, strike, f, s, lo, hi)
+
+
+def test_hedge__short_calls__buys_futures_on_book(world, maker, taker):
+    m = world.markets["BTC"]
+    pool, book, ch = m.pool, m.book, world.clearinghouse
+    expiry, strike = series(world)
+    cost = pool.quote(expiry, CALL, strike, 5, True)
+    pool.buy(expiry, CALL, strike, 5, cost, sender=taker)
+    idx, _ = m.registry.index_price()
+    tick = m.registry.tick()
+    ask = idx + 10 * tick
+    book.place_order(expiry, FUTURE, 0, False, ask, 50, 0, 1, sender=maker)
+    d0 = pool.delta(expiry)
+    assert d0 < -(pool.hedge_band() * 10**18)
+    tx = pool.hedge(expiry, sender=taker)
+    n, _ = ch.futures_position(pool, m.registry, expiry)
+    assert n == (-d0 + 5 * 10**17) // 10**18
+    assert abs(pool.delta(expiry)) <= 10**18 // 2 + abs(d0) // 10**6
+    assert covered(world, pool)
+    assert tx.gas_used < 600_000
