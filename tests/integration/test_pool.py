@@ -62,7 +62,10 @@ def series(system):
 def test_deploy__pool_per_market__venue_and_fee_account(world):
     m = world.markets["BTC"]
     assert m.registry.pool() == m.pool.address and m.registry.is_venue(m.pool)
-    assert m.pool.registry() == m.registry.address and m.pool.clearinghouse() == world.clearinghouse.address
+    assert (
+        m.pool.registry() == m.registry.address
+        and m.pool.clearinghouse() == world.clearinghouse.address
+    )
     assert world.clearinghouse.fee_account_of(m.registry) == m.pool.address
     assert m.pool.asset() == world.token.address
     assert m.pool.decimals() == world.decimals + 3
@@ -171,3 +174,172 @@ def test_hedge__short_calls__buys_futures_on_book(world, maker, taker):
     assert abs(pool.delta(expiry)) <= 10**18 // 2 + abs(d0) // 10**6
     assert covered(world, pool)
     assert tx.gas_used < 600_000
+
+
+# ------------------------------------------------------------------ bad inputs: exact reason, nothing changes
+
+
+def snapshot(world, taker):
+    m = world.markets["BTC"]
+    pool, ch = m.pool, world.clearinghouse
+    expiry, strike = series(world)
+    return (
+        world.vault.balance_of(taker),
+        world.vault.balance_of(pool),
+        pool.totalSupply(),
+        ch.option_position(taker, m.registry, expiry, CALL, strike),
+        ch.option_position(pool, m.registry, expiry, CALL, strike),
+        ch.requirement(pool),
+    )
+
+
+def refused(world, taker, reason, expiry, kind, strike, qty, is_buy=True, limit=None):
+    """Both `quote` and the trade revert with `reason`, and no balance or position moves."""
+    pool = world.markets["BTC"].pool
+    before = snapshot(world, taker)
+    with ape.reverts(reason):
+        pool.quote(expiry, kind, strike, qty, is_buy)
+    with ape.reverts(reason):
+        if is_buy:
+            pool.buy(expiry, kind, strike, qty, limit or 10**30, sender=taker)
+        else:
+            pool.sell(expiry, kind, strike, qty, limit or 0, sender=taker)
+    assert snapshot(world, taker) == before
+
+
+def test_buy__paused__reverts_and_lp_can_still_exit(world, guardian, taker, lp):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.pause(sender=guardian)
+    refused(world, taker, "pool: paused", expiry, CALL, strike, 1)
+    assert pool.maxDeposit(lp) == 0
+    with ape.reverts("pool: paused"):
+        pool.deposit(1, lp, sender=lp)
+    shares = pool.maxRedeem(lp)
+    pool.redeem(shares, lp, lp, sender=lp)  # exits never stop
+    assert pool.balanceOf(lp) == 0
+
+
+def test_buy__future_kind__reverts_bad_kind(world, taker):
+    expiry, _ = series(world)
+    refused(world, taker, "pool: bad kind", expiry, FUTURE, 0, 1)
+
+
+def test_buy__zero_qty__reverts(world, taker):
+    expiry, strike = series(world)
+    refused(world, taker, "pool: zero quantity", expiry, CALL, strike, 0)
+
+
+def test_buy__qty_above_depth__reverts(world, taker):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    refused(world, taker, "pool: quantity too large", expiry, CALL, strike, pool.depth() + 1)
+
+
+def test_buy__unknown_expiry__reverts_not_live(world, taker):
+    _, strike = series(world)
+    refused(world, taker, "pool: series not live", 12345, CALL, strike, 1)
+
+
+def test_buy__inactive_strike__reverts(world, taker):
+    expiry, strike = series(world)
+    tick = world.markets["BTC"].registry.tick()
+    refused(world, taker, "pool: strike not active", expiry, CALL, strike + tick, 1)
+
+
+def test_buy__stale_index__reverts(world, deployer, chain, taker):
+    reg = world.markets["BTC"].registry
+    reg.set_parameter("index_heartbeat", 60, sender=deployer)
+    chain.mine(timestamp=chain.pending_timestamp + 120)
+    assert not reg.needs_update()
+    expiry, strike = series(world)
+    refused(world, taker, "pool: stale index", expiry, CALL, strike, 1)
+
+
+def test_buy__after_cutoff__reverts(world, deployer, chain, taker):
+    m = world.markets["BTC"]
+    pool = m.pool
+    first = m.registry.live_expiries()[0]
+    pool.set_cutoff(86_400, sender=deployer)
+    warp(chain, max(first - 86_400 + 60, chain.pending_timestamp))
+    tod = chain.pending_timestamp % cal.DAY
+    assert not cal.WINDOW_START <= tod <= cal.WINDOW_END
+    report(world.feeds["BTC/USD"], deployer, 100_000.0)
+    report(world.feeds["USD1/USD"], deployer, 1.0)
+    m.registry.daily_update(sender=deployer)
+    strikes = list(m.registry.strikes(first))
+    refused(world, taker, "pool: after cutoff", first, CALL, strikes[len(strikes) // 2], 1)
+
+
+def test_buy__fixing_window__reverts(world, chain, taker):
+    now = chain.pending_timestamp
+    window = cal.day_start(now) + cal.WINDOW_START + 30
+    if window <= now:
+        pytest.fail("session clock starts before 07:55 UTC (conftest); the window is ahead")
+    warp(chain, window)
+    chain.mine()
+    expiry, strike = series(world)
+    refused(world, taker, "pool: fixing window", expiry, CALL, strike, 1)
+
+
+def test_buy__registry_not_current__quote_reverts(world, chain, taker):
+    pool = world.markets["BTC"].pool
+    reg = world.markets["BTC"].registry
+    expiry, strike = series(world)
+    warp(chain, cal.update_time(chain.pending_timestamp) + cal.DAY + 600)
+    chain.mine()
+    assert reg.needs_update()
+    with ape.reverts("pool: registry not current"):
+        pool.quote(expiry, CALL, strike, 1, True)
+
+
+def test_buy__beyond_depth__reverts(world, deployer, taker):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.set_depth(2, sender=deployer)
+    pool.buy(expiry, CALL, strike, 2, pool.quote(expiry, CALL, strike, 2, True), sender=taker)
+    refused(world, taker, "pool: depth", expiry, CALL, strike, 1)
+
+
+def test_buy__above_max_utilisation__reverts_but_reducing_trade_passes(world, deployer, taker):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.buy(expiry, CALL, strike, 100, pool.quote(expiry, CALL, strike, 100, True), sender=taker)
+    pool.set_max_utilisation(10**17, sender=deployer)
+    refused(world, taker, "pool: utilisation", expiry, CALL, strike, 600)
+    # selling back lowers the pool's requirement: allowed whatever the utilisation
+    pool.set_max_utilisation(10**17, sender=deployer)
+    pool.sell(expiry, CALL, strike, 50, 0, sender=taker)
+
+
+def test_buy__premium_above_limit__reverts_slippage(world, taker):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    total = pool.quote(expiry, CALL, strike, 2, True)
+    before = snapshot(world, taker)
+    with ape.reverts("pool: slippage"):
+        pool.buy(expiry, CALL, strike, 2, total - 1, sender=taker)
+    assert snapshot(world, taker) == before
+
+
+def test_sell__proceeds_below_limit__reverts_slippage(world, taker):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.buy(expiry, CALL, strike, 2, pool.quote(expiry, CALL, strike, 2, True), sender=taker)
+    total = pool.quote(expiry, CALL, strike, 2, False)
+    before = snapshot(world, taker)
+    with ape.reverts("pool: slippage"):
+        pool.sell(expiry, CALL, strike, 2, total + 1, sender=taker)
+    assert snapshot(world, taker) == before
+
+
+def test_buy__reduce_only__pool_only_reduces(world, deployer, taker):
+    m = world.markets["BTC"]
+    pool = m.pool
+    expiry, strike = series(world)
+    pool.buy(expiry, CALL, strike, 3, pool.quote(expiry, CALL, strike, 3, True), sender=taker)
+    report(world.feeds["USD1/USD"], deployer, 0.9)
+    assert m.registry.reduce_only()
+    refused(world, taker, "pool: reduce only", expiry, CALL, strike, 1)
+    pool.sell(expiry, CALL, strike, 2, 0, sender=taker)  # reduces both sides
+    assert world.clearinghouse.option_position(pool, m.registry, expiry, CALL, strike) == -1
