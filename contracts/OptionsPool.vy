@@ -443,10 +443,10 @@ def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium
     @notice Buys `qty` lots of an option from the pool, paying at most `max_premium` in total
             (fee included, as `quote` returns it) from the caller's vault balance. Refused
             ("pool: ..."): paused, bad kind, zero quantity, quantity above depth, series not
-            live, registry not current, within `cutoff` of expiry, fixing window, strike not
+            live, registry not current (an 08:00 UTC update is due: anyone may call the
+            registry's `daily_update`), within `cutoff` of expiry, fixing window, strike not
             active, stale index, depth, reduce only, utilisation, slippage.
     """
-    assert extcall Registry(registry).daily_update(), "pool: catch-up incomplete"
     t: Trade = self._trade(expiry, kind, strike, qty, True)
     assert t.total <= max_premium, "pool: slippage"
     extcall Clearing(clearinghouse).settle_fill(msg.sender, self, expiry, kind, strike, True, t.price, qty, 0)
@@ -461,7 +461,6 @@ def sell(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, min_premiu
     @notice Sells `qty` lots of an option to the pool, receiving at least `min_premium` in total
             (after the fee, as `quote` returns it). Refusals as `buy`.
     """
-    assert extcall Registry(registry).daily_update(), "pool: catch-up incomplete"
     t: Trade = self._trade(expiry, kind, strike, qty, False)
     assert t.total >= min_premium, "pool: slippage"
     extcall Clearing(clearinghouse).settle_fill(msg.sender, self, expiry, kind, strike, False, t.price, qty, 0)

@@ -343,3 +343,59 @@ def test_buy__reduce_only__pool_only_reduces(world, deployer, taker):
     refused(world, taker, "pool: reduce only", expiry, CALL, strike, 1)
     pool.sell(expiry, CALL, strike, 2, 0, sender=taker)  # reduces both sides
     assert world.clearinghouse.option_position(pool, m.registry, expiry, CALL, strike) == -1
+
+
+# ------------------------------------------------------------------ settlement and claim
+
+
+def test_claim__pool_short_calls_settled__pnl_in_nav_then_in_cash(world, deployer, chain, taker):
+    m = world.markets["BTC"]
+    pool, reg, ch = m.pool, m.registry, world.clearinghouse
+    first = reg.live_expiries()[0]
+    strikes = list(reg.strikes(first))
+    k = strikes[len(strikes) // 2 - 2]
+    pool.buy(first, CALL, k, 4, pool.quote(first, CALL, k, 4, True), sender=taker)
+    assert covered(world, pool)
+    warp(chain, first - 240)
+    report(world.feeds["BTC/USD"], deployer, 101_000.0)
+    report(world.feeds["USD1/USD"], deployer, 1.0)
+    warp(chain, first + 60)
+    reg.settle(first, sender=deployer)
+    s = reg.settlement_price(first)
+    assert s > 0
+    pnl = ch.unclaimed_pnl(pool, reg, first)
+    assert pnl == -4 * max(s - k, 0)
+    cash = world.vault.balance_of(pool)
+    nav = pool.totalAssets()
+    assert nav == cash + pnl
+    pool.claim(first, sender=taker)  # anyone may claim for the pool
+    assert world.vault.balance_of(pool) == cash + pnl == pool.totalAssets()
+    assert ch.requirement(pool) == 0 and covered(world, pool)
+    ch.claim(taker, reg, first, sender=taker)
+    with ape.reverts("clearinghouse: nothing to claim"):
+        pool.claim(first, sender=taker)
+
+
+# ------------------------------------------------------------------ gas (receipts)
+
+
+def test_gas__buy_sell_deposit_redeem__receipts(world, taker, lp, stranger):
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    strikes = list(world.markets["BTC"].registry.strikes(expiry))
+    gas = {}
+    gas["buy_first"] = pool.buy(expiry, CALL, strike, 2, 10**30, sender=taker).gas_used
+    gas["buy_again"] = pool.buy(expiry, CALL, strike, 2, 10**30, sender=taker).gas_used
+    gas["sell"] = pool.sell(expiry, CALL, strike, 1, 0, sender=taker).gas_used
+    for k in strikes[:11]:  # 12 open legs in the series
+        pool.buy(expiry, PUT, k, 1, 10**30, sender=taker)
+    gas["buy_12_legs"] = pool.buy(expiry, PUT, strikes[0], 1, 10**30, sender=taker).gas_used
+    amount = fund(world, stranger, 1_000, vault=False)
+    world.token.approve(pool, amount, sender=stranger)
+    gas["deposit_12_legs"] = pool.deposit(amount, stranger, sender=stranger).gas_used
+    gas["redeem_12_legs"] = pool.redeem(
+        pool.balanceOf(stranger), stranger, stranger, sender=stranger
+    ).gas_used
+    print("GAS", gas)
+    assert gas["buy_again"] < 400_000 and gas["sell"] < 400_000
+    assert gas["deposit_12_legs"] < 650_000 and gas["redeem_12_legs"] < 650_000
