@@ -1,11 +1,12 @@
 # pragma version ~=0.4.3
 """
 @title StudentTHarness
-@notice Test harness: exposes the pure `student_t` module (DESIGN section 15) as external pure
+@notice Test harness: exposes the pure `student_t` and `pool_math` modules (DESIGN section 15) as external pure
         functions, so `rangebound/pool.py` can be checked bit for bit against the compiled code.
         Holds no state and no funds; not part of the system.
 """
 
+from contracts.modules import pool_math
 from contracts.modules import student_t
 
 
@@ -38,3 +39,24 @@ def price(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint25
 @pure
 def delta(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> int256:
     return student_t._delta(kind, strike, forward, s, lo, hi)
+
+
+# ---------------------------------------------------------------- pool_math (quote maths)
+
+
+@external
+@pure
+def trade_value(m: uint256, q0: int256, qty: uint256, is_buy: bool, beta: uint256, depth: uint256, markup_bps: uint256) -> uint256:
+    return pool_math._trade_value(m, q0, qty, is_buy, beta, depth, markup_bps)
+
+
+@external
+@pure
+def lot_price(total: uint256, qty: uint256, is_buy: bool, tick: uint256, max_payoff: uint256) -> uint256:
+    return pool_math._lot_price(total, qty, is_buy, tick, max_payoff)
+
+
+@external
+@pure
+def spread_bps(base_bps: uint256, util_bps: uint256, u: uint256) -> uint256:
+    return pool_math._spread_bps(base_bps, util_bps, u)
