@@ -106,7 +106,7 @@ DEFAULTS: dict[str, Any] = {
     "taker_fee_bps": 5,
     "maker_fee_bps": 2,
     "pool": True,              # deploy an OptionsPool per market (DESIGN 15)
-    "pool_fees": None,         # market fees to its pool; None: yes unless fee_account is given
+    "pool_fees": False,        # True: the market's fees go to its pool (else to fee_account)
 }
 
 
@@ -165,7 +165,6 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     if unknown:
         raise TypeError(f"unknown deploy parameters: {sorted(unknown)}")
     p = {**DEFAULTS, **params}
-    pool_fees = p["pool_fees"] if p["pool_fees"] is not None else p["fee_account"] is None
     p["guardian"] = _addr(p["guardian"] or deployer)
     p["fee_account"] = _addr(p["fee_account"] or deployer)
     token = project.ReferenceUSD1.deploy(p["decimals"], sender=deployer)
@@ -187,7 +186,7 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     system.markets["BTC"] = Market(name="BTC", registry=registry)
     _deploy_trading(system)
     if p["pool"]:
-        deploy_pools(system, market_fees=bool(pool_fees))
+        deploy_pools(system, market_fees=bool(p["pool_fees"]))
     return system
 
 

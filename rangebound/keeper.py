@@ -626,7 +626,7 @@ class Keeper:
     def run_pass(
         self,
         index: float | Mapping[str, float] | None = None,
-        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim"),
+        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim", "hedge"),
         summary: bool = True,
     ) -> PassReport:
         """One pass: report → update → settle → sweep → claim. `index` overrides the sources'
@@ -645,6 +645,8 @@ class Keeper:
                 self.sweep_dead()
             if "claim" in steps:
                 self.claim_all()
+            if "hedge" in steps:
+                self.hedge_pools()
         finally:
             self._report = None
         if summary:
@@ -673,6 +675,38 @@ class Keeper:
             if max_passes is None or n < max_passes:
                 sleep(interval)
         return reports
+
+    # ------------------------------------------------------------------ 6. pool hedges
+
+    def pool_hedges_due(self) -> list[tuple[Market, int, int]]:
+        """(market, expiry, delta WAD lots) of every live series where a market's OptionsPool
+        is beyond its hedge band (DESIGN 15). The pool's settled positions need nothing here:
+        the pool is an ordinary account, so `claim_all` claims them with everyone's."""
+        due = []
+        for m in self.markets.values():
+            pool = getattr(m, "pool", None)
+            if pool is None:
+                continue
+            band = int(pool.hedge_band()) * 10**18
+            for e in m.registry.live_expiries():
+                d = int(pool.delta(e))
+                if abs(d) > band:
+                    due.append((m, int(e), d))
+        return due
+
+    def hedge_pools(self) -> PassReport:
+        """Call `hedge(expiry)` on every pool whose delta in a live series is beyond its band
+        (after pool trades and each morning, as part of `run_pass`)."""
+        rep = self._begin()
+        due = self.pool_hedges_due()
+
+        def work(item: tuple[Market, int, int]) -> None:
+            m, e, d = item
+            label = f"{m.name} {_date(e)} delta {d / 10**18:+.2f}"
+            self._send(rep, "hedge", label, m.pool.hedge, e)
+
+        self._run_step("hedge", due, work)
+        return rep
 
     def print_summary(self, rep: PassReport) -> None:
         if self.quiet:

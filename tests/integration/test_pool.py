@@ -28,7 +28,7 @@ def world(chain, deployer, guardian, lp, maker, taker):
     now = chain.pending_timestamp
     if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
         warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
-    system = deploy_system(deployer, guardian=guardian)
+    system = deploy_system(deployer, guardian=guardian, pool_fees=True)
     pool = system.markets["BTC"].pool
     amount = fund(system, lp, 100_000, vault=False)
     system.token.approve(pool, amount, sender=lp)
@@ -399,3 +399,60 @@ def test_gas__buy_sell_deposit_redeem__receipts(world, taker, lp, stranger):
     print("GAS", gas)
     assert gas["buy_again"] < 400_000 and gas["sell"] < 400_000
     assert gas["deposit_12_legs"] < 650_000 and gas["redeem_12_legs"] < 650_000
+
+
+# ------------------------------------------------------------------ keeper hook
+
+
+def test_keeper_hedge_pools__delta_beyond_band__hedges_once(world, maker, taker, keeper):
+    from rangebound.keeper import Keeper
+
+    m = world.markets["BTC"]
+    pool = m.pool
+    expiry, strike = series(world)
+    kp = Keeper.from_system(world, keeper, quiet=True)
+    assert kp.pool_hedges_due() == []
+    pool.buy(expiry, CALL, strike, 6, pool.quote(expiry, CALL, strike, 6, True), sender=taker)
+    idx, _ = m.registry.index_price()
+    m.book.place_order(
+        expiry, FUTURE, 0, False, idx + 10 * m.registry.tick(), 50, 0, 1, sender=maker
+    )
+    assert [(e, d < 0) for _, e, d in kp.pool_hedges_due()] == [(expiry, True)]
+    rep = kp.hedge_pools()
+    assert rep.tx_by_step["hedge"] == 1 and not rep.blocked
+    assert kp.pool_hedges_due() == []
+    assert covered(world, pool)
+
+
+# ------------------------------------------------------------------ ape run pool (script helpers)
+
+
+def test_script_quotes__every_strike__bid_below_model_below_ask(world, load_script):
+    script = load_script("pool")
+    pool = world.markets["BTC"].pool
+    expiry, _ = series(world)
+    rows = script.quotes(pool, expiry)
+    strikes = list(world.markets["BTC"].registry.strikes(expiry))
+    assert [(r["strike"], r["kind"]) for r in rows] == [
+        (k, n) for k in strikes for n in ("call", "put")
+    ]
+    tick = world.markets["BTC"].registry.tick()
+    for r in rows:
+        assert r["bid"] is not None and r["ask"] is not None
+        assert r["bid"] <= max(r["model"], tick) <= r["ask"]
+        assert (0 <= r["delta"] <= 1) if r["kind"] == "call" else (-1 <= r["delta"] <= 0)
+
+
+def test_script_status__after_trade__nav_utilisation_positions(world, load_script, taker, stranger):
+    script = load_script("pool")
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.buy(expiry, CALL, strike, 2, 10**30, sender=taker)
+    st = script.status(pool)
+    assert st["nav"] == pool.totalAssets() and 0 < st["utilisation"] < 1
+    assert [p["legs"] for p in st["positions"]] == [[("call", strike, -2)]]
+    fund(world, stranger, 500, vault=False)
+    shares = script.deposit(pool, stranger, world.usd(500))
+    assert shares == pool.balanceOf(stranger) > 0
+    paid = script.redeem(pool, stranger)
+    assert 0 < paid < world.usd(500) and pool.balanceOf(stranger) == 0
