@@ -39,11 +39,12 @@ def series_value(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_
     """
     @notice Model value of a series portfolio (raw units, signed): n E[S] - C + Σ q × price.
     """
+    e: student_t.Ends = student_t._ends(forward, s, lo, hi)
     value: int256 = -cost
     if n != 0:
-        value += n * convert(student_t._price(c.FUTURE, 0, forward, s, lo, hi), int256)
+        value += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
     for leg: margin_math.Leg in legs:
-        value += leg.qty * convert(student_t._price(leg.kind, leg.strike, forward, s, lo, hi), int256)
+        value += leg.qty * convert(student_t._price_at(leg.kind, leg.strike, e), int256)
     return value
 
 
@@ -53,11 +54,12 @@ def series_delta(n: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], forward
     """
     @notice Delta of a series portfolio, WAD lots: n dE[S]/dF + Σ q × delta.
     """
+    e: student_t.Ends = student_t._ends(forward, s, lo, hi)
     d: int256 = 0
     if n != 0:
-        d = n * student_t._delta(c.FUTURE, 0, forward, s, lo, hi)
+        d = n * student_t._delta_at(c.FUTURE, 0, e)
     for leg: margin_math.Leg in legs:
-        d += leg.qty * student_t._delta(leg.kind, leg.strike, forward, s, lo, hi)
+        d += leg.qty * student_t._delta_at(leg.kind, leg.strike, e)
     return d
 
 

@@ -118,41 +118,58 @@ def _scale(forward: uint256, w: uint256, v: uint256, tau: uint256) -> uint256:
     return forward * root // WAD
 
 
-@internal
-@pure
-def _legs(strike: uint256, f: uint256, s: uint256, lo: uint256, hi: uint256) -> (Point, Point, Point):
-    """
-    @notice Phi and G at l, a = z(clamp(K, L, U)), u.
-    """
-    k: uint256 = min(max(strike, lo), hi)
-    return (self._point(self._z(lo, f, s)), self._point(self._z(k, f, s)), self._point(self._z(hi, f, s)))
+struct Ends:
+    f: uint256      # forward clamped into [lo, hi], raw units per lot
+    s: uint256      # scale, raw units per lot
+    lo: uint256     # raw units per lot
+    hi: uint256     # raw units per lot
+    pl: Point       # Phi and G at z(lo)
+    pu: Point       # Phi and G at z(hi)
 
 
 @internal
 @pure
-def _numerators(strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> (int256, int256):
+def _ends(forward: uint256, s: uint256, lo: uint256, hi: uint256) -> Ends:
     """
-    @notice WAD-scaled exact numerators of the call and of E[S] (forward clamped into [lo, hi]).
+    @notice What every strike of a series shares: the clamped forward and Phi, G at l and u
+            (a portfolio marks all its legs with one Ends, two square roots fewer per leg).
+            Inputs must be below 2**128 with lo <= hi ("pool: bad inputs").
     """
+    assert max(max(forward, s), hi) < PACK_LIMIT and lo <= hi, "pool: bad inputs"
     f: uint256 = min(max(forward, lo), hi)
-    pl: Point = empty(Point)
-    pa: Point = empty(Point)
-    pu: Point = empty(Point)
-    pl, pa, pu = self._legs(strike, f, s, lo, hi)
-    fi: int256 = convert(f, int256)
+    return Ends(f=f, s=s, lo=lo, hi=hi, pl=self._point(self._z(lo, f, s)), pu=self._point(self._z(hi, f, s)))
+
+
+@internal
+@pure
+def _at(strike: uint256, e: Ends) -> Point:
+    """
+    @notice Phi and G at a = z(clamp(K, L, U)).
+    """
+    assert strike < PACK_LIMIT, "pool: bad inputs"
+    return self._point(self._z(min(max(strike, e.lo), e.hi), e.f, e.s))
+
+
+@internal
+@pure
+def _numerators(strike: uint256, e: Ends, pa: Point) -> (int256, int256):
+    """
+    @notice WAD-scaled exact numerators of the call and of E[S].
+    """
+    fi: int256 = convert(e.f, int256)
     ki: int256 = convert(strike, int256)
-    li: int256 = convert(lo, int256)
-    ui: int256 = convert(hi, int256)
-    si: int256 = convert(s, int256)
-    phl: int256 = convert(pl.phi, int256)
+    li: int256 = convert(e.lo, int256)
+    ui: int256 = convert(e.hi, int256)
+    si: int256 = convert(e.s, int256)
+    phl: int256 = convert(e.pl.phi, int256)
     pha: int256 = convert(pa.phi, int256)
-    phu: int256 = convert(pu.phi, int256)
-    call: int256 = (fi - ki) * (phu - pha) + si * (convert(pa.g, int256) - convert(pu.g, int256))
+    phu: int256 = convert(e.pu.phi, int256)
+    call: int256 = (fi - ki) * (phu - pha) + si * (convert(pa.g, int256) - convert(e.pu.g, int256))
     if li > ki:
         call += (li - ki) * phl
     if ui > ki:
         call += (ui - ki) * (IWAD - phu)
-    es: int256 = li * phl + fi * (phu - phl) + si * (convert(pl.g, int256) - convert(pu.g, int256)) + ui * (IWAD - phu)
+    es: int256 = li * phl + fi * (phu - phl) + si * (convert(e.pl.g, int256) - convert(e.pu.g, int256)) + ui * (IWAD - phu)
     return call, es
 
 
@@ -178,27 +195,55 @@ def _clip(x: int256, top: uint256) -> uint256:
 
 @internal
 @pure
+def _price_at(kind: uint8, strike: uint256, e: Ends) -> uint256:
+    """
+    @notice `_price` with the series' shared Ends.
+    """
+    pa: Point = e.pl
+    if kind != c.FUTURE:
+        pa = self._at(strike, e)
+    call_num: int256 = 0
+    es_num: int256 = 0
+    call_num, es_num = self._numerators(strike, e, pa)
+    if kind == c.FUTURE:
+        return min(max(self._clip(self._floor_wad(es_num), e.hi), e.lo), e.hi)
+    if kind == c.CALL:
+        top: uint256 = 0
+        if e.hi > strike:
+            top = e.hi - strike
+        return self._clip(self._floor_wad(call_num), top)
+    put_top: uint256 = 0
+    if strike > e.lo:
+        put_top = strike - e.lo
+    put_num: int256 = call_num - es_num + convert(strike, int256) * IWAD
+    return self._clip(self._floor_wad(put_num), put_top)
+
+
+@internal
+@pure
 def _price(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> uint256:
     """
     @notice Model value per lot (raw units, no spread) of CALL, PUT or FUTURE (E[S]) on the
             clamped Student-t law; floor of the exact numerator, clipped to [0, max payoff].
     """
-    assert max(max(strike, forward), max(s, hi)) < PACK_LIMIT and lo <= hi, "pool: bad inputs"
-    call_num: int256 = 0
-    es_num: int256 = 0
-    call_num, es_num = self._numerators(strike, forward, s, lo, hi)
+    assert strike < PACK_LIMIT, "pool: bad inputs"
+    return self._price_at(kind, strike, self._ends(forward, s, lo, hi))
+
+
+@internal
+@pure
+def _delta_at(kind: uint8, strike: uint256, e: Ends) -> int256:
+    """
+    @notice `_delta` with the series' shared Ends.
+    """
+    phl: int256 = convert(e.pl.phi, int256)
+    phu: int256 = convert(e.pu.phi, int256)
     if kind == c.FUTURE:
-        return min(max(self._clip(self._floor_wad(es_num), hi), lo), hi)
+        return phu - phl
+    pha: int256 = convert(self._at(strike, e).phi, int256)
     if kind == c.CALL:
-        top: uint256 = 0
-        if hi > strike:
-            top = hi - strike
-        return self._clip(self._floor_wad(call_num), top)
-    put_top: uint256 = 0
-    if strike > lo:
-        put_top = strike - lo
-    put_num: int256 = call_num - es_num + convert(strike, int256) * IWAD
-    return self._clip(self._floor_wad(put_num), put_top)
+        return phu - pha
+    return phl - pha
 
 
 @internal
@@ -207,17 +252,5 @@ def _delta(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint2
     """
     @notice dPrice/dF per lot, WAD: call Phi(u)-Phi(a), put -(Phi(a)-Phi(l)), future Phi(u)-Phi(l).
     """
-    assert max(max(strike, forward), max(s, hi)) < PACK_LIMIT and lo <= hi, "pool: bad inputs"
-    f: uint256 = min(max(forward, lo), hi)
-    pl: Point = empty(Point)
-    pa: Point = empty(Point)
-    pu: Point = empty(Point)
-    pl, pa, pu = self._legs(strike, f, s, lo, hi)
-    phl: int256 = convert(pl.phi, int256)
-    pha: int256 = convert(pa.phi, int256)
-    phu: int256 = convert(pu.phi, int256)
-    if kind == c.FUTURE:
-        return phu - phl
-    if kind == c.CALL:
-        return phu - pha
-    return phl - pha
+    assert strike < PACK_LIMIT, "pool: bad inputs"
+    return self._delta_at(kind, strike, self._ends(forward, s, lo, hi))
