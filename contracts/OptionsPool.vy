@@ -156,6 +156,7 @@ MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open seri
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
+EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
 WAD: constant(uint256) = 10**18
 # parameter bounds
@@ -557,9 +558,21 @@ def _redeem_assets(shares: uint256, ta: uint256) -> uint256:
 
 @view
 @internal
+def _exit_room() -> uint256:
+    """
+    @dev Free collateral less EXIT_MARGIN_BPS of it: what maxWithdraw/maxRedeem promise, so a
+         redemption sent on their answer still fits a block later, when marks have moved by
+         a second of time decay (they only under-state, as ERC-4626 allows).
+    """
+    free: uint256 = staticcall Vault(vault).free_collateral(self)
+    return free - math._ceil_div(free * EXIT_MARGIN_BPS, BPS)
+
+
+@view
+@internal
 def _max_redeem(owner: address, ta: uint256) -> uint256:
     bal: uint256 = erc20.balanceOf[owner]
-    free: uint256 = staticcall Vault(vault).free_collateral(self)
+    free: uint256 = self._exit_room()
     if self._redeem_assets(bal, ta) <= free:
         return bal
     # shares whose gross value, less the fee, fits in the free collateral (both DOWN)
@@ -630,10 +643,10 @@ def maxMint(receiver: address) -> uint256:
 def maxWithdraw(owner: address) -> uint256:
     """
     @notice What `owner` can withdraw now: its shares' value less the exit fee, at most the
-            pool's free collateral.
+            pool's free collateral (less 1 bp of it, for the next block's marks).
     """
     ta: uint256 = self._total_assets()
-    return min(self._redeem_assets(erc20.balanceOf[owner], ta), staticcall Vault(vault).free_collateral(self))
+    return min(self._redeem_assets(erc20.balanceOf[owner], ta), self._exit_room())
 
 
 @view
