@@ -77,6 +77,13 @@ EXPIRY_LIMIT: constant(uint256) = 2**96               # expiries are packed into
 STRIKE_LIMIT: constant(uint256) = 2**120              # option strikes are packed into 120 bits
 QTY_OFFSET: constant(int256) = 2**127                 # packed leg quantity is qty + 2**127
 KEY_MASK: constant(uint256) = 2**128 - 1              # (strike << 8) | kind of a packed leg
+# MakerBlocked(uint8) codes: why a maker's fill cannot be booked (the venue cancels the
+# maker order and goes on; DESIGN section 6). The book's cancel reason is code + 7.
+BLOCKED_LEGS: constant(uint8) = 1                     # the maker's leg limit of the series
+BLOCKED_SERIES: constant(uint8) = 2                   # the maker's open-series limit
+BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
+BLOCKED_OI_CAP: constant(uint8) = 4                   # a maker buy over the open-interest cap
+BLOCKED_COLLATERAL: constant(uint8) = 5               # the maker's collateral (e.g. fee raised)
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -132,6 +139,16 @@ def _check_book() -> address:
     registry: address = self.registry_of[msg.sender]
     assert registry != empty(address), "clearinghouse: not a venue"
     return registry
+
+
+@pure
+@internal
+def _maker_blocked(code: uint8):
+    """
+    @dev Reverts with `MakerBlocked(uint8 code)`: a maker-side condition refuses this fill.
+         A venue catches exactly this error (and only it) to cancel the maker order.
+    """
+    raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))
 
 
 @view
@@ -286,13 +303,15 @@ def _requirement(account: address) -> uint256:
 # ---------------------------------------------------------------- bookkeeping
 
 @internal
-def _open(account: address, sid: uint256, registry: address, expiry: uint256):
+def _open(account: address, sid: uint256, registry: address, expiry: uint256, maker: bool):
     """
     @dev Adds the series to the account's open list (once).
     """
     if self.positions[account][sid].listed != 0:
         return
     count: uint256 = len(self.open_list[account])
+    if maker and count >= MAX_OPEN_SERIES:
+        self._maker_blocked(BLOCKED_SERIES)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
     self.positions[account][sid].listed = count + 1
@@ -371,7 +390,7 @@ def _release(book: address, account: address, amount: uint256):
 
 
 @internal
-def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256) -> int256:
+def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: uint256, delta: int256, reduce_only: bool, cap: uint256, maker: bool) -> int256:
     """
     @dev Adds `delta` lots of the instrument to the account's position (futures cost at
          `price`), enforcing reduce-only, the position cap and the legs cap. Returns the
@@ -410,6 +429,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
         elif found:
             self.positions[account][sid].legs[index] = self._pack(key, new)
         else:
+            if maker and count >= c.MAX_LEGS:
+                self._maker_blocked(BLOCKED_LEGS)
             assert count < c.MAX_LEGS, "clearinghouse: too many legs"
             if index == count:
                 self.positions[account][sid].legs.append(self._pack(key, new))
@@ -421,6 +442,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, price: 
                 self.positions[account][sid].legs[index] = self._pack(key, new)
     if self._increases(old, new):
         assert not reduce_only, "clearinghouse: reduce only"
+        if maker and self._abs(new) > cap:
+            self._maker_blocked(BLOCKED_POSITION_CAP)
         assert self._abs(new) <= cap, "clearinghouse: position cap"
     return max(new, 0) - max(old, 0)
 
@@ -661,6 +684,11 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
             seller) and both fees (to the fee account), enforces reduce-only, open-interest
             and position caps, recomputes both series requirements and checks the MAKER's
             collateral. The taker is checked once after all fills (`check_collateral`).
+            A condition of the maker alone (its leg limit, open-series limit, position cap,
+            a maker buy over the OI cap, its collateral) reverts with the custom error
+            `MakerBlocked(uint8 code)` (1 legs, 2 series, 3 position cap, 4 OI cap,
+            5 collateral) so the venue can cancel that maker order and carry on; the taker's
+            own failures keep their revert strings.
     @param price Fill price (the resting order's), raw units per lot.
     @param qty Lots, > 0.
     @param maker_release Part of the maker's reserve the fill consumes (raw units).
@@ -688,12 +716,17 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     delta: int256 = convert(qty, int256)
     if not taker_is_buy:
         delta = -delta
-    self._open(taker, sid, registry, expiry)
-    self._open(maker, sid, registry, expiry)
-    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap)
-    long_change += self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap)
+    self._open(taker, sid, registry, expiry, False)
+    self._open(maker, sid, registry, expiry, True)
+    # the taker first: its own failure reverts it, whatever the maker's state
+    long_change: int256 = self._apply(taker, sid, kind, strike, price, delta, reduce_only, cap, False)
+    maker_change: int256 = self._apply(maker, sid, kind, strike, price, -delta, reduce_only, cap, True)
+    long_change += maker_change
     if long_change > 0:
         total: uint256 = self.oi[sid][kind] + convert(long_change, uint256)
+        if maker_change > 0 and total > self.oi_cap[registry]:
+            # only the buyer can add open interest: here the resting bid is what breaks the cap
+            self._maker_blocked(BLOCKED_OI_CAP)
         assert total <= self.oi_cap[registry], "clearinghouse: open interest cap"
         self.oi[sid][kind] = total
     elif long_change < 0:
@@ -703,22 +736,37 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     self._refresh(taker, sid, lower, upper)
     self._refresh(maker, sid, lower, upper)
 
-    # money: premium buyer -> seller, fees -> fee account
+    # money: premium buyer -> seller, fees -> fee account; the maker must afford its part
     notional: uint256 = price * qty
+    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(maker)
+    maker_out: uint256 = maker_fee
+    maker_in: uint256 = 0
+    if kind != c.FUTURE:
+        if taker_is_buy:
+            maker_in = notional
+        else:
+            maker_out += notional
+    if maker_balance < maker_out:
+        self._maker_blocked(BLOCKED_COLLATERAL)
     if kind != c.FUTURE:
         if taker_is_buy:
             extcall ICollateralVault(vault).transfer_internal(taker, maker, notional)
         else:
             extcall ICollateralVault(vault).transfer_internal(maker, taker, notional)
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
-    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
     fee_to: address = self._fee_to(registry)
     if taker_fee > 0:
         extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
     if maker_fee > 0:
         extcall ICollateralVault(vault).transfer_internal(maker, fee_to, maker_fee)
 
-    self._require_covered(maker)
+    # the maker's balance after this fill, without reading the vault again
+    maker_balance = maker_balance + maker_in - maker_out
+    if maker_balance < self._requirement(maker):
+        self._recalculate(maker)
+        if maker_balance < self._requirement(maker):
+            self._maker_blocked(BLOCKED_COLLATERAL)
     log IClearinghouse.Fill(
         registry=registry, expiry=expiry, taker=taker, maker=maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=price, qty=qty, taker_fee=taker_fee, maker_fee=maker_fee

@@ -21,7 +21,12 @@
         inactive, are dead: no taker can reach them (new orders need a live series and an
         active strike), their owner may cancel them and anyone may `sweep_dead_orders`
         to release their reserves. A resting order whose price the series no longer allows
-        (the range shrank under it) is cancelled, never filled, when a taker reaches it.
+        (the range shrank under it) is cancelled, never filled, when a taker or a post-only
+        order reaches it, and `best_bid`/`best_ask` skip it.
+        No resting order can block a book (DESIGN section 6): when the Clearinghouse refuses
+        a maker's fill for a condition of the maker alone (`MakerBlocked`: leg limit,
+        open-series limit, position cap, open-interest cap, collateral) the maker order is
+        cancelled with its reason code (8-12) and matching goes on.
 @custom:security Reentrancy lock on every state-changing function. Every loop has a named
         bound (MAX_FILLS makers per taker, MAX_DEPTH levels per depth page, MAX_SWEEP orders
         per sweep); nothing loops over accounts or all orders. When paused (guardian or
@@ -73,6 +78,13 @@ CANCEL_STALE: constant(uint8) = 4
 CANCEL_DEAD: constant(uint8) = 5
 CANCEL_MAX_FILLS: constant(uint8) = 6
 CANCEL_REDUCE_ONLY: constant(uint8) = 7
+CANCEL_LEGS: constant(uint8) = 8                 # the maker's leg limit (MakerBlocked code + 7)
+CANCEL_SERIES: constant(uint8) = 9               # the maker's open-series limit
+CANCEL_POSITION_CAP: constant(uint8) = 10        # the maker's position cap
+CANCEL_OI_CAP: constant(uint8) = 11              # the maker's bid would break the open-interest cap
+CANCEL_COLLATERAL: constant(uint8) = 12          # the maker cannot cover the fill (e.g. fee raised)
+BLOCKED_OFFSET: constant(uint8) = 7              # cancel reason = Clearinghouse MakerBlocked code + 7
+MAX_REVERT: constant(uint256) = 256              # bytes of Clearinghouse revert data kept and re-raised
 
 # packed-word layout (storage structs are not packed by the compiler)
 M40: constant(uint256) = (1 << 40) - 1
@@ -343,8 +355,6 @@ def place_order(
 
     opp: bytes32 = self._side(expiry, kind, strike, not is_buy)
     idx: uint256 = pl._best(opp, not is_buy)    # bids are walked downwards, asks upwards
-    if flags & c.POST_ONLY != 0:
-        assert idx == pl.EMPTY or not self._crosses((idx + base) * tick, price, is_buy), "book: post-only would cross"
 
     order_id: uint256 = self.next_order_id + 1
     assert order_id <= M48, "book: order ids exhausted"    # 2.8e14 orders: never in practice
@@ -372,12 +382,21 @@ def place_order(
         q: uint256 = min(remaining, maker_qty)
 
         reason: uint8 = 0
-        if maker == msg.sender:
+        if level_price < low or level_price > high:
+            reason = CANCEL_STALE                    # a post-only order cleans these on its way
+        elif flags & c.POST_ONLY != 0:
+            raise "book: post-only would cross"
+        elif maker == msg.sender:
             reason = CANCEL_SELF_TRADE
-        elif level_price < low or level_price > high:
-            reason = CANCEL_STALE
         elif reduce_only and self._adds_exposure(maker, expiry, kind, strike, not is_buy, q):
             reason = CANCEL_REDUCE_ONLY
+        # pro rata release, rounded down (the maker stays over-reserved, never under);
+        # the final fill releases exactly what is left
+        release: uint256 = maker_reserve
+        if q < maker_qty:
+            release = maker_reserve * q // maker_qty
+        if reason == 0:
+            reason = self._settle(maker, expiry, kind, strike, is_buy, level_price, q, release)
 
         emptied: bool = False
         if reason != 0:
@@ -386,11 +405,7 @@ def place_order(
                 extcall IClearinghouse(clearinghouse).release(maker, maker_reserve)
             log IOrderBook.OrderCancelled(order_id=maker_id, owner=maker, remaining=maker_qty, reason=reason)
         else:
-            # pro rata release, rounded down (the maker stays over-reserved, never under);
-            # the final fill releases exactly what is left
-            release: uint256 = maker_reserve
             if q < maker_qty:
-                release = maker_reserve * q // maker_qty
                 self.o_book[maker_id] = book - q
                 self.o_value[maker_id] = value - release
                 self.levels[opp][idx] = self.levels[opp][idx] - (q << TOTAL_SHIFT)
@@ -398,9 +413,6 @@ def place_order(
                 emptied = self._remove(opp, idx, maker_id, link, maker_qty)
             remaining -= q
             fills += 1
-            extcall IClearinghouse(clearinghouse).settle_fill(
-                msg.sender, maker, expiry, kind, strike, is_buy, level_price, q, release
-            )
             if kind == c.FUTURE:
                 extcall ISeriesRegistry(registry).record_fill(expiry, level_price, q)
             log IOrderBook.OrderFilled(
@@ -429,6 +441,32 @@ def place_order(
         # resting already checked collateral in `reserve`
         extcall IClearinghouse(clearinghouse).check_collateral(msg.sender)
     return resting_id
+
+
+@internal
+def _settle(maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, release: uint256) -> uint8:
+    """
+    @dev Books one fill in the Clearinghouse. Returns 0 when booked, or the cancel reason
+         when the Clearinghouse refused it for a condition of the maker alone (its custom
+         error `MakerBlocked(uint8)`; DESIGN section 6: no resting order can block a book).
+         Any other failure (the taker's own) is re-raised unchanged.
+    """
+    ok: bool = False
+    out: Bytes[MAX_REVERT] = b""
+    ok, out = raw_call(
+        clearinghouse,
+        abi_encode(
+            msg.sender, maker, expiry, kind, strike, taker_is_buy, price, qty, release,
+            method_id=method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"),
+        ),
+        max_outsize=MAX_REVERT,
+        revert_on_failure=False,
+    )
+    if ok:
+        return 0
+    if len(out) == 36 and slice(out, 0, 4) == method_id("MakerBlocked(uint8)"):
+        return convert(extract32(out, 4), uint8) + BLOCKED_OFFSET
+    raw_revert(out)
 
 
 @external
@@ -508,32 +546,49 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
 
 @view
 @internal
-def _level_price(expiry: uint256, kind: uint8, index: uint256) -> uint256:
+def _best_live(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> uint256:
     """
-    @dev Price (raw units per lot) of a price index; 0 for the EMPTY sentinel.
+    @dev Best price of one side that the series still allows (stale levels, outside the
+         current range or above the option's max payoff, are skipped: at most MAX_DEPTH
+         of them, beyond which 0 until a taker or a post-only order cancels them).
     """
-    if index == pl.EMPTY:
-        return 0
-    return (index + self._base(expiry, kind)) * tick
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = staticcall ISeriesRegistry(registry).bounds(expiry)
+    low: uint256 = 0
+    high: uint256 = 0
+    low, high = self._window(kind, strike, lo, hi)
+    side: bytes32 = self._side(expiry, kind, strike, is_buy)
+    base: uint256 = self._base(expiry, kind)
+    idx: uint256 = pl._best(side, is_buy)
+    for i: uint256 in range(MAX_DEPTH):
+        if idx == pl.EMPTY:
+            break
+        p: uint256 = (idx + base) * tick
+        if p >= low and p <= high:
+            return p
+        idx = pl._after(side, idx, is_buy)
+    return 0
 
 
 @view
 @external
 def best_bid(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
     """
-    @notice Highest resting bid of an instrument (raw units per lot), 0 when none. May be
-            a stale price until a taker or a range-respecting order cleans it.
+    @notice Highest resting bid of an instrument (raw units per lot) that the series'
+            current range still allows, 0 when none. Stale bids are skipped.
     """
-    return self._level_price(expiry, kind, pl._best(self._side(expiry, kind, strike, True), True))
+    return self._best_live(expiry, kind, strike, True)
 
 
 @view
 @external
 def best_ask(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
     """
-    @notice Lowest resting ask of an instrument (raw units per lot), 0 when none.
+    @notice Lowest resting ask of an instrument (raw units per lot) that the series'
+            current range still allows, 0 when none. Stale asks are skipped.
     """
-    return self._level_price(expiry, kind, pl._best(self._side(expiry, kind, strike, False), False))
+    return self._best_live(expiry, kind, strike, False)
 
 
 @view

@@ -3,16 +3,20 @@
 @title SeriesRegistry
 @notice One per market (underlying). Keeps the six live expiries (next Monday, next
         Wednesday, next four Fridays, all at 08:00 UTC), lists and rolls series without
-        operator action, forms the daily fixing of every live series (VWAP of futures fills
-        in the 07:55:00-07:59:59 UTC window -> last futures trade -> index feed; or the index
-        alone in index mode; optional oracle guard), updates the EWMA daily variance, and at
+        operator action, forms the daily fixing of every live series (index mode, the
+        default: the fresh index; market mode, opt-in: the VWAP of futures fills in the
+        07:55:00-07:59:59 UTC window if it reaches the minimum volume, guarded within
+        0.25% (expiry) / 1% (daily) of a fresh index, else the index; DESIGN section 4),
+        updates the EWMA daily variance, and at
         each 08:00 moves every series' trading range [L, U] towards the volatility-scaled
         suggested range without ever widening it. Settles a series at expiry by clamping
         that day's fixing into its range.
 @custom:security `daily_update` is permissionless and idempotent per day; it replays missed
         days (at most MAX_CATCH_UP_DAYS per call) and is run lazily by the order book and by
-        `settle`, so no keeper is needed for correctness. A fixing is never invented: with
-        no source the call reverts ("registry: no fixing source") and can be retried. The
+        `settle`, so no keeper is needed for correctness. A fixing is never invented: a day
+        without a fresh index forms none, keeps its ranges and skips the variance update,
+        and trading goes on; only a settlement without its fixing waits for the first index
+        round after the window ("registry: no fixing source" until then). The
         registry has no pause: fixing, range updates and settlement never stop. Only the
         market's order book may record fills. Every loop is bounded by a named constant.
 """
@@ -38,10 +42,11 @@ exports: (
     ownable_2step.accept_ownership,
 )
 
-SOURCE_VWAP: constant(uint8) = 1
-SOURCE_LAST: constant(uint8) = 2
-SOURCE_INDEX: constant(uint8) = 3
-SOURCE_INDEX_MODE: constant(uint8) = 4
+SOURCE_VWAP: constant(uint8) = 1          # market mode: window VWAP (volume >= minimum), guarded
+SOURCE_INDEX: constant(uint8) = 3         # market mode: thin window, the fresh index
+SOURCE_INDEX_MODE: constant(uint8) = 4    # index mode (the default): the fresh index
+MAX_GUARD_BPS: constant(uint256) = 100    # bps, market-mode guard of a daily fixing (1%)
+EXPIRY_GUARD_BPS: constant(uint256) = 25  # bps, market-mode guard of an expiry fixing (0.25%)
 MAX_ROUND_SEARCH: constant(uint256) = 64   # binary-search steps over feed rounds (2**64 rounds)
 
 
@@ -75,7 +80,6 @@ series: HashMap[uint256, Series]                       # expiry -> series
 inserted: HashMap[uint256, DynArray[uint256, c.MAX_STRIKES]]  # expiry -> midpoint strikes, ascending
 fixings: HashMap[uint256, HashMap[uint256, uint256]]   # expiry -> day number -> raw units/lot
 windows: HashMap[uint256, HashMap[uint256, Window]]    # expiry -> day number -> window accumulator
-last_trade: public(HashMap[uint256, uint256])          # expiry -> raw units/lot, last futures fill
 
 
 @deploy
@@ -112,7 +116,7 @@ def __init__(params_: ISeriesRegistry.MarketParams):
 def _check_params(q: ISeriesRegistry.MarketParams):
     assert q.tick > 0 and q.min_qty > 0 and q.lot_size > 0, "registry: zero parameter"
     assert q.token_decimals == 6 or q.token_decimals == 18, "registry: bad decimals"
-    assert q.guard_bps <= c.BPS, "registry: guard too wide"
+    assert q.guard_bps <= MAX_GUARD_BPS, "registry: guard too wide"
     assert q.k > 0 and q.k <= 10 * c.WAD, "registry: k out of bounds"
     assert q.m <= 10 * c.WAD, "registry: m out of bounds"
     assert q.lam >= c.WAD // 2 and q.lam < c.WAD, "registry: lambda out of bounds"
@@ -137,11 +141,11 @@ def _to_lot_price(answer: int256) -> uint256:
 
 @view
 @internal
-def _index_at(at: uint256) -> (uint256, bool):
+def _round_at(at: uint256) -> (uint256, int256, uint256, uint256):
     """
-    @dev The index price (raw units/lot) of the latest round with updatedAt <= `at`, and
-         whether it is usable: positive and not older than the heartbeat. Binary search
-         over the feed's rounds within the latest round's phase (at most 64 steps).
+    @dev The latest feed round with updatedAt <= `at`: (round id, answer, updatedAt), round
+         id 0 when there is none, and the feed's latest round id. Binary search over the
+         rounds of the latest round's phase (at most MAX_ROUND_SEARCH steps).
     """
     feed: IAggregatorV3 = IAggregatorV3(self.p.index_feed)
     rid: uint80 = 0
@@ -150,36 +154,73 @@ def _index_at(at: uint256) -> (uint256, bool):
     upd: uint256 = 0
     answered: uint80 = 0
     rid, ans, started, upd, answered = staticcall feed.latestRoundData()
-    if upd > at:
-        phase: uint256 = (convert(rid, uint256) >> 64) << 64
-        lo: uint256 = phase + 1          # oldest round of the phase
-        hi: uint256 = convert(rid, uint256) - 1
-        best: uint256 = 0
-        for i: uint256 in range(MAX_ROUND_SEARCH):
-            if lo > hi:
+    latest: uint256 = convert(rid, uint256)
+    if upd <= at:
+        return latest, ans, upd, latest
+    lo: uint256 = (latest >> 64 << 64) + 1      # oldest round of the phase
+    hi: uint256 = latest - 1
+    best: uint256 = 0
+    for i: uint256 in range(MAX_ROUND_SEARCH):
+        if lo > hi:
+            break
+        mid: uint256 = (lo + hi) // 2
+        r_ans: int256 = 0
+        r_upd: uint256 = 0
+        _a: uint80 = 0
+        _s: uint256 = 0
+        _b: uint80 = 0
+        _a, r_ans, _s, r_upd, _b = staticcall feed.getRoundData(convert(mid, uint80))
+        if r_upd != 0 and r_upd <= at:
+            best = mid
+            ans = r_ans
+            upd = r_upd
+            lo = mid + 1
+        else:
+            if mid == 0:
                 break
-            mid: uint256 = (lo + hi) // 2
-            r_ans: int256 = 0
-            r_upd: uint256 = 0
-            _a: uint80 = 0
-            _s: uint256 = 0
-            _b: uint80 = 0
-            _a, r_ans, _s, r_upd, _b = staticcall feed.getRoundData(convert(mid, uint80))
-            if r_upd != 0 and r_upd <= at:
-                best = mid
-                ans = r_ans
-                upd = r_upd
-                lo = mid + 1
-            else:
-                if mid == 0:
-                    break
-                hi = mid - 1
-        if best == 0:
-            return 0, False
-    if ans <= 0 or upd > at or at - upd > self.p.index_heartbeat:
+            hi = mid - 1
+    return best, ans, upd, latest
+
+
+@view
+@internal
+def _index_at(at: uint256) -> (uint256, bool):
+    """
+    @dev The index price (raw units/lot) of the latest round with updatedAt <= `at`, and
+         whether it is usable: positive and not older than the heartbeat.
+    """
+    rid: uint256 = 0
+    ans: int256 = 0
+    upd: uint256 = 0
+    latest: uint256 = 0
+    rid, ans, upd, latest = self._round_at(at)
+    if rid == 0 or ans <= 0 or at - upd > self.p.index_heartbeat:
         return 0, False
     price: uint256 = self._to_lot_price(ans)
     return price, price > 0
+
+
+@view
+@internal
+def _index_after(at: uint256) -> uint256:
+    """
+    @dev The index price (raw units/lot) of the first round reported after `at` (a
+         settlement whose fixing day had no source); 0 while there is none.
+    """
+    rid: uint256 = 0
+    ans: int256 = 0
+    upd: uint256 = 0
+    latest: uint256 = 0
+    rid, ans, upd, latest = self._round_at(at)
+    if rid == 0 or rid >= latest:
+        return 0
+    _a: uint80 = 0
+    _s: uint256 = 0
+    _b: uint80 = 0
+    _a, ans, _s, upd, _b = staticcall IAggregatorV3(self.p.index_feed).getRoundData(convert(rid + 1, uint80))
+    if ans <= 0 or upd <= at:
+        return 0
+    return self._to_lot_price(ans)
 
 
 @view
@@ -337,38 +378,35 @@ def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256):
 
 @internal
 def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> uint256:
+    """
+    @dev The day's fixing of a series (DESIGN section 4), formed once; 0 = no source (no
+         fresh index: neither mode forms a fixing then). Index mode: the index. Market mode:
+         the window's futures VWAP (rounded down to tick) if its volume reaches the minimum,
+         clamped within the guard of the index (expiry day at most EXPIRY_GUARD_BPS, other
+         days MAX_GUARD_BPS); else the index. A trade outside the window never counts.
+    """
     done: uint256 = self.fixings[expiry][day]
-    if done != 0:
+    if done != 0 or not idx_ok:
         return done
-    price: uint256 = 0
-    source: uint8 = 0
-    tick: uint256 = self.p.tick
-    if self.p.index_mode:
-        assert idx_ok, "registry: no fixing source"
-        price = idx
-        source = SOURCE_INDEX_MODE
-    else:
+    price: uint256 = idx
+    source: uint8 = SOURCE_INDEX_MODE
+    if not self.p.index_mode:
+        source = SOURCE_INDEX
         w: Window = self.windows[expiry][day]
         if w.volume > 0 and w.volume >= self.p.min_fixing_volume:
+            tick: uint256 = self.p.tick
             price = w.notional // w.volume       # VWAP rounded DOWN ...
             price -= price % tick                # ... to tick
-            source = SOURCE_VWAP
-        elif self.last_trade[expiry] != 0:
-            price = self.last_trade[expiry]
-            source = SOURCE_LAST
-        else:
-            assert idx_ok, "registry: no fixing source"
-            price = idx
-            source = SOURCE_INDEX
-        g: uint256 = self.p.guard_bps
-        if g > 0 and idx_ok and source != SOURCE_INDEX:
+            g: uint256 = self.p.guard_bps
+            if expiry // c.DAY == day:
+                g = min(g, EXPIRY_GUARD_BPS)
             # clamp into [idx·(1−g), idx·(1+g)], both edges rounded inward to tick
             lo: uint256 = idx * (c.BPS - g) // c.BPS
             lo = (lo + tick - 1) // tick * tick
             hi: uint256 = idx * (c.BPS + g) // c.BPS
             hi -= hi % tick
             price = max(lo, min(price, hi))
-    assert price > 0, "registry: no fixing source"
+            source = SOURCE_VWAP
     self.fixings[expiry][day] = price
     log ISeriesRegistry.FixingSet(expiry=expiry, day=day, price=price, source=source)
     return price
@@ -398,6 +436,8 @@ def _update_day(at: uint256):
         fix.append(f)
         if ref == 0 and e > at:
             ref = f
+    # no source (ref == 0): no variance update, ranges kept, new series listed around the
+    # last reference price
     prev: uint256 = self.reference_price
     if ref != 0 and prev != 0:
         r: int256 = range_math._log_return(ref, prev)
@@ -415,7 +455,8 @@ def _update_day(at: uint256):
             if i >= len(old):
                 break
             if old[i] == e:
-                self._move_range(e, fix[i], at, day)
+                if fix[i] != 0:
+                    self._move_range(e, fix[i], at, day)
                 known = True
                 break
         if not known:
@@ -444,8 +485,9 @@ def daily_update() -> bool:
     """
     @notice Applies every due 08:00 UTC update (fixings, variance, rollover, ranges).
             Permissionless and idempotent per day; replays up to MAX_CATCH_UP_DAYS missed
-            days per call (call again if more were missed). Reverts with "registry: no
-            fixing source" when a fixing cannot be formed (retry once the feed reports).
+            days per call (call again if more were missed). Never blocked by the oracle: a
+            day without a fresh index forms no fixing, keeps its ranges and skips the
+            variance update (DESIGN section 4).
     @return True when the registry is current afterwards (no catch-up pending).
     """
     return self._daily_update()
@@ -457,13 +499,13 @@ def daily_update() -> bool:
 @nonreentrant
 def record_fill(expiry: uint256, price: uint256, qty: uint256):
     """
-    @notice Records a futures fill: last trade price, and the VWAP accumulator when inside
-            today's fixing window. O(1). Only the market's order book.
+    @notice Records a futures fill in the VWAP accumulator when inside today's fixing
+            window (a fill outside it sets nothing). O(1). Only the market's order book
+            (pool fills never feed the fixing).
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
     assert self._daily_update(), "registry: catch-up incomplete"
     assert self.series[expiry].upper != 0 and block.timestamp < expiry, "registry: series not live"
-    self.last_trade[expiry] = price
     w_start: uint256 = 0
     w_end: uint256 = 0
     w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
@@ -482,7 +524,9 @@ def record_fill(expiry: uint256, price: uint256, qty: uint256):
 def settle(expiry: uint256):
     """
     @notice Settles a series at or after its expiry: its expiry-day fixing clamped into its
-            range becomes the settlement price, once. Runs any due daily update first (which
+            range becomes the settlement price, once. If that day had no source, the first
+            index round reported after the window end is used instead ("registry: no fixing
+            source" until one exists). Runs any due daily update first (which
             also lists the successor). Permissionless; O(1) beyond the catch-up.
     """
     assert self.series[expiry].upper != 0, "registry: unknown series"
@@ -491,6 +535,12 @@ def settle(expiry: uint256):
     assert self._daily_update(), "registry: catch-up incomplete"
     s: Series = self.series[expiry]      # read after the catch-up: its last range update counts
     f: uint256 = self.fixings[expiry][expiry // c.DAY]
+    if f == 0:
+        # the expiry day had no source: the first index round reported after its window
+        w_start: uint256 = 0
+        w_end: uint256 = 0
+        w_start, w_end = calendar._window(expiry - c.EXPIRY_OFFSET)
+        f = self._index_after(w_end)
     assert f != 0, "registry: no fixing source"
     price: uint256 = max(s.lower, min(f, s.upper))
     self.series[expiry].settlement = price

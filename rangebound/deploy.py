@@ -49,6 +49,7 @@ class System:
     feeds: dict[str, Any] = field(default_factory=dict)
     markets: dict[str, Market] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    timelock: Any = None       # owner of every contract when deployed with governance="timelock"
 
     @property
     def decimals(self) -> int:
@@ -68,6 +69,8 @@ class System:
         }
         if self.clearinghouse is not None:
             out["clearinghouse"] = self.clearinghouse.address
+        if self.timelock is not None:
+            out["timelock"] = self.timelock.address
         for name, m in self.markets.items():
             out["markets"][name] = {
                 "registry": m.registry.address,
@@ -88,9 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "lot_size": 10**15,        # WAD BTC per lot: 0.001 BTC
     "tick_usd": 0.01,          # USD1 per lot
     "min_qty": 1,              # lots
-    "index_mode": False,       # market mode: VWAP -> last trade -> index
-    "min_fixing_volume": 10,   # lots in the window for the VWAP to count
-    "guard_bps": 500,          # fixing kept within 5% of a fresh index
+    "index_mode": True,        # every fixing = the fresh index (DESIGN 4); False = market mode
+    "min_fixing_volume": 10,   # market mode: lots in the window for the VWAP to count
+    "guard_bps": 100,          # market mode: VWAP kept within 1% of a fresh index (0.25% at expiry)
     "k": 3.5,
     "m": 1.5,
     "lam": 0.94,
@@ -105,6 +108,9 @@ DEFAULTS: dict[str, Any] = {
     "peg_max_deviation_bps": 5_000,
     "taker_fee_bps": 5,
     "maker_fee_bps": 2,
+    "governance": "owner",     # "owner": the deployer owns everything (local); "timelock": below
+    "timelock_delay": 86_400,  # s, the timelock's minimum delay (at least one day)
+    "proposer": None,          # who may schedule timelocked changes (a multisig); default deployer
     "pool": True,              # deploy an OptionsPool per market (DESIGN 15)
     "pool_fees": False,        # True: the market's fees go to its pool (else to fee_account)
 }
@@ -187,6 +193,10 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     _deploy_trading(system)
     if p["pool"]:
         deploy_pools(system, market_fees=bool(p["pool_fees"]))
+    if p["governance"] == "timelock":
+        hand_to_timelock(system)
+    elif p["governance"] != "owner":
+        raise ValueError(f"governance must be 'owner' or 'timelock', not {p['governance']!r}")
     return system
 
 
@@ -246,6 +256,27 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
         if m.get("book"):
             out[f"{name.lower()}_book"] = project.OrderBook.at(m["book"])
     return out
+
+
+def hand_to_timelock(system: System) -> Any:
+    """DESIGN section 11: deploy the Timelock (snekmate's timelock_controller, minimum delay
+    `timelock_delay` >= 1 day, proposer `proposer` or the deployer, anyone may execute, no admin)
+    and make it the owner of the vault, the clearinghouse, every registry, book and feed (two-step:
+    each owner offers, the timelock accepts). The guardian keeps its immediate pause. The
+    settlement token stays with the deployer (a local reference token, not part of custody)."""
+    p, deployer = system.params, system.deployer
+    zero = "0x0000000000000000000000000000000000000000"
+    proposer = _addr(p["proposer"] or deployer)
+    timelock = project.Timelock.deploy(p["timelock_delay"], [proposer], [zero], zero, sender=deployer)
+    owned = [system.vault, system.clearinghouse, *system.feeds.values()]
+    for market in system.markets.values():
+        owned += [market.registry, market.book]
+        owned += [market.pool] if market.pool is not None else []
+    for contract in owned:
+        contract.transfer_ownership(timelock, sender=deployer)
+        timelock.accept_ownership_of(contract, sender=deployer)
+    system.timelock = timelock
+    return timelock
 
 
 def deploy_pools(system: System, market_fees: bool = True) -> None:

@@ -11,10 +11,17 @@
         A final round is immutable: later reports on it revert with "feed: round closed".
         Rounds start at 1 and are contiguous, so every id in `1..latest_round` has data.
 @custom:security Rejected: answers <= 0 or above max(int192) (Chainlink's OCR answer type),
-        a round other than `latest_round + 1`, a second report by one reporter on one round,
-        and a report further than `max_deviation_bps` from the previous final answer (the
-        bound itself is accepted; the first round has no reference and is not checked). As
-        every report lies in that band, so does their median. The owner (two-step transfer)
+        a round other than `latest_round + 1`, a second report by one reporter on one round.
+        A report further than `max_deviation_bps` from the previous final answer (the bound
+        itself is in band; the first round has no reference) never joins a median: it becomes
+        a pending **jump**. A real move larger than the band is reportable (issue 12): the
+        jump is final once JUMP_CONFIRMATIONS consecutive out-of-band reports agree with one
+        another (each within the band of the pending answer), at least JUMP_SPACING seconds
+        apart (a confirmation sooner reverts "feed: deviation too large"), from a reporter
+        other than the previous confirmer when min_submissions > 1; the round then finalises
+        at the last confirming answer. A disagreeing out-of-band report restarts the count;
+        an in-band final round clears it. So one report can never move the feed beyond the
+        band, and a real move is final within (JUMP_CONFIRMATIONS - 1) x JUMP_SPACING. The owner (two-step transfer)
         manages reporters and parameters; every setter checks bounds and emits an event.
         Reports already made on the open round stay counted if their reporter is removed.
         If fewer reporters than `min_submissions` remain, the open round waits until the
@@ -44,6 +51,8 @@ exports: (
 )
 
 MAX_REPORTERS: public(constant(uint256)) = 16   # reporters, and so reports per round
+JUMP_CONFIRMATIONS: public(constant(uint256)) = 3   # agreeing out-of-band reports that make a jump final
+JUMP_SPACING: public(constant(uint256)) = 300       # seconds between two counted jump reports
 MAX_ANSWER: constant(int256) = 2**191 - 1       # feed units (10**decimals per unit price)
 version: public(constant(uint256)) = 4           # AggregatorV3 version of this implementation
 
@@ -61,6 +70,12 @@ event AnswerUpdated:                             # Chainlink: the round is final
     current: indexed(int256)
     roundId: indexed(uint256)
     updatedAt: uint256
+
+event JumpPending:                               # an out-of-band report, not final yet
+    round_id: indexed(uint80)
+    reporter: indexed(address)
+    answer: int256
+    confirmations: uint256                       # agreeing out-of-band reports so far
 
 event ReporterAdded:
     reporter: indexed(address)
@@ -86,6 +101,10 @@ rounds: HashMap[uint80, uint256]                 # per final round, one slot (as
 open_reports: DynArray[int256, MAX_REPORTERS]    # feed units, reports on round latest_round + 1
 open_started_at: uint256                         # unix seconds, first report on the open round
 last_reported: HashMap[address, uint80]          # round id of each reporter's last open report
+jump_answer: public(int256)                      # feed units, pending out-of-band answer (0 = none)
+jump_count: public(uint256)                      # agreeing out-of-band reports, < JUMP_CONFIRMATIONS
+jump_last: public(uint256)                       # unix s, time of the last counted jump report
+jump_reporter: public(address)                   # reporter of the last counted jump report
 
 
 @deploy
@@ -206,6 +225,11 @@ def _finalize(round_id: uint80, reports: DynArray[int256, MAX_REPORTERS], starte
     self.latest_round = round_id
     if len(self.open_reports) != 0:
         self.open_reports = []
+    if self.jump_count != 0:
+        self.jump_answer = 0
+        self.jump_count = 0
+        self.jump_last = 0
+        self.jump_reporter = empty(address)
     log AnswerUpdated(current=answer, roundId=convert(round_id, uint256), updatedAt=block.timestamp)
 
 
@@ -234,7 +258,9 @@ def submit(round_id: uint80, answer: int256):
         prev: int256 = convert(self.rounds[latest] >> 64, int256)
         # both in (0, 2**191): no overflow; a move of exactly the bound is accepted
         move: uint256 = convert(abs(answer - prev), uint256)
-        assert move * c.BPS <= convert(prev, uint256) * self.max_deviation_bps, "feed: deviation too large"
+        if move * c.BPS > convert(prev, uint256) * self.max_deviation_bps:
+            self._jump(round_id, answer)
+            return
 
     reports: DynArray[int256, MAX_REPORTERS] = self.open_reports
     started_at: uint256 = block.timestamp
@@ -252,6 +278,29 @@ def submit(round_id: uint80, answer: int256):
             self.open_started_at = block.timestamp
         self.open_reports.append(answer)
         self.last_reported[msg.sender] = round_id
+
+
+@internal
+def _jump(round_id: uint80, answer: int256):
+    """
+    @dev An out-of-band report: counts towards a pending jump, which becomes the round's
+         final answer at JUMP_CONFIRMATIONS agreeing reports spaced JUMP_SPACING apart.
+    """
+    pending: int256 = self.jump_answer
+    count: uint256 = 1
+    if pending != 0 and convert(abs(answer - pending), uint256) * c.BPS <= convert(pending, uint256) * self.max_deviation_bps:
+        assert block.timestamp >= self.jump_last + JUMP_SPACING, "feed: deviation too large"
+        assert self.min_submissions == 1 or msg.sender != self.jump_reporter, "feed: already reported"
+        count = self.jump_count + 1
+    log JumpPending(round_id=round_id, reporter=msg.sender, answer=answer, confirmations=count)
+    if count >= JUMP_CONFIRMATIONS:
+        reports: DynArray[int256, MAX_REPORTERS] = [answer]
+        self._finalize(round_id, reports, block.timestamp)
+        return
+    self.jump_answer = answer
+    self.jump_count = count
+    self.jump_last = block.timestamp
+    self.jump_reporter = msg.sender
 
 
 # ---------------------------------------------------------------- owner

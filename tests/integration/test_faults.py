@@ -38,7 +38,7 @@ IOC = 2
 DAY = cal.DAY
 HOUR = 3_600
 REENTRANT, BLOCKLIST = 16, 4
-SOURCE_LAST, SOURCE_INDEX = 2, 3
+SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
 CANCEL_REDUCE_ONLY = 7
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -232,19 +232,18 @@ def _calldata(contract_method, *args) -> bytes:
 # ---------------------------------------------------------------------------- oracle stale
 
 
-def test_oracle_stale_midweek__falls_back_to_last_trade_then_waits__never_invents(net, chain):
+def test_oracle_stale_midweek__no_fixing_ranges_kept_trading_goes_on__settles_on_next_round(net, chain):
+    """DESIGN section 4 (issue 12, attack 3). The old code fell back to the last trade (one lot
+    could set it) and then stalled: "registry: no fixing source" for daily_update, place_order
+    and settle until the owner acted. Now a day without a fresh index forms no fixing, keeps its
+    ranges and variance, trading goes on, and the series expiring that day settles on the first
+    index round reported after its window."""
     n = net
     live = list(n.reg.live_expiries())
-    # every live series trades once (different prices), Sunday afternoon
-    last = {}
-    for i, e in enumerate(live):
-        last[e] = n.trade(e, "taker", "maker", 2, n.mid(e) + i * 3 * n.tick)
+    for i, e in enumerate(live):                  # trades outside any window: they set nothing
+        n.trade(e, "taker", "maker", 2, n.mid(e) + i * 3 * n.tick)
     mon = cal.update_time(n.now) + DAY
     n.days(mon + 60, update=True)                 # Monday 07:56 report; Monday update
-    for e in n.reg.listed_expiries():             # Monday's new listing trades too
-        if e not in last:
-            last[e] = n.trade(e, "taker", "maker", 2, n.mid(e) + 7 * n.tick)
-    traded = list(n.reg.listed_expiries())
     tue = mon + DAY
     # the reporter goes quiet after Monday 07:56; Tuesday's window still sees it (24h < 26h)
     n.at(tue + 60)
@@ -254,45 +253,34 @@ def test_oracle_stale_midweek__falls_back_to_last_trade_then_waits__never_invent
     n.at(wed + 60)
     chain.mine()
     assert not n.reg.index_price()[1], "the index must be stale by now"
-    tx = n.reg.daily_update(sender=n.r["keeper"])
-    fixings = {ev.expiry: (ev.price, ev.source) for ev in tx.events.filter(n.reg.FixingSet)}
-    assert set(fixings) == set(traded)
-    for e, (price, source) in fixings.items():
-        assert source == SOURCE_LAST and price == last[e], "fixing is not the last trade"
-    # the Wednesday series settles at its last trade and claims work
-    n.reg.settle(wed_expiry, sender=n.r["stranger"])
-    lo, hi = n.reg.bounds(wed_expiry)
-    assert n.reg.settlement_price(wed_expiry) == max(lo, min(last[wed_expiry], hi))
-    n.claim_all(wed_expiry, TRADERS)
-    # its successor (listed Wednesday) has no trade: Thursday's update has no source, waits
-    thu = wed + DAY
-    n.at(thu + 60)
     listed = list(n.reg.listed_expiries())
-    fresh = [e for e in listed if e not in last]
-    assert fresh, "a successor was listed on Wednesday"
-    before = (n.reg.last_update(), [tuple(n.reg.bounds(e)) for e in listed])
+    before = ([tuple(n.reg.bounds(e)) for e in listed if e > wed], n.reg.variance())
+    tx = n.reg.daily_update(sender=n.r["keeper"])
+    assert not tx.events.filter(n.reg.FixingSet), "a fixing was invented"
+    assert not tx.events.filter(n.reg.VarianceUpdated)
+    assert ([tuple(n.reg.bounds(e)) for e in listed if e > wed], n.reg.variance()) == before
+    assert n.reg.last_update() == wed
+    # the Wednesday series waits for the first round after its window; trading goes on
     with ape.reverts("registry: no fixing source"):
-        n.reg.daily_update(sender=n.r["keeper"])
+        n.reg.settle(wed_expiry, sender=n.r["stranger"])
     far = listed[-1]
-    with ape.reverts("registry: no fixing source"):        # trading runs the update first
-        n.book.place_order(far, FUTURE, 0, True, n.mid(far), 1, 0, 4, sender=n.r["maker"])
-    assert all(n.reg.fixing(e, thu // DAY) == 0 for e in listed), "a fixing was invented"
-    assert (n.reg.last_update(), [tuple(n.reg.bounds(e)) for e in listed]) == before
+    n.book.place_order(far, FUTURE, 0, True, n.mid(far), 1, 0, 4, sender=n.r["maker"])
     # what never needs the oracle keeps working: withdrawals of free collateral, recalculation
     n.ch.recalculate(n.r["maker"], sender=n.r["stranger"])
     free = n.vault.free_collateral(n.r["maker"])
     n.vault.withdraw(free // 2, sender=n.r["maker"])
-    # a report made after the window cannot fill it in retroactively (no invention) ...
+    # the first report after the window settles it (clamped), and claims work
     n.report_btc(101_000)
-    with ape.reverts("registry: no fixing source"):
-        n.reg.daily_update(sender=n.r["keeper"])
-    # ... governance can accept the last real report (Monday 07:56) for the missed window
-    n.reg.set_parameter("index_heartbeat", 4 * DAY, sender=n.r["deployer"])
+    n.reg.settle(wed_expiry, sender=n.r["stranger"])
+    lo, hi = n.reg.bounds(wed_expiry)
+    assert n.reg.settlement_price(wed_expiry) == max(lo, min(n.usd(101), hi))
+    n.claim_all(wed_expiry, TRADERS)
+    # Thursday's window sees that report (fresh): every series fixes on it again
+    thu = wed + DAY
+    n.at(thu + 60)
     tx = n.reg.daily_update(sender=n.r["keeper"])
     got = {ev.expiry: (ev.price, ev.source) for ev in tx.events.filter(n.reg.FixingSet)}
-    for e in fresh:
-        assert got[e] == (n.usd(100), SOURCE_INDEX), "the missed fixing is not Monday's real index"
-    n.book.place_order(far, FUTURE, 0, True, n.mid(far), 1, 0, 4, sender=n.r["maker"])
+    assert got and all(v == (n.usd(101), SOURCE_INDEX_MODE) for v in got.values())
     n.books_exact()
     SURVIVED.append("oracle stale mid-week")
 

@@ -148,28 +148,28 @@ def test_week_without_keeper__one_pass_catches_up_and_settles_all(dep, chain, ke
     assert kp.run_pass().transactions == 0
 
 
-def test_oracle_outage__blocked_with_reason__no_failed_tx__recovers(dep, chain, keeper, deployer):
+def test_oracle_outage__market_runs_on__settles_on_first_round_after(dep, chain, keeper, deployer):
+    """Three days without any report (issue 12, attack 3). The old keeper pass was blocked
+    ("registry: no fixing source") until governance widened the heartbeat. Now the days form
+    no fixing and keep their ranges; the keeper reports today's prices, and the series that
+    expired in the outage settle on that first round after their windows."""
     kp = make_keeper(dep, keeper)
     first = chain.pending_timestamp
     now = next_update(first) + 3 * DAY + 60        # three days without any report
     chain.pending_timestamp = now
-    before = dep.registry.last_update()
     rep = kp.run_pass()
     assert rep.prices_reported == 2                # today's prices go in ...
-    assert rep.updates == 0 and rep.settled == 0   # ... but past fixings are never invented
-    assert any("registry: no fixing source" in b for b in rep.blocked)
-    assert dep.registry.last_update() == before
-
-    height = chain.blocks.height
-    again = kp.run_pass()
-    assert again.transactions == 0 and again.blocked
-    assert chain.blocks.height == height           # preflight: nothing mined, nothing spent
-
-    # governance bridges the gap (the registry's documented way out), the keeper catches up
-    dep.registry.set_parameter("index_heartbeat", 5 * DAY, sender=deployer)
-    fixed = kp.run_pass()
     due = expired_listings(first, now)
-    assert fixed.updates == 1 and fixed.settled == len(due) and not fixed.blocked
+    assert rep.updates == 1 and rep.settled == len(due) and not rep.blocked
+    assert dep.registry.last_update() == cal.update_time(now)
+    price = dep.registry.index_price()[0]
+    waited = 0
+    for e in due:                                  # a day still fresh kept its own fixing
+        lo, hi = dep.registry.bounds(e)
+        fixing = dep.registry.fixing(e, e // DAY)
+        waited += fixing == 0
+        assert dep.registry.settlement_price(e) == max(lo, min(fixing or price, hi))
+    assert waited >= 1
     assert kp.run_pass().transactions == 0
 
 

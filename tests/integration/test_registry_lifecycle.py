@@ -162,20 +162,26 @@ def test_settle__outside_range__clamped_both_sides(registry, sys_, chain, keeper
     assert registry.settlement_price(e2) == lo2
 
 
-def test_daily_update__stale_index__reverts_never_invents(registry, sys_, chain, keeper):
+def test_daily_update__stale_index__keeps_ranges_never_invents(registry, sys_, chain, keeper):
+    """A day without a fresh index forms no fixing, keeps every range and the variance, and the
+    registry is current afterwards (the old code reverted "registry: no fixing source")."""
     t = _next_update(chain.pending_timestamp)
     _at(chain, t - 4 * 60)
     _push(sys_, 100_000)
     _at(chain, t)
     registry.daily_update(sender=keeper)
-    # two days with no report: the index is older than the heartbeat at the next window
+    _at(chain, t + DAY + 60)                 # the report is still fresh for this window
+    registry.daily_update(sender=keeper)
+    # the next day the index is older than the heartbeat at the window
     t2 = t + 2 * DAY
     _at(chain, t2 + 60)
-    before = registry.last_update()
-    with ape.reverts("registry: no fixing source"):
-        registry.daily_update(sender=keeper)
-    assert registry.last_update() == before
-    assert registry.needs_update()
+    kept = {e: tuple(registry.bounds(e)) for e in registry.listed_expiries() if e > t2}
+    variance = registry.variance()
+    tx = registry.daily_update(sender=keeper)
+    assert registry.last_update() == t2 and not registry.needs_update()
+    assert not tx.events.filter(registry.FixingSet)
+    assert {e: tuple(registry.bounds(e)) for e in kept} == kept
+    assert registry.variance() == variance and not tx.events.filter(registry.VarianceUpdated)
 
 
 def test_daily_update__idempotent(registry, sys_, chain, keeper):

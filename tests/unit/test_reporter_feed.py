@@ -304,14 +304,55 @@ def test_submit__already_reported__reverts(feed, reporter, reporter2):
 
 
 @pytest.mark.parametrize("sign", [1, -1], ids=["up", "down"])
-def test_submit__deviation_bound__accepted_and_one_past_reverts(feed_round1, reporter2, sign):
+def test_submit__deviation_bound__accepted_one_past_pending_not_final(feed_round1, reporter2, sign):
+    """One tick past the band is not final (a pending jump); a confirmation sooner than
+    JUMP_SPACING reverts "feed: deviation too large"; the bound itself is final at once."""
     bound = PRICE * 500 // BPS  # feed1: 5 % of PRICE, exact
     before = _state(feed_round1, reporter2)
+    tx = feed_round1.submit(2, PRICE + sign * (bound + 1), sender=reporter2)
+    assert [(e.answer, e.confirmations) for e in tx.events.filter(feed_round1.JumpPending)] == [
+        (PRICE + sign * (bound + 1), 1)
+    ]
+    assert _state(feed_round1, reporter2) == before and feed_round1.jump_count() == 1
     with ape.reverts("feed: deviation too large"):
         feed_round1.submit(2, PRICE + sign * (bound + 1), sender=reporter2)
-    assert _state(feed_round1, reporter2) == before
     feed_round1.submit(2, PRICE + sign * bound, sender=reporter2)
     assert feed_round1.latestRoundData()[1] == PRICE + sign * bound
+    assert feed_round1.jump_count() == 0 and feed_round1.jump_answer() == 0   # in-band clears it
+
+
+def test_submit__real_jump__final_after_spaced_confirmations(feed_round1, reporter, reporter2, chain):
+    """A real 40 % crash on a 5 % band: the old feed refused every report ("feed: deviation too
+    large") and stayed stale forever; now three agreeing reports JUMP_SPACING apart make it
+    final, and a disagreeing report restarts the count."""
+    feed = feed_round1
+    spacing, need = feed.JUMP_SPACING(), feed.JUMP_CONFIRMATIONS()
+    crash = PRICE * 60 // 100
+    feed.submit(2, crash, sender=reporter)
+    chain.mine(timestamp=chain.pending_timestamp + spacing)
+    feed.submit(2, PRICE * 2, sender=reporter2)                  # disagrees: a new candidate
+    assert feed.jump_count() == 1 and feed.jump_answer() == PRICE * 2
+    for i in range(need):
+        chain.mine(timestamp=chain.pending_timestamp + spacing)
+        feed.submit(2, crash + i, sender=reporter if i % 2 else reporter2)
+        assert feed.latest_round() == (1 if i < need - 1 else 2)
+    rid, answer, _, updated, answered = feed.latestRoundData()
+    assert (rid, answer, answered) == (2, crash + need - 1, 2)
+    assert feed.jump_count() == 0
+    feed.submit(3, crash, sender=reporter)                       # the band now follows the crash
+    assert feed.latest_round() == 3
+
+
+def test_submit__jump_with_quorum__needs_another_reporter(feed, reporter, reporter2, reporter3, chain):
+    """With min_submissions > 1 a reporter cannot confirm its own jump."""
+    for r in (reporter, reporter2, reporter3):
+        feed.submit(1, PRICE, sender=r)
+    feed.submit(2, PRICE * 2, sender=reporter)
+    chain.mine(timestamp=chain.pending_timestamp + feed.JUMP_SPACING())
+    with ape.reverts("feed: already reported"):
+        feed.submit(2, PRICE * 2, sender=reporter)
+    feed.submit(2, PRICE * 2, sender=reporter2)
+    assert feed.jump_count() == 2 and feed.latest_round() == 1
 
 
 def test_submit__timestamp_overflow__reverts(chain, feed1, reporter):

@@ -1,0 +1,267 @@
+"""No wash trade sets a settlement; no missed report stalls a market (issue 12, attacks 2 and 3).
+
+DESIGN section 4 as revised: index mode is the default (every fixing is the fresh index; the window
+VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded within
+0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the window
+never sets anything. A day without a source keeps its ranges, skips the variance and lets trading
+go on; a settlement without its fixing takes the first index round after the window.
+
+On the old code (VWAP -> last trade -> index, 5% guard) the same scenarios gave: one wash lot at L
+at 07:59 (honest volume 8 < 10) or one lot at 07:30 -> settlement max(L, 0.95 x index); a window of
+wash lots at L -> the same; a stale index -> the unguarded VWAP (anywhere in [L, U]); a stale day
+-> "registry: no fixing source" for daily_update, place_order and settle.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+
+from rangebound import calendar as cal
+from rangebound.anvil_node import warp
+from rangebound.deploy import deploy_system, report
+
+FUTURE, IOC = 0, 2
+DAY = cal.DAY
+SOURCE_VWAP, SOURCE_INDEX, SOURCE_INDEX_MODE = 1, 3, 4
+
+
+def _fund(system, who, usd=1_000_000):
+    amount = system.usd(usd)
+    system.token.mint(who, amount, sender=system.deployer)
+    system.token.approve(system.vault, amount, sender=who)
+    system.vault.deposit(amount, sender=who)
+
+
+@pytest.fixture(scope="module")
+def actors(maker, taker, maker2, stranger):
+    """Honest maker/taker; the attacker's two accounts (maker2 sells, stranger buys)."""
+    return maker, taker, maker2, stranger
+
+
+def _system(deployer, guardian, actors, **params):
+    s = deploy_system(deployer, guardian=guardian, **params)
+    for who in actors:
+        _fund(s, who)
+    return s
+
+
+@pytest.fixture(scope="module")
+def index_sys(deployer, guardian, actors):
+    return _system(deployer, guardian, actors)
+
+
+@pytest.fixture(scope="module")
+def market_sys(deployer, guardian, actors):
+    return _system(deployer, guardian, actors, index_mode=False)
+
+
+def _push(system, price=100_000.0):
+    report(system.feeds["BTC/USD"], system.deployer, price)
+    report(system.feeds["USD1/USD"], system.deployer, 1.0)
+
+
+def _trade(system, e, seller, buyer, price, qty):
+    book = system.markets["BTC"].book
+    book.place_order(e, FUTURE, 0, False, price, qty, 0, 1, sender=seller)
+    book.place_order(e, FUTURE, 0, True, price, qty, IOC, 1, sender=buyer)
+
+
+def _to_expiry_window(chain, systems, e, price=100_000.0, before=270):
+    """Fresh reports every day up to the expiry day (updates applied), then `before` seconds
+    before the expiry (default 07:55:30, inside the window)."""
+    t = cal.update_time(chain.pending_timestamp) + DAY
+    while t < e:
+        warp(chain, t - 240)
+        for s in systems:
+            _push(s, price)
+        warp(chain, t + 60)
+        for s in systems:
+            s.markets["BTC"].registry.daily_update(sender=s.deployer)
+        t += DAY
+    warp(chain, e - before)
+
+
+def _settle(chain, system, e):
+    warp(chain, max(chain.pending_timestamp, e + 60))
+    reg = system.markets["BTC"].registry
+    tx = reg.settle(e, sender=system.deployer)
+    return reg.settlement_price(e), tx
+
+
+def test_settle__wash_lot_at_0759_over_thin_window__index_wins(market_sys, chain, actors):
+    """8 honest lots at the index, then one wash lot at L at 07:59:30 (volume 9 < 10): the old
+    last-trade fallback settled at max(L, 95% of the index); now the index."""
+    maker, taker, a_sell, a_buy = actors
+    s, reg = market_sys, market_sys.markets["BTC"].registry
+    e = reg.live_expiries()[0]
+    _to_expiry_window(chain, [s], e)
+    _push(s)
+    idx = s.usd(100)
+    _trade(s, e, maker, taker, idx, 8)
+    warp(chain, e - 30)
+    lo, _ = reg.bounds(e)
+    _trade(s, e, a_sell, a_buy, lo, 1)
+    price, tx = _settle(chain, s, e)
+    fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
+    assert (fix.price, fix.source) == (idx, SOURCE_INDEX)
+    assert price == idx
+
+
+def test_settle__one_lot_outside_window__sets_nothing(market_sys, chain, actors):
+    _, _, a_sell, a_buy = actors
+    s, reg = market_sys, market_sys.markets["BTC"].registry
+    e = reg.live_expiries()[0]
+    _to_expiry_window(chain, [s], e, before=1_800)           # 07:30
+    _push(s)
+    lo, _ = reg.bounds(e)
+    _trade(s, e, a_sell, a_buy, lo, 12)
+    w = reg.window(e, e // DAY)
+    assert w.volume == 0
+    price, _ = _settle(chain, s, e)
+    assert price == s.usd(100)
+
+
+def test_settle__full_wash_window__market_mode_within_expiry_guard(market_sys, chain, actors):
+    """A full window of wash lots at L: the VWAP counts but is clamped to 0.25% of the index
+    (the old 5% guard let it land 5% below)."""
+    _, _, a_sell, a_buy = actors
+    s, reg = market_sys, market_sys.markets["BTC"].registry
+    e = reg.live_expiries()[0]
+    _to_expiry_window(chain, [s], e)
+    _push(s)
+    lo, _ = reg.bounds(e)
+    _trade(s, e, a_sell, a_buy, lo, 10)
+    price, tx = _settle(chain, s, e)
+    fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
+    idx, tick = s.usd(100), reg.tick()
+    floor = -(-idx * (10_000 - 25) // 10_000 // tick) * tick
+    assert fix.source == SOURCE_VWAP and fix.price == max(lo, floor) and price == fix.price
+    assert idx - price <= idx * 25 // 10_000
+
+
+def test_settle__full_wash_window__index_mode_default_ignores_it(index_sys, chain, actors):
+    _, _, a_sell, a_buy = actors
+    s, reg = index_sys, index_sys.markets["BTC"].registry
+    assert reg.params().index_mode
+    e = reg.live_expiries()[0]
+    _to_expiry_window(chain, [s], e)
+    _push(s)
+    lo, _ = reg.bounds(e)
+    _trade(s, e, a_sell, a_buy, lo, 20)
+    price, tx = _settle(chain, s, e)
+    fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
+    assert (fix.price, fix.source) == (s.usd(100), SOURCE_INDEX_MODE) and price == s.usd(100)
+    assert reg.window(e, e // DAY).volume == 20              # published, not used
+
+
+def test_settle__stale_index_market_mode__no_vwap_fixing_waits_for_next_round(market_sys, chain, actors):
+    """No fresh index at the expiry window: the wash VWAP used to be the fixing unguarded; now
+    there is no fixing, settle waits, and the first round after the window settles it."""
+    _, _, a_sell, a_buy = actors
+    s, reg = market_sys, market_sys.markets["BTC"].registry
+    e = reg.live_expiries()[0]
+    _to_expiry_window(chain, [s], e, before=3 * 3_600)
+    _push(s)                                                 # 05:00, still fresh for trading
+    warp(chain, e - 240)
+    lo, _ = reg.bounds(e)
+    _trade(s, e, a_sell, a_buy, lo, 10)
+    # make the 05:00 report stale at the window end by shortening the heartbeat
+    reg.set_parameter("index_heartbeat", 3_600, sender=s.deployer)
+    warp(chain, e + 60)
+    with ape.reverts("registry: no fixing source"):
+        reg.settle(e, sender=s.deployer)
+    assert reg.fixing(e, e // DAY) == 0
+    _push(s, 101_000.0)                                      # first round after the window
+    reg.settle(e, sender=s.deployer)
+    assert reg.settlement_price(e) == s.usd(101)
+
+
+def test_daily_update__no_source_day__keeps_ranges_skips_variance_trading_goes_on(index_sys, chain, actors):
+    """Two days without an index report: the old code reverted daily_update and place_order
+    ("registry: no fixing source"); now the days form no fixing, keep their ranges, skip the
+    variance, and orders trade."""
+    maker, taker, _, _ = actors
+    s, reg = index_sys, index_sys.markets["BTC"].registry
+    t = cal.update_time(chain.pending_timestamp) + DAY
+    warp(chain, t - 240)
+    _push(s)
+    warp(chain, t + DAY + 60)                                # the report is still fresh at t + 1 day
+    reg.daily_update(sender=s.deployer)
+    far = list(reg.listed_expiries())[-1]
+    bounds, variance = tuple(reg.bounds(far)), reg.variance()
+    warp(chain, t + 3 * DAY + 3_600)                         # two more 08:00s, the index stale
+    report(s.feeds["USD1/USD"], s.deployer, 1.0)             # the peg is fine
+    tx = reg.daily_update(sender=s.deployer)
+    assert not tx.events.filter(reg.FixingSet) and not tx.events.filter(reg.VarianceUpdated)
+    assert tuple(reg.bounds(far)) == bounds and reg.variance() == variance
+    assert reg.fixing(far, (t + 2 * DAY) // DAY) == 0 and not reg.needs_update()
+    mid = (bounds[0] + bounds[1]) // 2 // reg.tick() * reg.tick()
+    _trade(s, far, maker, taker, mid, 1)
+    assert s.clearinghouse.futures_position(taker, reg, far)[0] == 1
+
+
+def _attack_day(s, reg, a_sell, a_buy, volume):
+    """The attacker trades `volume` lots with itself at each live series' lower bound."""
+    for e in reg.listed_expiries():
+        lo, _ = reg.bounds(e)
+        _trade(s, e, a_sell, a_buy, lo, volume)
+
+
+def test_market_mode__attacker_owns_every_window_for_a_week__bounded_and_reported(deployer, guardian, actors, chain):
+    """The trade-off stated in the README for a market that opts into market mode: an attacker
+    trades the minimum volume with itself at the lower bound of every live series in every window
+    for seven days. Compared with an identical market left alone (same index), it moves each
+    fixing by at most the guard (1% daily, 0.25% at expiry), walks the ranges and the variance a
+    little, and pays only fees. Printed with -s."""
+    _, _, a_sell, a_buy = actors
+    honest = _system(deployer, guardian, [a_sell, a_buy], index_mode=False)
+    attacked = _system(deployer, guardian, [a_sell, a_buy], index_mode=False)
+    h_reg, x_reg = honest.markets["BTC"].registry, attacked.markets["BTC"].registry
+    vol = x_reg.params().min_fixing_volume
+    wallet0 = attacked.vault.balance_of(a_sell) + attacked.vault.balance_of(a_buy)
+    t = cal.update_time(chain.pending_timestamp) + DAY
+    start_live = list(x_reg.listed_expiries())
+    settled: dict[int, tuple[int, int]] = {}
+    max_fix_gap = 0.0
+    for _ in range(7):
+        warp(chain, t - 270)
+        for s in (honest, attacked):
+            _push(s)
+        _attack_day(attacked, x_reg, a_sell, a_buy, vol)
+        warp(chain, t + 60)
+        for s in (honest, attacked):
+            s.markets["BTC"].registry.daily_update(sender=deployer)
+        for e in list(h_reg.listed_expiries()):
+            f_h, f_x = h_reg.fixing(e, t // DAY), x_reg.fixing(e, t // DAY)
+            if f_h == 0:                                     # listed today: no fixing yet
+                continue
+            max_fix_gap = max(max_fix_gap, (f_h - f_x) / f_h)
+        t += DAY
+    # settle every series that expired in the week on both markets
+    for e in start_live:
+        if e <= chain.pending_timestamp:
+            h_reg.settle(e, sender=deployer)
+            x_reg.settle(e, sender=deployer)
+            settled[e] = (h_reg.settlement_price(e), x_reg.settlement_price(e))
+    ch = attacked.clearinghouse
+    for e in settled:
+        for who in (a_sell, a_buy):
+            if any(x[0] == x_reg.address and x[1] == e for x in ch.open_series(who)):
+                ch.claim(who, x_reg, e, sender=deployer)
+    cost = wallet0 - attacked.vault.balance_of(a_sell) - attacked.vault.balance_of(a_buy)
+    shifts = []
+    for e in x_reg.listed_expiries():
+        (hl, hh), (xl, xh) = h_reg.bounds(e), x_reg.bounds(e)
+        shifts.append(((hl - xl) / hl, (hh - xh) / hh))
+    max_settle_gap = max((h - x) / h for h, x in settled.values())
+    var_ratio = x_reg.variance() / h_reg.variance()
+    print(
+        f"\nmarket-mode attack, 7 days x {len(list(x_reg.listed_expiries()))} series x {vol} lots at L:"
+        f" fixings moved <= {max_fix_gap:.4%}, settlements ({len(settled)}) moved <= {max_settle_gap:.4%},"
+        f" lower bounds moved <= {max(a for a, _ in shifts):.4%}, upper <= {max(b for _, b in shifts):.4%},"
+        f" variance x{var_ratio:.3f}; attacker paid {cost / 10**attacked.decimals:.2f} USD1 in fees"
+    )
+    assert settled and max_settle_gap <= 0.0025 + 1e-9
+    assert max_fix_gap <= 0.01 + 1e-9
+    assert 0 < cost
