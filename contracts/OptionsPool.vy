@@ -31,11 +31,13 @@ from snekmate.utils import pausable
 from contracts.modules import constants as c
 from contracts.modules import margin_math
 from contracts.modules import pool_math
+from contracts.modules import pool_params
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: erc20[ownable := ownable]
 initializes: pausable
+initializes: pool_params[ownable := ownable, pausable := pausable]
 
 exports: (
     ownable_2step.owner,
@@ -56,6 +58,7 @@ exports: (
     erc20.decimals,
     erc20.eip712Domain,
     pausable.paused,
+    pool_params.__interface__,
 )
 
 
@@ -144,13 +147,6 @@ event Hedged:
     limit: uint256
     delta_before: int256
 
-event ParameterSet:
-    name: String[32]
-    value: uint256
-
-event GuardianSet:
-    guardian: indexed(address)
-
 
 MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open series per account
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
@@ -159,40 +155,12 @@ MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may 
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
 WAD: constant(uint256) = 10**18
-# parameter bounds
-MIN_VOL_MULT: constant(uint256) = 10**17         # WAD
-MAX_VOL_MULT: constant(uint256) = 10 * 10**18    # WAD
-MAX_BETA: constant(uint256) = 10**18             # WAD: the price stays >= 0 along any path
-MAX_DEPTH: constant(uint256) = 10**9             # lots
-MAX_BASE_SPREAD: constant(uint256) = 1_000       # bps
-MAX_UTIL_SPREAD: constant(uint256) = 5_000       # bps at 100 % utilisation
-MIN_MAX_UTIL: constant(uint256) = 10**17         # WAD
-MIN_CUTOFF: constant(uint256) = 600              # s
-MAX_CUTOFF: constant(uint256) = 86_400           # s
-MAX_HEDGE_BAND: constant(uint256) = 10**9        # lots
-MAX_SLIPPAGE: constant(uint256) = 2_000          # bps
-MAX_FEE: constant(uint256) = 500                 # bps, trade fee
-MAX_LP_FEE: constant(uint256) = 100              # bps, entry/exit fee
-
 asset: public(immutable(address))                # settlement token
 vault: public(immutable(address))                # CollateralVault (the pool's cash)
 clearinghouse: public(immutable(address))        # Clearinghouse (the pool's positions)
 registry: public(immutable(address))             # the market's SeriesRegistry
 book: public(immutable(address))                 # the market's OrderBook (hedges)
 pricer: public(immutable(address))               # PoolPricer (Student-t and margin maths)
-
-guardian: public(address)                        # may pause (never blocks LP exits)
-vol_multiplier: public(uint256)                  # WAD, w in s = F sqrt(w v tau / 2)
-beta: public(uint256)                            # WAD, inventory slope
-depth: public(uint256)                           # lots, max |q| per instrument
-base_spread: public(uint256)                     # bps
-util_spread: public(uint256)                     # bps added at 100 % utilisation (gamma)
-max_utilisation: public(uint256)                 # WAD, requirement / cash above which risk-raising trades revert
-cutoff: public(uint256)                          # s before expiry when quoting stops
-hedge_band: public(uint256)                      # lots of |delta| tolerated before `hedge` trades
-max_slippage: public(uint256)                    # bps around F for a hedge's limit price
-fee_bps: public(uint256)                         # bps, the pool's trade fee (in the premium)
-lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in the pool)
 
 
 @deploy
@@ -213,18 +181,7 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     vault = staticcall Clearing(clearinghouse_).vault()
     asset = staticcall Vault(vault).token()
     erc20.__init__(name_, symbol_, staticcall IERC20Detailed(asset).decimals() + DECIMALS_OFFSET, name_, "1")
-    self.guardian = guardian_
-    self.vol_multiplier = WAD
-    self.beta = 10**17
-    self.depth = 1_000
-    self.base_spread = 50
-    self.util_spread = 200
-    self.max_utilisation = 8 * 10**17
-    self.cutoff = 3_600
-    self.hedge_band = 1
-    self.max_slippage = 100
-    self.fee_bps = 10
-    self.lp_fee_bps = 10
+    pool_params.__init__(guardian_)
     extcall IERC20(asset).approve(vault, max_value(uint256), default_return_value=True)
 
 
@@ -264,7 +221,7 @@ def _market(expiry: uint256, strict: bool) -> Market:
     tau: uint256 = 0
     if expiry > block.timestamp:
         tau = expiry - block.timestamp
-    s: uint256 = staticcall Pricer(pricer).scale(f, self.vol_multiplier, staticcall Registry(registry).variance(), tau)
+    s: uint256 = staticcall Pricer(pricer).scale(f, pool_params.vol_multiplier, staticcall Registry(registry).variance(), tau)
     return Market(lo=lo, hi=hi, f=f, s=s)
 
 
@@ -328,10 +285,10 @@ def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256)
     assert not pausable.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"
     assert qty > 0, "pool: zero quantity"
-    assert qty <= self.depth, "pool: quantity too large"
+    assert qty <= pool_params.depth, "pool: quantity too large"
     assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
     assert not staticcall Registry(registry).needs_update(), "pool: registry not current"
-    assert block.timestamp + self.cutoff < expiry, "pool: after cutoff"
+    assert block.timestamp + pool_params.cutoff < expiry, "pool: after cutoff"
     tod: uint256 = block.timestamp % c.DAY
     assert tod < c.WINDOW_START or tod > c.WINDOW_END, "pool: fixing window"
     assert staticcall Registry(registry).strike_active(expiry, strike), "pool: strike not active"
@@ -385,16 +342,16 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     if is_buy:
         d = -d
     q1: int256 = q0 + d
-    depth_: uint256 = self.depth
+    depth_: uint256 = pool_params.depth
     assert convert(abs(q1), uint256) <= depth_, "pool: depth"
     if staticcall Registry(registry).reduce_only():
         assert q0 * q1 >= 0 and abs(q1) < abs(q0), "pool: reduce only"
     u: uint256 = 0
     raises: bool = False
     u, raises = self._utilisation(expiry, kind, strike, d, mk.lo, mk.hi)
-    assert not raises or u <= self.max_utilisation, "pool: utilisation"
-    markup: uint256 = pool_math._spread_bps(self.base_spread, self.util_spread, min(u, WAD)) + self.fee_bps
-    value: uint256 = pool_math._trade_value(model, q0, qty, is_buy, self.beta, depth_, markup)
+    assert not raises or u <= pool_params.max_utilisation, "pool: utilisation"
+    markup: uint256 = pool_math._spread_bps(pool_params.base_spread, pool_params.util_spread, min(u, WAD)) + pool_params.fee_bps
+    value: uint256 = pool_math._trade_value(model, q0, qty, is_buy, pool_params.beta, depth_, markup)
     price: uint256 = pool_math._lot_price(value, qty, is_buy, tick, max_payoff)
     premium: uint256 = price * qty
     fee: uint256 = math._ceil_div(premium * staticcall Clearing(clearinghouse).taker_fee_bps(), BPS)
@@ -481,16 +438,16 @@ def hedge(expiry: uint256):
     mk: Market = self._market(expiry, True)
     d: int256 = self._net_delta(expiry, mk)
     size: uint256 = convert(abs(d), uint256)
-    assert size > self.hedge_band * WAD, "pool: within band"
+    assert size > pool_params.hedge_band * WAD, "pool: within band"
     lots: uint256 = (size + WAD // 2) // WAD    # nearest lot, halves up
     is_buy: bool = d < 0
     tick: uint256 = staticcall Registry(registry).tick()
     limit: uint256 = 0
     if is_buy:
-        limit = math._ceil_div(math._mul_div(mk.f, BPS + self.max_slippage, BPS, True), tick) * tick
+        limit = math._ceil_div(math._mul_div(mk.f, BPS + pool_params.max_slippage, BPS, True), tick) * tick
         limit = min(limit, mk.hi)
     else:
-        limit = mk.f * (BPS - self.max_slippage) // BPS
+        limit = mk.f * (BPS - pool_params.max_slippage) // BPS
         limit = max(limit - limit % tick, mk.lo)
     extcall Book(book).place_order(expiry, c.FUTURE, 0, is_buy, limit, lots, c.IOC, MAX_HEDGE_FILLS)
     log Hedged(expiry=expiry, is_buy=is_buy, qty=lots, limit=limit, delta_before=d)
@@ -525,7 +482,7 @@ def _deposit_shares(assets: uint256, ta: uint256) -> uint256:
     """
     @dev Shares for `assets` paid in: entry fee (bps of assets, UP) kept, shares rounded DOWN.
     """
-    return self._to_shares(assets - math._ceil_div(assets * self.lp_fee_bps, BPS), ta, False)
+    return self._to_shares(assets - math._ceil_div(assets * pool_params.lp_fee_bps, BPS), ta, False)
 
 
 @view
@@ -534,7 +491,7 @@ def _mint_assets(shares: uint256, ta: uint256) -> uint256:
     """
     @dev Assets to pay in for `shares`: their value rounded UP, grossed up by the fee (UP).
     """
-    return math._ceil_div(self._to_assets(shares, ta, True) * BPS, BPS - self.lp_fee_bps)
+    return math._ceil_div(self._to_assets(shares, ta, True) * BPS, BPS - pool_params.lp_fee_bps)
 
 
 @view
@@ -543,7 +500,7 @@ def _withdraw_shares(assets: uint256, ta: uint256) -> uint256:
     """
     @dev Shares to burn for `assets` paid out: grossed up by the exit fee (UP), shares UP.
     """
-    return self._to_shares(math._ceil_div(assets * BPS, BPS - self.lp_fee_bps), ta, True)
+    return self._to_shares(math._ceil_div(assets * BPS, BPS - pool_params.lp_fee_bps), ta, True)
 
 
 @view
@@ -553,7 +510,7 @@ def _redeem_assets(shares: uint256, ta: uint256) -> uint256:
     @dev Assets paid out for `shares`: their value rounded DOWN, less the exit fee (UP).
     """
     gross: uint256 = self._to_assets(shares, ta, False)
-    return gross - math._ceil_div(gross * self.lp_fee_bps, BPS)
+    return gross - math._ceil_div(gross * pool_params.lp_fee_bps, BPS)
 
 
 @view
@@ -576,7 +533,7 @@ def _max_redeem(owner: address, ta: uint256) -> uint256:
     if self._redeem_assets(bal, ta) <= free:
         return bal
     # shares whose gross value, less the fee, fits in the free collateral (both DOWN)
-    return min(self._to_shares(free * BPS // (BPS - self.lp_fee_bps), ta, False), bal)
+    return min(self._to_shares(free * BPS // (BPS - pool_params.lp_fee_bps), ta, False), bal)
 
 
 @internal
@@ -729,141 +686,3 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     assets: uint256 = self._redeem_assets(shares, self._total_assets())
     self._exit(assets, shares, receiver, owner)
     return assets
-
-
-# ---------------------------------------------------------------- governance
-
-@internal
-def _set(name: String[32], new_value: uint256, lo: uint256, hi: uint256):
-    ownable._check_owner()
-    assert new_value >= lo and new_value <= hi, "pool: out of bounds"
-    log ParameterSet(name=name, value=new_value)
-
-
-@external
-def set_vol_multiplier(new_value: uint256):
-    """
-    @notice Volatility multiplier w (WAD, 0.1..10). Owner only.
-    """
-    self._set("vol_multiplier", new_value, MIN_VOL_MULT, MAX_VOL_MULT)
-    self.vol_multiplier = new_value
-
-
-@external
-def set_beta(new_value: uint256):
-    """
-    @notice Inventory slope beta (WAD, 0..1). Owner only.
-    """
-    self._set("beta", new_value, 0, MAX_BETA)
-    self.beta = new_value
-
-
-@external
-def set_depth(new_value: uint256):
-    """
-    @notice Depth: max |net lots| per instrument (1..1e9). Owner only.
-    """
-    self._set("depth", new_value, 1, MAX_DEPTH)
-    self.depth = new_value
-
-
-@external
-def set_base_spread(new_value: uint256):
-    """
-    @notice Base spread (bps, 0..1000). Owner only.
-    """
-    self._set("base_spread", new_value, 0, MAX_BASE_SPREAD)
-    self.base_spread = new_value
-
-
-@external
-def set_util_spread(new_value: uint256):
-    """
-    @notice Utilisation spread gamma (bps added at 100 % utilisation, 0..5000). Owner only.
-    """
-    self._set("util_spread", new_value, 0, MAX_UTIL_SPREAD)
-    self.util_spread = new_value
-
-
-@external
-def set_max_utilisation(new_value: uint256):
-    """
-    @notice Max utilisation (WAD, 0.1..1) above which risk-raising trades revert. Owner only.
-    """
-    self._set("max_utilisation", new_value, MIN_MAX_UTIL, WAD)
-    self.max_utilisation = new_value
-
-
-@external
-def set_cutoff(new_value: uint256):
-    """
-    @notice Seconds before expiry when quoting stops (600..86400). Owner only.
-    """
-    self._set("cutoff", new_value, MIN_CUTOFF, MAX_CUTOFF)
-    self.cutoff = new_value
-
-
-@external
-def set_hedge_band(new_value: uint256):
-    """
-    @notice Lots of |delta| tolerated before `hedge` trades (0..1e9). Owner only.
-    """
-    self._set("hedge_band", new_value, 0, MAX_HEDGE_BAND)
-    self.hedge_band = new_value
-
-
-@external
-def set_max_slippage(new_value: uint256):
-    """
-    @notice Hedge limit distance from F (bps, 1..2000). Owner only.
-    """
-    self._set("max_slippage", new_value, 1, MAX_SLIPPAGE)
-    self.max_slippage = new_value
-
-
-@external
-def set_fee(new_value: uint256):
-    """
-    @notice The pool's trade fee (bps of the premium, 0..500). Owner only.
-    """
-    self._set("fee_bps", new_value, 0, MAX_FEE)
-    self.fee_bps = new_value
-
-
-@external
-def set_lp_fee(new_value: uint256):
-    """
-    @notice Entry/exit fee (bps, 0..100), kept by the pool. Owner only.
-    """
-    self._set("lp_fee_bps", new_value, 0, MAX_LP_FEE)
-    self.lp_fee_bps = new_value
-
-
-@external
-def set_guardian(guardian_: address):
-    """
-    @notice Sets the guardian (may pause). Owner only.
-    """
-    ownable._check_owner()
-    assert guardian_ != empty(address), "pool: zero address"
-    self.guardian = guardian_
-    log GuardianSet(guardian=guardian_)
-
-
-@external
-def pause():
-    """
-    @notice Stops deposits, mints and trades (LP exits, hedges and claims continue).
-            Guardian or owner.
-    """
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
-    pausable._pause()
-
-
-@external
-def unpause():
-    """
-    @notice Resumes the pool. Guardian or owner.
-    """
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
-    pausable._unpause()

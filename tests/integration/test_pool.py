@@ -456,3 +456,49 @@ def test_script_status__after_trade__nav_utilisation_positions(world, load_scrip
     assert shares == pool.balanceOf(stranger) > 0
     paid = script.redeem(pool, stranger)
     assert 0 < paid < world.usd(500) and pool.balanceOf(stranger) == 0
+
+
+# ------------------------------------------------------------------ governance
+
+SETTERS = [  # (setter, getter, lowest, highest) as the bounds of contracts/modules/pool_params.vy
+    ("set_vol_multiplier", "vol_multiplier", 10**17, 10 * 10**18),
+    ("set_beta", "beta", 0, 10**18),
+    ("set_depth", "depth", 1, 10**9),
+    ("set_base_spread", "base_spread", 0, 1_000),
+    ("set_util_spread", "util_spread", 0, 5_000),
+    ("set_max_utilisation", "max_utilisation", 10**17, 10**18),
+    ("set_cutoff", "cutoff", 600, 86_400),
+    ("set_hedge_band", "hedge_band", 0, 10**9),
+    ("set_max_slippage", "max_slippage", 1, 2_000),
+    ("set_fee", "fee_bps", 0, 500),
+    ("set_lp_fee", "lp_fee_bps", 0, 100),
+]
+
+
+@pytest.mark.parametrize(("setter", "getter", "lowest", "highest"), SETTERS)
+def test_setter__bounds_owner_and_event(world, deployer, stranger, setter, getter, lowest, highest):
+    pool = world.markets["BTC"].pool
+    fn, before = getattr(pool, setter), getattr(pool, getter)()
+    with ape.reverts("ownable: caller is not the owner"):
+        fn(highest, sender=stranger)
+    with ape.reverts("pool: out of bounds"):
+        fn(highest + 1, sender=deployer)
+    if lowest > 0:
+        with ape.reverts("pool: out of bounds"):
+            fn(lowest - 1, sender=deployer)
+    assert getattr(pool, getter)() == before
+    for value in (lowest, highest):
+        tx = fn(value, sender=deployer)
+        assert getattr(pool, getter)() == value
+        assert [(e.name, e.value) for e in tx.events] == [(getter, value)]
+
+
+def test_pause__stranger__reverts_not_guardian(world, stranger, guardian):
+    pool = world.markets["BTC"].pool
+    with ape.reverts("pool: not guardian"):
+        pool.pause(sender=stranger)
+    pool.pause(sender=guardian)
+    with ape.reverts("pool: not guardian"):
+        pool.unpause(sender=stranger)
+    pool.unpause(sender=guardian)
+    assert not pool.paused()
