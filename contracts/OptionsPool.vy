@@ -152,6 +152,8 @@ MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open seri
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
+SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256)", output_type=bytes4)
+MAKER_BLOCKED: constant(bytes4) = method_id("MakerBlocked(uint8)", output_type=bytes4)
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
 WAD: constant(uint256) = 10**18
@@ -361,6 +363,28 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     return Trade(price=price, total=total, model=model)
 
 
+@internal
+def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256):
+    """
+    @dev Books the trade with the pool as maker (maker_release 0). A condition of the pool's
+         own account (leg or open-series limit, position cap, collateral) comes back from the
+         Clearinghouse as `MakerBlocked(code)`: it is reported as "pool: blocked"; any other
+         revert is passed on as it is.
+    """
+    ok: bool = False
+    out: Bytes[256] = b""
+    ok, out = raw_call(
+        clearinghouse,
+        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), method_id=SETTLE_FILL),
+        max_outsize=256,
+        revert_on_failure=False,
+    )
+    if not ok:
+        if len(out) >= 4 and convert(slice(out, 0, 4), bytes4) == MAKER_BLOCKED:
+            raise "pool: blocked"
+        raw_revert(out)
+
+
 @view
 @external
 def quote(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: bool) -> uint256:
@@ -403,11 +427,13 @@ def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium
             ("pool: ..."): paused, bad kind, zero quantity, quantity above depth, series not
             live, registry not current (an 08:00 UTC update is due: anyone may call the
             registry's `daily_update`), within `cutoff` of expiry, fixing window, strike not
-            active, stale index, depth, reduce only, utilisation, slippage.
+            active, stale index, depth, reduce only, utilisation, slippage, blocked (the
+            pool's own account cannot take the trade: leg or series limit, position cap,
+            collateral).
     """
     t: Trade = self._trade(expiry, kind, strike, qty, True)
     assert t.total <= max_premium, "pool: slippage"
-    extcall Clearing(clearinghouse).settle_fill(msg.sender, self, expiry, kind, strike, True, t.price, qty, 0)
+    self._book(expiry, kind, strike, True, t.price, qty)
     extcall Clearing(clearinghouse).check_collateral(msg.sender)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=True, qty=qty, price=t.price, model=t.model)
 
@@ -421,7 +447,7 @@ def sell(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, min_premiu
     """
     t: Trade = self._trade(expiry, kind, strike, qty, False)
     assert t.total >= min_premium, "pool: slippage"
-    extcall Clearing(clearinghouse).settle_fill(msg.sender, self, expiry, kind, strike, False, t.price, qty, 0)
+    self._book(expiry, kind, strike, False, t.price, qty)
     extcall Clearing(clearinghouse).check_collateral(msg.sender)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=False, qty=qty, price=t.price, model=t.model)
 

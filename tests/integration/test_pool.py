@@ -502,3 +502,22 @@ def test_pause__stranger__reverts_not_guardian(world, stranger, guardian):
         pool.unpause(sender=stranger)
     pool.unpause(sender=guardian)
     assert not pool.paused()
+
+
+def test_buy__pool_over_position_cap__reverts_blocked_trader_cap_passes_through(
+    world, deployer, taker, maker2
+):
+    m = world.markets["BTC"]
+    pool = m.pool
+    expiry, strike = series(world)
+    world.clearinghouse.set_caps(m.registry, 10**12, 2, sender=deployer)
+    fund(world, maker2, 5_000)
+    before = snapshot(world, taker)
+    with ape.reverts("clearinghouse: position cap"):  # the trader's own cap: its reason as is
+        pool.buy(expiry, CALL, strike, 3, 10**30, sender=taker)
+    assert snapshot(world, taker) == before
+    pool.buy(expiry, CALL, strike, 2, 10**30, sender=taker)
+    before = snapshot(world, taker)
+    with ape.reverts("pool: blocked"):  # the pool would hold -3 > cap 2 (MakerBlocked)
+        pool.buy(expiry, CALL, strike, 1, 10**30, sender=maker2)
+    assert snapshot(world, taker) == before
