@@ -22,9 +22,10 @@ def lp(accounts):
 
 
 @pytest.fixture(scope="module")
-def world(chain, deployer, guardian, lp, maker, taker):
+def world(chain, deployer, guardian, lp, maker, taker, maker2, keeper, stranger, load_script):
     """The deployed system with an LP's 100,000 USD1 in the pool, 20,000 USD1 of the taker's
-    and 50,000 of the maker's in the vault (ape reverts each test's own changes)."""
+    and 50,000 of the maker's in the vault (ape reverts each test's own changes). Every
+    session-scoped fixture the tests use is requested here, before the module snapshot."""
     now = chain.pending_timestamp
     if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
         warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
