@@ -279,19 +279,28 @@ def hand_to_timelock(system: System) -> Any:
     return timelock
 
 
+def register_venue(system: System, market: str, venue: Any, fees_to_venue: bool = True) -> None:
+    """Make `venue` (a contract exposing `registry()` and `clearinghouse()`, e.g. the market's
+    OptionsPool) a second venue of `market`: the registry names it (`set_pool`, once), the
+    Clearinghouse registers it (`register_venue`, once) and, by default, the market's fees go to
+    it (`set_market_fee_account`). Owner calls: run it before `hand_to_timelock`."""
+    m, ch, deployer = system.markets[market], system.clearinghouse, system.deployer
+    m.registry.set_pool(venue, sender=deployer)
+    ch.register_venue(venue, sender=deployer)
+    if fees_to_venue:
+        ch.set_market_fee_account(m.registry, venue, sender=deployer)
+
+
 def deploy_pools(system: System, market_fees: bool = True) -> None:
     """One OptionsPool per market (DESIGN 15) sharing one PoolPricer: set as the registry's
     pool, registered as a venue of the Clearinghouse and, with `market_fees`, made the
     market's fee account (option and futures fees accrue to its LPs)."""
     p, deployer, ch = system.params, system.deployer, system.clearinghouse
-    pricer = project.PoolPricer.deploy(sender=deployer)
+    pricer = project.PoolPricer.deploy(sender=deployer)   # stateless: one for every market
     for name, market in system.markets.items():
         pool = project.OptionsPool.deploy(
             market.registry, market.book, ch, pricer, p["guardian"],
             f"Rangebound {name} pool"[:25], f"rp{name}"[:5], sender=deployer,
         )
-        market.registry.set_pool(pool, sender=deployer)
-        ch.register_venue(pool, sender=deployer)
-        if market_fees:
-            ch.set_market_fee_account(market.registry, pool, sender=deployer)
+        register_venue(system, name, pool, fees_to_venue=market_fees)
         market.pool = pool

@@ -25,9 +25,10 @@ point leaves only completed, individually idempotent transactions behind; the ne
 does what is still missing). Races with other keepers are expected: a transaction whose
 preflight reverts with a known "someone else did it" reason ("registry: already settled",
 "clearinghouse: nothing to claim", "feed: round closed", ...) is counted as skipped; any other
-revert is reported as blocked with its reason (e.g. "registry: no fixing source" after an
-oracle outage longer than the heartbeat: the registry never invents a price, so catching up
-then needs fresh reports or governance) and the pass goes on with the next item.
+revert is reported as blocked with its reason (e.g. "registry: no fixing source" from `settle`
+of a series whose expiry day had no fresh index and no round has been reported since: the
+registry never invents a price, and the keeper's own next report unblocks it) and the pass goes
+on with the next item.
 
 Time: "now" is the timestamp the next block will carry (`chain.pending_timestamp`), and every
 time-dependent decision (update due, series expired) is made in Python from storage values, so

@@ -560,6 +560,8 @@ def _registry_cases() -> list[Case]:
         Case("registry.set_parameter-unknown", "registry: unknown parameter", "deployer", P("tick", 1)),
         Case("registry.set_parameter-guard-too-wide", "registry: guard too wide", "deployer",
              P("guard_bps", 10_001)),
+        Case("registry.set_parameter-guard-above-1pct", "registry: guard too wide", "deployer",
+             P("guard_bps", 101)),
         Case("registry.set_parameter-v_min-zero", "registry: variance bounds", "deployer", P("v_min", 0)),
         Case("registry.set_parameter-v_min-above-v_max", "registry: variance bounds", "deployer",
              P("v_min", int(0.15**2 * WAD) * 2)),
@@ -593,6 +595,15 @@ def _registry_cases() -> list[Case]:
     ]
 
 
+def _pending_jump(price: float, feed: str = "btc"):
+    """Preparation: the deployer reports `price`, beyond the band: a pending jump."""
+    def prep(w, chain):
+        fd = getattr(w, feed)
+        tx = fd.submit(fd.latest_round() + 1, feed_answer(price), sender=w.acct["deployer"])
+        assert tx.events.filter(fd.JumpPending) and fd.jump_count() == 1
+    return prep
+
+
 def _feed_cases() -> list[Case]:
     def submit(delta_round=1, answer=PRICE_106K, feed="btc"):
         def f(w):
@@ -612,12 +623,14 @@ def _feed_cases() -> list[Case]:
         Case("feed.submit-far-future-round", "feed: round not sequential", "deployer",
              lambda w: (w.btc.submit, (2**64, feed_answer(106_000)))),
         Case("feed.submit-closed-round", "feed: round closed", "deployer", submit(delta_round=0)),
+        # one report beyond max_deviation_bps is a pending jump (no revert, nothing final);
+        # confirming it sooner than JUMP_SPACING reverts (issue 12: real moves stay reportable)
         Case("feed.submit-jump-up", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(106_000 * 1.2501))),
+             submit(answer=feed_answer(106_000 * 1.2501)), _pending_jump(106_000 * 1.2501)),
         Case("feed.submit-jump-down", "feed: deviation too large", "reporter2",
-             submit(answer=feed_answer(106_000 * 0.7499))),
+             submit(answer=feed_answer(106_000 * 0.7499)), _pending_jump(106_000 * 0.7499)),
         Case("feed.submit-peg-jump", "feed: deviation too large", "deployer",
-             submit(answer=feed_answer(0.49), feed="peg")),
+             submit(answer=feed_answer(0.49), feed="peg"), _pending_jump(0.49, "peg")),
         Case("feed.submit-peg-zero", "feed: answer not positive", "deployer",
              submit(answer=0, feed="peg")),
         Case("feed.submit-already-reported", "feed: already reported", "deployer", submit(), _two_reporters),
@@ -708,6 +721,8 @@ DEPLOYS = [
     ("registry-strike-count-60", "registry: strike count"),
     ("registry-feed-not-contract", "registry: feed not a contract"),
     ("registry-stale-index", "registry: no fixing source"),
+    ("registry-guard-above-1pct", "registry: guard too wide"),
+    ("timelock-delay-below-one-day", "timelock: delay below one day"),
 ]
 
 
@@ -728,6 +743,8 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
         call = lambda: project.OrderBook.deploy(stranger, w.ch, stranger, sender=d)
     elif name == "book-clearinghouse-not-contract":
         call = lambda: project.OrderBook.deploy(w.registry, stranger, stranger, sender=d)
+    elif name == "timelock-delay-below-one-day":
+        call = lambda: project.Timelock.deploy(DAY - 1, [d], [ZERO], ZERO, sender=d)
     elif name.startswith("feed-"):
         args = {"feed-decimals-19": (19, "X", 1, 100), "feed-min-submissions-0": (8, "X", 0, 100),
                 "feed-deviation-0": (8, "X", 1, 0)}[name]
@@ -737,6 +754,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
                    "registry-k-zero": {"k": 0}, "registry-lambda-1": {"lam": WAD},
                    "registry-strike-count-60": {"strike_count": 60},
                    "registry-feed-not-contract": {"index_feed": stranger.address},
+                   "registry-guard-above-1pct": {"guard_bps": 101},
                    "registry-stale-index": {}}[name]
         params = {**params, **changes}
         if name == "registry-stale-index":

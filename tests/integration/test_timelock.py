@@ -74,3 +74,9 @@ def test_timelock__delay_below_one_day__reverts(project, deployer):
 def test_accept_ownership_of__not_offered__reverts(gov, stranger):
     with ape.reverts("ownable_2step: caller is not the new owner"):
         gov.timelock.accept_ownership_of(gov.clearinghouse, sender=stranger)
+
+
+def test_timelock__runtime_under_eip170(gov, chain):
+    size = len(chain.provider.get_code(gov.timelock.address))
+    print(f"\nTimelock runtime: {size} bytes")
+    assert 0 < size <= 24_576

@@ -336,7 +336,7 @@ def test_submit__real_jump__final_after_spaced_confirmations(feed_round1, report
         chain.mine(timestamp=chain.pending_timestamp + spacing)
         feed.submit(2, crash + i, sender=reporter if i % 2 else reporter2)
         assert feed.latest_round() == (1 if i < need - 1 else 2)
-    rid, answer, _, updated, answered = feed.latestRoundData()
+    rid, answer, _, _, answered = feed.latestRoundData()
     assert (rid, answer, answered) == (2, crash + need - 1, 2)
     assert feed.jump_count() == 0
     feed.submit(3, crash, sender=reporter)                       # the band now follows the crash
