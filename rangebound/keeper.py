@@ -257,6 +257,7 @@ class Keeper:
                 registry=contracts[f"{name.lower()}_registry"],
                 book=contracts.get(f"{name.lower()}_book") if addrs.get("book") else None,
             )
+        attach_pools(markets)
         kw.setdefault("start_block", record_start_block(record, markets))
         return cls(sender, markets, contracts.get("clearinghouse"), **kw)
 
@@ -769,3 +770,14 @@ def record_start_block(record: Mapping[str, Any], markets: Mapping[str, Market])
         except Exception:  # noqa: BLE001, S112 - node without creation lookups
             continue
     return max(0, int(record.get("block", 0)) - 1_000)
+
+
+def attach_pools(markets: Mapping[str, Market]) -> None:
+    """Give each market its OptionsPool (the registry's `pool()`, when set and when the registry
+    has that view), so a keeper built from a deployment record hedges the pools too."""
+    for m in markets.values():
+        if getattr(m, "pool", None) is not None or not hasattr(m.registry, "pool"):
+            continue
+        address = str(m.registry.pool())
+        if int(address, 16):
+            m.pool = project.OptionsPool.at(address)

@@ -522,3 +522,13 @@ def test_buy__pool_over_position_cap__reverts_blocked_trader_cap_passes_through(
     with ape.reverts("pool: blocked"):  # the pool would hold -3 > cap 2 (MakerBlocked)
         pool.buy(expiry, CALL, strike, 1, 10**30, sender=maker2)
     assert snapshot(world, taker) == before
+
+
+def test_keeper_attach_pools__market_without_pool__finds_registry_pool(world):
+    from rangebound.deploy import Market
+    from rangebound.keeper import attach_pools
+
+    m = world.markets["BTC"]
+    markets = {"BTC": Market(name="BTC", registry=m.registry, book=m.book)}
+    attach_pools(markets)
+    assert markets["BTC"].pool.address == m.pool.address
