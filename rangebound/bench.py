@@ -68,6 +68,13 @@ TARGETS: dict[str, int] = {
     "settle": 80_000,
     "claim_4_legs": 100_000,
     "trade_16_legs": 400_000,
+    "pool_buy": 200_000,
+    "pool_sell": 200_000,
+    "pool_deposit": 250_000,
+    "pool_redeem": 250_000,
+    "pool_deposit_per_leg": 10_000,
+    "pool_redeem_per_leg": 10_000,
+    "hedge": 250_000,
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -92,6 +99,17 @@ DESCRIPTIONS: dict[str, str] = {
     "settle": "registry.settle after that morning's daily update",
     "claim_4_legs": "clearinghouse.claim, 4 option legs, by a keeper",
     "trade_16_legs": "IOC option buy (existing leg) by a taker holding 16 legs",
+    "pool_buy": "pool.buy 1 lot of a call the trader and the pool already hold",
+    "pool_buy_cold": "pool.buy, first trade of the trader and the pool in the series",
+    "pool_sell": "pool.sell 1 lot back (existing legs)",
+    "pool_deposit": "pool.deposit (ERC-4626), no open legs",
+    "pool_deposit_cold": "pool.deposit, first LP of an empty pool",
+    "pool_redeem": "pool.redeem (ERC-4626), no open legs",
+    "pool_deposit_12_legs": "pool.deposit with 12 open option legs (marked at the model)",
+    "pool_redeem_12_legs": "pool.redeem with 12 open option legs",
+    "pool_deposit_per_leg": "slope: extra deposit gas per open leg of the pool (0 -> 12)",
+    "pool_redeem_per_leg": "slope: extra redeem gas per open leg of the pool (0 -> 12)",
+    "hedge": "pool.hedge: IOC futures order filling one resting maker",
 }
 
 
@@ -494,6 +512,7 @@ class Bench:
         self.measure_orders(far)
         self.measure_takes(far)
         self.measure_legs(far)
+        measure_pool(self, far)
         # claim series: the nearest expiries carry 1, 10, 100 accounts
         claim_series = {}
         for n, e in zip(cfg.claim_accounts, live[: len(cfg.claim_accounts)]):
@@ -557,6 +576,7 @@ class Bench:
         m_lo, m_hi = min(self.catch_up), max(self.catch_up)
         ops["daily_update_catch_up_per_day"] = round(
             (catch[m_hi] - catch[m_lo]) / (m_hi - m_lo))
+        ops.update(pool_operations(s))
         scaling = {
             "claim_vs_accounts": {str(n): median(g) for n, g in sorted(claims.items())},
             "take_vs_makers": {str(n): g for n, g in take.items()},
@@ -850,3 +870,61 @@ def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
             entry["opcodes"] = profile_opcodes(h, contracts, maps)
         out[name] = entry
     return out
+
+
+# ---------------------------------------------------------------------------- options pool
+
+
+POOL_LEGS = 12   # open legs of the pool for the deposit/redeem slope (the issue's figure)
+
+
+def measure_pool(b: Bench, expiry: int) -> None:
+    """pool_deposit/pool_redeem with 0 and POOL_LEGS open legs, pool_buy/pool_sell (cold and
+    warm) and one hedge through the book (DESIGN 15). Skipped when the market has no pool."""
+    pool = b.market.pool
+    if pool is None:
+        return
+    b.progress("options pool: deposit, redeem, buy, sell, hedge")
+    lp, trader = b.funded("lp", record=False), b.funded("pool-trader", record=False)
+    b.tx.send(lp, b.token, "approve", pool.address, MAX_UINT - 1)
+    amount = b.system.usd(100_000)
+    b.s.add("pool_deposit_cold", b.tx.send(lp, pool, "deposit", amount, lp))
+
+    def lp_round(tag: str) -> None:
+        for _ in range(b.config.reps):
+            b.s.add(f"pool_deposit{tag}", b.tx.send(lp, pool, "deposit", amount // 10, lp))
+            shares = int(pool.balanceOf(lp)) // 20
+            b.s.add(f"pool_redeem{tag}", b.tx.send(lp, pool, "redeem", shares, lp, lp))
+
+    lp_round("")
+    strikes = b.active_strikes(expiry)
+    mid = len(strikes) // 2
+    probe = strikes[mid]
+    big = 10**30
+    b.s.add("pool_buy_cold", b.tx.send(trader, pool, "buy", expiry, CALL, probe, 1, big))
+    for _ in range(b.config.reps):
+        b.s.add("pool_buy", b.tx.send(trader, pool, "buy", expiry, CALL, probe, 1, big))
+        b.s.add("pool_sell", b.tx.send(trader, pool, "sell", expiry, CALL, probe, 1, 0))
+    legs = [(kind, k) for k in strikes[mid - 3: mid + 3] for kind in (CALL, PUT)]
+    for kind, k in legs[: POOL_LEGS]:
+        if (kind, k) != (CALL, probe):
+            b.tx.send(trader, pool, "buy", expiry, kind, k, 1, big)
+    b.tx.send(trader, pool, "buy", expiry, CALL, probe, 5, big)   # a clearly short delta
+    lp_round(f"_{POOL_LEGS}_legs")
+    maker = b.funded("hedge-maker", record=False)
+    b.tx.send(maker, b.book, "place_order", expiry, FUTURE, 0, False,
+              b.future_price(expiry, 10), 100, 0, 1)
+    b.s.add("hedge", b.tx.send(trader, pool, "hedge", expiry))
+
+
+def pool_operations(s: Samples) -> dict[str, int]:
+    """Medians of the pool samples and the per-leg slopes (empty without pool samples)."""
+    names = ("pool_buy", "pool_buy_cold", "pool_sell", "pool_deposit", "pool_deposit_cold",
+             "pool_redeem", f"pool_deposit_{POOL_LEGS}_legs", f"pool_redeem_{POOL_LEGS}_legs",
+             "hedge")
+    ops = {n: s.median(n) for n in names if s.data.get(n)}
+    for op in ("deposit", "redeem"):
+        many = ops.get(f"pool_{op}_{POOL_LEGS}_legs")
+        if many is not None and f"pool_{op}" in ops:
+            ops[f"pool_{op}_per_leg"] = round((many - ops[f"pool_{op}"]) / POOL_LEGS)
+    return ops

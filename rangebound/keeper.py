@@ -257,6 +257,7 @@ class Keeper:
                 registry=contracts[f"{name.lower()}_registry"],
                 book=contracts.get(f"{name.lower()}_book") if addrs.get("book") else None,
             )
+        attach_pools(markets)
         kw.setdefault("start_block", record_start_block(record, markets))
         return cls(sender, markets, contracts.get("clearinghouse"), **kw)
 
@@ -627,7 +628,7 @@ class Keeper:
     def run_pass(
         self,
         index: float | Mapping[str, float] | None = None,
-        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim"),
+        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim", "hedge"),
         summary: bool = True,
     ) -> PassReport:
         """One pass: report → update → settle → sweep → claim. `index` overrides the sources'
@@ -646,6 +647,8 @@ class Keeper:
                 self.sweep_dead()
             if "claim" in steps:
                 self.claim_all()
+            if "hedge" in steps:
+                self.hedge_pools()
         finally:
             self._report = None
         if summary:
@@ -674,6 +677,38 @@ class Keeper:
             if max_passes is None or n < max_passes:
                 sleep(interval)
         return reports
+
+    # ------------------------------------------------------------------ 6. pool hedges
+
+    def pool_hedges_due(self) -> list[tuple[Market, int, int]]:
+        """(market, expiry, delta WAD lots) of every live series where a market's OptionsPool
+        is beyond its hedge band (DESIGN 15). The pool's settled positions need nothing here:
+        the pool is an ordinary account, so `claim_all` claims them with everyone's."""
+        due = []
+        for m in self.markets.values():
+            pool = getattr(m, "pool", None)
+            if pool is None:
+                continue
+            band = int(pool.hedge_band()) * 10**18
+            for e in m.registry.live_expiries():
+                d = int(pool.delta(e))
+                if abs(d) > band:
+                    due.append((m, int(e), d))
+        return due
+
+    def hedge_pools(self) -> PassReport:
+        """Call `hedge(expiry)` on every pool whose delta in a live series is beyond its band
+        (after pool trades and each morning, as part of `run_pass`)."""
+        rep = self._begin()
+        due = self.pool_hedges_due()
+
+        def work(item: tuple[Market, int, int]) -> None:
+            m, e, d = item
+            label = f"{m.name} {_date(e)} delta {d / 10**18:+.2f}"
+            self._send(rep, "hedge", label, m.pool.hedge, e)
+
+        self._run_step("hedge", due, work)
+        return rep
 
     def print_summary(self, rep: PassReport) -> None:
         if self.quiet:
@@ -735,3 +770,14 @@ def record_start_block(record: Mapping[str, Any], markets: Mapping[str, Market])
         except Exception:  # noqa: BLE001, S112 - node without creation lookups
             continue
     return max(0, int(record.get("block", 0)) - 1_000)
+
+
+def attach_pools(markets: Mapping[str, Market]) -> None:
+    """Give each market its OptionsPool (the registry's `pool()`, when set and when the registry
+    has that view), so a keeper built from a deployment record hedges the pools too."""
+    for m in markets.values():
+        if getattr(m, "pool", None) is not None or not hasattr(m.registry, "pool"):
+            continue
+        address = str(m.registry.pool())
+        if int(address, 16):
+            m.pool = project.OptionsPool.at(address)
