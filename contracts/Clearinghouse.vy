@@ -706,7 +706,11 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     """
     registry: address = self._check_book()
     fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH] = [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)]
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, False)
+    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, False, lower, upper, staticcall ISeriesRegistry(registry).reduce_only())
 
 
 @external
@@ -776,7 +780,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
 
 @external
 @nonreentrant
-def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH]):
+def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState):
     """
     @notice Books every fill of one taker order of the calling venue's market in one call:
             the taker's position, open interest, requirement and fees are written once (its
@@ -787,15 +791,18 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
             a maker fill adding exposure in reduce-only mode) so the venue can cancel that
             maker order and book the rest; the taker's own failures keep their revert strings.
     @param fills One entry per resting order filled, in matching order (1..MAX_BATCH).
+    @param state The market's `trading_state` the venue read for this order (live, range,
+           reduce-only): trusted from a registered venue, not read again (DESIGN section 16).
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True)
+    assert state.live, "clearinghouse: series not live"
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.lower, state.upper, state.reduce_only)
     self._require_covered(taker)
 
 
 @internal
-def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool):
+def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, lower: uint256, upper: uint256, reduce_only: bool):
     """
     @dev Books the fills of one taker order: validates them, applies the taker's total once
          (position, open interest, requirement, one fee transfer), then each maker
@@ -808,10 +815,6 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         assert strike == 0, "clearinghouse: bad strike"
     else:
         assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
-    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
-    lower: uint256 = 0
-    upper: uint256 = 0
-    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
     qty: uint256 = 0
     cost: uint256 = 0
     for f: IClearinghouse.MakerFill in fills:
@@ -828,7 +831,6 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         cost_delta = -cost_delta
 
     # the taker first, once: its own failure reverts it, whatever the makers' state
-    reduce_only: bool = staticcall ISeriesRegistry(registry).reduce_only()
     cap: uint256 = self.position_cap[registry]
     self._open(taker, sid, registry, expiry, WHO_TAKER)
     oi_start: uint256 = self.oi[sid][kind]

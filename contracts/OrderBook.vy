@@ -97,7 +97,7 @@ M160: constant(uint256) = (1 << 160) - 1
 M248: constant(uint256) = (1 << 248) - 1
 PREV_SHIFT: constant(uint256) = 160              # o_link: owner | prev << 160 | next << 208
 NEXT_SHIFT: constant(uint256) = 208
-PRICE_SHIFT: constant(uint256) = 96              # o_book: qty | price << 96 | expiry << 208 | kind << 248 | is_buy << 252
+PRICE_SHIFT: constant(uint256) = 96              # o_book: qty | price index << 96 | expiry << 208 | kind << 248 | is_buy << 252
 EXPIRY_SHIFT: constant(uint256) = 208
 KIND_SHIFT: constant(uint256) = 248
 BUY_SHIFT: constant(uint256) = 252
@@ -118,16 +118,14 @@ struct Taker:
     base: uint256                                # price index offset in ticks
     low: uint256                                 # lowest price the series allows now (raw/lot)
     high: uint256                                # highest price the series allows now (raw/lot)
+    st: ISeriesRegistry.TradingState             # the registry's state, read once, passed on
 
 
-# one resting order touched by a taker
-struct Step:
-    order_id: uint256
-    idx: uint256                                 # price index of its level
-    price: uint256                               # its price, raw units per lot
-    qty: uint256                                 # lots filled (0 when cancelled)
-    release: uint256                             # raw units of its reserve the fill consumes
-    reason: uint8                                # cancel reason, 0 = filled
+# a step of a plan (one resting order touched by a taker) is one word, to keep the plan's
+# memory small: order id (48) | price index (16) << 48 | lots filled (96) << 64 | cancel reason (8) << 160
+STEP_IDX: constant(uint256) = 48
+STEP_QTY: constant(uint256) = 64
+STEP_REASON: constant(uint256) = 160
 
 
 # ---------------------------------------------------------------- storage
@@ -139,7 +137,7 @@ guardian: public(address)                        # may pause (and unpause) new o
 next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
 
 o_link: HashMap[uint256, uint256]                # order id -> owner (160 bits) | prev id (48) | next id (48)
-o_book: HashMap[uint256, uint256]                # order id -> qty lots (96) | price raw/lot (112) | expiry s (40) | kind (4) | is_buy (4)
+o_book: HashMap[uint256, uint256]                # order id -> qty lots (96) | price index (112; price = (index + base) · tick) | expiry s (40) | kind (4) | is_buy (4)
 o_value: HashMap[uint256, uint256]               # order id -> reserve raw units (128) | strike raw/lot (128)
 levels: HashMap[bytes32, HashMap[uint256, uint256]]   # side -> price index -> head id (48) | tail id (48) | total qty lots (160)
 future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
@@ -343,9 +341,9 @@ def place_order(
     low: uint256 = 0
     high: uint256 = 0
     base: uint256 = 0
-    reduce_only: bool = False
-    low, high, base, reduce_only = self._trading_window(expiry, kind, strike, price, qty)
-    if reduce_only:
+    st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
+    low, high, base, st = self._trading_window(expiry, kind, strike, price, qty)
+    if st.reduce_only:
         assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
 
     order_id: uint256 = self.next_order_id + 1
@@ -356,10 +354,12 @@ def place_order(
         is_buy=is_buy, price=price, qty=qty, flags=flags
     )
 
-    t: Taker = Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high)
-    remaining: uint256 = 0
+    t: Taker = Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high, st=st)
+    remaining: uint256 = qty
     crossing: bool = False
-    remaining, crossing = self._match(t, qty, max_fills, order_id)
+    if self._best_crosses(t):
+        # only then plan a match: its memory (up to MAX_FILLS steps and fills) is not free
+        remaining, crossing = self._match(t, qty, max_fills, order_id)
 
     if remaining == 0:
         return 0
@@ -385,22 +385,23 @@ def _validate(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty
 
 
 @internal
-def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty: uint256) -> (uint256, uint256, uint256, bool):
+def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty: uint256) -> (uint256, uint256, uint256, ISeriesRegistry.TradingState):
     """
-    @dev Runs the registry's lazy daily update and validates the order against the series'
-         trading state (live, active strike, price on tick inside the allowed window, min
-         qty). Returns (lowest allowed price, highest allowed price, price index base,
-         reduce-only); fixes the futures book's base at its first use.
+    @dev Reads the series' trading state ONCE (`trading_state`, which runs the registry's
+         lazy daily update) and validates the order against it (live, active strike, price
+         on tick inside the allowed window, min qty). Returns (lowest allowed price, highest
+         allowed price, price index base, the state, which the Clearinghouse then trusts);
+         fixes the futures book's base at its first use.
     """
-    assert extcall ISeriesRegistry(registry).daily_update(), "book: catch-up incomplete"
-    assert expiry < 1 << 40 and staticcall ISeriesRegistry(registry).is_live(expiry), "book: series not live"
-    lo: uint256 = 0
-    hi: uint256 = 0
-    lo, hi = staticcall ISeriesRegistry(registry).bounds(expiry)
+    st: ISeriesRegistry.TradingState = extcall ISeriesRegistry(registry).trading_state(expiry, kind, strike)
+    assert st.current, "book: catch-up incomplete"
+    assert expiry < 1 << 40 and st.live, "book: series not live"
+    lo: uint256 = st.lower
+    hi: uint256 = st.upper
     if kind == c.FUTURE:
         assert strike == 0, "book: futures strike must be 0"
     else:
-        assert strike < 1 << 128 and staticcall ISeriesRegistry(registry).strike_active(expiry, strike), "book: inactive strike"
+        assert strike < 1 << 128 and st.strike_active, "book: inactive strike"
     assert price % tick == 0, "book: off tick"
     low: uint256 = 0
     high: uint256 = 0
@@ -411,7 +412,7 @@ def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint25
         assert price > 0, "book: zero price"
         assert price <= high, "book: premium above max payoff"
     assert price <= M112, "book: price out of range"
-    assert qty >= max(staticcall ISeriesRegistry(registry).min_qty(), 1), "book: below min qty"
+    assert qty >= max(st.min_qty, 1), "book: below min qty"
     assert qty <= M96, "book: qty too large"
 
     base: uint256 = 1
@@ -422,7 +423,18 @@ def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint25
             self.future_base[expiry] = stored
         base = stored - 1
     assert price // tick >= base and price // tick - base < MAX_PRICE_INDEX, "book: price index too large"
-    return low, high, base, staticcall ISeriesRegistry(registry).reduce_only()
+    return low, high, base, st
+
+
+@view
+@internal
+def _best_crosses(t: Taker) -> bool:
+    """
+    @dev Whether the best opposite level crosses the taker's price (anything to match).
+    """
+    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    idx: uint256 = pl._best(opp, not t.is_buy)
+    return idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
 
 
 @view
@@ -440,7 +452,7 @@ def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uin
 
 @view
 @internal
-def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[Step, MAX_FILLS], DynArray[IClearinghouse.MakerFill, MAX_FILLS], uint256, bool):
+def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[uint256, MAX_FILLS], DynArray[IClearinghouse.MakerFill, MAX_FILLS], uint256, bool):
     """
     @dev Plans the matching without writing: walks the opposite side best level first,
          oldest order first, touching at most `max_fills` orders. Stale, self-trade and
@@ -448,7 +460,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
          lots left, whether the book still crosses the taker's price).
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
-    steps: DynArray[Step, MAX_FILLS] = []
+    steps: DynArray[uint256, MAX_FILLS] = []
     fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
     remaining: uint256 = qty
     idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
@@ -486,7 +498,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             remaining -= q
         else:
             q = 0
-        steps.append(Step(order_id=oid, idx=idx, price=level_price, qty=q, release=release, reason=reason))
+        steps.append(oid | (idx << STEP_IDX) | (q << STEP_QTY) | (convert(reason, uint256) << STEP_REASON))
         if q < maker_qty:
             if reason == 0:
                 break                                # partly filled: the taker is done
@@ -510,7 +522,7 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
          whether the book still crosses).
     """
     blocked: DynArray[uint256, MAX_FILLS] = []
-    steps: DynArray[Step, MAX_FILLS] = []
+    steps: DynArray[uint256, MAX_FILLS] = []
     fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
     remaining: uint256 = qty
     crossing: bool = False
@@ -518,12 +530,21 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
         steps, fills, remaining, crossing = self._walk(t, qty, max_fills, blocked)
         if len(fills) == 0:
             break
-        index: uint256 = 0
-        reason: uint8 = 0
-        index, reason = self._settle(t, fills)
-        if reason == 0:
+        # one call books every fill (inline: a helper taking `fills` would copy them again)
+        ok: bool = False
+        out: Bytes[MAX_REVERT] = b""
+        ok, out = raw_call(
+            clearinghouse,
+            abi_encode(
+                msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
+                method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
+            ),
+            max_outsize=MAX_REVERT,
+            revert_on_failure=False,
+        )
+        if ok:
             break
-        blocked.append(self._nth_fill(steps, index) | (convert(reason, uint256) << 248))
+        blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
     self._apply_steps(t, steps, order_id)
     if t.kind == c.FUTURE and remaining < qty:
         notional: uint256 = 0
@@ -535,47 +556,52 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
 
 @pure
 @internal
-def _nth_fill(steps: DynArray[Step, MAX_FILLS], index: uint256) -> uint256:
+def _nth_fill(steps: DynArray[uint256, MAX_FILLS], index: uint256) -> uint256:
     """
     @dev Order id of the `index`-th fill (0-based) among the plan's steps.
     """
     n: uint256 = 0
-    for s: Step in steps:
-        if s.reason == 0:
+    for word: uint256 in steps:
+        if word >> STEP_REASON == 0:
             if n == index:
-                return s.order_id
+                return word & M48
             n += 1
     raise "book: bad fill index"
 
 
 @internal
-def _apply_steps(t: Taker, steps: DynArray[Step, MAX_FILLS], order_id: uint256):
+def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint256):
     """
     @dev Writes a booked plan into the book: filled orders shrink or leave their level,
          cancelled ones leave it and get their whole reserve released.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
-    for s: Step in steps:
-        link: uint256 = self.o_link[s.order_id]        # re-read: earlier removals relink it
+    for word: uint256 in steps:
+        oid: uint256 = word & M48
+        idx: uint256 = (word >> STEP_IDX) & 65535
+        q: uint256 = (word >> STEP_QTY) & M96
+        reason: uint8 = convert(word >> STEP_REASON, uint8)
+        link: uint256 = self.o_link[oid]        # re-read: earlier removals relink it
         maker: address = convert(convert(link & M160, uint160), address)
-        book: uint256 = self.o_book[s.order_id]
+        book: uint256 = self.o_book[oid]
+        value: uint256 = self.o_value[oid]
         maker_qty: uint256 = book & M96
-        if s.reason != 0:
-            maker_reserve: uint256 = self.o_value[s.order_id] & M128
-            self._remove(opp, s.idx, s.order_id, link, maker_qty)
-            if maker_reserve > 0:
-                extcall IClearinghouse(clearinghouse).release(maker, maker_reserve)
-            log IOrderBook.OrderCancelled(order_id=s.order_id, owner=maker, remaining=maker_qty, reason=s.reason)
+        if reason != 0:
+            self._remove(opp, idx, oid, link, maker_qty)
+            if value & M128 > 0:
+                extcall IClearinghouse(clearinghouse).release(maker, value & M128)
+            log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
-        if s.qty < maker_qty:
-            self.o_book[s.order_id] = book - s.qty
-            self.o_value[s.order_id] = self.o_value[s.order_id] - s.release
-            self.levels[opp][s.idx] = self.levels[opp][s.idx] - (s.qty << TOTAL_SHIFT)
+        if q < maker_qty:
+            # the same pro-rata release as planned (and booked) in `_walk`
+            self.o_book[oid] = book - q
+            self.o_value[oid] = value - (value & M128) * q // maker_qty
+            self.levels[opp][idx] = self.levels[opp][idx] - (q << TOTAL_SHIFT)
         else:
-            self._remove(opp, s.idx, s.order_id, link, maker_qty)
+            self._remove(opp, idx, oid, link, maker_qty)
         log IOrderBook.OrderFilled(
-            maker_order_id=s.order_id, maker=maker, taker=msg.sender, price=s.price,
-            qty=s.qty, remaining=maker_qty - s.qty, taker_order_id=order_id
+            maker_order_id=oid, maker=maker, taker=msg.sender, price=(idx + t.base) * tick,
+            qty=q, remaining=maker_qty - q, taker_order_id=order_id
         )
 
 
@@ -590,38 +616,34 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
     )
     assert reserved <= M128, "book: reserve too large"
     self._insert(self._side(t.expiry, t.kind, t.strike, t.is_buy), t.price // tick - t.base, order_id, msg.sender, remaining)
-    self.o_book[order_id] = remaining | (t.price << PRICE_SHIFT) | (t.expiry << EXPIRY_SHIFT) | (convert(t.kind, uint256) << KIND_SHIFT) | (convert(t.is_buy, uint256) << BUY_SHIFT)
+    # the price index, not the price: a cancel then needs no read of the futures base
+    self.o_book[order_id] = remaining | ((t.price // tick - t.base) << PRICE_SHIFT) | (t.expiry << EXPIRY_SHIFT) | (convert(t.kind, uint256) << KIND_SHIFT) | (convert(t.is_buy, uint256) << BUY_SHIFT)
     self.o_value[order_id] = reserved | (t.strike << STRIKE_SHIFT)
 
 
+@pure
 @internal
-def _settle(t: Taker, fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS]) -> (uint256, uint8):
+def _blocked_fill(out: Bytes[MAX_REVERT]) -> uint256:
     """
-    @dev Books the planned fills in one Clearinghouse call. Returns (0, 0) when booked, or
-         (index of the fill, cancel reason) when the Clearinghouse refused that fill for a
-         condition of the maker alone (its custom error `MakerBlockedAt(uint256,uint8)`;
-         DESIGN section 6: no resting order can block a book). Any other failure (the
-         taker's own) is re-raised unchanged.
+    @dev Index of the fill the Clearinghouse refused for a condition of its maker alone (its
+         custom error `MakerBlockedAt(uint256,uint8)`; DESIGN section 6: no resting order can
+         block a book). Any other failure (the taker's own) is re-raised unchanged.
     """
-    ok: bool = False
-    out: Bytes[MAX_REVERT] = b""
-    ok, out = raw_call(
-        clearinghouse,
-        abi_encode(
-            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills,
-            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[])"),
-        ),
-        max_outsize=MAX_REVERT,
-        revert_on_failure=False,
-    )
-    if ok:
-        return 0, 0
     if len(out) == 68 and slice(out, 0, 4) == method_id("MakerBlockedAt(uint256,uint8)"):
-        code: uint8 = convert(extract32(out, 36), uint8)
-        if code == BLOCKED_REDUCE_ONLY:
-            return extract32(out, 4, output_type=uint256), CANCEL_REDUCE_ONLY
-        return extract32(out, 4, output_type=uint256), code + BLOCKED_OFFSET
+        return extract32(out, 4, output_type=uint256)
     raw_revert(out)
+
+
+@pure
+@internal
+def _blocked_reason(out: Bytes[MAX_REVERT]) -> uint8:
+    """
+    @dev The cancel reason of a `MakerBlockedAt` refusal: code + 7 (8-12), reduce-only 7.
+    """
+    code: uint8 = convert(extract32(out, 36), uint8)
+    if code == BLOCKED_REDUCE_ONLY:
+        return CANCEL_REDUCE_ONLY
+    return code + BLOCKED_OFFSET
 
 
 @external
@@ -690,10 +712,9 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
     expiry: uint256 = (book >> EXPIRY_SHIFT) & M40
     kind: uint8 = convert((book >> KIND_SHIFT) & 15, uint8)
     is_buy: bool = (book >> BUY_SHIFT) != 0
-    price: uint256 = (book >> PRICE_SHIFT) & M112
     qty: uint256 = book & M96
     side: bytes32 = self._side(expiry, kind, value >> STRIKE_SHIFT, is_buy)
-    self._remove(side, price // tick - self._base(expiry, kind), order_id, link, qty)
+    self._remove(side, (book >> PRICE_SHIFT) & M112, order_id, link, qty)
     return qty, value & M128
 
 
@@ -800,7 +821,7 @@ def orders(order_id: uint256) -> IOrderBook.OrderInfo:
         kind=convert((book >> KIND_SHIFT) & 15, uint8),
         strike=value >> STRIKE_SHIFT,
         is_buy=(book >> BUY_SHIFT) != 0,
-        price=(book >> PRICE_SHIFT) & M112,
+        price=(((book >> PRICE_SHIFT) & M112) + self._base((book >> EXPIRY_SHIFT) & M40, convert((book >> KIND_SHIFT) & 15, uint8))) * tick,
         qty=book & M96,
         reserve=value & M128,
     )

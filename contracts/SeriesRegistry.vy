@@ -497,6 +497,28 @@ def daily_update() -> bool:
     return self._daily_update()
 
 
+@external
+@nonreentrant
+def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState:
+    """
+    @notice Everything a venue checks before an order, in one call (DESIGN section 16): runs
+            the due daily updates first (`current` False while a catch-up is pending), then
+            reads the series once: live, range [lower, upper], reduce-only (stablecoin
+            depeg), the market's min qty and, for options (kind != 0), whether `strike` is an
+            active strike. Permissionless (it only runs the lazy update).
+    """
+    current: bool = self._daily_update()
+    lower: uint256 = self.series[expiry].lower
+    upper: uint256 = self.series[expiry].upper
+    active: bool = False
+    if kind != c.FUTURE and strike > lower and strike < upper:
+        active = self._on_grid(expiry, strike)
+    return ISeriesRegistry.TradingState(
+        current=current, live=upper != 0 and block.timestamp < expiry, lower=lower, upper=upper,
+        reduce_only=self._reduce_only(), min_qty=self.p.min_qty, strike_active=active,
+    )
+
+
 # ---------------------------------------------------------------- trading side
 
 @internal
@@ -517,17 +539,6 @@ def _record(expiry: uint256, notional: uint256, qty: uint256, price: uint256):
         self.windows[expiry][day].notional += notional
         self.windows[expiry][day].volume += qty
     log ISeriesRegistry.FillRecorded(expiry=expiry, price=price, qty=qty, in_window=inside)
-
-
-@external
-@nonreentrant
-def record_fill(expiry: uint256, price: uint256, qty: uint256):
-    """
-    @notice Records a futures fill in the VWAP accumulator when inside today's fixing
-            window (a fill outside it sets nothing). O(1). Only the market's order book
-            (pool fills never feed the fixing).
-    """
-    self._record(expiry, price * qty, qty, price)
 
 
 @external

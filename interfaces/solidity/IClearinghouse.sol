@@ -28,6 +28,17 @@ interface IClearinghouse {
         uint256 expiry;
     }
 
+    /// @dev Vyper struct `TradingState` (interfaces/ISeriesRegistry.vyi)
+    struct TradingState {
+        bool current; // no daily-update catch-up pending
+        bool live; // listed and not expired
+        uint256 lower; // raw units per lot, the series' range
+        uint256 upper; // raw units per lot
+        bool reduce_only; // settlement token depegged: no fill may add exposure
+        uint256 min_qty; // lots, the market's minimum order quantity
+        bool strike_active; // options: the strike is on the series' active grid
+    }
+
     event AddressSet(string name, address indexed value);
     event CapsSet(address indexed registry, uint256 oi_cap, uint256 position_cap);
     event Claimed(address indexed account, address indexed registry, uint256 indexed expiry, int256 pnl);
@@ -81,7 +92,7 @@ interface IClearinghouse {
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
     function set_market_fee_account(address registry, address account) external;
     function settle_fill(address taker, address maker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 maker_release) external;
-    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills) external;
+    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state) external;
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;
     function unclaimed_pnl(address account, address registry, uint256 expiry) external view returns (int256);

@@ -42,6 +42,17 @@ interface ISeriesRegistry {
         uint256 settlement; // raw units/lot, 0 = not settled
     }
 
+    /// @dev Vyper struct `TradingState` (interfaces/ISeriesRegistry.vyi)
+    struct TradingState {
+        bool current; // no daily-update catch-up pending
+        bool live; // listed and not expired
+        uint256 lower; // raw units per lot, the series' range
+        uint256 upper; // raw units per lot
+        bool reduce_only; // settlement token depegged: no fill may add exposure
+        uint256 min_qty; // lots, the market's minimum order quantity
+        bool strike_active; // options: the strike is on the series' active grid
+    }
+
     /// @dev Vyper struct `Window` (contracts/SeriesRegistry.vy)
     struct Window {
         uint256 notional; // Σ price·qty of futures fills in the window (raw units)
@@ -78,7 +89,6 @@ interface ISeriesRegistry {
     function params() external view returns (MarketParams memory);
     function pending_owner() external view returns (address);
     function pool() external view returns (address);
-    function record_fill(uint256 expiry, uint256 price, uint256 qty) external;
     function record_fills(uint256 expiry, uint256 notional, uint256 qty) external;
     function reduce_only() external view returns (bool);
     function reference_price() external view returns (uint256);
@@ -91,6 +101,7 @@ interface ISeriesRegistry {
     function strike_active(uint256 expiry, uint256 strike) external view returns (bool);
     function strikes(uint256 expiry) external view returns (uint256[] memory);
     function tick() external view returns (uint256);
+    function trading_state(uint256 expiry, uint8 kind, uint256 strike) external returns (TradingState memory);
     function transfer_ownership(address new_owner) external;
     function variance() external view returns (uint256);
     function window(uint256 expiry, uint256 day) external view returns (Window memory);

@@ -382,7 +382,8 @@ def _clearinghouse_cases() -> list[Case]:
             Case(f"clearinghouse.settle_fill-{who}", "clearinghouse: not a venue", who, fill),
             Case(f"clearinghouse.settle_fills-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.settle_fills, (w.acct["stranger"], w.far, FUTURE, 0, True,
-                                                [(w.acct["maker"], w.mid, 1, 0)]))),
+                                                [(w.acct["maker"], w.mid, 1, 0)],
+                                                (True, True, w.mid, w.mid, False, 1, False)))),
             Case(f"clearinghouse.check_collateral-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.check_collateral, (w.acct["maker"],))),
         ]
@@ -534,10 +535,6 @@ def _book_cases() -> list[Case]:
 def _registry_cases() -> list[Case]:
     P = lambda name, value: (lambda w: (w.registry.set_parameter, (name, value)))
     return [
-        Case("registry.record_fill-stranger", "registry: not order book", "stranger",
-             lambda w: (w.registry.record_fill, (w.far, w.mid, 1))),
-        Case("registry.record_fill-owner", "registry: not order book", "deployer",
-             lambda w: (w.registry.record_fill, (w.far, w.mid, 1))),
         Case("registry.record_fills-stranger", "registry: not order book", "stranger",
              lambda w: (w.registry.record_fills, (w.far, w.mid, 1))),
         Case("registry.record_fills-owner", "registry: not order book", "deployer",

@@ -231,10 +231,10 @@ def test_set_parameter__owner_bounds_event(registry, deployer, stranger):
     assert ev.name == "guard_bps" and ev.value == 100
 
 
-def test_record_fill__stranger__reverts(registry, stranger):
+def test_record_fills__stranger__reverts(registry, stranger):
     e = registry.live_expiries()[0]
     with ape.reverts("registry: not order book"):
-        registry.record_fill(e, 100, 1, sender=stranger)
+        registry.record_fills(e, 100, 1, sender=stranger)
 
 
 def test_reduce_only__follows_peg(registry, sys_, chain):
@@ -263,3 +263,15 @@ def test_strike_active__matches_grid_membership(registry):
                     assert not registry.strike_active(e, off)
         assert not registry.strike_active(e, lo)
         assert not registry.strike_active(e, hi)
+
+
+def test_trading_state__one_read__agrees_with_the_single_views(registry, stranger):
+    """Issue 13: the venue's one registry read per order says what the single views say."""
+    for e in list(registry.live_expiries())[:2]:
+        lo, hi = registry.bounds(e)
+        k = next(x for x in registry.strikes(e) if registry.strike_active(e, x))
+        for kind, strike, active in ((0, 0, False), (1, k, True), (2, k, True), (1, k + 1, False)):
+            st = registry.trading_state.call(e, kind, strike, sender=stranger)
+            assert (st.current, st.live, st.lower, st.upper, st.reduce_only, st.min_qty) == (
+                True, registry.is_live(e), lo, hi, registry.reduce_only(), registry.min_qty())
+            assert st.strike_active == (active and registry.strike_active(e, strike))

@@ -1094,6 +1094,12 @@ def maker_blocked_at(index: int, code: int) -> str:
             + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
 
 
+def _state_of(env: Env, e) -> tuple:
+    """The registry's trading state as the book passes it on (TradingState)."""
+    lo, hi = env.registry.bounds(e)
+    return (True, env.registry.is_live(e), lo, hi, env.registry.reduce_only(), 1, False)
+
+
 def _reserve(env: Env, account, e, price, qty) -> int:
     tx = env.ch.reserve(account, e, FUTURE, 0, False, price, qty, sender=env.book)
     return tx.events.filter(env.ch.Reserved)[0].amount
@@ -1108,7 +1114,7 @@ def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, 
     r1, r2 = _reserve(env, maker, e, p1, 2), _reserve(env, maker2, e, p2, 3)
     before = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
     tx = ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 2, r1), (maker2, p2, 3, r2)],
-                         sender=env.book)
+                         _state_of(env, e), sender=env.book)
     t_fee = margin.fee(2 * p1, 5) + margin.fee(3 * p2, 5)      # per fill, each rounded up
     m1, m2 = margin.fee(2 * p1, 2), margin.fee(3 * p2, 2)
     after = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
@@ -1131,7 +1137,8 @@ def test_settle_fills__second_maker_blocked__reverts_with_index_state_unchanged(
     before = _state(env, taker, maker, maker2)
     with ape.reverts(maker_blocked_at(1, 5)):
         env.ch.settle_fills(taker, e, FUTURE, 0, True,
-                            [(maker, env.usd(100), 1, 0), (maker2, env.usd(100), 1, 0)], sender=env.book)
+                            [(maker, env.usd(100), 1, 0), (maker2, env.usd(100), 1, 0)],
+                            _state_of(env, e), sender=env.book)
     assert _state(env, taker, maker, maker2) == before
 
 
@@ -1140,15 +1147,18 @@ def test_settle_fills__taker_uncovered__reverts(env, maker, taker):
     env.ch.set_fees(0, 0, sender=env.system.deployer)
     _fund(env, maker, 1_000)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)], sender=env.book)
+        env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
+                            _state_of(env, e), sender=env.book)
 
 
 def test_settle_fills__no_fills__reverts(env, taker):
     with ape.reverts("clearinghouse: zero quantity"):
-        env.ch.settle_fills(taker, env.expiries[0], FUTURE, 0, True, [], sender=env.book)
+        env.ch.settle_fills(taker, env.expiries[0], FUTURE, 0, True, [],
+                            _state_of(env, env.expiries[0]), sender=env.book)
 
 
 def test_settle_fills__stranger__reverts(env, maker, stranger):
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.settle_fills(stranger, env.expiries[0], FUTURE, 0, True,
-                            [(maker, env.usd(100), 1, 0)], sender=stranger)
+                            [(maker, env.usd(100), 1, 0)],
+                            _state_of(env, env.expiries[0]), sender=stranger)
