@@ -41,7 +41,7 @@ def market(
     warp(chain, t)
     chain.mine()
     start = chain.blocks.head.number
-    system = deploy_system(deployer)
+    system = deploy_system(deployer, pool=False)          # the book alone: no options pool
     actors = {role: accounts[2 + i] for i, role in enumerate(ROLES)}
     sim = Simulation(system, actors, accounts[1], days=5, seed=7, quiet=True)
     sim.run()
@@ -54,7 +54,7 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     ch, reg = system.clearinghouse, system.markets["BTC"].registry
     # accounts found from events: every trader, plus the fee account credited by fills
     found = {b.account for b in venue.books}
-    assert {a.address for a in sim.actors.values()} | {system.params["fee_account"]} == found
+    assert {a.address for a in sim.actors.values()} | {ch.fee_account_of(reg)} == found
     for b in venue.books:
         assert b == book_from_system(system, b.account, now=venue.timestamp)
     # the jump: its series settled at a bound, and the view says so
