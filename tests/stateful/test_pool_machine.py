@@ -311,7 +311,7 @@ class PoolMachine(RuleBasedStateMachine):
         elif action == "round_trip":
             self.round_trip(trader, series, strike, kind, qty, flag)
         elif action == "hedge":
-            self.hedge(series, strike, qty if flag else 0)
+            self.hedge(series, strike, qty)   # always pushes delta: every example hedges
         else:
             mode = ("hours", "morning", "expiry")[n % 3]
             self.advance(mode, n % 601 - 300, 1 + n % 6)
