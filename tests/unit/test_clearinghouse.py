@@ -322,7 +322,8 @@ def test_set_market_fee_account__fees_of_that_market_only(env, deployer, strange
     ev = tx.events.filter(ch.MarketFeeAccountSet)[0]
     assert ev.registry == env.registry.address and ev.account == keeper.address
     assert ch.fee_account_of(env.registry) == keeper.address
-    assert ch.fee_account_of(env.system.markets["BTC"].registry) == treasury.address
+    btc = env.system.markets["BTC"]                # another market keeps its own (its pool)
+    assert ch.fee_account_of(btc.registry) == btc.pool.address
     _fund(env, maker, 1_000)
     _fund(env, taker, 1_000)
     before = (env.vault.balance_of(keeper), env.vault.balance_of(treasury))
@@ -1074,16 +1075,18 @@ def test_claim__loser_keeps_locked_collateral_until_claimed(settled, maker, keep
     assert vault.balance_of(maker) == 0
 
 
-def test_register_venue__deploy_helper__registry_and_fees(env, deployer, project):
-    """`rangebound.deploy.register_venue` wires a pool: set_pool, register_venue, fees to it."""
+def test_register_venue__deploy_helper__registry_and_fees(deployer, guardian, project):
+    """`rangebound.deploy.register_venue` wires a pool: set_pool, register_venue, fees to it
+    (on a system deployed without its own pool: a registry names its pool once)."""
     from rangebound.deploy import register_venue
 
-    system = env.system
-    pool = project.MockVenue.deploy(system.markets["BTC"].registry, env.ch, sender=deployer)
+    system = deploy_system(deployer, guardian=guardian, pool=False)
+    ch = system.clearinghouse
+    pool = project.MockVenue.deploy(system.markets["BTC"].registry, ch, sender=deployer)
     register_venue(system, "BTC", pool)
     reg = system.markets["BTC"].registry
-    assert reg.pool() == pool.address and env.ch.registry_of(pool) == reg.address
-    assert env.ch.fee_account_of(reg) == pool.address
+    assert reg.pool() == pool.address and ch.registry_of(pool) == reg.address
+    assert ch.fee_account_of(reg) == pool.address
 
 
 # ------------------------------------------------------------------ settle_fills (issue 13)
