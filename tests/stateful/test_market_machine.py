@@ -194,7 +194,8 @@ def build_env(accounts, decimals: int = 6) -> Env:
     # and a fee (bps of a tick multiple) is not always whole, so fee rounding is exercised
     system = deploy_system(deployer, guardian=guardian, fee_account=treasury, decimals=decimals,
                            index_mode=False, min_fixing_volume=MIN_FIXING_VOLUME, guard_bps=GUARD_BPS,
-                           lot_size=LOT_SIZE, tick_usd=TICK_USD)
+                           lot_size=LOT_SIZE, tick_usd=TICK_USD,
+                           pool_fees=False)   # fees to `treasury`, an account the machine sums
     market = system.markets["BTC"]
     for feed in system.feeds.values():
         feed.add_reporter(roles["reporter2"], sender=deployer)
