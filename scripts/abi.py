@@ -11,7 +11,7 @@ import sys
 import click
 from ape import project
 
-from rangebound.abi_export import stale, write
+from rangebound.dev.abi_export import stale, write
 
 
 @click.command()

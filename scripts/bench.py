@@ -24,13 +24,12 @@ from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.bench import (
+from rangebound.dev.profiler import profile_report, summarise_calls
+from rangebound.dev.scenario import (
     DESCRIPTIONS,
     BenchConfig,
-    profile_report,
     rows,
     run_benchmark,
-    summarise_calls,
     write_report,
 )
 

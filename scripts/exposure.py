@@ -25,10 +25,10 @@ from ape.exceptions import ContractNotFoundError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rangebound.deploy import network_key
-from rangebound.exposure import Venue
-from rangebound.exposure_chain import venue_from_deployment
-from rangebound.exposure_report import plot, render, to_dict
+from rangebound.ops.exposure import Venue
+from rangebound.ops.exposure_chain import venue_from_deployment
+from rangebound.ops.exposure_report import plot, render, to_dict
+from rangebound.ops.records import network_key
 
 
 def main(key: str | None = None, pool: str | None = None, quiet: bool = True) -> Venue:

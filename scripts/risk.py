@@ -28,8 +28,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.deploy import network_key
-from rangebound.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
+from rangebound.ops.records import network_key
+from rangebound.ops.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 

@@ -10,9 +10,9 @@ from types import ModuleType
 
 import pytest
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import fast_receipt_polling
-from rangebound.deploy import deploy_system
+from rangebound.dev.node import fast_receipt_polling
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
 
 fast_receipt_polling()   # every test runs on a local anvil
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from rangebound import margin
-from rangebound.deploy import deployments_dir, load_deployment, report
+from rangebound.models import margin
+from rangebound.ops.deploy import report
+from rangebound.ops.records import deployments_dir, load_deployment
 
 FUTURE, CALL, PUT = 0, 1, 2
 POST_ONLY, IOC = 1, 2

@@ -18,8 +18,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
 
 FUTURE, POST_ONLY, IOC = 0, 1, 2
 DAY = cal.DAY

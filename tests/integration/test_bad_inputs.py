@@ -40,8 +40,8 @@ import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system, feed_answer, market_params, report
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, feed_answer, market_params, report
 
 FUTURE, CALL, PUT = 0, 1, 2
 POST_ONLY, IOC = 1, 2

@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 
-from rangebound import calendar as cal
-from rangebound import exposure as ex
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, network_key, save_deployment
-from rangebound.exposure_chain import is_blacklisted, venue_from_system
-from rangebound.exposure_report import to_dict
-from rangebound.risk import book_from_system
-from rangebound.simulation import ROLES, Simulation
+from rangebound.dev.node import warp
+from rangebound.dev.simulation import ROLES, Simulation
+from rangebound.models import calendar as cal
+from rangebound.ops import exposure as ex
+from rangebound.ops.deploy import deploy_system
+from rangebound.ops.exposure_chain import is_blacklisted, venue_from_system
+from rangebound.ops.exposure_report import to_dict
+from rangebound.ops.records import network_key, save_deployment
+from rangebound.ops.risk import book_from_system
 
 FUTURE, CALL, PUT = 0, 1, 2
 IOC = 2

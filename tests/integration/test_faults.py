@@ -29,9 +29,9 @@ import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import rpc, start_anvil
-from rangebound.deploy import DEFAULTS, deploy_system, feed_answer, market_params
+from rangebound.dev.node import rpc, start_anvil
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
 FUTURE, CALL, PUT = 0, 1, 2
 IOC = 2
@@ -215,7 +215,7 @@ def build_hostile(project, roles, chain) -> Net:
     book = project.OrderBook.deploy(registry, ch, roles["guardian"], sender=d)
     registry.set_order_book(book, sender=d)
     ch.register_market(registry, book, sender=d)
-    from rangebound.deploy import Market, System
+    from rangebound.ops.deploy import Market, System
 
     system = System(deployer=d, token=token, vault=vault, clearinghouse=ch, feeds=feeds,
                     markets={"BTC": Market("BTC", registry, book)}, params=p)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import ape
 import pytest
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, report
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, report
 
 FUTURE, IOC = 0, 2
 DAY = cal.DAY

@@ -15,10 +15,11 @@ from ape import chain as ape_chain
 from ape import project
 from rich.console import Console
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system, feed_answer, network_key, report, save_deployment
-from rangebound.keeper import Keeper, PassReport, window_start_due
-from rangebound.pricepath import CsvPath, SimulatedPath, load_csv, simulate
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, feed_answer, report
+from rangebound.ops.keeper import Keeper, PassReport, window_start_due
+from rangebound.ops.records import network_key, save_deployment
+from rangebound.quant.pricepath import CsvPath, SimulatedPath, load_csv, simulate
 
 DAY = 86_400
 FUTURE, CALL, PUT = 0, 1, 2

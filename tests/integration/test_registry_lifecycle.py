@@ -7,9 +7,9 @@ import random
 import ape
 import pytest
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, feed_answer, report
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, feed_answer, report
 
 DAY = 86_400
 HOUR = 3_600

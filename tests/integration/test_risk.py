@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from rangebound import margin
-from rangebound import pricing as pr
-from rangebound.deploy import network_key, save_deployment
-from rangebound.risk import (
+from rangebound.models import margin
+from rangebound.ops.records import network_key, save_deployment
+from rangebound.ops.risk import (
     YEAR,
     AccountBook,
     AccountRisk,
@@ -30,6 +29,7 @@ from rangebound.risk import (
     book_from_system,
     risk_from_system,
 )
+from rangebound.quant import pricing as pr
 
 ROOT = Path(__file__).resolve().parents[2]
 FUTURE, CALL, PUT = 0, 1, 2

@@ -7,8 +7,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system
+from rangebound.dev.node import warp
+from rangebound.ops.deploy import deploy_system
 
 DAY = 86_400
 ZERO32 = b"\x00" * 32

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rangebound import calendar as cal
+from rangebound.models import calendar as cal
 
 SETTINGS = settings(
     max_examples=60,

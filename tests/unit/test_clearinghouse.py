@@ -15,11 +15,11 @@ from typing import Any
 import ape
 import pytest
 from eth_utils import keccak
+from rangebound.deploy import deploy_system, market_params, report
 
 from rangebound import calendar as cal
 from rangebound import margin
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, market_params, report
+from rangebound.dev.node import warp
 
 FUTURE, CALL, PUT = 0, 1, 2
 DAY = 86_400

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rangebound import exposure as ex
-from rangebound import margin
-from rangebound.exposure_report import to_dict, write
-from rangebound.risk import AccountBook, Leg, SeriesBook, analyse
+from rangebound.models import margin
+from rangebound.ops import exposure as ex
+from rangebound.ops.exposure_report import to_dict, write
+from rangebound.ops.risk import AccountBook, Leg, SeriesBook, analyse
 
 FUTURE, CALL, PUT = margin.FUTURE, margin.CALL, margin.PUT
 NOW = 1_000 * 86_400
@@ -289,7 +289,7 @@ def test_health__built_rounds_and_balances__peg_concentration_clamped_and_files(
 def test_render__empty_venue_and_pool_venue__tables_say_so():
     from rich.console import Console
 
-    from rangebound.exposure_report import render
+    from rangebound.ops.exposure_report import render
 
     empty = ex.Venue(books=(), decimals=DEC, timestamp=NOW)
     doc = json.loads(json.dumps(to_dict(empty), allow_nan=False))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rangebound import margin
+from rangebound.models import margin
 
 CALL, PUT = margin.CALL, margin.PUT
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from rangebound import pricing as pr
+from rangebound.quant import pricing as pr
 
 FAST = settings(max_examples=60, deadline=None)
 SLOW = settings(max_examples=15, deadline=None)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rangebound import ranges as rg
+from rangebound.models import ranges as rg
 
 WAD = rg.WAD
 K, M, LAM = rg.K_WAD, rg.M_WAD, rg.LAMBDA_WAD
@@ -259,7 +259,7 @@ def test_ewma__clamps_exactly(harness):
     assert harness.ewma(v_min, 0, LAM, v_min, v_max) == v_min  # 0.94 * v_min < v_min
     assert harness.ewma(v_max, 2 * 10**17, LAM, v_min, v_max) == v_max  # 20 % move
     assert harness.ewma(10**14, 0, LAM, v_min, v_max) == 94 * 10**12  # no rounding needed
-    assert rg.ewma(1e-6, 0.0) == rg.V_MIN and rg.ewma(1e-2, 0.2) == rg.V_MAX
+    assert rg.ewma(1e-6, 0.0) == rg.V_MIN and rg.ewma(2e-2, 0.5) == rg.V_MAX
     with ape.reverts("range: lambda above 1"):
         harness.ewma(10**14, 0, WAD + 1, v_min, v_max)
 

@@ -13,7 +13,7 @@ import ape
 import pytest
 from ape import chain
 
-from rangebound.deploy import market_params, report
+from rangebound.ops.deploy import market_params, report
 
 FUTURE, CALL, PUT = 0, 1, 2
 POST_ONLY, IOC = 1, 2

@@ -2,26 +2,28 @@
 
 `deploy_system(deployer, **params)` deploys (in order) the settlement token, the collateral
 vault, the price feeds, the clearinghouse and, per market, a SeriesRegistry and an OrderBook,
-and wires them together. `save_deployment` / `load_deployment` keep the record per network in
-`deployments/<ecosystem>_<network>.json`.
+and wires them together. Its records (`save_deployment` / `load_deployment`, one per network in
+`deployments/<ecosystem>_<network>.json`) live in `rangebound.ops.records` and are importable
+from here too.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ape import chain, project
 
-DEPLOYMENTS = Path(__file__).resolve().parent.parent / "deployments"
-
-
-def deployments_dir() -> Path:
-    """Where records live: `deployments/`, or `$RANGEBOUND_DEPLOYMENTS` (tests use a temp dir)."""
-    return Path(os.environ.get("RANGEBOUND_DEPLOYMENTS", DEPLOYMENTS))
+from rangebound.constants import DAILY_VOL_MAX, DAILY_VOL_MIN, LAMBDA, WAD, K, M
+from rangebound.ops.records import (  # noqa: F401  (deploy's records, importable from here)
+    DEPLOYMENTS,
+    custom_network_key,
+    deployment_record,
+    deployments_dir,
+    load_deployment,
+    network_key,
+    save_deployment,
+)
 
 USD = 10**6  # one USD1 at the default 6 decimals
 BTC_INDEX_DECIMALS = 8
@@ -34,7 +36,7 @@ class Market:
 
     name: str
     registry: Any
-    book: Any = None
+    book: Any
 
 
 @dataclass
@@ -71,14 +73,10 @@ class System:
         if self.timelock is not None:
             out["timelock"] = self.timelock.address
         for name, m in self.markets.items():
-            out["markets"][name] = {
-                "registry": m.registry.address,
-                "book": m.book.address if m.book is not None else None,
-            }
+            out["markets"][name] = {"registry": m.registry.address, "book": m.book.address}
         return out
 
 
-WAD = 10**18
 FEED_DECIMALS = 8
 
 DEFAULTS: dict[str, Any] = {
@@ -90,15 +88,15 @@ DEFAULTS: dict[str, Any] = {
     "lot_size": 10**15,        # WAD BTC per lot: 0.001 BTC
     "tick_usd": 0.01,          # USD1 per lot
     "min_qty": 1,              # lots
-    "index_mode": True,        # every fixing = the fresh index (DESIGN 4); False = market mode
+    "index_mode": True,        # every fixing = the fresh index (docs/architecture.md, fixing); False = market mode
     "min_fixing_volume": 10,   # market mode: lots in the window for the VWAP to count
     "guard_bps": 100,          # market mode: VWAP kept within 1% of a fresh index (0.25% at expiry)
-    "k": 3.5,
-    "m": 1.5,
-    "lam": 0.94,
+    "k": K,                    # ranges.alpha's parameters (rangebound.constants)
+    "m": M,
+    "lam": LAMBDA,
     "daily_vol": 0.03,         # initial daily volatility (variance = vol**2)
-    "vol_min": 0.005,          # daily volatility floor
-    "vol_max": 0.15,           # daily volatility cap
+    "vol_min": DAILY_VOL_MIN,  # daily volatility floor (= sqrt(ranges.V_MIN))
+    "vol_max": DAILY_VOL_MAX,  # daily volatility cap (= sqrt(ranges.V_MAX))
     "strike_count": 25,
     "index_heartbeat": 26 * 3600,   # a daily keeper push plus slack
     "peg_heartbeat": 26 * 3600,
@@ -183,8 +181,7 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     registry = project.SeriesRegistry.deploy(
         market_params(p, system.feeds["BTC/USD"], system.feeds["USD1/USD"]), sender=deployer
     )
-    system.markets["BTC"] = Market(name="BTC", registry=registry)
-    _deploy_trading(system)
+    _deploy_trading(system, {"BTC": registry})
     if p["governance"] == "timelock":
         hand_to_timelock(system)
     elif p["governance"] != "owner":
@@ -192,8 +189,9 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     return system
 
 
-def _deploy_trading(system: System) -> None:
-    """Clearinghouse (shared) and one OrderBook per market, wired to the vault and registries."""
+def _deploy_trading(system: System, registries: dict[str, Any]) -> None:
+    """Clearinghouse (shared) and one OrderBook per market, wired to the vault and registries;
+    fills `system.markets`."""
     p, deployer = system.params, system.deployer
     ch = project.Clearinghouse.deploy(
         system.vault.address, p["fee_account"], p["taker_fee_bps"], p["maker_fee_bps"],
@@ -201,56 +199,11 @@ def _deploy_trading(system: System) -> None:
     )
     system.vault.set_risk_engine(ch, sender=deployer)
     system.clearinghouse = ch
-    for market in system.markets.values():
-        book = project.OrderBook.deploy(market.registry, ch, p["guardian"], sender=deployer)
-        market.registry.set_order_book(book, sender=deployer)
-        ch.register_market(market.registry, book, sender=deployer)
-        market.book = book
-
-
-def network_key() -> str:
-    """`<ecosystem>_<network>` of the connected provider, e.g. `ethereum_local`; on a node
-    given by URI (`--network http://127.0.0.1:8545`) named after it: `ethereum_127_0_0_1_8545`."""
-    net = chain.provider.network
-    if net.name == "custom":
-        return custom_network_key(net.ecosystem.name, str(getattr(chain.provider, "uri", "")))
-    return f"{net.ecosystem.name}_{net.name}".replace("-", "_")
-
-
-def save_deployment(system: System, key: str | None = None) -> Path:
-    """Write the deployment record for the current network."""
-    deployments_dir().mkdir(parents=True, exist_ok=True)
-    path = deployments_dir() / f"{key or network_key()}.json"
-    record = {
-        "network": key or network_key(),
-        "chain_id": chain.chain_id,
-        "block": chain.blocks.head.number,
-        "deployer": system.deployer.address,
-        "params": {k: v for k, v in system.params.items() if isinstance(v, (int, str, float))},
-        "contracts": system.addresses(),
-    }
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
-
-
-def load_deployment(key: str | None = None) -> dict[str, Any]:
-    """The recorded deployment of the current (or named) network, as contract instances."""
-    path = deployments_dir() / f"{key or network_key()}.json"
-    record = json.loads(path.read_text())
-    c = record["contracts"]
-    out: dict[str, Any] = {
-        "token": project.ReferenceUSD1.at(c["token"]),
-        "vault": project.CollateralVault.at(c["vault"]),
-    }
-    if c.get("clearinghouse"):
-        out["clearinghouse"] = project.Clearinghouse.at(c["clearinghouse"])
-    for name, addr in c.get("feeds", {}).items():
-        out[f"feed_{name.replace('/', '_').lower()}"] = project.ReporterFeed.at(addr)
-    for name, m in c.get("markets", {}).items():
-        out[f"{name.lower()}_registry"] = project.SeriesRegistry.at(m["registry"])
-        if m.get("book"):
-            out[f"{name.lower()}_book"] = project.OrderBook.at(m["book"])
-    return out
+    for name, registry in registries.items():
+        book = project.OrderBook.deploy(registry, ch, p["guardian"], sender=deployer)
+        registry.set_order_book(book, sender=deployer)
+        ch.register_market(registry, book, sender=deployer)
+        system.markets[name] = Market(name=name, registry=registry, book=book)
 
 
 # ---------------------------------------------------------------- existing token and feeds (issue 17)
@@ -325,19 +278,10 @@ def external_token_and_feeds(key: str | None = None) -> dict[str, Any]:
     return {}
 
 
-def custom_network_key(ecosystem: str, uri: str) -> str:
-    """Record name of a node given by URI: `http://127.0.0.1:8545` -> `ethereum_127_0_0_1_8545`
-    (scheme and path dropped); a URI without a host keeps Ape's name, `ethereum_custom`."""
-    import re
-    from urllib.parse import urlparse
 
-    u = urlparse(uri)
-    if not u.hostname:
-        return f"{ecosystem}_custom"
-    host = re.sub(r"[^0-9A-Za-z]+", "_", u.hostname).strip("_")
-    return f"{ecosystem}_{host}_{u.port}" if u.port else f"{ecosystem}_{host}"
+
 def hand_to_timelock(system: System) -> Any:
-    """DESIGN section 11: deploy the Timelock (snekmate's timelock_controller, minimum delay
+    """Governance (docs/architecture.md, "Who may"): deploy the Timelock (snekmate's timelock_controller, minimum delay
     `timelock_delay` >= 1 day, proposer `proposer` or the deployer, anyone may execute, no admin)
     and make it the owner of the vault, the clearinghouse, every registry, book and feed (two-step:
     each owner offers, the timelock accepts). The guardian keeps its immediate pause. The

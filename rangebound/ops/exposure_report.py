@@ -14,8 +14,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rangebound import exposure as ex
-from rangebound.risk import Greeks, kind_name
+from rangebound.ops import exposure as ex
+from rangebound.ops.risk import Greeks, kind_name
 
 GREEKS = ("delta", "gamma", "vega", "theta")
 
@@ -308,7 +308,7 @@ def demo_exposure(system: object, console: Console, out_dir: Path,
     """The end of `make demo`: read the venue, print the stress table, write the files."""
     import time
 
-    from rangebound.exposure_chain import venue_from_system
+    from rangebound.ops.exposure_chain import venue_from_system
 
     began = time.perf_counter()
     venue = venue_from_system(system, start_block=start_block)

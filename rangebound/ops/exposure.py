@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from rangebound import margin, ranges
-from rangebound import pricing as pr
-from rangebound.risk import DAY, YEAR, AccountBook, Greeks, Leg, SeriesBook, option_greeks
+from rangebound.constants import WAD
+from rangebound.models import margin, ranges
+from rangebound.ops.risk import DAY, YEAR, AccountBook, Greeks, Leg, SeriesBook, option_greeks
+from rangebound.quant import pricing as pr
 
-WAD = 10**18
 NU = 4.0
 MODELS = ("black76", "student_t")
 INDEX_MOVES = (-0.50, -0.25, -0.10, -0.05, 0.05, 0.10, 0.25, 0.50)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from rangebound.constants import ROOT
+
 ABI_DIR = ROOT / "abi"
 SOL_DIR = ROOT / "interfaces" / "solidity"
 NOT_DEPLOYABLE = ("contracts/modules/", "contracts/mocks/", "contracts/harness/")

@@ -21,19 +21,24 @@ from __future__ import annotations
 import itertools
 import math
 
-WAD = 10**18
-K = 3.5
-M = 1.5
-LAMBDA = 0.94
-V_MIN = 1e-6  # daily variance floor used as the default clamp (0.1 % daily volatility)
-V_MAX = 1e-2  # daily variance cap used as the default clamp (10 % daily volatility)
+from rangebound.constants import (
+    DAILY_VOL_MAX,
+    DAILY_VOL_MIN,
+    EXP_MARGIN_DIVISOR,
+    LAMBDA,
+    MAX_STRIKES,
+    MAX_UNIFORM_STRIKES,
+    MIN_ACTIVE_STRIKES,
+    WAD,
+    K,
+    M,
+)
+
+V_MIN = DAILY_VOL_MIN**2  # daily variance floor of the default clamp (deploy_system's default)
+V_MAX = DAILY_VOL_MAX**2  # daily variance cap of the default clamp (deploy_system's default)
 K_WAD = 3_500_000_000_000_000_000
 M_WAD = 1_500_000_000_000_000_000
 LAMBDA_WAD = 940_000_000_000_000_000
-MAX_STRIKES = 64
-MIN_ACTIVE_STRIKES = 20
-MAX_UNIFORM_STRIKES = 50
-EXP_MARGIN_DIVISOR = 10**17
 
 _U256 = 2**256
 _I256_MIN = -(2**255)

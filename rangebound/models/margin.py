@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-FUTURE = 0
-CALL = 1
-PUT = 2
+from rangebound.constants import CALL, FUTURE, PUT
 
 Option = tuple[int, int, int]  # (kind, strike, signed qty)
 

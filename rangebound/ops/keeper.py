@@ -8,7 +8,7 @@ One `Keeper.run_pass()` does, in order, for every market of a deployment:
    fixing window (07:55:00 UTC) is fresh and is left alone, and so is a feed on whose open round
    the keeper has already reported (feeds needing several reporters).
 2. **update**: `daily_update()` while an 08:00 UTC update is due (it replays missed days, at most
-   64 per call; a call that makes no progress stops the loop).
+   `MAX_CATCH_UP_DAYS` per call; a call that makes no progress stops the loop).
 3. **settle**: `settle(expiry)` for every listed series (from `SeriesListed` logs, plus the live
    list) with `expiry <= now` and no settlement price yet.
 4. **sweep**: `sweep_dead_orders(owner, ids)` (32 ids per call, grouped by owner) for orders
@@ -40,7 +40,6 @@ new keeper rescans from the deployment block) and rescans a few blocks for reorg
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,21 +54,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
-from rangebound import calendar as cal
-from rangebound.deploy import (
-    Market,
-    System,
-    deployments_dir,
-    feed_answer,
+from rangebound.constants import FUTURE, MAX_SWEEP
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import Market, System, feed_answer
+from rangebound.ops.records import (
+    deployment_record,
     load_deployment,
-    network_key,
+    markets_from_record,
+    record_start_block,
 )
-from rangebound.pricepath import PriceSource
+from rangebound.quant.pricepath import PriceSource
 
-MAX_SWEEP = 32            # OrderBook.MAX_SWEEP: ids per sweep_dead_orders call
-MAX_UPDATE_CALLS = 16     # daily_update calls per market per pass (64 days each)
+MAX_UPDATE_CALLS = 16     # daily_update calls per market per pass (MAX_CATCH_UP_DAYS each)
 REORG_MARGIN = 12         # blocks rescanned on every log refresh
-FUTURE = 0
 
 # Revert reasons meaning "already done (by someone else, or by us before a crash)".
 RACE_REASONS = (
@@ -250,13 +247,7 @@ class Keeper:
         """
         record = deployment_record(key)
         contracts = load_deployment(key)
-        markets: dict[str, Market] = {}
-        for name, addrs in record["contracts"].get("markets", {}).items():
-            markets[name] = Market(
-                name=name,
-                registry=contracts[f"{name.lower()}_registry"],
-                book=contracts.get(f"{name.lower()}_book") if addrs.get("book") else None,
-            )
+        markets = markets_from_record(record, contracts)
         kw.setdefault("start_block", record_start_block(record, markets))
         return cls(sender, markets, contracts.get("clearinghouse"), **kw)
 
@@ -517,8 +508,6 @@ class Keeper:
         out: list[tuple[Market, str, list[int]]] = []
         for m in self.markets.values():
             book = m.book
-            if book is None or not hasattr(book, "sweep_dead_orders"):
-                continue
             orders = self._resting_candidates(book)
             bounds: dict[int, tuple[int, int]] = {}
             dead: dict[str, list[int]] = defaultdict(list)
@@ -549,7 +538,6 @@ class Keeper:
 
         def work(item: tuple[Market, str, list[int]]) -> None:
             m, owner, ids = item
-            assert m.book is not None
             label = f"{m.name} {_short(owner)} {len(ids)} order{'s' if len(ids) != 1 else ''}"
             if self._send(rep, "sweep", label, m.book.sweep_dead_orders, owner, ids):
                 rep.swept += len(ids)
@@ -710,28 +698,3 @@ class Keeper:
             self.console.print("nothing to do: chain state is up to date")
         for line in rep.blocked:
             self.console.print(f"[yellow]blocked[/yellow] {line}")
-
-
-# ---------------------------------------------------------------------------- records
-
-
-def deployment_record(key: str | None = None) -> dict[str, Any]:
-    """The raw JSON record `save_deployment` wrote for the connected (or named) network."""
-    path = deployments_dir() / f"{key or network_key()}.json"
-    if not path.exists():
-        raise FileNotFoundError(f"no deployment recorded at {path}; run `ape run deploy` first")
-    return dict(json.loads(path.read_text()))
-
-
-def record_start_block(record: Mapping[str, Any], markets: Mapping[str, Market]) -> int:
-    """First block to scan for a deployment's logs (see `Keeper.from_deployment`)."""
-    if "start_block" in record:
-        return int(record["start_block"])
-    for m in markets.values():
-        try:
-            meta = chain.contracts.get_creation_metadata(m.registry.address)
-            if meta is not None and meta.block is not None:
-                return int(meta.block)
-        except Exception:  # noqa: BLE001, S112 - node without creation lookups
-            continue
-    return max(0, int(record.get("block", 0)) - 1_000)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-DAY = 86_400
+from rangebound.constants import DAY
 
 
 def simulate(days: int, seed: int, vol: float = 0.03, start: float = 100_000.0) -> list[float]:

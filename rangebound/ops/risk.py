@@ -34,8 +34,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from rangebound import margin
-from rangebound import pricing as pr
+from rangebound.constants import DAY, KINDS, WAD
+from rangebound.models import margin
+from rangebound.quant import pricing as pr
 
 __all__ = [
     "DAY",
@@ -58,10 +59,8 @@ __all__ = [
     "risk_from_system",
 ]
 
-DAY = 86_400
 YEAR = 365 * DAY
-WAD = 10**18
-KIND_NAMES = {margin.FUTURE: "future", margin.CALL: "call", margin.PUT: "put"}
+KIND_NAMES = KINDS
 
 
 def kind_name(kind: int) -> str:
@@ -501,7 +500,7 @@ def read_book(
 
 def book_from_system(system: Any, account: Any, now: int | None = None) -> AccountBook:
     """`read_book` for a `deploy_system` result (tests, demo)."""
-    from rangebound.deploy import network_key
+    from rangebound.ops.records import network_key
 
     return read_book(
         account,
@@ -518,7 +517,7 @@ def book_from_deployment(
     account: Any, key: str | None = None, now: int | None = None
 ) -> AccountBook:
     """`read_book` for the recorded deployment of the connected (or named) network."""
-    from rangebound.deploy import load_deployment, network_key
+    from rangebound.ops.records import load_deployment, network_key
 
     contracts = load_deployment(key)
     if "clearinghouse" not in contracts:

@@ -31,16 +31,14 @@ from ape import chain
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rangebound import calendar as cal
-from rangebound import pricing
-from rangebound.anvil_node import warp
-from rangebound.deploy import System, report
-from rangebound.keeper import Keeper
-from rangebound.pricepath import simulate
+from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import System, report
+from rangebound.ops.keeper import Keeper
+from rangebound.quant import pricing
+from rangebound.quant.pricepath import simulate
 
-DAY = 86_400
-FUTURE, CALL, PUT = 0, 1, 2
-IOC = 2
 ZERO = "0x0000000000000000000000000000000000000000"
 ROLES = ("market_maker_1", "market_maker_2", "hedger", "speculator", "option_writer")
 

@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from rangebound.constants import ROOT
+
 NODE_MODULES = ROOT / "node_modules"
 SOLC_JS = ROOT / "tools" / "solc.js"
 COMPILE_TIMEOUT = 300

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from rangebound.exposure import Health, Venue
-from rangebound.risk import _field, read_book
+from rangebound.ops.exposure import Health, Venue
+from rangebound.ops.risk import _field, read_book
 
 MAX_PEG_ROUNDS = 500                 # bound on the peg rounds read back
 PEG_WINDOW = 7 * 86_400              # seconds of peg history summarised
@@ -159,7 +159,7 @@ def pool_of(market: Any) -> str | None:
 def venue_from_system(system: Any, start_block: int = 0, progress: Progress | None = None,
                       pool: str | None = None) -> Venue:
     """`read_venue` for a `deploy_system` result (tests, demo). `pool` overrides the address."""
-    from rangebound.deploy import network_key
+    from rangebound.ops.records import network_key
 
     pools = [p for p in (pool_of(m) for m in system.markets.values()) if p]
     return read_venue(
@@ -173,8 +173,13 @@ def venue_from_system(system: Any, start_block: int = 0, progress: Progress | No
 def venue_from_deployment(key: str | None = None, progress: Progress | None = None,
                           pool: str | None = None) -> Venue:
     """`read_venue` for the recorded deployment of the connected (or named) network."""
-    from rangebound.deploy import load_deployment, network_key
-    from rangebound.keeper import Market, deployment_record, record_start_block
+    from rangebound.ops.records import (
+        deployment_record,
+        load_deployment,
+        markets_from_record,
+        network_key,
+        record_start_block,
+    )
 
     record = deployment_record(key)
     contracts = load_deployment(key)
@@ -183,7 +188,7 @@ def venue_from_deployment(key: str | None = None, progress: Progress | None = No
     registries = {name: contracts[f"{name.lower()}_registry"]
                   for name in record["contracts"].get("markets", {})}
     pools = [m.get("pool") for m in record["contracts"].get("markets", {}).values()]
-    markets = {name: Market(name=name, registry=r) for name, r in registries.items()}
+    markets = markets_from_record(record, contracts)
     return read_venue(
         token=contracts["token"], vault=contracts["vault"],
         clearinghouse=contracts["clearinghouse"], registries=registries,

@@ -13,13 +13,15 @@ Every function works on non-negative integers with floor division, exactly like 
 
 from __future__ import annotations
 
-DAY = 86_400
-WEEK = 7 * DAY
-EXPIRY_OFFSET = 8 * 3_600
-WINDOW_START = 7 * 3_600 + 55 * 60
-WINDOW_END = 7 * 3_600 + 59 * 60 + 59
-WEEKLY_LIFE = 7 * DAY
-MONTHLY_LIFE = 28 * DAY
+from rangebound.constants import (
+    DAY,
+    EXPIRY_OFFSET,
+    MONTHLY_LIFE,
+    WEEK,
+    WEEKLY_LIFE,
+    WINDOW_END,
+    WINDOW_START,
+)
 
 SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
 EXPIRY_WEEKDAYS = (MONDAY, WEDNESDAY, FRIDAY)

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.simulation import SimResult
+from rangebound.dev.simulation import SimResult
 
 
 def _date(ts: int) -> str:

@@ -25,7 +25,8 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from rangebound.constants import ROOT
+
 MNEMONIC = "test test test test test test test test test test test junk"
 START_TIMEOUT = 20.0          # s to wait for a node to answer
 START_ATTEMPTS = 3            # a probed free port can be taken before anvil binds it
