@@ -97,7 +97,10 @@ MAX_SWEEP: int = _C["MAX_SWEEP"]                   # order ids per sweep_dead_or
 MAX_DEPTH: int = _C["MAX_DEPTH"]                   # price levels per depth page
 MAX_QUEUE: int = _C["MAX_QUEUE"]                   # order ids per queue page
 MAX_PRICE_INDEX: int = _C["MAX_PRICE_INDEX"]
-MAX_REPORTERS: int = _C["MAX_REPORTERS"]
+MAX_REPORTERS: int = _C["MAX_REPORTERS"]         # reporters per feed
+MAX_ANSWER: int = _C["MAX_ANSWER"]               # feed units, the largest answer a feed takes
+MAX_HEARTBEAT: int = _C["MAX_HEARTBEAT"]         # s: oldest feed answer a market may accept
+MIN_DEPEG_THRESHOLD: int = _C["MIN_DEPEG_THRESHOLD"]   # WAD USD per USD1
 MIN_TIMELOCK_DELAY: int = _C["MIN_DELAY"]
 
 # ------------------------------------------------------------------ OrderBook cancel reasons

@@ -99,7 +99,7 @@ def struct_for(components: list[dict], structs: list[VyStruct]) -> VyStruct:
     if len(found) != 1:
         raise ValueError(
             f"tuple with fields {names} matches structs {sorted(found) or 'none'}; "
-            "name it in rangebound.abi_export.STRUCT_NAMES"
+            "name it in rangebound.dev.abi_export.STRUCT_NAMES"
         )
     return next(iter(found.values()))
 

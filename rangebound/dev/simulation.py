@@ -9,7 +9,7 @@ index path day by day against the real contracts:
 - 08:00: the keeper runs a pass (daily update, settle, sweep dead orders, claim);
 - 09:00: market maker 1 requotes futures on every live series around the index (clamped into
   the series' range), market maker 2 and the option writer quote calls and puts around their
-  Black-76 fair value from the registry's own variance (`rangebound.pricing`);
+  Black-76 fair value from the registry's own variance (`rangebound.quant.pricing`);
 - 10:00: takers act: the hedger sells the first monthly future, the speculator buys calls,
   the hedger buys puts, and once the speculator opens a call spread.
 

@@ -1,17 +1,17 @@
 """The venue's risk view: open interest, Greeks, pinned losses, stress and collateral health.
 
 Pure analysis (no chain access): every function takes a built `Venue` (the `AccountBook` of every
-account, read from chain by `rangebound.exposure_chain` or built by hand in tests) and returns
+account, read from chain by `rangebound.ops.exposure_chain` or built by hand in tests) and returns
 plain numbers, so tests compare it with brute force.
 
 - **Open interest** per (market, expiry, kind, strike): Σ long lots (= Σ short lots).
 - **Greeks** of a book, per lot of each instrument then × qty (so they add up exactly), under two
-  models side by side: Black-76 on the clamped index (`rangebound.risk`: a future's delta is 1),
+  models side by side: Black-76 on the clamped index (`rangebound.ops.risk`: a future's delta is 1),
   and the pool's clamped Student-t (ν = 4, `pricing.clamped_t`, scale s = F·√(v·τ/2) with `v`
   the registry's daily variance and `τ` days): the payoff is clamped into [L, U], so a future's
   delta is Φ(u) − Φ(l) < 1 and deep strikes keep a fat-tail value Black-76 misses. t-Greeks are
   central differences at fixed scale (∂/∂F, as DESIGN 15's delta formulas), vega per vol point
-  (s ∝ vol), theta per calendar day. Units as `rangebound.risk` (delta in lots, USD1 elsewhere).
+  (s ∝ vol), theta per calendar day. Units as `rangebound.ops.risk` (delta in lots, USD1 elsewhere).
 - **Pinned losses** per series: every (account, series)'s loss if the fixing sat at L or at U,
   vs its maximum loss over [L, U].
 - **Stress**: the index moves by m (each live series settles at clamp(F·(1+m), L, U)), or USD1

@@ -1,9 +1,9 @@
-"""Read a whole venue from chain state and events into a `rangebound.exposure.Venue`.
+"""Read a whole venue from chain state and events into a `rangebound.ops.exposure.Venue`.
 
 Accounts are found from events alone: `Clearinghouse.PositionOpened` (every account that ever
 touched a series) and the vault's `Deposit` and `InternalTransfer` receivers (every account that
 ever held a balance: depositors, the fee account, an options pool). Each account's book is read
-with `rangebound.risk.read_book` (the same views `ape run risk` uses). The options pool, when the
+with `rangebound.ops.risk.read_book` (the same views `ape run risk` uses). The options pool, when the
 deployment has one (a market's `.pool`, or the record's `markets.<name>.pool`), is one of those
 accounts: nothing pool-specific is read, so the view works before and after the pool exists.
 

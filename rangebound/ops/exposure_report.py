@@ -1,4 +1,4 @@
-"""Render a `rangebound.exposure.Venue`: a JSON document, rich tables and a picture.
+"""Render a `rangebound.ops.exposure.Venue`: a JSON document, rich tables and a picture.
 
 Used by `ape run exposure` and at the end of `make demo` (reports/exposure.json, .png).
 """

@@ -9,7 +9,7 @@ Two steps, so that the maths can be tested without a chain:
    free_collateral`) into plain dataclasses (`AccountBook`, `SeriesBook`, `Leg`);
 2. **analyse** (`analyse`): per series, the maximum loss over the prices the series can still
    settle at (its range `[L, U]`, or `[S, S]` once settled: what the Clearinghouse uses) with the
-   reference model `rangebound.margin`, and the Greeks of the book with `rangebound.pricing`.
+   reference model `rangebound.margin`, and the Greeks of the book with `rangebound.quant.pricing`.
 
 Greeks model. Futures: delta = `n` lots, nothing else. Options: Black-76 (rate 0) on the forward
 `F` = the market's index price per lot clamped into `[L, U]`, annual vol `sqrt(variance * 365)`
@@ -414,6 +414,36 @@ def _registry_at(address: str) -> Any:
     return project.SeriesRegistry.at(address)
 
 
+def _series_book(clearinghouse: Any, who: str, ref: Any, market: Any) -> SeriesBook:
+    """One open (registry, expiry) of `who` as a SeriesBook; `market(registry_address)` gives
+    (name, registry, tick, index price, index fresh, variance) of its market."""
+    reg_addr, expiry = str(_field(ref, "registry", 0)), int(_field(ref, "expiry", 1))
+    name, reg, tick, index, fresh, variance = market(reg_addr)
+    lower, upper = (int(x) for x in reg.bounds(expiry))
+    n, cost = (int(x) for x in clearinghouse.futures_position(who, reg_addr, expiry))
+    legs = tuple(
+        Leg(int(_field(x, "kind", 0)), int(_field(x, "strike", 1)), int(_field(x, "qty", 2)))
+        for x in clearinghouse.option_legs(who, reg_addr, expiry)
+    )
+    return SeriesBook(
+        market=name,
+        registry=reg_addr,
+        expiry=expiry,
+        lower=lower,
+        upper=upper,
+        settlement=int(reg.settlement_price(expiry)),
+        tick=tick,
+        index_price=index,
+        index_fresh=fresh,
+        variance=variance,
+        n=n,
+        cost=cost,
+        legs=legs,
+        stored_requirement=int(clearinghouse.series_requirement(who, reg_addr, expiry)),
+        unclaimed_pnl=int(clearinghouse.unclaimed_pnl(who, reg_addr, expiry)),
+    )
+
+
 def read_book(
     account: Any,
     *,
@@ -454,35 +484,8 @@ def read_book(
                                 int(reg.variance()))
         return market_data[key]
 
-    series: list[SeriesBook] = []
-    for ref in clearinghouse.open_series(who):
-        reg_addr, expiry = str(_field(ref, "registry", 0)), int(_field(ref, "expiry", 1))
-        name, reg, tick, index, fresh, variance = market(reg_addr)
-        lower, upper = (int(x) for x in reg.bounds(expiry))
-        n, cost = (int(x) for x in clearinghouse.futures_position(who, reg_addr, expiry))
-        legs = tuple(
-            Leg(int(_field(x, "kind", 0)), int(_field(x, "strike", 1)), int(_field(x, "qty", 2)))
-            for x in clearinghouse.option_legs(who, reg_addr, expiry)
-        )
-        series.append(
-            SeriesBook(
-                market=name,
-                registry=reg_addr,
-                expiry=expiry,
-                lower=lower,
-                upper=upper,
-                settlement=int(reg.settlement_price(expiry)),
-                tick=tick,
-                index_price=index,
-                index_fresh=fresh,
-                variance=variance,
-                n=n,
-                cost=cost,
-                legs=legs,
-                stored_requirement=int(clearinghouse.series_requirement(who, reg_addr, expiry)),
-                unclaimed_pnl=int(clearinghouse.unclaimed_pnl(who, reg_addr, expiry)),
-            )
-        )
+    series = [_series_book(clearinghouse, who, ref, market)
+              for ref in clearinghouse.open_series(who)]
     series.sort(key=lambda s: (s.market, s.expiry))
     return AccountBook(
         account=who,

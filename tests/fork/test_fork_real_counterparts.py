@@ -18,11 +18,10 @@ from __future__ import annotations
 import ape
 import pytest
 
+from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system
 
-FUTURE, POST_ONLY, IOC = 0, 1, 2
-DAY = cal.DAY
 USD = 10**6
 PHASE = 2**64
 BLOCKED = "Blacklistable: account is blacklisted"

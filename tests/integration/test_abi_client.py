@@ -14,12 +14,9 @@ import pytest
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
+from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
 from rangebound.dev.abi_export import ROOT
 from rangebound.dev.node import rpc
-
-FUTURE, CALL = 0, 1
-POST_ONLY, IOC = 1, 2
-DAY = 86_400
 
 
 class Client:

@@ -28,18 +28,16 @@ import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
+from helpers import MAX_UINT, fund_account, sunday_noon_after
 
+from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, DAY, FUTURE, IOC, MAX_CATCH_UP_DAYS, PUT
 from rangebound.dev.node import rpc, start_anvil
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
-FUTURE, CALL, PUT = 0, 1, 2
-IOC = 2
-DAY = cal.DAY
 HOUR = 3_600
 REENTRANT, BLOCKLIST = 16, 4
 SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
-CANCEL_REDUCE_ONLY = 7
 ROOT = Path(__file__).resolve().parents[2]
 
 SURVIVED: list[str] = []
@@ -64,14 +62,6 @@ def _summary(request, chain):
 
 
 # ---------------------------------------------------------------------------- world
-
-
-def _start_time(head: int) -> int:
-    """A deterministic phase: the first Sunday 12:00 UTC a day after `head`."""
-    t = cal.day_start(head + DAY) + 12 * HOUR
-    while cal.weekday(t) != cal.SUNDAY:
-        t += DAY
-    return t
 
 
 class Net:
@@ -102,11 +92,8 @@ class Net:
         self.chain.pending_timestamp = ts
 
     def fund(self, who: str, usd: float) -> int:
-        amount = self.usd(usd)
-        self.token.mint(self.r[who], amount, sender=self.r["deployer"])
-        self.token.approve(self.vault, 2**256 - 1, sender=self.r[who])
-        self.vault.deposit(amount, sender=self.r[who])
-        return amount
+        return fund_account(self.token, self.vault, self.r["deployer"], self.r[who],
+                            self.usd(usd), allowance=MAX_UINT)
 
     def report_btc(self, price: float) -> None:
         self.btc_feed.submit(self.btc_feed.latest_round() + 1, feed_answer(price), sender=self.r["deployer"])
@@ -189,7 +176,7 @@ def _roles(accounts) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def net(accounts, chain) -> Net:
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     system = deploy_system(roles["deployer"], guardian=roles["guardian"], fee_account=roles["treasury"])
     n = Net(system, roles, chain)
     for who in TRADERS:
@@ -447,7 +434,7 @@ def test_anvil_state_dumped_and_reloaded_mid_series__lifecycle_completes(net, ch
 
 def test_blocklisted_account__gets_its_money_out_with_withdraw_to(accounts, chain, project):
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     n = build_hostile(project, roles, chain)
     e0 = n.reg.live_expiries()[0]
     px = n.trade(e0, "maker", "taker", 4)
@@ -476,7 +463,7 @@ def test_reentrant_token__cannot_double_spend(accounts, chain, project):
     from eth_abi import encode
 
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     n = build_hostile(project, roles, chain)
     d, maker, taker = roles["deployer"], roles["maker"], roles["taker"]
     e0 = n.reg.live_expiries()[0]
@@ -645,7 +632,6 @@ def test_guardian_pause__stops_orders_and_deposits__never_exits(net, chain):
 # ---------------------------------------------------------------------------- gas and size limits
 
 
-MAX_CATCH_UP_DAYS = 10          # constants.vy: daily updates replayed per call
 EIP7825_TX_GAS_CAP = 2**24      # per-transaction gas cap (Fusaka); below any block's limit
 
 

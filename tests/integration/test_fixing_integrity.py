@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund
 
+from rangebound.constants import DAY, FUTURE, IOC
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, report
 
-FUTURE, IOC = 0, 2
-DAY = cal.DAY
 SOURCE_VWAP, SOURCE_INDEX, SOURCE_INDEX_MODE = 1, 3, 4
 
 
 def _fund(system, who, usd=1_000_000):
-    amount = system.usd(usd)
-    system.token.mint(who, amount, sender=system.deployer)
-    system.token.approve(system.vault, amount, sender=who)
-    system.vault.deposit(amount, sender=who)
+    fund(system, who, usd)
 
 
 @pytest.fixture(scope="module")

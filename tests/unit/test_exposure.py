@@ -1,4 +1,4 @@
-"""The venue risk view's maths (`rangebound.exposure`) on built portfolios, against brute force.
+"""The venue risk view's maths (`rangebound.ops.exposure`) on built portfolios, against brute force.
 
 Venues are built from random trades between random accounts (so every fill is zero-sum, like the
 Clearinghouse's), on a tick of 1 raw unit so a scan of every price in [L, U] is exact (random
@@ -11,20 +11,19 @@ import json
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rangebound.constants import CALL, FUTURE, PUT
 from rangebound.models import margin
 from rangebound.ops import exposure as ex
 from rangebound.ops.exposure_report import to_dict, write
 from rangebound.ops.risk import AccountBook, Leg, SeriesBook, analyse
 
-FUTURE, CALL, PUT = margin.FUTURE, margin.CALL, margin.PUT
 NOW = 1_000 * 86_400
 DEC = 6
 VAR = 9 * 10**14                   # WAD daily variance (3% daily vol)
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=25)
 ACCOUNTS = [f"0x{i:040x}" for i in range(1, 6)]
 
 

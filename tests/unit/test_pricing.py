@@ -1,4 +1,4 @@
-"""rangebound.pricing: textbook values, parity, Greeks, implied vol, quanto, range models."""
+"""rangebound.quant.pricing: textbook values, parity, Greeks, implied vol, quanto, range models."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from scipy import integrate, stats
 
 from rangebound.quant import pricing as pr
 
-FAST = settings(max_examples=60, deadline=None)
-SLOW = settings(max_examples=15, deadline=None)
+FAST = settings(max_examples=60)
+SLOW = settings(max_examples=15)
 
 spots = st.floats(5.0, 500.0)
 moneyness = st.floats(0.5, 2.0)

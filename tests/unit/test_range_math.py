@@ -14,18 +14,14 @@ from decimal import Decimal, getcontext
 
 import ape
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from rangebound.constants import WAD
 from rangebound.models import ranges as rg
 
-WAD = rg.WAD
 K, M, LAM = rg.K_WAD, rg.M_WAD, rg.LAMBDA_WAD
-SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+SETTINGS = settings(max_examples=60)
 
 V_WAD = st.integers(min_value=10**12, max_value=10**16)  # daily variance 1e-6 .. 0.01
 T_DAYS = st.integers(min_value=0, max_value=28)

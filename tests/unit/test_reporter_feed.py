@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ape
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from rangebound.constants import BPS, MAX_ANSWER, MAX_REPORTERS
 
 DECIMALS = 8
 PRICE = 100_000 * 10**DECIMALS  # BTC / USD in feed units
-MAX_ANSWER = 2**191 - 1  # max(int192), Chainlink OCR answer type
-MAX_REPORTERS = 16
-BPS = 10_000
 EIP170 = 24_576
 
 
@@ -536,9 +535,7 @@ def test_ownership__two_step_transfer(feed, owner, stranger, reporter4):
 # ---------------------------------------------------------------- median (differential)
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=25)
 @given(
     reports=st.lists(
         st.integers(min_value=1_000, max_value=2_000), min_size=1, max_size=MAX_REPORTERS

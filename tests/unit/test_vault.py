@@ -6,7 +6,8 @@ import ape
 import pytest
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector as selector
-from hypothesis import HealthCheck, given, settings
+from helpers import fund_account
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 RETURNS_FALSE, FEE, BLOCKLIST, PAUSABLE, REENTRANT = 1, 2, 4, 8, 16
@@ -45,8 +46,7 @@ def wired_vault(project, deployer, guardian, token, engine):
 
 
 def _fund(token, vault, deployer, account, amount):
-    token.mint(account, amount, sender=deployer)
-    token.approve(vault, amount, sender=account)
+    fund_account(token, vault, deployer, account, amount, deposit=False)
 
 
 def _state(token, vault, *accounts):
@@ -86,7 +86,7 @@ def test_withdraw__round_trip_never_gains(vault, token, deployer, maker, unit):
     assert ev.receiver == maker and ev.amount == 7 * unit + 3
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15)
 @given(amounts=st.lists(st.integers(min_value=1, max_value=10**30), min_size=1, max_size=4))
 def test_deposit_withdraw__random_round_trips__never_gain(vault, token, deployer, taker, amounts):
     start = token.balanceOf(taker) + vault.balance_of(taker)
