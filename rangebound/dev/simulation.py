@@ -14,7 +14,7 @@ index path day by day against the real contracts:
   the hedger buys puts, and once the speculator opens a call spread.
 
 On `shock_day` (default: the second weekly expiry) the index jumps 25% just before the window,
-so that series' fixing lands outside its range and its settlement is clamped (DESIGN section 1).
+so that series' fixing lands outside its range and its settlement is clamped (docs/architecture.md §1).
 Everything the report needs is taken from receipts and contract events.
 """
 

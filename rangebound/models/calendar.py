@@ -1,4 +1,4 @@
-"""Reference model of the expiry calendar (DESIGN section 3), mirroring contracts/modules/calendar.vy.
+"""Reference model of the expiry calendar (docs/architecture.md §3), mirroring contracts/modules/calendar.vy.
 
 All times are unix seconds (UTC). A day starts at 00:00 UTC, weekday 0 = Sunday. Every expiry and
 daily range update is at 08:00 UTC; the fixing window is 07:55:00-07:59:59 UTC inclusive.

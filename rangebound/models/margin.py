@@ -1,4 +1,4 @@
-"""Reference model of the margin maths (DESIGN sections 1 and 7), mirrored by
+"""Reference model of the margin maths (docs/architecture.md §1, §7), mirrored by
 `contracts/modules/margin_math.vy`.
 
 One series' portfolio: futures net quantity `n` (signed lots), cost `C = Σ q·P` (signed raw
@@ -59,7 +59,7 @@ def requirement(n: int, cost: int, options: list[tuple[int, int, int]], lo: int,
 
 
 def standalone(kind: int, strike: int, is_buy: bool, price: int, lo: int, hi: int) -> int:
-    """Stand-alone worst case per lot of one order (DESIGN section 1), raw units.
+    """Stand-alone worst case per lot of one order (docs/architecture.md §1), raw units.
 
     Buy future `P − L`, sell future `U − P`, buy option: the premium, sell call
     `max(U − K, 0)`, sell put `max(K − L, 0)`.

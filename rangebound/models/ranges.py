@@ -1,8 +1,8 @@
-"""Reference models of the range maths (DESIGN sections 4 and 5).
+"""Reference models of the range maths (docs/architecture.md §4, §5).
 
 Two layers:
 
-* float references, the formulas as written in the DESIGN: ``alpha``, ``suggested_bounds``,
+* float references, the formulas as docs/architecture.md §4 states them: ``alpha``, ``suggested_bounds``,
   ``ewma``;
 * exact integer mirrors of ``contracts/modules/range_math.vy``, bit for bit, including snekmate's
   ``_wad_exp``, ``_wad_ln`` and ``_mul_div``: ``alpha_wad``, ``suggested_bounds_wad``,
@@ -75,7 +75,7 @@ def update_range(old: tuple[int, int], suggested: tuple[int, int]) -> tuple[int,
 def update_range_branch(
     old: tuple[int, int], suggested: tuple[int, int]
 ) -> tuple[tuple[int, int], int]:
-    """``update_range`` plus which DESIGN branch ran: 1 shrink, 2 keep, 3 shift down, 4 up."""
+    """``update_range`` plus which branch of the update rule (docs/architecture.md §4) ran: 1 shrink, 2 keep, 3 shift down, 4 up."""
     old_lo, old_hi = old
     s_lo, s_hi = suggested
     w = s_hi - s_lo

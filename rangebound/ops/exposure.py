@@ -10,7 +10,7 @@ plain numbers, so tests compare it with brute force.
   and the pool's clamped Student-t (ν = 4, `pricing.clamped_t`, scale s = F·√(v·τ/2) with `v`
   the registry's daily variance and `τ` days): the payoff is clamped into [L, U], so a future's
   delta is Φ(u) − Φ(l) < 1 and deep strikes keep a fat-tail value Black-76 misses. t-Greeks are
-  central differences at fixed scale (∂/∂F, as DESIGN 15's delta formulas), vega per vol point
+  central differences at fixed scale (∂/∂F, as docs/architecture.md §15's delta formulas), vega per vol point
   (s ∝ vol), theta per calendar day. Units as `rangebound.ops.risk` (delta in lots, USD1 elsewhere).
 - **Pinned losses** per series: every (account, series)'s loss if the fixing sat at L or at U,
   vs its maximum loss over [L, U].

@@ -212,7 +212,7 @@ def test_fork_chainlink__phase_change_after_window__settles_on_first_new_phase_r
         venue, chain, keeper, maker):
     """The registry's round search looks inside the latest phase: when the new aggregator's
     first round is later than the window, the window's round (phase 1) is not seen, so that
-    day has no source (DESIGN 4: ranges kept, trading goes on) and the settlement takes the
+    day has no source (docs/architecture.md §4: ranges kept, trading goes on) and the settlement takes the
     first index round reported after the window: the new phase's first round. No stall."""
     v = venue
     e = _monday(v)

@@ -523,7 +523,7 @@ def _registry_cases() -> list[Case]:
              lambda w: (w.registry.settle, (w.e1,)), lambda w, chain: chain.mine(timestamp=w.e1 - 60)),
         Case("registry.settle-twice", "registry: already settled", "keeper",
              lambda w: (w.registry.settle, (w.e0,))),
-        # a stale index no longer stops daily_update or trading (DESIGN 4, issue 12): only the
+        # a stale index no longer stops daily_update or trading (docs/architecture.md §4, issue 12): only the
         # settlement of a day without a fixing waits for the first index round after its window
         Case("registry.settle-stale-index", "registry: no fixing source", "keeper",
              lambda w: (w.registry.settle, (w.e1,)), _expire_e1),

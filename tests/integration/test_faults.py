@@ -1,4 +1,4 @@
-"""Faults the venue must survive (DESIGN sections 4, 8, 9, 10, 11), each from open positions.
+"""Faults the venue must survive (docs/architecture.md §4, §8, §9, §10, §11), each from open positions.
 
 * the index oracle goes stale mid-week: fixings fall back to the last futures trade, or the
   update waits with "registry: no fixing source"; a price is never invented;
@@ -220,7 +220,7 @@ def _calldata(contract_method, *args) -> bytes:
 
 
 def test_oracle_stale_midweek__no_fixing_ranges_kept_trading_goes_on__settles_on_next_round(net, chain):
-    """DESIGN section 4 (issue 12, attack 3). The old code fell back to the last trade (one lot
+    """docs/architecture.md §4 (issue 12, attack 3). The old code fell back to the last trade (one lot
     could set it) and then stalled: "registry: no fixing source" for daily_update, place_order
     and settle until the owner acted. Now a day without a fresh index forms no fixing, keeps its
     ranges and variance, trading goes on, and the series expiring that day settles on the first

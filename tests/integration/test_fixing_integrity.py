@@ -1,6 +1,6 @@
 """No wash trade sets a settlement; no missed report stalls a market (issue 12, attacks 2 and 3).
 
-DESIGN section 4 as revised: index mode is the default (every fixing is the fresh index; the window
+docs/architecture.md §4 as revised: index mode is the default (every fixing is the fresh index; the window
 VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded within
 0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the window
 never sets anything. A day without a source keeps its ranges, skips the variance and lets trading

@@ -1,4 +1,4 @@
-"""Custody (issue 12, attack 4; DESIGN section 11): with governance="timelock" no key can change
+"""Custody (issue 12, attack 4; docs/architecture.md §11): with governance="timelock" no key can change
 a parameter without notice. A change is proposed, refused before the one-day delay, executed by
 anyone after it, and users withdraw in between; the guardian's pause stays immediate."""
 

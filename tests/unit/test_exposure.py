@@ -118,7 +118,7 @@ def test_t_greeks__future_and_call_delta__match_design_closed_form():
     f = 101.0
     sc = f * math.sqrt(VAR / 1e18 * 3 / 2)
 
-    def phi(x: float) -> float:        # DESIGN 15: cdf of the nu = 4 t
+    def phi(x: float) -> float:        # docs/architecture.md §15: cdf of the nu = 4 t
         z = (x - f) / sc
         return 0.5 + z * (z * z + 6) / (2 * (z * z + 4) ** 1.5)
 

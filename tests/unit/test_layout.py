@@ -58,7 +58,7 @@ def test_legacy_paths__code__imports_none_of_them():
 
 
 def test_constants__sources__match_the_contract_literals():
-    assert (c.FUTURE, c.CALL, c.PUT, c.POST_ONLY, c.IOC) == (0, 1, 2, 1, 2)   # DESIGN 14 names
+    assert (c.FUTURE, c.CALL, c.PUT, c.POST_ONLY, c.IOC) == (0, 1, 2, 1, 2)   # public (§14)
     assert c.CANCEL_REASONS == {1: "owner", 2: "ioc", 3: "self_trade", 4: "stale", 5: "dead",
                                 6: "max_fills", 7: "reduce_only", 8: "legs", 9: "series",
                                 10: "position_cap", 11: "oi_cap", 12: "collateral"}

@@ -495,7 +495,7 @@ def test_truncated__parity_inside_the_range__holds():
 
 
 def test_clamped__bounded_by_contract_collateral():
-    """A short call never owes more than max(U - K, 0), a short put max(K - L, 0) (DESIGN 1)."""
+    """A short call never owes more than max(U - K, 0), a short put max(K - L, 0) (docs/architecture.md §1)."""
     lo, hi = 90.0, 110.0
     strikes = np.array([80.0, 95.0, 100.0, 105.0, 120.0])
     call = pr.clamped_t("call", strikes, 100.0, 50.0, 1.0, lo, hi)

@@ -1,6 +1,6 @@
 """Range maths: contracts/modules/range_math.vy (through MathHarness) against rangebound.ranges.
 
-Exact integer mirrors are compared bit for bit; the float references of the DESIGN formulas are
+Exact integer mirrors are compared bit for bit; the float references of the formulas (docs/architecture.md §4) are
 compared to a stated tolerance (alpha: 1e-9 relative; EWMA: 1e-12 relative; suggested bounds:
 equal, or one tick off where the float value sits on a tick boundary, and that rate is reported).
 """

@@ -1,4 +1,4 @@
-"""No resting order can block a book (issue 12, attack 1; DESIGN section 6).
+"""No resting order can block a book (issue 12, attack 1; docs/architecture.md §6).
 
 Each test builds one maker whose fill the Clearinghouse cannot book (its leg limit, its open-series
 limit, its position cap, the market's open-interest cap, a maker fee raised after it rested, a
