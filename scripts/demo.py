@@ -50,7 +50,7 @@ def cli(network, days, seed, vol, out, quiet):
                   f"{system.markets['BTC'].registry.address}, book "
                   f"{system.markets['BTC'].book.address}")
     sim = Simulation(system, actors, keeper, days=days, seed=seed, vol=vol, console=console,
-                     quiet=quiet)
+                     quiet=quiet, pool=True)
     res = sim.run()
     print_report(res, console)
     j, png = write(res, Path(out))

@@ -14,7 +14,7 @@ interface IClearinghouse {
         int256 qty; // lots, > 0 long, < 0 short
     }
 
-    /// @dev Vyper struct `SeriesRef` (contracts/Clearinghouse.vy)
+    /// @dev Vyper struct `SeriesRef` (contracts/OptionsPool.vy)
     struct SeriesRef {
         address registry;
         uint256 expiry;

@@ -37,6 +37,7 @@ def to_json(res: SimResult) -> dict[str, Any]:
         "gas": res.gas,
         "transactions": res.tx_count,
         "shock_expiry": res.shock_expiry,
+        "pool": res.pool,
         "days": [
             {"ts": p.ts, "index": p.index, "index_per_lot": p.index_per_lot, "fixing": p.fixing,
              "ranges": {str(e): list(r) for e, r in p.ranges.items()}}
@@ -79,12 +80,35 @@ def print_report(res: SimResult, console: Console) -> None:
         f"Σ P&L + fees per settled series: "
         f"{'[green]0 for all ' + str(len(sv['pnl_plus_fees_by_series'])) + ' series[/]' if zero else sv['pnl_plus_fees_by_series']}"
     )
+    if res.pool:
+        print_pool(res, console)
     g = Table(title=f"Gas per operation ({res.tx_count} transactions)")
     for col in ("operation", "count", "median gas"):
         g.add_column(col, justify="right")
     for k, v in res.gas.items():
         g.add_row(k, str(v["count"]), f"{v['median']:,}")
     console.print(g)
+
+
+def print_pool(res: SimResult, console: Console) -> None:
+    """Book vs pool on the same days (options), and the pool's NAV per share and P&L split."""
+    dec, p = res.system.decimals, res.pool
+    t = Table(title="Options: order book vs pool (same days)")
+    for col in ("venue", "trades", "lots", "avg paid over model / lot", "median gas / trade"):
+        t.add_column(col, justify="right")
+    for name, v in p["venues"].items():
+        markup = "-" if v["avg_markup_per_lot"] is None else _usd(v["avg_markup_per_lot"], dec)
+        gas = "-" if v["median_gas"] is None else f"{v['median_gas']:,}"
+        t.add_row(name, str(v["trades"]), str(v["lots"]), markup, gas)
+    console.print(t)
+    nav = p["nav_per_share"]
+    first, last = (nav[0][1], nav[-1][1]) if nav else (0.0, 0.0)
+    pnl = p["pnl"]
+    console.print(
+        f"[bold]Pool[/]: NAV per share {first:.6f} → {last:.6f} USD1; P&L {_usd(pnl['total'], dec)} = "
+        f"spread and fees {_usd(pnl['spread_and_fees'], dec)} + options and hedge "
+        f"{_usd(pnl['options_and_hedge'], dec)}; {p['hedges']} hedges"
+    )
 
 
 def plot(res: SimResult, path: Path) -> None:
@@ -133,6 +157,13 @@ def plot(res: SimResult, path: Path) -> None:
     ax.scatter([], [], marker="D", color="tab:red", edgecolor="black",
                label="settlement clamped to range (× = fixing)")
     ax.fill_between([], [], [], color="grey", alpha=0.2, label="each series' range [L, U] over its life")
+    if res.pool and res.pool["nav_per_share"]:
+        nav_ax = ax.twinx()
+        nav_ax.plot([datetime.fromtimestamp(t, tz=UTC) for t, _ in res.pool["nav_per_share"]],
+                    [v for _, v in res.pool["nav_per_share"]], color="tab:purple", lw=1.4,
+                    ls="--", label="pool NAV per share (right axis)")
+        nav_ax.set_ylabel("pool NAV per share (USD1)", color="tab:purple")
+        nav_ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_ylabel("USD per BTC (range bounds are per-lot prices × 1000)")
     ax.set_title("Rangebound demo: index, fixings and every series' trading range (ranges only narrow)")
     ax.xaxis.set_major_formatter(DateFormatter("%b %d"))

@@ -43,12 +43,12 @@ from ape import chain
 
 from rangebound.constants import CALL, DAY, FUTURE, IOC, LIVE_SERIES, PUT
 from rangebound.dev.node import warp
-from rangebound.dev.sender import BenchError, Samples, Sender, Tx, median
+from rangebound.dev.pool_scenario import measure_pool, pool_operations
+from rangebound.dev.sender import MAX_UINT, BenchError, Samples, Sender, Tx, median
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import System, deploy_system, feed_answer
 
 REPORT_BEFORE = 4 * 60          # keeper reports the feeds at 07:56 UTC
-MAX_UINT = 2**256 - 1
 
 # receipt gas, including the 21,000 base cost (issue 9)
 TARGETS: dict[str, int] = {
@@ -62,6 +62,13 @@ TARGETS: dict[str, int] = {
     "settle": 80_000,
     "claim_4_legs": 100_000,
     "trade_16_legs": 400_000,
+    "pool_buy": 200_000,
+    "pool_sell": 200_000,
+    "pool_deposit": 250_000,
+    "pool_redeem": 250_000,
+    "pool_deposit_per_leg": 10_000,
+    "pool_redeem_per_leg": 10_000,
+    "hedge": 250_000,
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -86,6 +93,17 @@ DESCRIPTIONS: dict[str, str] = {
     "settle": "registry.settle after that morning's daily update",
     "claim_4_legs": "clearinghouse.claim, 4 option legs, by a keeper",
     "trade_16_legs": "IOC option buy (existing leg) by a taker holding 16 legs",
+    "pool_buy": "pool.buy 1 lot of a call the trader and the pool already hold",
+    "pool_buy_cold": "pool.buy, first trade of the trader and the pool in the series",
+    "pool_sell": "pool.sell 1 lot back (existing legs)",
+    "pool_deposit": "pool.deposit (ERC-4626), no open legs",
+    "pool_deposit_cold": "pool.deposit, first LP of an empty pool",
+    "pool_redeem": "pool.redeem (ERC-4626), no open legs",
+    "pool_deposit_12_legs": "pool.deposit with 12 open option legs (marked at the model)",
+    "pool_redeem_12_legs": "pool.redeem with 12 open option legs",
+    "pool_deposit_per_leg": "slope: extra deposit gas per open leg of the pool (0 -> 12)",
+    "pool_redeem_per_leg": "slope: extra redeem gas per open leg of the pool (0 -> 12)",
+    "hedge": "pool.hedge: IOC futures order filling one resting maker",
 }
 
 
@@ -398,6 +416,7 @@ class Bench:
         self.measure_orders(far)
         self.measure_takes(far)
         self.measure_legs(far)
+        measure_pool(self, far)
         # claim series: the nearest expiries carry 1, 10, 100 accounts
         claim_series = {}
         for n, e in zip(cfg.claim_accounts, live[: len(cfg.claim_accounts)]):
@@ -461,6 +480,7 @@ class Bench:
         m_lo, m_hi = min(self.catch_up), max(self.catch_up)
         ops["daily_update_catch_up_per_day"] = round(
             (catch[m_hi] - catch[m_lo]) / (m_hi - m_lo))
+        ops.update(pool_operations(s))
         scaling = {
             "claim_vs_accounts": {str(n): median(g) for n, g in sorted(claims.items())},
             "take_vs_makers": {str(n): g for n, g in take.items()},

@@ -14,6 +14,8 @@ from typing import Any
 from ape import chain
 from eth_utils import to_checksum_address
 
+MAX_UINT = 2**256 - 1
+
 
 def median(xs: list[int]) -> int:
     return int(statistics.median(xs))

@@ -65,6 +65,7 @@ class SimResult:
     gas: dict[str, dict[str, int]]
     tx_count: int
     shock_expiry: int | None
+    pool: dict[str, Any] | None = None   # book vs pool comparison and NAV/share (pool runs only)
 
 
 class Simulation:
@@ -81,6 +82,7 @@ class Simulation:
         vol: float = 0.03,
         deposit_usd: float = 200_000.0,
         shock: bool = True,
+        pool: bool = False,
         console: Console | None = None,
         quiet: bool = False,
     ) -> None:
@@ -108,6 +110,10 @@ class Simulation:
         self.points: list[DayPoint] = []
         self.shock_expiry: int | None = None
         self.spread_done = False
+        self.pool = system.markets["BTC"].pool if pool else None
+        self.venues = {v: {"trades": 0, "lots": 0, "markup": 0} for v in ("book", "pool")}
+        self.nav: list[tuple[int, float]] = []          # (ts, NAV per share in USD1)
+        self.pool_deposit = 0
         self.keeper = Keeper.from_system(
             system, keeper_account, peg=1.0, quiet=True,
             start_block=chain.blocks.head.number,
@@ -156,6 +162,12 @@ class Simulation:
             self.s.token.approve(self.s.vault, amount, sender=acct)
             self._tx("deposit", self.s.vault.deposit, amount, sender=acct)
             self.deposits[role] += amount
+        if self.pool is not None:
+            self.pool_deposit = self.s.usd(self.deposit_usd)
+            lp = self.s.deployer
+            self.s.token.mint(lp, self.pool_deposit, sender=lp)
+            self.s.token.approve(self.pool, self.pool_deposit, sender=lp)
+            self._tx("pool_deposit", self.pool.deposit, self.pool_deposit, lp, sender=lp)
         for feed in self.s.feeds.values():
             if not feed.is_reporter(self.keeper_account):
                 feed.add_reporter(self.keeper_account, sender=self.s.deployer)
@@ -203,8 +215,49 @@ class Simulation:
 
     def _take(self, role: str, expiry: int, kind: int, strike: int, is_buy: bool,
               price: int, qty: int) -> None:
-        self._try("take", self.book.place_order, expiry, kind, strike, is_buy, price, qty,
-                  IOC, 8, sender=self.actors[role])
+        r = self._try("take", self.book.place_order, expiry, kind, strike, is_buy, price, qty,
+                      IOC, 8, sender=self.actors[role])
+        if r is not None and kind != FUTURE and self.pool is not None:
+            model = self.pool.model_price(expiry, kind, strike)
+            self.gas["take_option"].append(r.gas_used)
+            for f in r.events.filter(self.ch.Fill):
+                v = self.venues["book"]
+                v["trades"] += 1
+                v["lots"] += f.qty
+                edge = (f.price - model) if is_buy else (model - f.price)
+                v["markup"] += edge * f.qty + f.taker_fee   # what the taker gave up vs the model
+
+    def _pool_trades(self, day: int) -> None:
+        """Option traders use the pool next to the book (docs/architecture.md §15): the speculator buys an
+        at-the-money call, the hedger a put, the option writer sells a call every other day;
+        then the keeper hedges the pool's delta."""
+        if self.pool is None:
+            return
+        live = list(self.registry.listed_expiries())
+        idx = self._per_lot(self.path[day + 1])
+        for e in (live[0], live[2]):
+            strikes = self._option_strikes(e, idx)
+            if not strikes:
+                continue
+            k = strikes[0]
+            trades = [("speculator", CALL, True), ("hedger", PUT, True)]
+            if day % 2 == 0:
+                trades.append(("option_writer", CALL, False))
+            for role, kind, is_buy in trades:
+                try:
+                    total = self.pool.quote(e, kind, k, 1, is_buy)
+                except Exception:  # noqa: BLE001, S112 - the pool does not quote this one now
+                    continue
+                model = self.pool.model_price(e, kind, k)
+                fn = self.pool.buy if is_buy else self.pool.sell
+                r = self._try("pool_buy" if is_buy else "pool_sell", fn, e, kind, k, 1, total,
+                              sender=self.actors[role])
+                if r is not None:
+                    v = self.venues["pool"]
+                    v["trades"] += 1
+                    v["lots"] += 1
+                    v["markup"] += total - model if is_buy else model - total
+        self._keeper_pass(("hedge",))
 
     def _quote_futures(self, idx_lot: int) -> None:
         for e in self.registry.listed_expiries():
@@ -346,6 +399,7 @@ class Simulation:
                 self._quote_options(idx_lot, t + 3600)
                 self._at(t + 2 * 3600)
                 self._takers(d)
+                self._pool_trades(d)
                 self._record_day(d, t, index, idx_lot)
                 prog.update(task, advance=1, description=f"index {index:,.0f} USD")
         # close the books: one more morning so the last due series settle and get claimed
@@ -392,6 +446,11 @@ class Simulation:
         fixing = self.registry.fixing(live[0], t // DAY) if live else 0
         ranges = {e: tuple(self.registry.bounds(e)) for e in live}
         self.points.append(DayPoint(d, t, index, idx_lot, fixing, ranges))
+        if self.pool is not None:
+            supply = self.pool.totalSupply()
+            unit = 10 ** self.pool.decimals()
+            nav = self.pool.totalAssets()
+            self.nav.append((t, nav * unit / supply / 10**self.s.decimals if supply else 0.0))
 
     # ------------------------------------------------------------------ the report
 
@@ -445,6 +504,13 @@ class Simulation:
             accounts["fee_account"] = {"deposits": 0, "pnl": fee_bal, "fees": 0,
                                        "final_balance": fee_bal}
             total += fee_bal
+        pool = None
+        if self.pool is not None:
+            bal = self.s.vault.balance_of(self.pool)
+            accounts["pool"] = {"deposits": self.pool_deposit, "pnl": bal - self.pool_deposit,
+                                "fees": fees_paid[self.pool.address], "final_balance": bal}
+            total += bal
+            pool = pool_summary(self, self.gas)
         solvency = {
             "vault_token_balance": self.s.token.balanceOf(self.s.vault),
             "sum_balances": total,
@@ -455,4 +521,26 @@ class Simulation:
         }
         gas = {k: {"count": len(v), "median": int(median(v))} for k, v in sorted(self.gas.items())}
         return SimResult(self.s, self.points, series, accounts, solvency, gas,
-                         self.tx_count, self.shock_expiry)
+                         self.tx_count, self.shock_expiry, pool)
+
+
+def pool_summary(sim: Simulation, gas: dict[str, list[int]]) -> dict[str, Any]:
+    """Book vs pool on the same days (options only): trades, lots, average markup paid over the
+    pool's model per lot (spread + fees; raw units), median gas per option trade; the pool's NAV
+    per share over time and its P&L split into spread/fee income and trading (options + hedge)."""
+    out: dict[str, Any] = {"venues": {}}
+    take_gas = gas.get("take_option", [])
+    for name, v in sim.venues.items():
+        g = take_gas if name == "book" else gas.get("pool_buy", []) + gas.get("pool_sell", [])
+        out["venues"][name] = {
+            "trades": v["trades"], "lots": v["lots"],
+            "avg_markup_per_lot": round(v["markup"] / v["lots"]) if v["lots"] else None,
+            "median_gas": int(median(g)) if g else None,
+        }
+    nav = int(sim.pool.totalAssets())
+    pnl = nav - sim.pool_deposit
+    income = sim.venues["pool"]["markup"]
+    out["nav_per_share"] = [[t, v] for t, v in sim.nav]
+    out["pnl"] = {"total": pnl, "spread_and_fees": income, "options_and_hedge": pnl - income}
+    out["hedges"] = len(gas.get("hedge", []))
+    return out

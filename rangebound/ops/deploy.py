@@ -37,6 +37,7 @@ class Market:
     name: str
     registry: Any
     book: Any
+    pool: Any = None           # the market's OptionsPool, when deployed
 
 
 @dataclass
@@ -108,6 +109,8 @@ DEFAULTS: dict[str, Any] = {
     "governance": "owner",     # "owner": the deployer owns everything (local); "timelock": below
     "timelock_delay": 86_400,  # s, the timelock's minimum delay (at least one day)
     "proposer": None,          # who may schedule timelocked changes (a multisig); default deployer
+    "pool": True,              # deploy an OptionsPool per market (architecture §15)
+    "pool_fees": False,        # True: the market's fees go to its pool (else to fee_account)
 }
 
 
@@ -182,6 +185,8 @@ def deploy_system(deployer: Any, **params: Any) -> System:
         market_params(p, system.feeds["BTC/USD"], system.feeds["USD1/USD"]), sender=deployer
     )
     _deploy_trading(system, {"BTC": registry})
+    if p["pool"]:
+        deploy_pools(system, market_fees=bool(p["pool_fees"]))
     if p["governance"] == "timelock":
         hand_to_timelock(system)
     elif p["governance"] != "owner":
@@ -293,6 +298,7 @@ def hand_to_timelock(system: System) -> Any:
     owned = [system.vault, system.clearinghouse, *system.feeds.values()]
     for market in system.markets.values():
         owned += [market.registry, market.book]
+        owned += [market.pool] if market.pool is not None else []
     for contract in owned:
         contract.transfer_ownership(timelock, sender=deployer)
         timelock.accept_ownership_of(contract, sender=deployer)
@@ -310,3 +316,18 @@ def register_venue(system: System, market: str, venue: Any, fees_to_venue: bool 
     ch.register_venue(venue, sender=deployer)
     if fees_to_venue:
         ch.set_market_fee_account(m.registry, venue, sender=deployer)
+
+
+def deploy_pools(system: System, market_fees: bool = True) -> None:
+    """One OptionsPool per market (docs/architecture.md §15) sharing one PoolPricer: set as the registry's
+    pool, registered as a venue of the Clearinghouse and, with `market_fees`, made the
+    market's fee account (option and futures fees accrue to its LPs)."""
+    p, deployer, ch = system.params, system.deployer, system.clearinghouse
+    pricer = project.PoolPricer.deploy(sender=deployer)   # stateless: one for every market
+    for name, market in system.markets.items():
+        pool = project.OptionsPool.deploy(
+            market.registry, market.book, ch, pricer, p["guardian"],
+            f"Rangebound {name} pool"[:25], f"rp{name}"[:5], sender=deployer,
+        )
+        register_venue(system, name, pool, fees_to_venue=market_fees)
+        market.pool = pool

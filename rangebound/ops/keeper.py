@@ -1,41 +1,11 @@
-"""The Rangebound keeper: push local feed prices, run the daily update, settle, sweep, claim.
+"""The Rangebound keeper: push local feed prices, run the daily update, settle, sweep, claim,
+hedge the options pools.
 
-One `Keeper.run_pass()` does, in order, for every market of a deployment:
-
-1. **report**: submit the day's index price (from a `PriceSource`: the seeded simulated path or
-   a CSV) and the USD1 peg to every `ReporterFeed` on which the keeper is an authorised reporter,
-   once per day: a feed whose latest round was updated at or after the start of the most recent
-   fixing window (07:55:00 UTC) is fresh and is left alone, and so is a feed on whose open round
-   the keeper has already reported (feeds needing several reporters).
-2. **update**: `daily_update()` while an 08:00 UTC update is due (it replays missed days, at most
-   `MAX_CATCH_UP_DAYS` per call; a call that makes no progress stops the loop).
-3. **settle**: `settle(expiry)` for every listed series (from `SeriesListed` logs, plus the live
-   list) with `expiry <= now` and no settlement price yet.
-4. **sweep**: `sweep_dead_orders(owner, ids)` (32 ids per call, grouped by owner) for orders
-   that still rest on a book but can never fill (series expired or settled, strike inactive);
-   candidates come from `OrderPlaced` logs minus `OrderCancelled` and fully filled makers.
-5. **claim**: `claim(account, registry, expiry)` for every `PositionOpened` (account, series)
-   without a `Claimed` log whose series is settled and still open for the account (checked with
-   `open_series`), in batches of `batch` (views for the batch first, then its transactions).
-
-Every decision is re-derived from chain state (storage views and event logs) at the moment it is
-taken; nothing is kept on disk. That makes the keeper **idempotent** (a second pass right after
-the first finds nothing to do and sends no transaction) and **crash-safe** (a pass killed at any
-point leaves only completed, individually idempotent transactions behind; the next pass simply
-does what is still missing). Races with other keepers are expected: a transaction whose
-preflight reverts with a known "someone else did it" reason ("registry: already settled",
-"clearinghouse: nothing to claim", "feed: round closed", ...) is counted as skipped; any other
-revert is reported as blocked with its reason (e.g. "registry: no fixing source" from `settle`
-of a series whose expiry day had no fresh index and no round has been reported since: the
-registry never invents a price, and the keeper's own next report unblocks it) and the pass goes
-on with the next item.
-
-Time: "now" is the timestamp the next block will carry (`chain.pending_timestamp`), and every
-time-dependent decision (update due, series expired) is made in Python from storage values, so
-it is right even when a test has moved the pending timestamp ahead of the head block.
-
-Logs are read incrementally: each `Keeper` remembers how far it has scanned (in memory only; a
-new keeper rescans from the deployment block) and rescans a few blocks for reorgs.
+One `Keeper.run_pass()` runs the steps report, update, settle, sweep, claim and hedge for every
+market of a deployment. Every decision is re-derived from chain state (storage views and event
+logs) when it is taken, so a pass is idempotent and crash-safe; races with other keepers are
+counted as skipped, other reverts reported as blocked. What each step does, how time and logs
+are read: docs/architecture.md, "The keeper".
 """
 
 from __future__ import annotations
@@ -516,7 +486,7 @@ class Keeper:
     def run_pass(
         self,
         index: float | Mapping[str, float] | None = None,
-        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim"),
+        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim", "hedge"),
         summary: bool = True,
     ) -> PassReport:
         """One pass: report → update → settle → sweep → claim. `index` overrides the sources'
@@ -535,6 +505,8 @@ class Keeper:
                 self.sweep_dead()
             if "claim" in steps:
                 self.claim_all()
+            if "hedge" in steps:
+                self.hedge_pools()
         finally:
             self._report = None
         if summary:
@@ -563,6 +535,38 @@ class Keeper:
             if max_passes is None or n < max_passes:
                 sleep(interval)
         return reports
+
+    # ------------------------------------------------------------------ 6. pool hedges
+
+    def pool_hedges_due(self) -> list[tuple[Market, int, int]]:
+        """(market, expiry, delta WAD lots) of every live series where a market's OptionsPool
+        is beyond its hedge band (docs/architecture.md §15). The pool's settled positions need nothing here:
+        the pool is an ordinary account, so `claim_all` claims them with everyone's."""
+        due = []
+        for m in self.markets.values():
+            pool = m.pool
+            if pool is None:
+                continue
+            band = int(pool.hedge_band()) * 10**18
+            for e in m.registry.live_expiries():
+                d = int(pool.delta(e))
+                if abs(d) > band:
+                    due.append((m, int(e), d))
+        return due
+
+    def hedge_pools(self) -> PassReport:
+        """Call `hedge(expiry)` on every pool whose delta in a live series is beyond its band
+        (after pool trades and each morning, as part of `run_pass`)."""
+        rep = self._begin()
+        due = self.pool_hedges_due()
+
+        def work(item: tuple[Market, int, int]) -> None:
+            m, e, d = item
+            label = f"{m.name} {_date(e)} delta {d / 10**18:+.2f}"
+            self._send(rep, "hedge", label, m.pool.hedge, e)
+
+        self._run_step("hedge", due, work)
+        return rep
 
     def print_summary(self, rep: PassReport) -> None:
         if self.quiet:

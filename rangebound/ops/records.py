@@ -121,14 +121,28 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
 
 def markets_from_record(record: Mapping[str, Any], contracts: Mapping[str, Any]
                         ) -> dict[str, Market]:
-    """The `Market`s (registry and book) of a record and its `load_deployment` contracts."""
+    """The `Market`s (registry, book and, when the registry names one, pool) of a record and
+    its `load_deployment` contracts."""
     from rangebound.ops.deploy import Market
 
-    return {
+    markets = {
         name: Market(name=name, registry=contracts[f"{name.lower()}_registry"],
                      book=contracts[f"{name.lower()}_book"])
         for name in record["contracts"].get("markets", {})
     }
+    attach_pools(markets)
+    return markets
+
+
+def attach_pools(markets: Mapping[str, Market]) -> None:
+    """Give each market its OptionsPool (the registry's `pool()`, when set and when the registry
+    has that view), so a keeper built from a deployment record hedges the pools too."""
+    for m in markets.values():
+        if m.pool is not None or not hasattr(m.registry, "pool"):
+            continue
+        address = str(m.registry.pool())
+        if int(address, 16):
+            m.pool = project.OptionsPool.at(address)
 
 
 def record_start_block(record: Mapping[str, Any], markets: Mapping[str, Market]) -> int:

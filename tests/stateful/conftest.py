@@ -15,7 +15,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import Phase, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # examples and steps per machine and profile: CI keeps the whole tests/stateful directory
 # inside ~3 minutes; long runs thousands of steps
@@ -40,6 +40,7 @@ def fuzz_settings(examples: int | None = None, steps: int | None = None) -> sett
         max_examples=int(os.environ.get("RANGEBOUND_FUZZ_EXAMPLES", n)),
         stateful_step_count=int(os.environ.get("RANGEBOUND_FUZZ_STEPS", k)),
         phases=(Phase.explicit, Phase.generate, Phase.shrink, Phase.explain),
+        suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )
 

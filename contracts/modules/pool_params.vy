@@ -1,0 +1,212 @@
+# pragma version ~=0.4.3
+"""
+@title Rangebound options pool parameters
+@notice The owner-set, bounded parameters of an OptionsPool (DESIGN section 15), its guardian
+        and pause: one setter per parameter, each checking its bounds and emitting
+        `ParameterSet(name, value)`. Initialised and exported by OptionsPool.
+@custom:security Setters are owner-only (the pool's two-step owner); pause/unpause are the
+        guardian's or the owner's. Pausing never blocks LP exits (the pool checks it only on
+        deposits, mints and trades).
+"""
+
+from snekmate.auth import ownable
+from snekmate.utils import pausable
+
+uses: ownable
+uses: pausable
+
+WAD: constant(uint256) = 10**18
+
+event ParameterSet:
+    name: String[32]
+    value: uint256
+
+event GuardianSet:
+    guardian: indexed(address)
+
+
+# parameter bounds
+MIN_VOL_MULT: constant(uint256) = 10**17         # WAD
+MAX_VOL_MULT: constant(uint256) = 10 * 10**18    # WAD
+MAX_BETA: constant(uint256) = 10**18             # WAD: the price stays >= 0 along any path
+MAX_DEPTH: constant(uint256) = 10**9             # lots
+MAX_BASE_SPREAD: constant(uint256) = 1_000       # bps
+MAX_UTIL_SPREAD: constant(uint256) = 5_000       # bps at 100 % utilisation
+MIN_MAX_UTIL: constant(uint256) = 10**17         # WAD
+MIN_CUTOFF: constant(uint256) = 600              # s
+MAX_CUTOFF: constant(uint256) = 86_400           # s
+MAX_HEDGE_BAND: constant(uint256) = 10**9        # lots
+MAX_SLIPPAGE: constant(uint256) = 2_000          # bps
+MAX_FEE: constant(uint256) = 500                 # bps, trade fee
+MAX_LP_FEE: constant(uint256) = 100              # bps, entry/exit fee
+
+guardian: public(address)                        # may pause (never blocks LP exits)
+vol_multiplier: public(uint256)                  # WAD, w in s = F sqrt(w v tau / 2)
+beta: public(uint256)                            # WAD, inventory slope
+depth: public(uint256)                           # lots, max |q| per instrument
+base_spread: public(uint256)                     # bps
+util_spread: public(uint256)                     # bps added at 100 % utilisation (gamma)
+max_utilisation: public(uint256)                 # WAD, requirement / cash above which risk-raising trades revert
+cutoff: public(uint256)                          # s before expiry when quoting stops
+hedge_band: public(uint256)                      # lots of |delta| tolerated before `hedge` trades
+max_slippage: public(uint256)                    # bps around F for a hedge's limit price
+fee_bps: public(uint256)                         # bps, the pool's trade fee (in the premium)
+lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in the pool)
+
+
+@deploy
+def __init__(guardian_: address):
+    """
+    @notice Defaults: w 1, beta 0.1, depth 1,000 lots, spreads 50 + 200 bps, max utilisation
+            0.8, cutoff 1 h, hedge band 1 lot, slippage 100 bps, fee 10 bps, LP fee 10 bps.
+    """
+    self.guardian = guardian_
+    self.vol_multiplier = WAD
+    self.beta = 10**17
+    self.depth = 1_000
+    self.base_spread = 50
+    self.util_spread = 200
+    self.max_utilisation = 8 * 10**17
+    self.cutoff = 3_600
+    self.hedge_band = 1
+    self.max_slippage = 100
+    self.fee_bps = 10
+    self.lp_fee_bps = 10
+
+
+# ---------------------------------------------------------------- setters
+
+@internal
+def _set(name: String[32], new_value: uint256, lo: uint256, hi: uint256):
+    ownable._check_owner()
+    assert new_value >= lo and new_value <= hi, "pool: out of bounds"
+    log ParameterSet(name=name, value=new_value)
+
+
+@external
+def set_vol_multiplier(new_value: uint256):
+    """
+    @notice Volatility multiplier w (WAD, 0.1..10). Owner only.
+    """
+    self._set("vol_multiplier", new_value, MIN_VOL_MULT, MAX_VOL_MULT)
+    self.vol_multiplier = new_value
+
+
+@external
+def set_beta(new_value: uint256):
+    """
+    @notice Inventory slope beta (WAD, 0..1). Owner only.
+    """
+    self._set("beta", new_value, 0, MAX_BETA)
+    self.beta = new_value
+
+
+@external
+def set_depth(new_value: uint256):
+    """
+    @notice Depth: max |net lots| per instrument (1..1e9). Owner only.
+    """
+    self._set("depth", new_value, 1, MAX_DEPTH)
+    self.depth = new_value
+
+
+@external
+def set_base_spread(new_value: uint256):
+    """
+    @notice Base spread (bps, 0..1000). Owner only.
+    """
+    self._set("base_spread", new_value, 0, MAX_BASE_SPREAD)
+    self.base_spread = new_value
+
+
+@external
+def set_util_spread(new_value: uint256):
+    """
+    @notice Utilisation spread gamma (bps added at 100 % utilisation, 0..5000). Owner only.
+    """
+    self._set("util_spread", new_value, 0, MAX_UTIL_SPREAD)
+    self.util_spread = new_value
+
+
+@external
+def set_max_utilisation(new_value: uint256):
+    """
+    @notice Max utilisation (WAD, 0.1..1) above which risk-raising trades revert. Owner only.
+    """
+    self._set("max_utilisation", new_value, MIN_MAX_UTIL, WAD)
+    self.max_utilisation = new_value
+
+
+@external
+def set_cutoff(new_value: uint256):
+    """
+    @notice Seconds before expiry when quoting stops (600..86400). Owner only.
+    """
+    self._set("cutoff", new_value, MIN_CUTOFF, MAX_CUTOFF)
+    self.cutoff = new_value
+
+
+@external
+def set_hedge_band(new_value: uint256):
+    """
+    @notice Lots of |delta| tolerated before `hedge` trades (0..1e9). Owner only.
+    """
+    self._set("hedge_band", new_value, 0, MAX_HEDGE_BAND)
+    self.hedge_band = new_value
+
+
+@external
+def set_max_slippage(new_value: uint256):
+    """
+    @notice Hedge limit distance from F (bps, 1..2000). Owner only.
+    """
+    self._set("max_slippage", new_value, 1, MAX_SLIPPAGE)
+    self.max_slippage = new_value
+
+
+@external
+def set_fee(new_value: uint256):
+    """
+    @notice The pool's trade fee (bps of the premium, 0..500). Owner only.
+    """
+    self._set("fee_bps", new_value, 0, MAX_FEE)
+    self.fee_bps = new_value
+
+
+@external
+def set_lp_fee(new_value: uint256):
+    """
+    @notice Entry/exit fee (bps, 0..100), kept by the pool. Owner only.
+    """
+    self._set("lp_fee_bps", new_value, 0, MAX_LP_FEE)
+    self.lp_fee_bps = new_value
+
+
+@external
+def set_guardian(guardian_: address):
+    """
+    @notice Sets the guardian (may pause). Owner only.
+    """
+    ownable._check_owner()
+    assert guardian_ != empty(address), "pool: zero address"
+    self.guardian = guardian_
+    log GuardianSet(guardian=guardian_)
+
+
+@external
+def pause():
+    """
+    @notice Stops deposits, mints and trades (LP exits, hedges and claims continue).
+            Guardian or owner.
+    """
+    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @notice Resumes the pool. Guardian or owner.
+    """
+    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
+    pausable._unpause()
