@@ -246,8 +246,13 @@ def render(venue: ex.Venue, console: Console) -> None:
 
 
 def plot(venue: ex.Venue, path: Path) -> Path:
-    """Gamma and open interest by strike for the live series; the stress curve."""
-    import matplotlib
+    """Gamma and open interest by strike for the live series; the stress curve (needs the
+    `report` extra: matplotlib)."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError as err:
+        raise RuntimeError("the picture needs matplotlib: pip install -e '.[report]' "
+                           "(make install installs it)") from err
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
