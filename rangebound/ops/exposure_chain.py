@@ -152,8 +152,7 @@ def read_venue(*, token: Any, vault: Any, clearinghouse: Any, registries: Mappin
 
 def pool_of(market: Any) -> str | None:
     """The options pool's address of a `deploy_system` market (None when none is deployed)."""
-    pool = getattr(market, "pool", None)
-    return None if pool is None else _addr(pool)
+    return None if market.pool is None else _addr(market.pool)
 
 
 def venue_from_system(system: Any, start_block: int = 0, progress: Progress | None = None,

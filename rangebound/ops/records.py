@@ -135,10 +135,10 @@ def markets_from_record(record: Mapping[str, Any], contracts: Mapping[str, Any]
 
 
 def attach_pools(markets: Mapping[str, Market]) -> None:
-    """Give each market its OptionsPool (the registry's `pool()`, when set and when the registry
-    has that view), so a keeper built from a deployment record hedges the pools too."""
+    """Give each market its OptionsPool (the registry's `pool()`, when set), so a keeper built
+    from a deployment record hedges the pools too."""
     for m in markets.values():
-        if m.pool is not None or not hasattr(m.registry, "pool"):
+        if m.pool is not None:
             continue
         address = str(m.registry.pool())
         if int(address, 16):

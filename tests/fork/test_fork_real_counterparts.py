@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund_account
 
 from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
 from rangebound.models import calendar as cal
@@ -47,9 +48,7 @@ class Venue:
         self.peg_agg.updateAnswer(round(peg * 10**8), sender=self.circle)
 
     def fund(self, account, usd: int) -> None:
-        self.usdc.mint(account, usd * USD, sender=self.circle)
-        self.usdc.approve(self.vault, usd * USD, sender=account)
-        self.vault.deposit(usd * USD, sender=account)
+        fund_account(self.usdc, self.vault, self.circle, account, usd * USD)
 
     def trade(self, maker, taker, e: int, qty: int = 2) -> int:
         lo, hi = self.reg.bounds(e)

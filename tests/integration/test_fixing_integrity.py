@@ -26,10 +26,6 @@ from rangebound.ops.deploy import deploy_system, report
 SOURCE_VWAP, SOURCE_INDEX, SOURCE_INDEX_MODE = 1, 3, 4
 
 
-def _fund(system, who, usd=1_000_000):
-    fund(system, who, usd)
-
-
 @pytest.fixture(scope="module")
 def actors(maker, taker, maker2, stranger):
     """Honest maker/taker; the attacker's two accounts (maker2 sells, stranger buys)."""
@@ -39,7 +35,7 @@ def actors(maker, taker, maker2, stranger):
 def _system(deployer, guardian, actors, **params):
     s = deploy_system(deployer, guardian=guardian, **params)
     for who in actors:
-        _fund(s, who)
+        fund(s, who, 1_000_000)
     return s
 
 
