@@ -7,10 +7,10 @@
 
 Read-only. Works on the deployment recorded for the network (`--deployment KEY` reads another
 record). Accounts come from PositionOpened and vault Deposit / InternalTransfer events; the
-options pool is the record's `markets.<name>.pool` when there is one. Shows open interest per
-series x kind x strike, the Greeks of the traders' aggregate and of the pool under Black-76 and
-the clamped Student-t, pinned losses, the stress table (bad debt, margin calls and liquidations
-computed per account) and the collateral's health. See `rangebound/ops/exposure.py`.
+options pool is the record's `markets.<name>.pool`, else the one a registry names (`pool()`).
+Shows open interest per series x kind x strike, the Greeks of the traders' aggregate and of the
+pool under Black-76 and the clamped Student-t, pinned losses, the stress table (bad debt, margin
+calls and liquidations computed per account) and the collateral's health. See `rangebound/ops/exposure.py`.
 """
 
 from __future__ import annotations

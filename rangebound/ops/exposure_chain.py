@@ -3,9 +3,11 @@
 Accounts are found from events alone: `Clearinghouse.PositionOpened` (every account that ever
 touched a series) and the vault's `Deposit` and `InternalTransfer` receivers (every account that
 ever held a balance: depositors, the fee account, an options pool). Each account's book is read
-with `rangebound.ops.risk.read_book` (the same views `ape run risk` uses). The options pool, when the
-deployment has one (a market's `.pool`, or the record's `markets.<name>.pool`), is one of those
-accounts: nothing pool-specific is read, so the view works before and after the pool exists.
+with `rangebound.ops.risk.read_book` (the same views `ape run risk` uses). The options pool is an
+explicit address (`--pool`), else the deployment's (a market's `.pool`, or the record's
+`markets.<name>.pool`), else the one a market's registry names (`registry.pool()`, so any
+deployment shows it); it is one of those accounts: nothing pool-specific is read, so the view
+works before and after the pool exists. One pool per venue view (the first market's that has one).
 
 Collateral health: the USD1/USD feed's rounds over a window (`getRoundData` walking back from
 `latestRoundData`, bounded by MAX_PEG_ROUNDS), each registry's `reduce_only()`, the vault's token
@@ -129,6 +131,7 @@ def read_venue(*, token: Any, vault: Any, clearinghouse: Any, registries: Mappin
     stop, now = int(head.number or 0) + 1, int(head.timestamp)
     tell = progress or (lambda stage, done, total: None)
     tell("events", 0, 1)
+    pool = pool or registry_pool(registries)
     accounts = discover_accounts(clearinghouse, vault, start_block, stop)
     if pool is not None and pool not in accounts:
         accounts.append(pool)
@@ -195,3 +198,16 @@ def venue_from_deployment(key: str | None = None, progress: Progress | None = No
         start_block=record_start_block(record, markets), network=key or network_key(),
         progress=progress,
     )
+
+
+def registry_pool(registries: Mapping[str, Any]) -> str | None:
+    """The OptionsPool the first market's registry names (`pool()`), None when no registry names
+    one (zero address) or has that view (a registry deployed before the pool existed)."""
+    for reg in registries.values():
+        try:
+            address = str(reg.pool())
+        except Exception:  # noqa: BLE001, S112 - no `pool()` view (AttributeError or a revert)
+            continue
+        if int(address, 16):
+            return address
+    return None

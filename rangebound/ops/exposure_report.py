@@ -317,6 +317,8 @@ def demo_exposure(system: object, console: Console, out_dir: Path,
 
     began = time.perf_counter()
     venue = venue_from_system(system, start_block=start_block)
+    if venue.pool_book is not None:
+        console.print(pool_greeks_table(venue))
     console.print(stress_series_table(venue))
     console.print(stress_table(venue))
     for c in ex.clamped_series(venue):
@@ -327,3 +329,15 @@ def demo_exposure(system: object, console: Console, out_dir: Path,
     console.print(f"exposure view ({len(venue.books)} accounts) read, analysed and written in "
                   f"{time.perf_counter() - began:.1f} s: {paths[0]}, {paths[1]}")
     return paths
+
+
+def pool_greeks_table(venue: ex.Venue) -> Table:
+    """The options pool's Greeks per market: its options alone and with its futures hedge."""
+    view = ex.venue_greeks(venue)
+    names = {"pool_options": "options (before hedge)", "pool": "options + futures hedge"}
+    rows = [[f"{names[who]} {market}",
+             *[f"{_num(getattr(b, g))} | {_num(getattr(view['student_t'][who][market], g))}"
+               for g in GREEKS]]
+            for who in names for market, b in sorted(view["black76"].get(who, {}).items())]
+    return _table(f"Options pool {venue.pool}", ["book", *GREEKS], rows,
+                  caption="each cell: Black-76 | clamped Student-t (nu = 4); " + ex_units())

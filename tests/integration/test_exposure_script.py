@@ -2,7 +2,9 @@
 the 25% jump, then `rangebound.ops.exposure_chain` reads the venue from events and views alone and
 `ape run exposure` renders it. Checked against the contracts' own views (open interest, every
 account's book) and the promise: the jump's series settled clamped, and no stress scenario
-produces bad debt, a margin call or a liquidation (computed per account)."""
+produces bad debt, a margin call or a liquidation (computed per account). The simulation runs
+with the market's OptionsPool on, as `make demo` does: the view finds the pool from the chain
+(`registry.pool()`) and shows its Greeks before and after its own `hedge(expiry)`."""
 
 from __future__ import annotations
 
@@ -12,16 +14,17 @@ from typing import Any
 
 import pytest
 
-from rangebound.constants import FUTURE, IOC
+from rangebound.constants import CALL, PUT
 from rangebound.dev.node import warp
 from rangebound.dev.simulation import ROLES, Simulation
 from rangebound.models import calendar as cal
 from rangebound.ops import exposure as ex
-from rangebound.ops.deploy import deploy_system
+from rangebound.ops.deploy import deploy_system, network_key, save_deployment
 from rangebound.ops.exposure_chain import is_blacklisted, venue_from_system
 from rangebound.ops.exposure_report import to_dict
-from rangebound.ops.records import network_key, save_deployment
 from rangebound.ops.risk import book_from_system
+
+MAX_POOL_BUYS = 6                # bound on the traders' pool purchases (3 lots each)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,7 @@ def market(
     start = chain.blocks.head.number
     system = deploy_system(deployer)
     actors = {role: accounts[2 + i] for i, role in enumerate(ROLES)}
-    sim = Simulation(system, actors, accounts[1], days=5, seed=7, quiet=True)
+    sim = Simulation(system, actors, accounts[1], days=5, seed=7, quiet=True, pool=True)
     sim.run()
     return system, sim, start
 
@@ -50,9 +53,11 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     system, sim, start = market
     venue = venue_from_system(system, start_block=start)
     ch, reg = system.clearinghouse, system.markets["BTC"].registry
-    # accounts found from events: every trader, plus the fee account credited by fills
+    # accounts found from events: every trader, the fee account credited by fills, the pool
     found = {b.account for b in venue.books}
-    assert {a.address for a in sim.actors.values()} | {system.params["fee_account"]} == found
+    pool = system.markets["BTC"].pool.address
+    assert venue.pool == pool and venue.pool_book is not None
+    assert {a.address for a in sim.actors.values()} | {system.params["fee_account"], pool} == found
     for b in venue.books:
         assert b == book_from_system(system, b.account, now=venue.timestamp)
     # the jump: its series settled at a bound, and the view says so
@@ -71,7 +76,7 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     assert len(table) == 11 and any(s.total_moved > 0 for s in table)
     for s in table:
         assert (s.bad_debt, s.margin_calls, s.liquidations) == (0, 0, 0), s.name
-        assert s.pool_nav_change is None                     # no options pool deployed
+        assert s.pool_nav_change is not None                 # the demo's OptionsPool
     for p in ex.pinned_losses(venue):
         assert p.moved_at_lower <= p.max_loss and p.moved_at_upper <= p.max_loss
     health = venue.health
@@ -81,40 +86,88 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     assert ex.peg_summary(health, venue.timestamp)["last"] == 1.0
 
 
-def _largest_delta_series(venue: ex.Venue, who: str) -> tuple[int, float]:
-    view = {s.expiry: s for b in venue.books if b.account == who for s in b.series
-            if not s.settled and s.legs}
-    lots = ex.lot_greeks(venue, "black76")
-    deltas = {e: sum(lots[("BTC", e, leg.kind, leg.strike)].delta * leg.qty for leg in s.legs)
-              for e, s in view.items()}
-    e = max(deltas, key=lambda x: abs(deltas[x]))
-    return e, deltas[e]
+def _series_delta(venue: ex.Venue, who: str, expiry: int, model: str) -> float:
+    """One account's delta in one BTC series (lots): its futures plus its option legs."""
+    lots = ex.lot_greeks(venue, model)
+    s = next(s for b in venue.books if b.account == who for s in b.series
+             if s.expiry == expiry)
+    return s.n + sum(lots[("BTC", expiry, leg.kind, leg.strike)].delta * leg.qty
+                     for leg in s.legs)
 
 
-def test_pool_view__an_account_as_pool__exposure_before_and_after_hedging(market):
-    """No OptionsPool is deployed here: the view treats any account as the pool (its address
-    alone), so the option writer stands in; it hedges its largest options delta with futures."""
+def _pool_value_changes(system: Any, moves: list[float]) -> list[int]:
+    """Brute force, from the Clearinghouse's position views and the registry alone: per index
+    move, the pool's settlement value n·P + Σ q·payoff(P) at the stressed price minus at the
+    clamped index, over its live series."""
+    m, ch = system.markets["BTC"], system.clearinghouse
+    pool, reg = m.pool, m.registry
+    idx = int(reg.index_price()[0])
+    held = []                                     # (lo, hi, futures lots, [(kind, strike, q)])
+    for e in {int(ref.expiry) for ref in ch.open_series(pool)}:
+        if reg.is_live(e):
+            legs = [(kind, k, int(ch.option_position(pool, reg, e, kind, k)))
+                    for k in reg.strikes(e) for kind in (CALL, PUT)]
+            held.append((*reg.bounds(e), int(ch.futures_position(pool, reg, e)[0]),
+                         [x for x in legs if x[2]]))
+
+    def value(p: int, n: int, legs: list[tuple[int, int, int]]) -> int:
+        return n * p + sum(q * max(p - k if kind == CALL else k - p, 0) for kind, k, q in legs)
+
+    out = []
+    for move in moves:
+        total = 0
+        for lo, hi, n, legs in held:
+            f, p = min(max(idx, lo), hi), min(max(round(idx * (1 + move)), lo), hi)
+            total += value(p, n, legs) - value(f, n, legs)
+        out.append(total)
+    return out
+
+
+def test_pool_view__traders_buy_from_pool_then_it_hedges__options_delta_kept_total_cut(market):
+    """The real OptionsPool of the demo's market: traders buy calls from it (it writes them),
+    the view shows its Greeks (both models); its `hedge(expiry)` buys futures on the book, the
+    options-only delta is unchanged and the total delta is smaller; the stress table's pool NAV
+    change equals a brute-force recomputation; no scenario makes bad debt."""
     system, sim, start = market
-    pool, counterparty = sim.actors["option_writer"], sim.actors["market_maker_1"]
-    venue = venue_from_system(system, start_block=start, pool=pool.address)
-    e, delta = _largest_delta_series(venue, pool.address)
-    qty = round(abs(delta))
-    assert qty >= 1
-    book, reg = system.markets["BTC"].book, system.markets["BTC"].registry
-    lo, hi = reg.bounds(e)
-    price = min(max(reg.index_price()[0] // reg.tick() * reg.tick(), lo), hi)
-    hedge_buys = delta < 0
-    book.place_order(e, FUTURE, 0, not hedge_buys, price, qty, 0, 4, sender=counterparty)
-    book.place_order(e, FUTURE, 0, hedge_buys, price, qty, IOC, 4, sender=pool)
-    after = venue_from_system(system, start_block=start, pool=pool.address)
+    m = system.markets["BTC"]
+    pool, reg = m.pool, m.registry
+    idx = int(reg.index_price()[0])
+    # a series listed after the jump: the index sits inside its range (earlier ones are pinned
+    # at U, where a call's delta is small), nearest the middle of the range
+    inside = {e: (lo, hi) for e in reg.listed_expiries() for lo, hi in [reg.bounds(e)]
+              if lo < idx < hi}
+    e = min(inside, key=lambda x: abs(2 * idx - sum(inside[x])) / (inside[x][1] - inside[x][0]))
+    k = min((k for k in reg.strikes(e) if reg.strike_active(e, k)), key=lambda x: abs(x - idx))
+    band = int(pool.hedge_band()) * 10**18
+    for i in range(MAX_POOL_BUYS):                # traders buy calls until the pool is short
+        if int(pool.delta(e)) < -band - 10**18:   # over one lot beyond its hedge band
+            break
+        qty, who = 3, sim.actors[("speculator", "hedger")[i % 2]]
+        pool.buy(e, CALL, k, qty, pool.quote(e, CALL, k, qty, True), sender=who)
+    sim._quote_futures(idx)                       # the market maker's futures quotes on the book
+    before = venue_from_system(system, start_block=start)
+    assert before.pool == pool.address and before.pool_book is not None
+    d_chain = int(pool.delta(e))
+    assert d_chain < -band                                       # short calls: beyond the band
+    d0 = {model: _series_delta(before, pool.address, e, model) for model in ex.MODELS}
+    assert d0["student_t"] == pytest.approx(d_chain / 10**18, rel=0.02)   # the pool's own model
+    assert d0["black76"] < 0
+    pool.hedge(e, sender=sim.keeper_account)
+    after = venue_from_system(system, start_block=start)
+    assert int(pool.delta(e)) > d_chain
     for model in ex.MODELS:
-        g0, g1 = ex.venue_greeks(venue)[model], ex.venue_greeks(after)[model]
-        # the options are untouched (seconds of time decay apart); the futures hedge cut delta
+        g0, g1 = ex.venue_greeks(before)[model], ex.venue_greeks(after)[model]
         assert g1["pool_options"]["BTC"].delta == pytest.approx(g0["pool_options"]["BTC"].delta,
                                                                 rel=1e-4)
+        assert g0["pool_options"]["BTC"].gamma < 0                 # the pool wrote the options
         assert abs(g1["pool"]["BTC"].delta) < abs(g0["pool"]["BTC"].delta)
-    for s in ex.stress_table(after):
-        assert s.pool_nav_change is not None and s.bad_debt == 0
+        assert abs(_series_delta(after, pool.address, e, model)) < abs(d0[model])
+    table = ex.stress_table(after)
+    assert any(s.pool_nav_change for s in table)
+    brute = _pool_value_changes(system, [s.index_move for s in table])
+    assert [s.pool_nav_change for s in table] == brute
+    for s in table:
+        assert (s.bad_debt, s.margin_calls, s.liquidations) == (0, 0, 0), s.name
 
 
 def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
@@ -137,14 +190,18 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc == json.loads(json.dumps(to_dict(venue_from_system(system, start_block=start))))
-    assert doc["pool"] is None and {s["bad_debt"] for s in doc["stress"]} == {0}
+    # the record names no pool: the view found it from the registry's `pool()`
+    assert "pool" not in record["contracts"]["markets"]["BTC"]
+    assert doc["pool"] == system.markets["BTC"].pool.address
+    assert {s["bad_debt"] for s in doc["stress"]} == {0}
+    assert None not in {s["pool_nav_change"] for s in doc["stress"]}
     png = tmp_path / "exposure.png"
     began = time.perf_counter()
     res = runner.invoke(script.cli, [*network, "--plot", str(png), "--quiet"])
     elapsed = time.perf_counter() - began
     assert res.exit_code == 0, res.output
     for text in ("Open interest", "Greeks", "Pinned losses", "Stress", "Collateral health",
-                 "no options pool deployed", "clamped:"):
+                 "pool before hedge (options)", "(pool)", "clamped:"):
         assert text in res.output
     assert png.stat().st_size > 20_000
     assert elapsed < 20, f"exposure view took {elapsed:.1f} s"

@@ -57,10 +57,10 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from rangebound.deploy import deploy_system, feed_answer
 
 from rangebound import calendar as cal
 from rangebound import margin
+from rangebound.deploy import deploy_system, feed_answer
 
 FUTURE, CALL, PUT = 0, 1, 2
 POST_ONLY, IOC = 1, 2

@@ -15,11 +15,11 @@ from typing import Any
 import ape
 import pytest
 from eth_utils import keccak
-from rangebound.deploy import deploy_system, market_params, report
 
 from rangebound import calendar as cal
 from rangebound import margin
-from rangebound.dev.node import warp
+from rangebound.anvil_node import warp
+from rangebound.deploy import deploy_system, market_params, report
 
 FUTURE, CALL, PUT = 0, 1, 2
 DAY = 86_400
@@ -1074,13 +1074,15 @@ def test_claim__loser_keeps_locked_collateral_until_claimed(settled, maker, keep
     assert vault.balance_of(maker) == 0
 
 
-def test_register_venue__deploy_helper__registry_and_fees(env, deployer, project):
-    """`rangebound.deploy.register_venue` wires a pool: set_pool, register_venue, fees to it."""
+def test_register_venue__deploy_helper__registry_and_fees(deployer, guardian, project):
+    """`rangebound.deploy.register_venue` wires a pool: set_pool, register_venue, fees to it
+    (on a system deployed without its own pool: a registry names its pool once)."""
     from rangebound.deploy import register_venue
 
-    system = env.system
-    pool = project.MockVenue.deploy(system.markets["BTC"].registry, env.ch, sender=deployer)
+    system = deploy_system(deployer, guardian=guardian, pool=False)
+    ch = system.clearinghouse
+    pool = project.MockVenue.deploy(system.markets["BTC"].registry, ch, sender=deployer)
     register_venue(system, "BTC", pool)
     reg = system.markets["BTC"].registry
-    assert reg.pool() == pool.address and env.ch.registry_of(pool) == reg.address
-    assert env.ch.fee_account_of(reg) == pool.address
+    assert reg.pool() == pool.address and ch.registry_of(pool) == reg.address
+    assert ch.fee_account_of(reg) == pool.address

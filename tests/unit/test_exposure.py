@@ -303,3 +303,25 @@ def test_render__empty_venue_and_pool_venue__tables_say_so():
     text = console.export_text()
     for part in ("pool before hedge", "pool after hedge", "(pool)", "Stress", "Pinned losses"):
         assert part in text
+
+
+def test_pool_greeks_table__hedged_pool__options_and_hedged_rows_both_models():
+    from rich.console import Console
+
+    from rangebound.ops.exposure_report import _num, pool_greeks_table
+
+    s = _series(3, 80_000_000, 120_000_000, 100_000_000)
+    pool, trader = ACCOUNTS[0], ACCOUNTS[1]
+    venue = build_venue([s], [(trader, pool, 0, CALL, 100_000_000, 2_000_000, 4),
+                              (pool, trader, 0, FUTURE, 0, 100_000_000, 2)], pool=pool)
+    console = Console(record=True, width=200)
+    console.print(pool_greeks_table(venue))
+    text = console.export_text()
+    view = ex.venue_greeks(venue)
+    assert pool in text
+    for who, label in (("pool_options", "options (before hedge) BTC"),
+                       ("pool", "options + futures hedge BTC")):
+        cell = (f"{_num(view['black76'][who]['BTC'].delta)} | "
+                f"{_num(view['student_t'][who]['BTC'].delta)}")
+        line = next(x for x in text.splitlines() if label in x)
+        assert cell in line
