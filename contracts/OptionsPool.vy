@@ -194,6 +194,17 @@ struct Market:
     s: uint256      # raw units per lot, Student-t scale
 
 
+struct TradeParams:   # pool_params' trading values, unpacked from its two packed slots
+    w: uint256            # WAD, volatility multiplier
+    beta: uint256         # WAD, inventory slope
+    max_util: uint256     # WAD, max utilisation
+    depth: uint256        # lots
+    cutoff: uint256       # s
+    base_spread: uint256  # bps
+    util_spread: uint256  # bps
+    fee_bps: uint256      # bps
+
+
 struct Trade:
     price: uint256  # raw units per lot, premium booked
     total: uint256  # raw units: trader pays (buy) / receives (sell), Clearinghouse taker fee included
@@ -204,11 +215,11 @@ struct Trade:
 
 @view
 @internal
-def _market(expiry: uint256, strict: bool) -> Market:
+def _market(expiry: uint256, strict: bool, w: uint256) -> Market:
     """
     @dev Range, forward and scale of a series now. `strict`: the index must be fresh
          (quotes, hedges); otherwise a stale index falls back to the registry's last
-         reference fixing (marks, so LP exits never stop).
+         reference fixing (marks, so LP exits never stop). `w`: the volatility multiplier.
     """
     lo: uint256 = 0
     hi: uint256 = 0
@@ -223,7 +234,7 @@ def _market(expiry: uint256, strict: bool) -> Market:
     tau: uint256 = 0
     if expiry > block.timestamp:
         tau = expiry - block.timestamp
-    s: uint256 = staticcall Pricer(pricer).scale(f, pool_params.vol_multiplier, staticcall Registry(registry).variance(), tau)
+    s: uint256 = staticcall Pricer(pricer).scale(f, w, staticcall Registry(registry).variance(), tau)
     return Market(lo=lo, hi=hi, f=f, s=s)
 
 
@@ -234,7 +245,7 @@ def _series_mark(expiry: uint256) -> int256:
     @dev Model value of the pool's open position in one unsettled series (raw units, signed):
          futures n E[S] - C plus Σ legs q × model price. O(MAX_LEGS).
     """
-    mk: Market = self._market(expiry, False)
+    mk: Market = self._market(expiry, False, pool_params.vol_multiplier)
     n: int256 = 0
     cost: int256 = 0
     n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
@@ -280,17 +291,29 @@ def _net_delta(expiry: uint256, mk: Market) -> int256:
 
 @view
 @internal
-def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256):
+def _params() -> TradeParams:
+    """
+    @dev The trading parameters from pool_params' two packed slots (64-bit lanes).
+    """
+    a: uint256 = pool_params.trade_a
+    b: uint256 = pool_params.trade_b
+    m: uint256 = 2**64 - 1
+    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=b >> 192)
+
+
+@view
+@internal
+def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, tp: TradeParams):
     """
     @dev The quoting rules of DESIGN section 15, each with its own reason.
     """
     assert not pausable.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"
     assert qty > 0, "pool: zero quantity"
-    assert qty <= pool_params.depth, "pool: quantity too large"
+    assert qty <= tp.depth, "pool: quantity too large"
     assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
     assert not staticcall Registry(registry).needs_update(), "pool: registry not current"
-    assert block.timestamp + pool_params.cutoff < expiry, "pool: after cutoff"
+    assert block.timestamp + tp.cutoff < expiry, "pool: after cutoff"
     tod: uint256 = block.timestamp % c.DAY
     assert tod < c.WINDOW_START or tod > c.WINDOW_END, "pool: fixing window"
     assert staticcall Registry(registry).strike_active(expiry, strike), "pool: strike not active"
@@ -298,16 +321,13 @@ def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256)
 
 @view
 @internal
-def _utilisation(expiry: uint256, kind: uint8, strike: uint256, dq: int256, lo: uint256, hi: uint256) -> (uint256, bool):
+def _utilisation(expiry: uint256, kind: uint8, strike: uint256, dq: int256, lo: uint256, hi: uint256, n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS]) -> (uint256, bool):
     """
     @dev Utilisation after the trade, u = requirement ÷ cash (the pool's vault balance),
          WAD rounded UP, and whether the trade raises the series requirement. The series
-         requirement before and after is recomputed on the current range. O(MAX_LEGS).
+         requirement before and after is recomputed on the current range, from the pool's
+         position in the series (`n`, `cost`, `legs`). O(MAX_LEGS).
     """
-    n: int256 = 0
-    cost: int256 = 0
-    n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
-    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = staticcall Clearing(clearinghouse).option_legs(self, registry, expiry)
     before: uint256 = 0
     after: uint256 = 0
     before, after = staticcall Pricer(pricer).requirements(n, cost, legs, kind, strike, dq, lo, hi)
@@ -329,8 +349,9 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     @dev Validates a trade and prices it: model × inventory integral × (1 ± spread + fee),
          per lot on tick in [tick, max payoff], plus the Clearinghouse taker fee.
     """
-    self._check_quotable(expiry, kind, strike, qty)
-    mk: Market = self._market(expiry, True)
+    tp: TradeParams = self._params()
+    self._check_quotable(expiry, kind, strike, qty, tp)
+    mk: Market = self._market(expiry, True, tp.w)
     tick: uint256 = staticcall Registry(registry).tick()
     max_payoff: uint256 = 0
     if kind == c.CALL and mk.hi > strike:
@@ -339,21 +360,29 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
         max_payoff = strike - mk.lo
     assert max_payoff >= tick, "pool: strike not active"
     model: uint256 = staticcall Pricer(pricer).price(kind, strike, mk.f, mk.s, mk.lo, mk.hi)
-    q0: int256 = staticcall Clearing(clearinghouse).option_position(self, registry, expiry, kind, strike)
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = staticcall Clearing(clearinghouse).option_legs(self, registry, expiry)
+    q0: int256 = 0       # the pool's position in the instrument, from its legs
+    for leg: margin_math.Leg in legs:
+        if leg.kind == kind and leg.strike == strike:
+            q0 = leg.qty
+            break
     d: int256 = convert(qty, int256)
     if is_buy:
         d = -d
     q1: int256 = q0 + d
-    depth_: uint256 = pool_params.depth
+    depth_: uint256 = tp.depth
     assert convert(abs(q1), uint256) <= depth_, "pool: depth"
     if staticcall Registry(registry).reduce_only():
         assert q0 * q1 >= 0 and abs(q1) < abs(q0), "pool: reduce only"
     u: uint256 = 0
     raises: bool = False
-    u, raises = self._utilisation(expiry, kind, strike, d, mk.lo, mk.hi)
-    assert not raises or u <= pool_params.max_utilisation, "pool: utilisation"
-    markup: uint256 = pool_math._spread_bps(pool_params.base_spread, pool_params.util_spread, min(u, WAD)) + pool_params.fee_bps
-    value: uint256 = pool_math._trade_value(model, q0, qty, is_buy, pool_params.beta, depth_, markup)
+    u, raises = self._utilisation(expiry, kind, strike, d, mk.lo, mk.hi, n, cost, legs)
+    assert not raises or u <= tp.max_util, "pool: utilisation"
+    markup: uint256 = pool_math._spread_bps(tp.base_spread, tp.util_spread, min(u, WAD)) + tp.fee_bps
+    value: uint256 = pool_math._trade_value(model, q0, qty, is_buy, tp.beta, depth_, markup)
     price: uint256 = pool_math._lot_price(value, qty, is_buy, tick, max_payoff)
     premium: uint256 = price * qty
     fee: uint256 = math._ceil_div(premium * staticcall Clearing(clearinghouse).taker_fee_bps(), BPS)
@@ -403,7 +432,7 @@ def model_price(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
     @notice Model value per lot (raw units, no spread) of CALL/PUT `strike` (FUTURE: E[S]) on the
             clamped Student-t law; with a stale index, at the last reference fixing.
     """
-    mk: Market = self._market(expiry, False)
+    mk: Market = self._market(expiry, False, pool_params.vol_multiplier)
     return staticcall Pricer(pricer).price(kind, strike, mk.f, mk.s, mk.lo, mk.hi)
 
 
@@ -413,7 +442,7 @@ def delta(expiry: uint256) -> int256:
     """
     @notice The pool's net delta in one series (options and futures), WAD lots.
     """
-    return self._net_delta(expiry, self._market(expiry, False))
+    return self._net_delta(expiry, self._market(expiry, False, pool_params.vol_multiplier))
 
 
 # ---------------------------------------------------------------- trading
@@ -461,7 +490,7 @@ def hedge(expiry: uint256):
             F (1 ± max_slippage) on tick inside [L, U]. Works while paused.
     """
     assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
-    mk: Market = self._market(expiry, True)
+    mk: Market = self._market(expiry, True, pool_params.vol_multiplier)
     d: int256 = self._net_delta(expiry, mk)
     size: uint256 = convert(abs(d), uint256)
     assert size > pool_params.hedge_band * WAD, "pool: within band"

@@ -52,6 +52,12 @@ hedge_band: public(uint256)                      # lots of |delta| tolerated bef
 max_slippage: public(uint256)                    # bps around F for a hedge's limit price
 fee_bps: public(uint256)                         # bps, the pool's trade fee (in the premium)
 lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in the pool)
+# @dev The trading parameters again, packed in 64-bit lanes so a quote reads two slots, not
+#      eight (written by every setter; each value's bound keeps it below 2**64):
+#      trade_a = vol_multiplier | beta << 64 | max_utilisation << 128 | depth << 192
+#      trade_b = cutoff | base_spread << 64 | util_spread << 128 | fee_bps << 192
+trade_a: uint256
+trade_b: uint256
 
 
 @deploy
@@ -72,6 +78,16 @@ def __init__(guardian_: address):
     self.max_slippage = 100
     self.fee_bps = 10
     self.lp_fee_bps = 10
+    self._pack()
+
+
+@internal
+def _pack():
+    """
+    @dev Rewrites `trade_a`/`trade_b` from the public values (all bounded below 2**64).
+    """
+    self.trade_a = self.vol_multiplier | self.beta << 64 | self.max_utilisation << 128 | self.depth << 192
+    self.trade_b = self.cutoff | self.base_spread << 64 | self.util_spread << 128 | self.fee_bps << 192
 
 
 # ---------------------------------------------------------------- setters
@@ -90,6 +106,7 @@ def set_vol_multiplier(new_value: uint256):
     """
     self._set("vol_multiplier", new_value, MIN_VOL_MULT, MAX_VOL_MULT)
     self.vol_multiplier = new_value
+    self._pack()
 
 
 @external
@@ -99,6 +116,7 @@ def set_beta(new_value: uint256):
     """
     self._set("beta", new_value, 0, MAX_BETA)
     self.beta = new_value
+    self._pack()
 
 
 @external
@@ -108,6 +126,7 @@ def set_depth(new_value: uint256):
     """
     self._set("depth", new_value, 1, MAX_DEPTH)
     self.depth = new_value
+    self._pack()
 
 
 @external
@@ -117,6 +136,7 @@ def set_base_spread(new_value: uint256):
     """
     self._set("base_spread", new_value, 0, MAX_BASE_SPREAD)
     self.base_spread = new_value
+    self._pack()
 
 
 @external
@@ -126,6 +146,7 @@ def set_util_spread(new_value: uint256):
     """
     self._set("util_spread", new_value, 0, MAX_UTIL_SPREAD)
     self.util_spread = new_value
+    self._pack()
 
 
 @external
@@ -135,6 +156,7 @@ def set_max_utilisation(new_value: uint256):
     """
     self._set("max_utilisation", new_value, MIN_MAX_UTIL, WAD)
     self.max_utilisation = new_value
+    self._pack()
 
 
 @external
@@ -144,6 +166,7 @@ def set_cutoff(new_value: uint256):
     """
     self._set("cutoff", new_value, MIN_CUTOFF, MAX_CUTOFF)
     self.cutoff = new_value
+    self._pack()
 
 
 @external
@@ -171,6 +194,7 @@ def set_fee(new_value: uint256):
     """
     self._set("fee_bps", new_value, 0, MAX_FEE)
     self.fee_bps = new_value
+    self._pack()
 
 
 @external

@@ -61,13 +61,14 @@ def print_report(res: SimResult, console: Console) -> None:
     console.print(t)
 
     a = Table(title="Accounts (USD1)")
-    for col in ("account", "deposits", "P&L", "fees paid", "final balance"):
+    for col in ("account", "deposits", "P&L", "fees paid", "fees received", "final balance"):
         a.add_column(col, justify="right")
     for name, row in res.accounts.items():
         pnl = row["pnl"]
         colour = "green" if pnl >= 0 else "red"
         a.add_row(name, _usd(row["deposits"], dec), f"[{colour}]{_usd(pnl, dec)}[/]",
-                  _usd(row["fees"], dec), _usd(row["final_balance"], dec))
+                  _usd(row["fees"], dec), _usd(row.get("fees_received", 0), dec),
+                  _usd(row["final_balance"], dec))
     console.print(a)
 
     sv = res.solvency
@@ -106,8 +107,9 @@ def print_pool(res: SimResult, console: Console) -> None:
     pnl = p["pnl"]
     console.print(
         f"[bold]Pool[/]: NAV per share {first:.6f} → {last:.6f} USD1; P&L {_usd(pnl['total'], dec)} = "
-        f"spread and fees {_usd(pnl['spread_and_fees'], dec)} + options and hedge "
-        f"{_usd(pnl['options_and_hedge'], dec)}; {p['hedges']} hedges"
+        f"fees {_usd(pnl['fees'], dec)} + spread {_usd(pnl['spread'], dec)} + option P&L "
+        f"{_usd(pnl['options'], dec)} + hedge (futures) P&L {_usd(pnl['hedge'], dec)}; "
+        f"{p['hedges']} hedges"
     )
 
 

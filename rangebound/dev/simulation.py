@@ -454,22 +454,26 @@ class Simulation:
 
     # ------------------------------------------------------------------ the report
 
+    def _settled_series(self, head: int) -> tuple[list[dict[str, Any]], dict[int, Any]]:
+        """Every settled series (range at listing and expiry, fixing, settlement, clamped) and
+        the settlement logs by expiry."""
+        reg = self.registry
+        listed = {log.expiry: (log.lower, log.upper) for log in reg.SeriesListed.range(0, head)}
+        settled_logs = {log.expiry: log for log in reg.SeriesSettled.range(0, head)}
+        series = [{
+            "expiry": e,
+            "range_at_listing": list(listed.get(e, (0, 0))),
+            "range_at_expiry": list(reg.bounds(e)),
+            "settlement_price": settled_logs[e].price,
+            "fixing": settled_logs[e].fixing,
+            "clamped": settled_logs[e].fixing != settled_logs[e].price,
+        } for e in sorted(settled_logs)]
+        return series, settled_logs
+
     def _result(self) -> SimResult:
         reg, ch = self.registry, self.ch
         head = chain.blocks.head.number + 1
-        listed = {log.expiry: (log.lower, log.upper) for log in reg.SeriesListed.range(0, head)}
-        settled_logs = {log.expiry: log for log in reg.SeriesSettled.range(0, head)}
-        series = []
-        for e in sorted(settled_logs):
-            log = settled_logs[e]
-            series.append({
-                "expiry": e,
-                "range_at_listing": list(listed.get(e, (0, 0))),
-                "range_at_expiry": list(reg.bounds(e)),
-                "settlement_price": log.price,
-                "fixing": log.fixing,
-                "clamped": log.fixing != log.price,
-            })
+        series, settled_logs = self._settled_series(head)
         # per series: traders' P&L (claims + premiums received − premiums paid − fees paid)
         # plus the fees the fee account received must be exactly zero
         fees_paid: dict[str, int] = defaultdict(int)
@@ -489,6 +493,11 @@ class Simulation:
         fee_total = sum(fees_in.values())
         accounts: dict[str, dict[str, int]] = {}
         total = 0
+        market_fee = ch.fee_account_of(reg)        # the pool's with a pool (docs/architecture.md §15)
+
+        def received(addr: str) -> int:
+            return fee_total if addr == market_fee else 0
+
         for role, acct in self.actors.items():
             bal = self.s.vault.balance_of(acct)
             total += bal
@@ -496,21 +505,32 @@ class Simulation:
                 "deposits": self.deposits[role],
                 "pnl": bal - self.deposits[role],
                 "fees": fees_paid[acct.address],
+                "fees_received": received(acct.address),
                 "final_balance": bal,
             }
         fee_acct = self.s.params["fee_account"]
         fee_bal = self.s.vault.balance_of(fee_acct)
         if fee_acct not in {a.address for a in self.actors.values()}:
             accounts["fee_account"] = {"deposits": 0, "pnl": fee_bal, "fees": 0,
+                                       "fees_received": received(fee_acct),
                                        "final_balance": fee_bal}
             total += fee_bal
+        if self.pool is None and market_fee not in {fee_acct, *(a.address for a in self.actors.values())}:
+            bal = self.s.vault.balance_of(market_fee)   # the market's pool, not traded here
+            accounts["market_fee_account"] = {"deposits": 0, "pnl": bal, "fees": 0,
+                                              "fees_received": fee_total, "final_balance": bal}
+            total += bal
         pool = None
         if self.pool is not None:
             bal = self.s.vault.balance_of(self.pool)
             accounts["pool"] = {"deposits": self.pool_deposit, "pnl": bal - self.pool_deposit,
-                                "fees": fees_paid[self.pool.address], "final_balance": bal}
+                                "fees": fees_paid[self.pool.address],
+                                "fees_received": received(self.pool.address),
+                                "final_balance": bal}
             total += bal
             pool = pool_summary(self, self.gas)
+            pool["pnl"] = pool_pnl_split(self, received(self.pool.address),
+                                         fees_paid[self.pool.address], head)
         solvency = {
             "vault_token_balance": self.s.token.balanceOf(self.s.vault),
             "sum_balances": total,
@@ -527,7 +547,7 @@ class Simulation:
 def pool_summary(sim: Simulation, gas: dict[str, list[int]]) -> dict[str, Any]:
     """Book vs pool on the same days (options only): trades, lots, average markup paid over the
     pool's model per lot (spread + fees; raw units), median gas per option trade; the pool's NAV
-    per share over time and its P&L split into spread/fee income and trading (options + hedge)."""
+    per share over time (its P&L split: `pool_pnl_split`)."""
     out: dict[str, Any] = {"venues": {}}
     take_gas = gas.get("take_option", [])
     for name, v in sim.venues.items():
@@ -537,10 +557,33 @@ def pool_summary(sim: Simulation, gas: dict[str, list[int]]) -> dict[str, Any]:
             "avg_markup_per_lot": round(v["markup"] / v["lots"]) if v["lots"] else None,
             "median_gas": int(median(g)) if g else None,
         }
-    nav = int(sim.pool.totalAssets())
-    pnl = nav - sim.pool_deposit
-    income = sim.venues["pool"]["markup"]
     out["nav_per_share"] = [[t, v] for t, v in sim.nav]
-    out["pnl"] = {"total": pnl, "spread_and_fees": income, "options_and_hedge": pnl - income}
     out["hedges"] = len(gas.get("hedge", []))
     return out
+
+
+def pool_pnl_split(sim: Simulation, fees_received: int, fees_paid: int, head: int) -> dict[str, int]:
+    """The pool's P&L (totalAssets − LP deposits, raw units) split exactly into: `fees` (the
+    Clearinghouse fees it received as the market's fee account less those it paid), `spread`
+    (Σ over its trades of (price − model) × lots in its favour, its fee bps included), `hedge`
+    (its futures: Σ per expiry n·X − C, X the settlement price once settled, else the model
+    E[S]) and `options` (the rest: its option positions at model against the model premiums)."""
+    pool, reg = sim.pool, sim.registry
+    total = int(pool.totalAssets()) - sim.pool_deposit
+    spread = 0
+    for t in pool.Traded.range(0, head):
+        spread += (t.price - t.model if t.trader_is_buy else t.model - t.price) * t.qty
+    futs: dict[int, list[int]] = defaultdict(lambda: [0, 0])      # expiry -> [n, cost]
+    for f in sim.ch.Fill.range(0, head):
+        if f.kind != FUTURE or pool.address not in (f.taker, f.maker):
+            continue
+        n = f.qty if f.taker_is_buy == (f.taker == pool.address) else -f.qty
+        futs[f.expiry][0] += n
+        futs[f.expiry][1] += n * f.price
+    hedge = 0
+    for e, (n, cost) in futs.items():
+        x = reg.settlement_price(e) or pool.model_price(e, FUTURE, 0)
+        hedge += n * x - cost
+    fees = fees_received - fees_paid
+    return {"total": total, "fees": fees, "spread": spread, "hedge": hedge,
+            "options": total - fees - spread - hedge}

@@ -110,7 +110,7 @@ DEFAULTS: dict[str, Any] = {
     "timelock_delay": 86_400,  # s, the timelock's minimum delay (at least one day)
     "proposer": None,          # who may schedule timelocked changes (a multisig); default deployer
     "pool": True,              # deploy an OptionsPool per market (architecture §15)
-    "pool_fees": False,        # True: the market's fees go to its pool (else to fee_account)
+    "pool_fees": True,         # the market's fees go to its pool (§15); False: to fee_account
 }
 
 

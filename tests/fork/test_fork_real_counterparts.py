@@ -121,7 +121,7 @@ def test_fork_usdc__deposit_trade_settle_claim_withdraw(venue, chain, maker, tak
         bal, held = v.vault.balance_of(a), v.usdc.balanceOf(a)
         v.vault.withdraw(bal, sender=a)
         assert v.usdc.balanceOf(a) == held + bal
-    assert v.usdc.balanceOf(v.vault) == v.vault.balance_of(v.system.deployer)  # fees only
+    assert v.usdc.balanceOf(v.vault) == v.vault.balance_of(v.ch.fee_account_of(v.reg))  # fees only
 
 
 def test_fork_usdc__vault_blocklisted__money_frozen_accounting_goes_on(venue, maker, taker,

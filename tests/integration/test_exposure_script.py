@@ -57,7 +57,8 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     found = {b.account for b in venue.books}
     pool = system.markets["BTC"].pool.address
     assert venue.pool == pool and venue.pool_book is not None
-    assert {a.address for a in sim.actors.values()} | {system.params["fee_account"], pool} == found
+    assert ch.fee_account_of(reg) == pool                # the market's fees go to its pool
+    assert {a.address for a in sim.actors.values()} | {pool} == found
     for b in venue.books:
         assert b == book_from_system(system, b.account, now=venue.timestamp)
     # the jump: its series settled at a bound, and the view says so

@@ -231,7 +231,7 @@ def assert_all_settled_and_claimed(dep: Deployed, trade: Trade, maker: Any, take
     claims = {ev.account: ev.pnl for ev in ch.Claimed.range(dep.start_block, height + 1)}
     assert claims[taker.address] == trade.taker_pnl(settle) != 0
     assert claims[maker.address] == -claims[taker.address]
-    fees = s.vault.balance_of(s.deployer)              # the fee account is the deployer
+    fees = s.vault.balance_of(ch.fee_account_of(dep.registry))  # the market's (its pool's)
     assert s.vault.balance_of(maker) + s.vault.balance_of(taker) + fees == trade.deposits
     assert s.token.balanceOf(s.vault) == s.vault.total_balances()
 

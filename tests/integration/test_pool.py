@@ -294,6 +294,25 @@ def test_buy__beyond_depth__reverts(world, deployer, taker):
     refused(world, taker, "pool: depth", expiry, CALL, strike, 1)
 
 
+def test_setters__trading_params__trade_path_reads_the_new_values(world, deployer, taker):
+    """Quotes read the packed copy of the trading parameters (pool_params.trade_a/trade_b):
+    each setter must move it. Spreads, fee and beta raise a buy quote of a pool already short;
+    after a new volatility multiplier the traded model equals `model_price`."""
+    pool = world.markets["BTC"].pool
+    expiry, strike = series(world)
+    pool.buy(expiry, CALL, strike, 100, 10**30, sender=taker)   # utilisation well above 0
+    q = pool.quote(expiry, CALL, strike, 2, True)
+    for setter, value in (("set_base_spread", 300), ("set_util_spread", 4_000), ("set_fee", 400),
+                          ("set_beta", 10**18)):
+        getattr(pool, setter)(value, sender=deployer)
+        q2 = pool.quote(expiry, CALL, strike, 2, True)
+        assert q2 > q, setter
+        q = q2
+    pool.set_vol_multiplier(3 * 10**18, sender=deployer)
+    tx = pool.buy(expiry, CALL, strike, 1, 10**30, sender=taker)
+    assert tx.events.filter(pool.Traded)[0].model == pool.model_price(expiry, CALL, strike)
+
+
 def test_buy__above_max_utilisation__reverts_but_reducing_trade_passes(world, deployer, taker):
     pool = world.markets["BTC"].pool
     expiry, strike = series(world)

@@ -13,8 +13,20 @@ After every step:
 * LPs can always take out their share of free collateral: maxWithdraw(lp) ==
   min(previewRedeem(shares), free collateral less 1 bp) and redeeming maxRedeem succeeds
   (a rule);
-* the share price moves only by fees, marks and P&L: an LP deposit or redeem never lowers
-  it (measured at the same block, rounding favours the pool);
+* the share price moves only by fees, marks and P&L, checked around EVERY step. Block times
+  are pinned (anvil's block timestamp interval 0: a block has its parent's timestamp unless
+  time is moved on purpose), so within a trading or LP step every mark is taken at one
+  instant. With TA = totalAssets, S = totalSupply before, TA', S' after, and from the step's
+  events: spread = Σ pool trades (price − model) × lots in the pool's favour (`Traded`),
+  fees = Σ Clearinghouse fees of the market's fills (the pool is its fee account) − the fees
+  the pool paid, hedge = Σ the pool's futures fills n × (E[S] − price) at the model E[S]:
+  - trade / round trip / hedge steps (no LP action): S' == S and TA' − TA == spread + fees
+    + hedge exactly (a trade moves NAV/share by its spread and fees, nothing else);
+  - round trip: additionally TA' >= TA (the trader's round trip never lowers the LPs' NAV);
+  - deposit / redeem: TA'/S' >= TA/S exactly (cross-multiplied, no slack);
+  - time steps (hours, mornings, expiries): S' == S, the pool does not trade, and its cash
+    moves only by its own claims and fees received (Δ vault balance == Σ its `Claimed` P&L
+    + fees), so NAV/share moves only by the model's re-marks, settled P&L and fees;
 * no trader round trip profits: buying then selling back the same lots returns at most the
   cost (a rule), and every trade pays/receives exactly what `quote` said.
 """
@@ -243,6 +255,46 @@ class PoolMachine(RuleBasedStateMachine):
         n=st.integers(0, 5_000),
     )
     def step(self, action, who, series, strike, kind, qty, flag, n) -> None:
+        before = (*self.share_price(), int(self.vault.balance_of(self.pool)))
+        b0 = ape.chain.blocks.head.number + 1
+        self.act(action, who, series, strike, kind, qty, flag, n)
+        self.check_step(action, before, b0)
+
+    def explained(self, b0: int, b1: int) -> tuple[int, int, int, int]:
+        """(spread, fees, hedge, claims) of blocks b0..b1 - 1 (see the module docstring)."""
+        if b1 <= b0:       # no block mined in the step
+            return 0, 0, 0, 0
+        pool = self.pool.address
+        spread = sum((t.price - t.model if t.trader_is_buy else t.model - t.price) * t.qty
+                     for t in self.pool.Traded.range(b0, b1))
+        fees = hedge = 0
+        for f in self.ch.Fill.range(b0, b1):
+            fees += f.taker_fee + f.maker_fee
+            if pool in (f.taker, f.maker):
+                fees -= f.taker_fee if f.taker == pool else f.maker_fee
+            if f.kind == FUTURE and pool in (f.taker, f.maker):
+                n = f.qty if f.taker_is_buy == (f.taker == pool) else -f.qty
+                hedge += n * (int(self.pool.model_price(f.expiry, FUTURE, 0)) - f.price)
+        claims = sum(c.pnl for c in self.ch.Claimed.range(b0, b1) if c.account == pool)
+        return spread, fees, hedge, claims
+
+    def check_step(self, action: str, before: tuple[int, int, int], b0: int) -> None:
+        ta, ts, cash = before
+        ta2, ts2 = self.share_price()
+        b1 = ape.chain.blocks.head.number + 1
+        spread, fees, hedge, claims = self.explained(b0, b1)
+        if action in ("deposit", "redeem"):
+            assert ta2 * ts >= ta * ts2, "LP action lowered NAV per share"
+        elif action == "advance":
+            assert ts2 == ts and spread == hedge == 0
+            assert int(self.vault.balance_of(self.pool)) - cash == claims + fees
+        else:
+            assert ts2 == ts
+            assert ta2 - ta == spread + fees + hedge, (ta2 - ta, spread, fees, hedge)
+            if action == "round_trip":
+                assert ta2 >= ta, "round trip lowered the LPs' NAV"
+
+    def act(self, action, who, series, strike, kind, qty, flag, n) -> None:
         lp, trader = ("lp", "stranger")[who], ("taker", "maker2")[who]
         if action == "deposit":
             self.lp_deposit(lp, 10 + n)
@@ -253,7 +305,7 @@ class PoolMachine(RuleBasedStateMachine):
         elif action == "round_trip":
             self.round_trip(trader, series, strike, kind, qty, flag)
         elif action == "hedge":
-            self.hedge(series, strike, qty if flag else 0)
+            self.hedge(series, strike, qty)   # always pushes delta: every example hedges
         else:
             mode = ("hours", "morning", "expiry")[n % 3]
             self.advance(mode, n % 601 - 300, 1 + n % 6)
@@ -285,7 +337,12 @@ class PoolMachine(RuleBasedStateMachine):
 
 def test_pool_machine(env, campaign):
     PoolMachine.system, PoolMachine.roles = env
-    run_state_machine_as_test(PoolMachine, settings=campaign.settings(examples=4, steps=14))
+    provider = ape.chain.provider   # pin block times: marks of a step are taken at one instant
+    provider.make_request("anvil_setBlockTimestampInterval", [0])
+    try:
+        run_state_machine_as_test(PoolMachine, settings=campaign.settings(examples=4, steps=14))
+    finally:
+        provider.make_request("anvil_removeBlockTimestampInterval", [])
     print("\npool machine:", STATS, "refused quotes:", REFUSED)
     # derandomized: every rule ran (trades, round trips, hedges, LPs, mornings, claims at expiry)
     assert min(STATS.values()) > 0, STATS
