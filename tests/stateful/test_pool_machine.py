@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import fund
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -85,7 +85,13 @@ class PoolMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------ helpers
 
     def fund(self, who, usd: float, vault: bool = True) -> int:
-        return fund(self.system, self.roles[who], usd, deposit=vault)
+        amount = self.system.usd(usd)
+        acct = self.roles[who]
+        self.system.token.mint(acct, amount, sender=self.system.deployer)
+        if vault:
+            self.system.token.approve(self.vault, amount, sender=acct)
+            self.vault.deposit(amount, sender=acct)
+        return amount
 
     def holders(self):
         return [self.pool] + [self.roles[r] for r in ("taker", "maker2", "maker")]
@@ -335,12 +341,17 @@ class PoolMachine(RuleBasedStateMachine):
         ape.chain.restore(self.snap)
 
 
-def test_pool_machine(env, campaign):
+def test_pool_machine(env):
     PoolMachine.system, PoolMachine.roles = env
     provider = ape.chain.provider   # pin block times: marks of a step are taken at one instant
     provider.make_request("anvil_setBlockTimestampInterval", [0])
     try:
-        run_state_machine_as_test(PoolMachine, settings=campaign.settings(examples=4, steps=14))
+        run_state_machine_as_test(
+            PoolMachine,
+            settings=settings(max_examples=4, stateful_step_count=14, deadline=None,
+                              derandomize=True, database=None,
+                              suppress_health_check=list(HealthCheck)),
+        )
     finally:
         provider.make_request("anvil_removeBlockTimestampInterval", [])
     print("\npool machine:", STATS, "refused quotes:", REFUSED)
