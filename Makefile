@@ -11,24 +11,33 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND := Agg
 APE := $(BIN)/ape
 
-.PHONY: install test demo bench fuzz lint clean deploy console abi
+.PHONY: install install-runtime venv test demo bench fuzz lint clean deploy console abi
 
 install: $(VENV)/.installed $(BIN)/anvil
 
 # --compile-bytecode: every `ape` process imports ~2,000 modules; without .pyc files (and with
 # PYTHONDONTWRITEBYTECODE set, as in this workplace) each start recompiles them (~5 s).
-$(VENV)/.installed: pyproject.toml requirements.lock
+# requirements.lock pins the run-time dependencies, requirements-dev.lock the `dev` and `report`
+# extras (pytest, hypothesis, ruff, matplotlib): `make install` (and so `make test`/`make demo`)
+# installs both; `make install-runtime` only the first (a keeper or deploy host).
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
+	$(MAKE) --no-print-directory venv LOCKS="requirements.lock requirements-dev.lock"
+	touch $@
+
+install-runtime: pyproject.toml requirements.lock
+	$(MAKE) --no-print-directory venv LOCKS="requirements.lock"
+
+venv:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.9.30 || true
 	if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock && \
+	  $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python $(addprefix -r ,$(LOCKS)) && \
 	  $(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; \
 	else \
-	  $(BIN)/python -m pip install -q -r requirements.lock && \
+	  $(BIN)/python -m pip install -q $(addprefix -r ,$(LOCKS)) && \
 	  $(BIN)/python -m pip install -q --no-deps -e . ; \
 	fi
-	touch $@
 
 # `npm install --no-save` (not `npm ci`): the lock pins anvil 1.7.1 and its integrity hash, but a
 # registry mirror that carries only this platform's binary makes npm write a lock without the other
@@ -68,8 +77,10 @@ deploy: install
 console: install
 	$(APE) console
 
+# ruff, then the size rules (modules under 600 lines in rangebound/, functions under 80 lines)
 lint: install
-	$(BIN)/ruff check rangebound scripts tests ape_console_extras.py
+	$(BIN)/ruff check rangebound scripts tests tools ape_console_extras.py
+	$(BIN)/python tools/check_sizes.py
 
 clean:
 	rm -rf .build reports/*.json reports/*.png

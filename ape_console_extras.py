@@ -10,7 +10,8 @@ from __future__ import annotations
 
 def ape_init_extras(**namespace):
     import rangebound
-    from rangebound.deploy import deploy_system, load_deployment, network_key
+    from rangebound.ops.deploy import deploy_system
+    from rangebound.ops.records import load_deployment, network_key
 
     extras = {"rangebound": rangebound, "deploy_system": deploy_system}
     try:

@@ -1,7 +1,7 @@
 """`ape run abi`: regenerate `abi/<Contract>.json` and `interfaces/solidity/I<Contract>.sol`.
 
 `ape run abi --check` writes nothing and exits 1 listing the stale files (see
-`rangebound/abi_export.py`). `make abi` runs the first form.
+`rangebound/dev/abi_export.py`). `make abi` runs the first form.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import click
 from ape import project
 
-from rangebound.abi_export import stale, write
+from rangebound.dev.abi_export import stale, write
 
 
 @click.command()

@@ -1,7 +1,7 @@
 """`ape run bench`: gas of every operation and how it scales, measured from receipts.
 
 Deploys a fresh system with `deploy_system()` on a local anvil, replays a month of keeper
-mornings with time travel and measures (see `rangebound/bench.py` for what exactly):
+mornings with time travel and measures (see `rangebound/dev/scenario.py` for what exactly):
 
     ape run bench                     # the full benchmark (make bench), writes reports/gas.json
     ape run bench --quick             # a reduced run (seconds)
@@ -24,13 +24,12 @@ from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.bench import (
+from rangebound.dev.profiler import profile_report, summarise_calls
+from rangebound.dev.scenario import (
     DESCRIPTIONS,
     BenchConfig,
-    profile_report,
     rows,
     run_benchmark,
-    summarise_calls,
     write_report,
 )
 

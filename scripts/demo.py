@@ -17,11 +17,12 @@ from ape.cli import ConnectedProviderCommand, network_option
 from ape.logging import logger
 from rich.console import Console
 
-from rangebound.anvil_node import fast_receipt_polling
-from rangebound.demo_report import print_report, write
-from rangebound.deploy import deploy_system, network_key
-from rangebound.exposure_report import demo_exposure
-from rangebound.simulation import ROLES, Simulation
+from rangebound.dev.node import fast_receipt_polling
+from rangebound.dev.report import print_report, write
+from rangebound.dev.simulation import ROLES, Simulation
+from rangebound.ops.deploy import deploy_system
+from rangebound.ops.exposure_report import demo_exposure
+from rangebound.ops.records import network_key
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 

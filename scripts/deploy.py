@@ -20,18 +20,13 @@ Chainlink's feeds) they are used instead of the reference USD1 and ReporterFeeds
 from __future__ import annotations
 
 import click
-from ape import accounts, chain
+from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.deploy import (
-    FEED_NAMES,
-    deploy_system,
-    external_token_and_feeds,
-    network_key,
-    save_deployment,
-)
+from rangebound.ops.deploy import FEED_NAMES, deploy_system, external_token_and_feeds
+from rangebound.ops.records import network_key, resolve_account, save_deployment
 
 console = Console()
 TEMPORARY = (
@@ -39,17 +34,6 @@ TEMPORARY = (
     "the command ends, so the record describes a chain that no longer exists. To keep one: run "
     "`anvil` yourself, then `make deploy NETWORK=http://127.0.0.1:8545 ACCOUNT=TEST::0`."
 )
-
-
-def resolve_account(account):
-    """The given account, or test account 0 on a local/fork network."""
-    if account is not None:
-        return account
-    if chain.provider.network.is_local or "fork" in chain.provider.network.name:
-        return accounts.test_accounts[0]
-    raise click.UsageError(
-        "pass --account ALIAS on a live network (on an anvil node you run: --account TEST::0)"
-    )
 
 
 def chain_is_temporary() -> bool:

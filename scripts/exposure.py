@@ -10,7 +10,7 @@ record). Accounts come from PositionOpened and vault Deposit / InternalTransfer 
 options pool is the record's `markets.<name>.pool`, else the one a registry names (`pool()`).
 Shows open interest per series x kind x strike, the Greeks of the traders' aggregate and of the
 pool under Black-76 and the clamped Student-t, pinned losses, the stress table (bad debt, margin
-calls and liquidations computed per account) and the collateral's health. See `rangebound/exposure.py`.
+calls and liquidations computed per account) and the collateral's health. See `rangebound/ops/exposure.py`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from ape.exceptions import ContractNotFoundError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rangebound.deploy import network_key
-from rangebound.exposure import Venue
-from rangebound.exposure_chain import venue_from_deployment
-from rangebound.exposure_report import plot, render, to_dict
+from rangebound.ops.exposure import Venue
+from rangebound.ops.exposure_chain import venue_from_deployment
+from rangebound.ops.exposure_report import plot, render, to_dict
+from rangebound.ops.records import network_key
 
 
 def main(key: str | None = None, pool: str | None = None, quiet: bool = True) -> Venue:

@@ -23,30 +23,23 @@ from pathlib import Path
 from typing import Any
 
 import click
-from ape import accounts, chain
+from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option, network_option
 from rich.console import Console
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system, network_key, save_deployment
-from rangebound.keeper import Keeper, deployment_record
-from rangebound.pricepath import CsvPath, PriceSource, SimulatedPath
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
+from rangebound.ops.keeper import Keeper
+from rangebound.ops.records import (
+    deployment_record,
+    is_local_network,
+    network_key,
+    resolve_account,
+    save_deployment,
+)
+from rangebound.quant.pricepath import CsvPath, PriceSource, SimulatedPath
 
 console = Console()
-
-
-def _is_local() -> bool:
-    net = chain.provider.network
-    return bool(net.is_local) or "fork" in net.name
-
-
-def resolve_account(account: Any) -> Any:
-    """The given account, or test account 0 on a local/fork network (as `ape run deploy`)."""
-    if account is not None:
-        return account
-    if _is_local():
-        return accounts.test_accounts[0]
-    raise click.UsageError("pass --account ALIAS on a live network")
 
 
 def price_sources(prices: str, seed: int, vol: float, record: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +87,7 @@ def main(
     """Run the keeper on the connected network; returns the pass reports."""
     key = network_key()
     if not has_live_deployment(key):
-        if not (deploy and _is_local()):
+        if not (deploy and is_local_network()):
             raise click.UsageError(
                 f"no live deployment for {key}: run `ape run deploy` against this chain "
                 "(or pass --deploy on a local network)"
@@ -103,7 +96,7 @@ def main(
         path = save_deployment(system, key)
         if not quiet:
             console.print(f"deployed a fresh system, recorded in {path}")
-    if warp and not _is_local():
+    if warp and not is_local_network():
         raise click.UsageError("--warp only on local networks")
     record = deployment_record(key)
     keeper = Keeper.from_deployment(

@@ -1,4 +1,4 @@
-"""`ape run pool ...`: the options pool of a market (DESIGN 15) on the recorded deployment.
+"""`ape run pool ...`: the options pool of a market (docs/architecture.md §15) on the recorded deployment.
 
     ape run pool quotes --network ethereum:local:foundry [--expiry TS] [--qty 1]
     ape run pool status --network ...                        # NAV, NAV/share, utilisation, positions
@@ -23,8 +23,8 @@ from ape.exceptions import ContractLogicError
 from rich.console import Console
 from rich.table import Table
 
-from rangebound import pool as pm
-from rangebound.deploy import load_deployment
+from rangebound.models import pool as pm
+from rangebound.ops.records import load_deployment
 
 KINDS = {1: "call", 2: "put"}
 

@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from rangebound import pricing as pr
+from rangebound.quant import pricing as pr
 
 # The published example (docs/pricing.md): BTC 100,000, strike 110,000, one year, USD1 rate 4.5 %,
 # BTC rate 0, BTC vol 55 %, stablecoin vol 4.7 %, correlation 8.7 %.

@@ -9,7 +9,7 @@ Read-only: nothing is signed or sent. Works on the deployment recorded for the n
 (`deployments/<ecosystem>_<network>.json`, written by `ape run deploy`; `--deployment KEY` reads
 another record). Positions and requirements come from the contracts; max loss uses the reference
 margin model over each series' current range, and the Greeks use Black-76 on the index price
-clamped into the range (see `rangebound/risk.py` for the model and units).
+clamped into the range (see `rangebound/ops/risk.py` for the model and units).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.deploy import network_key
-from rangebound.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
+from rangebound.ops.records import network_key
+from rangebound.ops.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 

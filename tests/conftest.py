@@ -1,4 +1,11 @@
-"""Shared fixtures: role-named accounts, token units, and the deployed system."""
+"""Shared fixtures: role-named accounts, token units, the deployed system; the hypothesis
+profiles. Shared helpers (funding, time, logs) are in tests/helpers.py.
+
+Hypothesis profiles: `ci` (the default: derandomised, no example database, no deadline, so a
+run is reproducible) and `long` (random seeds, many examples: `make fuzz`, or
+`RANGEBOUND_FUZZ=long`). A test's own `@settings(max_examples=...)` sizes it within the profile;
+tests/stateful/conftest.py scales the state machines by profile.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,24 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import fast_receipt_polling
-from rangebound.deploy import deploy_system
+from rangebound.dev.node import fast_receipt_polling
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
 
 fast_receipt_polling()   # every test runs on a local anvil
+
+_COMMON = {
+    "deadline": None,                 # anvil round trips vary with the machine's load
+    "database": None,                 # no hidden state between runs
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.data_too_large],
+}
+settings.register_profile("ci", derandomize=True, **_COMMON)
+settings.register_profile("long", derandomize=False, **_COMMON)
+settings.load_profile("long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() == "long" else "ci")
 
 
 @pytest.fixture(scope="session")
@@ -61,16 +80,6 @@ def treasury(accounts):
 def system(deployer, guardian):
     """The whole system as `deploy_system` deploys it (6-decimal USD1), once per module."""
     return deploy_system(deployer, guardian=guardian)
-
-
-def fund(system, account, usd: float, deposit: bool = True) -> int:
-    """Mint `usd` USD1 to `account` and (by default) deposit it all; returns raw units."""
-    amount = system.usd(usd)
-    system.token.mint(account, amount, sender=system.deployer)
-    system.token.approve(system.vault, amount, sender=account)
-    if deposit:
-        system.vault.deposit(amount, sender=account)
-    return amount
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ import pytest
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
-from rangebound.anvil_node import rpc, start_anvil
+from rangebound.dev.node import rpc, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -325,7 +325,7 @@ def link(bytecode: str, link_refs: dict, libraries: dict[str, str]) -> str:
 
 def chainlink_compiled() -> dict[str, dict]:
     """{name: {"abi", "bytecode"}} of AggregatorProxy and MockV3Aggregator (npm solc 0.7.6)."""
-    from rangebound.solc import compile_sources, with_imports
+    from rangebound.dev.solc import compile_sources, with_imports
 
     src: dict[str, str] = {}
     for f in ("dev/AggregatorProxy.sol", "tests/MockV3Aggregator.sol"):

@@ -8,13 +8,13 @@ test account 0 is therefore the token's minter and the feeds' only reporter on t
 from __future__ import annotations
 
 import pytest
+from helpers import fund_account
 
-from rangebound import margin
-from rangebound.deploy import deployments_dir, load_deployment, report
+from rangebound.constants import CALL, DAY, FUTURE, IOC, POST_ONLY
+from rangebound.models import margin
+from rangebound.ops.deploy import report
+from rangebound.ops.records import deployments_dir, load_deployment
 
-FUTURE, CALL, PUT = 0, 1, 2
-POST_ONLY, IOC = 1, 2
-DAY = 86_400
 USD = 10**6  # the script deploys the 6-decimal USD1
 SEPOLIA_CHAIN_ID = 11155111
 
@@ -32,11 +32,7 @@ def rb(fork, upstream_call, read_upstream_state, deployer, maker, taker, keeper,
 
 
 def _fund(rb, deployer, account, usd: int) -> int:
-    amount = usd * USD
-    rb["token"].mint(account, amount, sender=deployer)
-    rb["token"].approve(rb["vault"], amount, sender=account)
-    rb["vault"].deposit(amount, sender=account)
-    return amount
+    return fund_account(rb["token"], rb["vault"], deployer, account, usd * USD)
 
 
 def _push(rb, reporter, btc: float, peg: float = 1.0):

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund_account
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system
+from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
 
-FUTURE, POST_ONLY, IOC = 0, 1, 2
-DAY = cal.DAY
 USD = 10**6
 PHASE = 2**64
 BLOCKED = "Blacklistable: account is blacklisted"
@@ -48,9 +48,7 @@ class Venue:
         self.peg_agg.updateAnswer(round(peg * 10**8), sender=self.circle)
 
     def fund(self, account, usd: int) -> None:
-        self.usdc.mint(account, usd * USD, sender=self.circle)
-        self.usdc.approve(self.vault, usd * USD, sender=account)
-        self.vault.deposit(usd * USD, sender=account)
+        fund_account(self.usdc, self.vault, self.circle, account, usd * USD)
 
     def trade(self, maker, taker, e: int, qty: int = 2) -> int:
         lo, hi = self.reg.bounds(e)
@@ -213,7 +211,7 @@ def test_fork_chainlink__phase_change_after_window__settles_on_first_new_phase_r
         venue, chain, keeper, maker):
     """The registry's round search looks inside the latest phase: when the new aggregator's
     first round is later than the window, the window's round (phase 1) is not seen, so that
-    day has no source (DESIGN 4: ranges kept, trading goes on) and the settlement takes the
+    day has no source (docs/architecture.md §4: ranges kept, trading goes on) and the settlement takes the
     first index round reported after the window: the new phase's first round. No stall."""
     v = venue
     e = _monday(v)

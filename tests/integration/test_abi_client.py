@@ -14,12 +14,9 @@ import pytest
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from rangebound.abi_export import ROOT
-from rangebound.anvil_node import rpc
-
-FUTURE, CALL = 0, 1
-POST_ONLY, IOC = 1, 2
-DAY = 86_400
+from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
+from rangebound.dev.abi_export import ROOT
+from rangebound.dev.node import rpc
 
 
 class Client:
@@ -162,7 +159,7 @@ contract RangeReader {
 
 
 def test_solidity_consumer__generated_interfaces__reads_structs_and_feed(client, deployer):
-    from rangebound.solc import compile_sources
+    from rangebound.dev.solc import compile_sources
 
     cl = client
     sources = {n: (ROOT / "interfaces/solidity" / n).read_text()

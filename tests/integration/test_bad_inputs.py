@@ -39,17 +39,13 @@ import pytest
 import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
+from helpers import MAX_UINT, fund, sunday_noon_after
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system, feed_answer, market_params, report
+from rangebound.constants import CALL, DAY, FUTURE, IOC, MAX_HEARTBEAT, POST_ONLY, PUT, WAD
+from rangebound.ops.deploy import deploy_system, feed_answer, market_params, report
 
-FUTURE, CALL, PUT = 0, 1, 2
-POST_ONLY, IOC = 1, 2
-DAY = cal.DAY
 HOUR = 3_600
 ZERO = "0x0000000000000000000000000000000000000000"
-WAD = 10**18
-MAX_HEARTBEAT = 7 * DAY   # constants.vy MAX_HEARTBEAT
 RETURNS_FALSE, FEE, BLOCKLIST, PAUSABLE = 1, 2, 4, 8
 NOT_OWNER = "ownable: caller is not the owner"
 
@@ -117,35 +113,20 @@ class World:
         return (self.lo + self.hi) // 2 // self.tick * self.tick
 
 
-def _start_time(head: int) -> int:
-    t = cal.day_start(head + DAY) + 12 * HOUR
-    while cal.weekday(t) != cal.SUNDAY:
-        t += DAY
-    return t
-
-
-def _fund(system, who, usd: float, deposit: bool = True) -> None:
-    amount = system.usd(usd)
-    system.token.mint(who, amount, sender=system.deployer)
-    system.token.approve(system.vault, 2**256 - 1, sender=who)
-    if deposit:
-        system.vault.deposit(amount, sender=who)
-
-
 @pytest.fixture(scope="module")
 def world(accounts, chain) -> World:
     roles = {"deployer": accounts[0], "guardian": accounts[1], "maker": accounts[2],
              "taker": accounts[3], "keeper": accounts[4], "stranger": accounts[5],
              "maker2": accounts[6], "treasury": accounts[7], "reporter2": accounts[8]}
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     d = roles["deployer"]
     # no pool here: the registry's set_pool rows need it unset (pool rows: tests/integration/test_pool.py)
     system = deploy_system(d, guardian=roles["guardian"], fee_account=roles["treasury"], pool=False)
     market = system.markets["BTC"]
     reg, book, ch = market.registry, market.book, system.clearinghouse
     for who in ("maker", "maker2", "taker"):
-        _fund(system, roles[who], 200_000)
-    _fund(system, roles["stranger"], 1_000, deposit=False)               # a small trader ...
+        fund(system, roles[who], 200_000, allowance=MAX_UINT)
+    fund(system, roles["stranger"], 1_000, deposit=False, allowance=MAX_UINT)               # a small trader ...
     system.vault.deposit(system.usd(1), sender=roles["stranger"])        # ... with 1 USD1 in
     live = list(reg.live_expiries())
     e0, e1, far = live[0], live[1], live[-1]
@@ -547,7 +528,7 @@ def _registry_cases() -> list[Case]:
              lambda w: (w.registry.settle, (w.e1,)), lambda w, chain: chain.mine(timestamp=w.e1 - 60)),
         Case("registry.settle-twice", "registry: already settled", "keeper",
              lambda w: (w.registry.settle, (w.e0,))),
-        # a stale index no longer stops daily_update or trading (DESIGN 4, issue 12): only the
+        # a stale index no longer stops daily_update or trading (docs/architecture.md §4, issue 12): only the
         # settlement of a day without a fixing waits for the first index round after its window
         Case("registry.settle-stale-index", "registry: no fixing source", "keeper",
              lambda w: (w.registry.settle, (w.e1,)), _expire_e1),

@@ -9,11 +9,10 @@ import json
 import pytest
 from ape import chain
 
-from rangebound.bench import (
+from rangebound.dev.profiler import profile_call_tree, profile_opcodes
+from rangebound.dev.scenario import (
     TARGETS,
     BenchConfig,
-    profile_call_tree,
-    profile_opcodes,
     rows,
     run_benchmark,
     write_report,

@@ -33,7 +33,7 @@ def test_demo__short_horizon__writes_consistent_reports(tmp_path):
     assert sv["vault_token_balance"] >= sv["sum_balances"] - sv["pnl_applied_unclaimed"]
     assert sv["sum_balances"] == sv["vault_total_balances"]
     assert all(v == 0 for v in sv["pnl_plus_fees_by_series"].values())
-    accounts = report["accounts"]      # the market's fees go to its pool (DESIGN 15)
+    accounts = report["accounts"]      # the market's fees go to its pool (docs/architecture.md §15)
     paid = sum(row["fees"] for row in accounts.values())
     assert accounts["pool"]["fees_received"] == paid > 0
     assert accounts["fee_account"]["fees_received"] == 0

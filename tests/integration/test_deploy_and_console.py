@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from rangebound.anvil_node import rpc, start_anvil
-from rangebound.deploy import DEFAULTS, custom_network_key
+from rangebound.dev.node import rpc, start_anvil
+from rangebound.ops.deploy import DEFAULTS
+from rangebound.ops.records import custom_network_key
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -170,7 +171,7 @@ def test_console__node_you_run__loads_its_record(deployed, ape_env, local_anvil,
     }
     # the names are live contracts on the connected chain, wired together
     assert got["LIVE"] == [True, 6, 100_000 * 10**8, True, 31337]
-    assert got["FUNCS"] == [True, "rangebound.deploy", "rangebound"]
+    assert got["FUNCS"] == [True, "rangebound.ops.deploy", "rangebound"]
 
 
 def test_keeper__node_you_run__runs_against_its_record(deployed, ape_env, local_anvil, key,

@@ -1,5 +1,5 @@
 """The venue risk view on the demo's market: `Simulation` (the engine of `make demo`) runs past
-the 25% jump, then `rangebound.exposure_chain` reads the venue from events and views alone and
+the 25% jump, then `rangebound.ops.exposure_chain` reads the venue from events and views alone and
 `ape run exposure` renders it. Checked against the contracts' own views (open interest, every
 account's book) and the promise: the jump's series settled clamped, and no stress scenario
 produces bad debt, a margin call or a liquidation (computed per account). The simulation runs
@@ -14,18 +14,16 @@ from typing import Any
 
 import pytest
 
-from rangebound import calendar as cal
-from rangebound import exposure as ex
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, network_key, save_deployment
-from rangebound.exposure_chain import is_blacklisted, venue_from_system
-from rangebound.exposure_report import to_dict
-from rangebound.risk import book_from_system
-from rangebound.simulation import ROLES, Simulation
+from rangebound.constants import CALL, PUT
+from rangebound.dev.node import warp
+from rangebound.dev.simulation import ROLES, Simulation
+from rangebound.models import calendar as cal
+from rangebound.ops import exposure as ex
+from rangebound.ops.deploy import deploy_system, network_key, save_deployment
+from rangebound.ops.exposure_chain import is_blacklisted, venue_from_system
+from rangebound.ops.exposure_report import to_dict
+from rangebound.ops.risk import book_from_system
 
-FUTURE, CALL, PUT = 0, 1, 2
-IOC = 2
-THURSDAY = 4
 MAX_POOL_BUYS = 6                # bound on the traders' pool purchases (3 lots each)
 
 
@@ -39,7 +37,7 @@ def market(
     simulation's 25% jump (on the first weekly expiry at least three days in) lands on day 4
     of 5: the shortest run that holds it."""
     t = cal.day_start(chain.pending_timestamp + cal.DAY) + 6 * 3600 + 1800
-    while cal.weekday(t) != THURSDAY:
+    while cal.weekday(t) != cal.THURSDAY:
         t += cal.DAY
     warp(chain, t)
     chain.mine()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from ape import project
 
-from rangebound.deploy import FEED_DECIMALS, deploy_system, external_token_and_feeds, report
+from rangebound.ops.deploy import FEED_DECIMALS, deploy_system, external_token_and_feeds, report
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Faults the venue must survive (DESIGN sections 4, 8, 9, 10, 11), each from open positions.
+"""Faults the venue must survive (docs/architecture.md §4, §8, §9, §10, §11), each from open positions.
 
 * the index oracle goes stale mid-week: fixings fall back to the last futures trade, or the
   update waits with "registry: no fixing source"; a price is never invented;
@@ -28,18 +28,16 @@ import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
+from helpers import MAX_UINT, fund_account, sunday_noon_after
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import rpc, start_anvil
-from rangebound.deploy import DEFAULTS, deploy_system, feed_answer, market_params
+from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, DAY, FUTURE, IOC, MAX_CATCH_UP_DAYS, PUT
+from rangebound.dev.node import rpc, start_anvil
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
-FUTURE, CALL, PUT = 0, 1, 2
-IOC = 2
-DAY = cal.DAY
 HOUR = 3_600
 REENTRANT, BLOCKLIST = 16, 4
 SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
-CANCEL_REDUCE_ONLY = 7
 ROOT = Path(__file__).resolve().parents[2]
 
 SURVIVED: list[str] = []
@@ -64,14 +62,6 @@ def _summary(request, chain):
 
 
 # ---------------------------------------------------------------------------- world
-
-
-def _start_time(head: int) -> int:
-    """A deterministic phase: the first Sunday 12:00 UTC a day after `head`."""
-    t = cal.day_start(head + DAY) + 12 * HOUR
-    while cal.weekday(t) != cal.SUNDAY:
-        t += DAY
-    return t
 
 
 class Net:
@@ -102,11 +92,8 @@ class Net:
         self.chain.pending_timestamp = ts
 
     def fund(self, who: str, usd: float) -> int:
-        amount = self.usd(usd)
-        self.token.mint(self.r[who], amount, sender=self.r["deployer"])
-        self.token.approve(self.vault, 2**256 - 1, sender=self.r[who])
-        self.vault.deposit(amount, sender=self.r[who])
-        return amount
+        return fund_account(self.token, self.vault, self.r["deployer"], self.r[who],
+                            self.usd(usd), allowance=MAX_UINT)
 
     def report_btc(self, price: float) -> None:
         self.btc_feed.submit(self.btc_feed.latest_round() + 1, feed_answer(price), sender=self.r["deployer"])
@@ -189,7 +176,7 @@ def _roles(accounts) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def net(accounts, chain) -> Net:
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     system = deploy_system(roles["deployer"], guardian=roles["guardian"], fee_account=roles["treasury"])
     n = Net(system, roles, chain)
     for who in TRADERS:
@@ -215,7 +202,7 @@ def build_hostile(project, roles, chain) -> Net:
     book = project.OrderBook.deploy(registry, ch, roles["guardian"], sender=d)
     registry.set_order_book(book, sender=d)
     ch.register_market(registry, book, sender=d)
-    from rangebound.deploy import Market, System
+    from rangebound.ops.deploy import Market, System
 
     system = System(deployer=d, token=token, vault=vault, clearinghouse=ch, feeds=feeds,
                     markets={"BTC": Market("BTC", registry, book)}, params=p)
@@ -233,7 +220,7 @@ def _calldata(contract_method, *args) -> bytes:
 
 
 def test_oracle_stale_midweek__no_fixing_ranges_kept_trading_goes_on__settles_on_next_round(net, chain):
-    """DESIGN section 4 (issue 12, attack 3). The old code fell back to the last trade (one lot
+    """docs/architecture.md §4 (issue 12, attack 3). The old code fell back to the last trade (one lot
     could set it) and then stalled: "registry: no fixing source" for daily_update, place_order
     and settle until the owner acted. Now a day without a fresh index forms no fixing, keeps its
     ranges and variance, trading goes on, and the series expiring that day settles on the first
@@ -447,7 +434,7 @@ def test_anvil_state_dumped_and_reloaded_mid_series__lifecycle_completes(net, ch
 
 def test_blocklisted_account__gets_its_money_out_with_withdraw_to(accounts, chain, project):
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     n = build_hostile(project, roles, chain)
     e0 = n.reg.live_expiries()[0]
     px = n.trade(e0, "maker", "taker", 4)
@@ -476,7 +463,7 @@ def test_reentrant_token__cannot_double_spend(accounts, chain, project):
     from eth_abi import encode
 
     roles = _roles(accounts)
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
+    chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     n = build_hostile(project, roles, chain)
     d, maker, taker = roles["deployer"], roles["maker"], roles["taker"]
     e0 = n.reg.live_expiries()[0]
@@ -645,7 +632,6 @@ def test_guardian_pause__stops_orders_and_deposits__never_exits(net, chain):
 # ---------------------------------------------------------------------------- gas and size limits
 
 
-MAX_CATCH_UP_DAYS = 10          # constants.vy: daily updates replayed per call
 EIP7825_TX_GAS_CAP = 2**24      # per-transaction gas cap (Fusaka); below any block's limit
 
 

@@ -1,6 +1,6 @@
 """No wash trade sets a settlement; no missed report stalls a market (issue 12, attacks 2 and 3).
 
-DESIGN section 4 as revised: index mode is the default (every fixing is the fresh index; the window
+docs/architecture.md §4 as revised: index mode is the default (every fixing is the fresh index; the window
 VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded within
 0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the window
 never sets anything. A day without a source keeps its ranges, skips the variance and lets trading
@@ -16,21 +16,14 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, report
+from rangebound.constants import DAY, FUTURE, IOC
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, report
 
-FUTURE, IOC = 0, 2
-DAY = cal.DAY
 SOURCE_VWAP, SOURCE_INDEX, SOURCE_INDEX_MODE = 1, 3, 4
-
-
-def _fund(system, who, usd=1_000_000):
-    amount = system.usd(usd)
-    system.token.mint(who, amount, sender=system.deployer)
-    system.token.approve(system.vault, amount, sender=who)
-    system.vault.deposit(amount, sender=who)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +35,7 @@ def actors(maker, taker, maker2, stranger):
 def _system(deployer, guardian, actors, **params):
     s = deploy_system(deployer, guardian=guardian, **params)
     for who in actors:
-        _fund(s, who)
+        fund(s, who, 1_000_000)
     return s
 
 

@@ -13,15 +13,16 @@ from typing import Any
 import pytest
 from ape import chain as ape_chain
 from ape import project
+from helpers import fund, next_update
 from rich.console import Console
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system, feed_answer, network_key, report, save_deployment
-from rangebound.keeper import Keeper, PassReport, window_start_due
-from rangebound.pricepath import CsvPath, SimulatedPath, load_csv, simulate
+from rangebound.constants import CALL, DAY, FUTURE, PUT
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, feed_answer, report
+from rangebound.ops.keeper import Keeper, PassReport, window_start_due
+from rangebound.ops.records import network_key, save_deployment
+from rangebound.quant.pricepath import CsvPath, SimulatedPath, load_csv, simulate
 
-DAY = 86_400
-FUTURE, CALL, PUT = 0, 1, 2
 TRADING = hasattr(project, "Clearinghouse") and hasattr(project, "OrderBook")
 needs_trading = pytest.mark.skipif(not TRADING, reason="trading contracts not in this checkout")
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,18 +59,6 @@ def make_keeper(dep: Deployed, sender: Any, cls: type[Keeper] = Keeper, **kw: An
     return cls.from_system(
         dep.system, sender, sources={"BTC": dep.path}, start_block=dep.start_block, **kw
     )
-
-
-def fund(system: Any, account: Any, usd: float) -> int:
-    amount = system.usd(usd)
-    system.token.mint(account, amount, sender=system.deployer)
-    system.token.approve(system.vault, amount, sender=account)
-    system.vault.deposit(amount, sender=account)
-    return amount
-
-
-def next_update(ts: int) -> int:
-    return cal.update_time(ts) + DAY
 
 
 def walk(chain: Any, kp: Keeper, until: int, at: int = 60) -> list[PassReport]:

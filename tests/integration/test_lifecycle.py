@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rangebound import calendar as cal
-from rangebound.deploy import deploy_system
-from rangebound.simulation import ROLES, Simulation
+from rangebound.dev.simulation import ROLES, Simulation
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system
 
 
 @pytest.fixture(scope="module")

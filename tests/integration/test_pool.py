@@ -1,18 +1,19 @@
 """OptionsPool on the deployed system: LP deposit/redeem, buy/sell against the pool, hedge
 through the real book, settlement and claim of the pool's positions, and full
-collateralisation after each step (DESIGN section 15)."""
+collateralisation after each step (docs/architecture.md §15)."""
 
 from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund
 
-from rangebound import calendar as cal
-from rangebound import pool as pm
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, report
+from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.models import pool as pm
+from rangebound.ops.deploy import deploy_system, report
 
-CALL, PUT, FUTURE, IOC = 1, 2, 0, 2
 EIP170 = 24_576
 
 
@@ -31,21 +32,12 @@ def world(chain, deployer, guardian, lp, maker, taker, maker2, keeper, stranger,
         warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
     system = deploy_system(deployer, guardian=guardian, pool_fees=True)
     pool = system.markets["BTC"].pool
-    amount = fund(system, lp, 100_000, vault=False)
+    amount = fund(system, lp, 100_000, deposit=False)
     system.token.approve(pool, amount, sender=lp)
     pool.deposit(amount, lp, sender=lp)
     fund(system, taker, 20_000)
     fund(system, maker, 50_000)
     return system
-
-
-def fund(system, account, usd: float, vault: bool = True) -> int:
-    amount = system.usd(usd)
-    system.token.mint(account, amount, sender=system.deployer)
-    if vault:
-        system.token.approve(system.vault, amount, sender=account)
-        system.vault.deposit(amount, sender=account)
-    return amount
 
 
 def covered(system, account) -> bool:
@@ -89,7 +81,7 @@ def test_deposit__first_lp__shares_with_offset_and_fee(world, lp):
 
 def test_deposit__second_lp__preview_exact_and_price_unchanged(world, stranger):
     pool = world.markets["BTC"].pool
-    amount = fund(world, stranger, 1_000, vault=False)
+    amount = fund(world, stranger, 1_000, deposit=False)
     world.token.approve(pool, amount, sender=stranger)
     assets_before, supply_before = pool.totalAssets(), pool.totalSupply()
     preview = pool.previewDeposit(amount)
@@ -410,7 +402,7 @@ def test_gas__buy_sell_deposit_redeem__receipts(world, taker, lp, stranger):
     for k in strikes[:11]:  # 12 open legs in the series
         pool.buy(expiry, PUT, k, 1, 10**30, sender=taker)
     gas["buy_12_legs"] = pool.buy(expiry, PUT, strikes[0], 1, 10**30, sender=taker).gas_used
-    amount = fund(world, stranger, 1_000, vault=False)
+    amount = fund(world, stranger, 1_000, deposit=False)
     world.token.approve(pool, amount, sender=stranger)
     gas["deposit_12_legs"] = pool.deposit(amount, stranger, sender=stranger).gas_used
     gas["redeem_12_legs"] = pool.redeem(
@@ -425,7 +417,7 @@ def test_gas__buy_sell_deposit_redeem__receipts(world, taker, lp, stranger):
 
 
 def test_keeper_hedge_pools__delta_beyond_band__hedges_once(world, maker, taker, keeper):
-    from rangebound.keeper import Keeper
+    from rangebound.ops.keeper import Keeper
 
     m = world.markets["BTC"]
     pool = m.pool
@@ -471,7 +463,7 @@ def test_script_status__after_trade__nav_utilisation_positions(world, load_scrip
     st = script.status(pool)
     assert st["nav"] == pool.totalAssets() and 0 < st["utilisation"] < 1
     assert [p["legs"] for p in st["positions"]] == [[("call", strike, -2)]]
-    fund(world, stranger, 500, vault=False)
+    fund(world, stranger, 500, deposit=False)
     shares = script.deposit(pool, stranger, world.usd(500))
     assert shares == pool.balanceOf(stranger) > 0
     paid = script.redeem(pool, stranger)
@@ -544,8 +536,8 @@ def test_buy__pool_over_position_cap__reverts_blocked_trader_cap_passes_through(
 
 
 def test_keeper_attach_pools__market_without_pool__finds_registry_pool(world):
-    from rangebound.deploy import Market
-    from rangebound.keeper import attach_pools
+    from rangebound.ops.deploy import Market
+    from rangebound.ops.records import attach_pools
 
     m = world.markets["BTC"]
     markets = {"BTC": Market(name="BTC", registry=m.registry, book=m.book)}

@@ -6,18 +6,14 @@ import random
 
 import ape
 import pytest
+from helpers import next_update
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, feed_answer, report
+from rangebound.constants import DAY
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, feed_answer, report
 
-DAY = 86_400
 HOUR = 3_600
-
-
-def _next_update(ts: int) -> int:
-    """The first 08:00 UTC strictly after ts."""
-    return cal.update_time(ts) + DAY
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +53,7 @@ def test_deploy__six_series_listed_around_index(registry, sys_, chain):
 def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain, keeper):
     rng = random.Random(7)
     price = 100_000.0
-    t = _next_update(chain.pending_timestamp)
+    t = next_update(chain.pending_timestamp)
     seen_listing: dict[int, int] = {}
     prev_bounds: dict[int, tuple[int, int]] = {
         e: tuple(registry.bounds(e)) for e in registry.listed_expiries()
@@ -165,7 +161,7 @@ def test_settle__outside_range__clamped_both_sides(registry, sys_, chain, keeper
 def test_daily_update__stale_index__keeps_ranges_never_invents(registry, sys_, chain, keeper):
     """A day without a fresh index forms no fixing, keeps every range and the variance, and the
     registry is current afterwards (the old code reverted "registry: no fixing source")."""
-    t = _next_update(chain.pending_timestamp)
+    t = next_update(chain.pending_timestamp)
     _at(chain, t - 4 * 60)
     _push(sys_, 100_000)
     _at(chain, t)
@@ -185,7 +181,7 @@ def test_daily_update__stale_index__keeps_ranges_never_invents(registry, sys_, c
 
 
 def test_daily_update__idempotent(registry, sys_, chain, keeper):
-    t = _next_update(chain.pending_timestamp)
+    t = next_update(chain.pending_timestamp)
     _at(chain, t - 4 * 60)
     _push(sys_, 100_000)
     _at(chain, t)
@@ -199,7 +195,7 @@ def test_daily_update__idempotent(registry, sys_, chain, keeper):
 
 
 def test_daily_update__ten_missed_days__caught_up_in_one_call(registry, sys_, chain, keeper):
-    t = _next_update(chain.pending_timestamp)
+    t = next_update(chain.pending_timestamp)
     _at(chain, t - 4 * 60)
     _push(sys_, 100_000)
     _at(chain, t)

@@ -1,4 +1,4 @@
-"""`rangebound.risk` and `scripts/risk.py` against a deployed system with a real book.
+"""`rangebound.ops.risk` and `scripts/risk.py` against a deployed system with a real book.
 
 The maker and the taker trade, in the farthest BTC series, 3 futures (taker long), 2 calls
 (taker long) and 1 put (maker long), plus 1 future in the nearest series; the maker also leaves
@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import fund, on_tick
 
-from rangebound import margin
-from rangebound import pricing as pr
-from rangebound.deploy import network_key, save_deployment
-from rangebound.risk import (
+from rangebound.constants import CALL, FUTURE, PUT, WAD
+from rangebound.models import margin
+from rangebound.ops.records import network_key, save_deployment
+from rangebound.ops.risk import (
     YEAR,
     AccountBook,
     AccountRisk,
@@ -30,10 +31,9 @@ from rangebound.risk import (
     book_from_system,
     risk_from_system,
 )
+from rangebound.quant import pricing as pr
 
 ROOT = Path(__file__).resolve().parents[2]
-FUTURE, CALL, PUT = 0, 1, 2
-WAD = 10**18
 
 
 @dataclass
@@ -49,17 +49,6 @@ class Traded:
     bid: int             # the maker's resting bid (order reserve)
 
 
-def _fund(system: Any, account: Any, usd: float) -> None:
-    amount = system.usd(usd)
-    system.token.mint(account, amount, sender=system.deployer)
-    system.token.approve(system.vault, amount, sender=account)
-    system.vault.deposit(amount, sender=account)
-
-
-def _on_tick(x: float, tick: int) -> int:
-    return max(tick, round(x / tick) * tick)
-
-
 @pytest.fixture(scope="module")
 def traded(system, maker, taker, keeper, stranger, accounts, chain) -> Traded:
     """(keeper, stranger, accounts, chain: requested here so that no test instantiates a
@@ -70,18 +59,18 @@ def traded(system, maker, taker, keeper, stranger, accounts, chain) -> Traded:
     lo, hi = registry.bounds(expiry)
     tick = registry.tick()
     index = registry.index_price()[0]
-    price = _on_tick(index, tick)
+    price = on_tick(index, tick)
     strike = min((k for k in registry.strikes(expiry) if lo < k < hi), key=lambda k: abs(k - index))
     t = (expiry - registry.last_update()) / YEAR
     vol = math.sqrt(registry.variance() / WAD * 365)
     unit = 10**system.decimals
     premium = {
-        kind: _on_tick(float(pr.black76(kind, price / unit, strike / unit, t, 0.0, vol)) * unit,
+        kind: on_tick(float(pr.black76(kind, price / unit, strike / unit, t, 0.0, vol)) * unit,
                        tick)
         for kind in ("call", "put")
     }
     for who in (maker, taker):
-        _fund(system, who, 5_000)
+        fund(system, who, 5_000)
 
     def trade(exp: int, kind: int, k: int, px: int, qty: int, seller: Any, buyer: Any) -> None:
         book.place_order(exp, kind, k, False, px, qty, 0, 4, sender=seller)

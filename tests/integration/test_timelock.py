@@ -1,4 +1,4 @@
-"""Custody (issue 12, attack 4; DESIGN section 11): with governance="timelock" no key can change
+"""Custody (issue 12, attack 4; docs/architecture.md §11): with governance="timelock" no key can change
 a parameter without notice. A change is proposed, refused before the one-day delay, executed by
 anyone after it, and users withdraw in between; the guardian's pause stays immediate."""
 
@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import fund
 
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system
+from rangebound.constants import DAY
+from rangebound.dev.node import warp
+from rangebound.ops.deploy import deploy_system
 
-DAY = 86_400
 ZERO32 = b"\x00" * 32
 NOT_OWNER = "ownable: caller is not the owner"
 
@@ -34,10 +35,7 @@ def test_deploy_system__timelock__owns_every_contract(gov, deployer):
 
 def test_timelock__parameter_change__refused_before_delay_executed_after_users_leave(gov, deployer, maker, stranger, chain):
     ch, tl, vault = gov.clearinghouse, gov.timelock, gov.vault
-    amount = gov.usd(1_000)
-    gov.token.mint(maker, amount, sender=deployer)
-    gov.token.approve(vault, amount, sender=maker)
-    vault.deposit(amount, sender=maker)
+    amount = fund(gov, maker, 1_000)
     with ape.reverts(NOT_OWNER):                            # the deployer holds no key any more
         ch.set_fees(50, 50, sender=deployer)
     payload = ch.set_fees.encode_input(50, 50)

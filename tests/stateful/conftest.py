@@ -1,44 +1,44 @@
-"""Stateful (hypothesis) campaign settings and the step counter.
+"""Stateful (hypothesis) campaign: the state machines' size per hypothesis profile, and the
+step counter.
 
-CI runs a short, derandomised campaign. `RANGEBOUND_FUZZ=long` (what `make fuzz` sets) runs a
-long seeded one; `RANGEBOUND_FUZZ_EXAMPLES`, `RANGEBOUND_FUZZ_STEPS` and `RANGEBOUND_FUZZ_SEED`
-override the numbers. Every machine counts the steps it executes into `FUZZ_STATS`; the totals
-are printed at the end of the session (terminal summary, visible without `-s`).
+The profile (`ci` or `long`, registered in tests/conftest.py) decides how much runs: CI a short,
+derandomised campaign; `RANGEBOUND_FUZZ=long` (what `make fuzz` sets) a long seeded one.
+`RANGEBOUND_FUZZ_EXAMPLES`, `RANGEBOUND_FUZZ_STEPS` and `RANGEBOUND_FUZZ_SEED` override the
+numbers. Every machine counts the steps it executes into `FUZZ_STATS`; the totals are printed
+at the end of the session (terminal summary, visible without `-s`).
 """
 
 from __future__ import annotations
 
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-LONG = os.environ.get("RANGEBOUND_FUZZ", "").lower() == "long"
-
-# Per machine: CI keeps the whole tests/stateful directory inside ~3 minutes; long runs
-# thousands of steps.
-CI_EXAMPLES, CI_STEPS = 10, 25
-LONG_EXAMPLES, LONG_STEPS = 120, 50
+# examples and steps per machine and profile: CI keeps the whole tests/stateful directory
+# inside ~3 minutes; long runs thousands of steps
+SIZES = {"ci": (10, 25), "long": (120, 50)}
 
 FUZZ_STATS: dict[str, dict[str, int | float]] = {}
 
 
+def _profile() -> str:
+    return "long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() == "long" else "ci"
+
+
 def fuzz_settings(examples: int | None = None, steps: int | None = None) -> settings:
-    """Hypothesis settings of one machine for the current campaign (CI or long)."""
-    if LONG:
-        n = int(os.environ.get("RANGEBOUND_FUZZ_EXAMPLES", LONG_EXAMPLES))
-        k = int(os.environ.get("RANGEBOUND_FUZZ_STEPS", LONG_STEPS))
-    else:
-        n = int(os.environ.get("RANGEBOUND_FUZZ_EXAMPLES", examples or CI_EXAMPLES))
-        k = int(os.environ.get("RANGEBOUND_FUZZ_STEPS", steps or CI_STEPS))
+    """Settings of one machine: the active profile, sized for state machines (a machine may ask
+    for its own CI size; the long profile and the environment overrides win)."""
+    profile = _profile()
+    n, k = SIZES[profile]
+    if profile == "ci":
+        n, k = examples or n, steps or k
     return settings(
-        max_examples=n,
-        stateful_step_count=k,
-        deadline=None,
-        derandomize=not LONG,          # CI: the same examples every run
-        database=None,                 # no hidden state between runs
-        print_blob=True,
+        settings.get_profile(profile),
+        max_examples=int(os.environ.get("RANGEBOUND_FUZZ_EXAMPLES", n)),
+        stateful_step_count=int(os.environ.get("RANGEBOUND_FUZZ_STEPS", k)),
         phases=(Phase.explicit, Phase.generate, Phase.shrink, Phase.explain),
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
@@ -47,7 +47,7 @@ def fuzz_settings(examples: int | None = None, steps: int | None = None) -> sett
 
 def fuzz_seed() -> int | None:
     """Seed of a long campaign (printed so a failure can be replayed), None in CI."""
-    if not LONG:
+    if _profile() != "long":
         return None
     return int(os.environ.get("RANGEBOUND_FUZZ_SEED", int(time.time()) % 100_000))
 
@@ -59,26 +59,18 @@ def record(machine: str, **counts: float) -> None:
         entry[key] = entry.get(key, 0) + value
 
 
-class Campaign:
-    """What a machine needs from the campaign: its settings, seed and the step counter."""
-
-    long = LONG
-    settings = staticmethod(fuzz_settings)
-    seed = staticmethod(fuzz_seed)
-    record = staticmethod(record)
-    stats = FUZZ_STATS
-
-
 @pytest.fixture(scope="session")
-def campaign() -> Campaign:
-    return Campaign()
+def campaign() -> SimpleNamespace:
+    """What a machine asks of the campaign: settings, seed, the step counter and its totals."""
+    return SimpleNamespace(long=_profile() == "long", settings=fuzz_settings, seed=fuzz_seed,
+                           record=record, stats=FUZZ_STATS)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not FUZZ_STATS:
         return
     tr = terminalreporter
-    mode = "long (RANGEBOUND_FUZZ=long)" if LONG else "CI (derandomised)"
+    mode = "long (RANGEBOUND_FUZZ=long)" if _profile() == "long" else "CI (derandomised)"
     tr.section(f"rangebound stateful campaign: {mode}")
     total = 0
     for name, counts in sorted(FUZZ_STATS.items()):

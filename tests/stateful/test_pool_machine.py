@@ -1,4 +1,4 @@
-"""Hypothesis state machine over the OptionsPool on anvil (DESIGN section 15 invariants).
+"""Hypothesis state machine over the OptionsPool on anvil (docs/architecture.md §15 invariants).
 
 Actors by role: two LPs (lp, stranger) deposit and redeem; two option traders (taker, maker2)
 buy, sell and round-trip options of the three nearest series; the keeper hedges the pool's
@@ -45,11 +45,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from rangebound import calendar as cal
-from rangebound.anvil_node import warp
-from rangebound.deploy import deploy_system, report
+from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.dev.node import warp
+from rangebound.models import calendar as cal
+from rangebound.ops.deploy import deploy_system, report
 
-FUTURE, CALL, PUT = 0, 1, 2
 POOL_REASONS = ("pool: ", "clearinghouse: insufficient collateral", "clearinghouse: position cap")
 
 

@@ -14,8 +14,8 @@ import ape
 import pytest
 from eth_utils import event_signature_to_log_topic, function_signature_to_4byte_selector
 
-from rangebound.abi_export import ROOT, VyStruct, deployables, stale, struct_for
-from rangebound.solc import compile_sources
+from rangebound.dev.abi_export import ROOT, VyStruct, deployables, stale, struct_for
+from rangebound.dev.solc import compile_sources
 
 
 def _canon(p: dict) -> str:

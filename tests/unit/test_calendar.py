@@ -6,16 +6,12 @@ from datetime import UTC, datetime
 
 import ape
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rangebound import calendar as cal
+from rangebound.models import calendar as cal
 
-SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+SETTINGS = settings(max_examples=60)
 
 # 2020-01-01 .. 2100-01-01
 TS = st.integers(min_value=1_577_836_800, max_value=4_102_444_800)

@@ -1,4 +1,4 @@
-"""The venue risk view's maths (`rangebound.exposure`) on built portfolios, against brute force.
+"""The venue risk view's maths (`rangebound.ops.exposure`) on built portfolios, against brute force.
 
 Venues are built from random trades between random accounts (so every fill is zero-sum, like the
 Clearinghouse's), on a tick of 1 raw unit so a scan of every price in [L, U] is exact (random
@@ -11,20 +11,19 @@ import json
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rangebound import exposure as ex
-from rangebound import margin
-from rangebound.exposure_report import to_dict, write
-from rangebound.risk import AccountBook, Leg, SeriesBook, analyse
+from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.models import margin
+from rangebound.ops import exposure as ex
+from rangebound.ops.exposure_report import to_dict, write
+from rangebound.ops.risk import AccountBook, Leg, SeriesBook, analyse
 
-FUTURE, CALL, PUT = margin.FUTURE, margin.CALL, margin.PUT
 NOW = 1_000 * 86_400
 DEC = 6
 VAR = 9 * 10**14                   # WAD daily variance (3% daily vol)
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=25)
 ACCOUNTS = [f"0x{i:040x}" for i in range(1, 6)]
 
 
@@ -119,7 +118,7 @@ def test_t_greeks__future_and_call_delta__match_design_closed_form():
     f = 101.0
     sc = f * math.sqrt(VAR / 1e18 * 3 / 2)
 
-    def phi(x: float) -> float:        # DESIGN 15: cdf of the nu = 4 t
+    def phi(x: float) -> float:        # docs/architecture.md §15: cdf of the nu = 4 t
         z = (x - f) / sc
         return 0.5 + z * (z * z + 6) / (2 * (z * z + 4) ** 1.5)
 
@@ -289,7 +288,7 @@ def test_health__built_rounds_and_balances__peg_concentration_clamped_and_files(
 def test_render__empty_venue_and_pool_venue__tables_say_so():
     from rich.console import Console
 
-    from rangebound.exposure_report import render
+    from rangebound.ops.exposure_report import render
 
     empty = ex.Venue(books=(), decimals=DEC, timestamp=NOW)
     doc = json.loads(json.dumps(to_dict(empty), allow_nan=False))
@@ -309,7 +308,7 @@ def test_render__empty_venue_and_pool_venue__tables_say_so():
 def test_pool_greeks_table__hedged_pool__options_and_hedged_rows_both_models():
     from rich.console import Console
 
-    from rangebound.exposure_report import _num, pool_greeks_table
+    from rangebound.ops.exposure_report import _num, pool_greeks_table
 
     s = _series(3, 80_000_000, 120_000_000, 100_000_000)
     pool, trader = ACCOUNTS[0], ACCOUNTS[1]

@@ -5,12 +5,11 @@ so Loss is linear between grid points and the scan is exact."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rangebound import margin
-
-CALL, PUT = margin.CALL, margin.PUT
+from rangebound.constants import CALL, PUT
+from rangebound.models import margin
 
 
 @pytest.fixture(scope="module")
@@ -152,11 +151,7 @@ def portfolios(draw):
     return tick, n, cost, options, lo_t * tick, hi_t * tick
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=100)
 @given(p=portfolios())
 def test_requirement__harness_reference_brute_force_agree(harness, p):
     tick, n, cost, options, lo, hi = p
@@ -167,11 +162,7 @@ def test_requirement__harness_reference_brute_force_agree(harness, p):
     assert harness.max_loss(n, cost, _legs(options), lo, hi) == worst
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=40)
 @given(p=portfolios(), data=st.data())
 def test_loss__harness_matches_reference(harness, p, data):
     tick, n, cost, options, lo, hi = p

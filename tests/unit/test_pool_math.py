@@ -1,20 +1,18 @@
 """Pool quote maths: contracts/modules/pool_math.vy (through StudentTHarness) against its mirror
-in rangebound.pool, bit for bit, and the properties of DESIGN section 15: the inventory integral
+in rangebound.pool, bit for bit, and the properties of docs/architecture.md §15: the inventory integral
 makes a round trip worth nothing before costs, and the per-lot rounding never lets a trader buy
 back below what the pool pays on the same path."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rangebound import pool
+from rangebound.constants import WAD
+from rangebound.models import pool
 
-WAD = pool.WAD
-SETTINGS = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(max_examples=50)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +52,7 @@ def test_spread_bps__random__contract_equals_mirror(harness, base, util, u):
     assert harness.spread_bps(base, util, u) == pool.spread_bps(base, util, u)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(args=trade(), tick=st.sampled_from([1, 100, 10**4]))
 def test_trade_value__round_trip__buy_back_never_cheaper_than_sell(args, tick):
     m, q0, qty, is_buy, beta, depth, markup = args

@@ -1,4 +1,4 @@
-"""rangebound.pricing: textbook values, parity, Greeks, implied vol, quanto, range models."""
+"""rangebound.quant.pricing: textbook values, parity, Greeks, implied vol, quanto, range models."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from rangebound import pricing as pr
+from rangebound.quant import pricing as pr
 
-FAST = settings(max_examples=60, deadline=None)
-SLOW = settings(max_examples=15, deadline=None)
+FAST = settings(max_examples=60)
+SLOW = settings(max_examples=15)
 
 spots = st.floats(5.0, 500.0)
 moneyness = st.floats(0.5, 2.0)
@@ -495,7 +495,7 @@ def test_truncated__parity_inside_the_range__holds():
 
 
 def test_clamped__bounded_by_contract_collateral():
-    """A short call never owes more than max(U - K, 0), a short put max(K - L, 0) (DESIGN 1)."""
+    """A short call never owes more than max(U - K, 0), a short put max(K - L, 0) (docs/architecture.md §1)."""
     lo, hi = 90.0, 110.0
     strikes = np.array([80.0, 95.0, 100.0, 105.0, 120.0])
     call = pr.clamped_t("call", strikes, 100.0, 50.0, 1.0, lo, hi)

@@ -1,5 +1,5 @@
 """Student-t (nu = 4) pool maths: contracts/modules/student_t.vy (through StudentTHarness)
-against its bit-exact mirror rangebound.pool, and the mirror against rangebound.pricing.
+against its bit-exact mirror rangebound.pool, and the mirror against rangebound.quant.pricing.
 
 - contract == mirror on hypothesis and on a seeded batch of random inputs: 0 mismatches;
 - mirror vs pricing.clamped_t(..., dof=4) (float, closed form): |diff| <= 1e-9 relative, or
@@ -13,18 +13,14 @@ import random
 
 import ape
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rangebound import pool, pricing
+from rangebound.constants import CALL, FUTURE, PUT, WAD
+from rangebound.models import pool
+from rangebound.quant import pricing
 
-WAD = pool.WAD
-FUTURE, CALL, PUT = 0, 1, 2
-SETTINGS = settings(
-    max_examples=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+SETTINGS = settings(max_examples=50)
 UNIT = st.sampled_from([10**6, 10**18])  # raw units per USD1 (6 and 18 decimals)
 
 
@@ -136,7 +132,7 @@ def test_price__mirror_vs_clamped_t__design_example():
 # ------------------------------------------------------------------ parity and limits
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(args=market())
 def test_price__random__put_call_parity_exact_to_rounding(args):
     _, strike, forward, s, lo, hi = args

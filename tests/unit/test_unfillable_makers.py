@@ -1,4 +1,4 @@
-"""No resting order can block a book (issue 12, attack 1; DESIGN section 6).
+"""No resting order can block a book (issue 12, attack 1; docs/architecture.md §6).
 
 Each test builds one maker whose fill the Clearinghouse cannot book (its leg limit, its open-series
 limit, its position cap, the market's open-interest cap, a maker fee raised after it rested, a
@@ -12,13 +12,22 @@ from __future__ import annotations
 import ape
 import pytest
 from ape import chain
+from helpers import cancels, fund
 
-from rangebound.deploy import market_params, report
-
-FUTURE, CALL, PUT = 0, 1, 2
-POST_ONLY, IOC = 1, 2
-CANCEL_STALE, CANCEL_LEGS, CANCEL_SERIES = 4, 8, 9
-CANCEL_POSITION_CAP, CANCEL_OI_CAP, CANCEL_COLLATERAL = 10, 11, 12
+from rangebound.constants import (
+    CALL,
+    CANCEL_COLLATERAL,
+    CANCEL_LEGS,
+    CANCEL_OI_CAP,
+    CANCEL_POSITION_CAP,
+    CANCEL_SERIES,
+    CANCEL_STALE,
+    FUTURE,
+    IOC,
+    POST_ONLY,
+    PUT,
+)
+from rangebound.ops.deploy import market_params, report
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +35,7 @@ def mk(system, deployer, maker, maker2, taker, keeper):
     """The BTC market with three funded traders; `keeper` plays the attacker A."""
     m = system.markets["BTC"]
     for who in (maker, maker2, taker, keeper):
-        amount = system.usd(2_000_000)
-        system.token.mint(who, amount, sender=deployer)
-        system.token.approve(system.vault, amount, sender=who)
-        system.vault.deposit(amount, sender=who)
+        fund(system, who, 2_000_000)
     return m
 
 
@@ -44,10 +50,6 @@ def _trade(book, e, kind, strike, buyer, seller, price, qty=1):
     book.place_order(e, kind, strike, True, price, qty, IOC, 1, sender=buyer)
 
 
-def _cancels(tx, book):
-    return [(c.order_id, c.reason) for c in tx.decode_logs(book.OrderCancelled)]
-
-
 def _blocked_then_honest(mk, system, e, attacker, attacker_price, honest, honest_price, taker, reason, meanwhile=None):
     """A's bid rests above an honest bid; a taker sells into both: A's order is cancelled with
     `reason` (reserve released), the honest bid fills, the taker's call succeeds."""
@@ -58,7 +60,7 @@ def _blocked_then_honest(mk, system, e, attacker, attacker_price, honest, honest
     if meanwhile is not None:
         meanwhile()
     tx = book.place_order(e, FUTURE, 0, False, honest_price, 1, 0, 4, sender=taker)
-    assert _cancels(tx, book) == [(bad, reason)]
+    assert cancels(tx, book) == [(bad, reason)]
     assert [(f.maker_order_id, f.qty) for f in tx.decode_logs(book.OrderFilled)] == [(good, 1)]
     assert book.orders(bad).owner == ape.utils.ZERO_ADDRESS
     assert ch.reserved(attacker) == reserved_before
@@ -78,7 +80,7 @@ def test_place_order__maker_at_leg_limit__cancelled_taker_sells(mk, system, keep
     k33 = active[16]
     bad = book.place_order(e, CALL, k33, True, hi - k33, 1, 0, 1, sender=keeper).return_value
     tx = book.place_order(e, CALL, k33, False, tick, 1, 0, 4, sender=taker)
-    assert _cancels(tx, book) == [(bad, CANCEL_LEGS)]
+    assert cancels(tx, book) == [(bad, CANCEL_LEGS)]
     assert tx.return_value > 0 and book.best_ask(e, CALL, k33) == tick
     assert book.best_bid(e, CALL, k33) == 0
 
@@ -168,7 +170,7 @@ def test_place_order__post_only_under_stale_bid__rests_and_views_skip_it(mk, sys
     assert book.best_bid(e, FUTURE, 0) == book.orders(honest).price
     ask = hi2 - tick
     tx = book.place_order(e, FUTURE, 0, False, ask, 1, POST_ONLY, 4, sender=taker)
-    assert _cancels(tx, book) == [(stale, CANCEL_STALE)]
+    assert cancels(tx, book) == [(stale, CANCEL_STALE)]
     assert tx.return_value > 0 and book.best_ask(e, FUTURE, 0) == ask
     # a post-only ask that crosses a live bid still reverts
     with ape.reverts("book: post-only would cross"):

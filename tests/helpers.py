@@ -1,0 +1,63 @@
+"""Helpers the test modules share (`from helpers import fund, ...`; tests/ is on sys.path through
+tests/conftest.py). Actors are the role fixtures of tests/conftest.py (deployer, guardian, maker,
+taker, keeper, stranger, maker2, treasury); constants (kinds, flags, cancel reasons, limits) come
+from `rangebound.constants`, which reads them from the contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rangebound.constants import DAY
+from rangebound.models import calendar as cal
+
+MAX_UINT = 2**256 - 1
+
+
+# ------------------------------------------------------------------ funding
+
+
+def fund_account(token: Any, vault: Any, minter: Any, account: Any, amount: int,
+                 deposit: bool = True, allowance: int | None = None) -> int:
+    """Mint `amount` raw units to `account`, approve the vault for `allowance` (default: the
+    amount) and, by default, deposit it all; returns `amount`."""
+    token.mint(account, amount, sender=minter)
+    token.approve(vault, amount if allowance is None else allowance, sender=account)
+    if deposit:
+        vault.deposit(amount, sender=account)
+    return amount
+
+
+def fund(system: Any, account: Any, usd: float, deposit: bool = True,
+         allowance: int | None = None) -> int:
+    """`fund_account` on a `deploy_system` result, in USD1: returns the raw units."""
+    return fund_account(system.token, system.vault, system.deployer, account, system.usd(usd),
+                        deposit=deposit, allowance=allowance)
+
+
+# ------------------------------------------------------------------ time
+
+
+def next_update(ts: int) -> int:
+    """The first 08:00 UTC strictly after `ts`."""
+    return cal.update_time(ts) + DAY
+
+
+def sunday_noon_after(head: int) -> int:
+    """A deterministic phase: the first Sunday 12:00 UTC at least a day after `head`."""
+    t = cal.day_start(head + DAY) + 12 * 3_600
+    while cal.weekday(t) != cal.SUNDAY:
+        t += DAY
+    return t
+
+
+# ------------------------------------------------------------------ prices and logs
+
+
+def on_tick(x: float, tick: int) -> int:
+    """`x` rounded to the nearest tick, at least one tick."""
+    return max(tick, round(x / tick) * tick)
+
+
+def cancels(tx: Any, book: Any) -> list[tuple[int, int]]:
+    """(order id, reason) of every OrderCancelled log of `tx`, in order."""
+    return [(int(c.order_id), int(c.reason)) for c in tx.decode_logs(book.OrderCancelled)]
