@@ -20,8 +20,6 @@ PY_DIRS = ("rangebound", "scripts", "tests", "tools")
 
 # file::function -> why it is still long (removed when its issue lands)
 WAIVED = {
-    "contracts/OrderBook.vy::place_order": "split in the trading-path issue (13)",
-    "contracts/Clearinghouse.vy::settle_fill": "trading-path issue (13) owns the contract",
     "tests/stateful/test_market_machine.py::check_state": "trading-path issue (13) owns the file",
 }
 
