@@ -113,7 +113,7 @@ def test_profile__call_tree_and_opcodes_add_up(report):
     tree = profile_call_tree(h, contracts)
     assert tree[0]["contract"] == "book" and tree[0]["function"] == "place_order"
     assert sum(f["self"] for f in tree) == tree[0]["gas"]
-    assert any(f["function"] == "settle_fill" for f in tree)
+    assert any(f["function"] == "settle_fills" for f in tree)   # one call per taker order
     # settle refunds nothing: execution gas = receipt - 21,000 - calldata
     h = bench.s.hashes["settle"][0]
     tx = chain.provider.make_request("eth_getTransactionByHash", [h])
