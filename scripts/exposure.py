@@ -21,14 +21,13 @@ from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
-from ape.exceptions import ContractNotFoundError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rangebound.ops.exposure import Venue
 from rangebound.ops.exposure_chain import venue_from_deployment
 from rangebound.ops.exposure_report import plot, render, to_dict
-from rangebound.ops.records import network_key
+from rangebound.ops.records import network_key, record_errors
 
 
 def main(key: str | None = None, pool: str | None = None, quiet: bool = True) -> Venue:
@@ -45,20 +44,8 @@ def main(key: str | None = None, pool: str | None = None, quiet: bool = True) ->
             tasks[stage] = bar.add_task(f"reading {stage}", total=total)
         bar.update(tasks[stage], completed=done, total=total)
 
-    try:
-        with bar:
-            return venue_from_deployment(key, progress=tell, pool=pool)
-    except FileNotFoundError as exc:
-        raise click.UsageError(
-            f"no deployment recorded for {key}: run `ape run deploy` against this chain first"
-        ) from exc
-    except ContractNotFoundError as exc:
-        raise click.UsageError(
-            f"the deployment recorded for {key} is not on this chain ({exc}); a local network "
-            "starts an empty chain per `ape run` unless APE_FOUNDRY_HOST points at a running one"
-        ) from exc
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+    with record_errors(key), bar:
+        return venue_from_deployment(key, progress=tell, pool=pool)
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -22,13 +22,12 @@ from datetime import UTC, datetime
 import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
-from ape.exceptions import ContractNotFoundError
 from eth_utils.address import to_checksum_address
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.ops.records import network_key
+from rangebound.ops.records import network_key, record_errors
 from rangebound.ops.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -66,20 +65,8 @@ def resolve_address(account: str | None, address: str | None) -> str:
 def main(address: str, key: str | None = None) -> AccountRisk:
     """The risk report of `address` on the recorded deployment of the connected network."""
     key = key or network_key()
-    try:
-        risk = risk_from_deployment(address, key)
-    except FileNotFoundError as exc:
-        raise click.UsageError(
-            f"no deployment recorded for {key}: run `ape run deploy` against this chain first"
-        ) from exc
-    except ContractNotFoundError as exc:
-        raise click.UsageError(
-            f"the deployment recorded for {key} is not on this chain ({exc}); a local network "
-            "starts an empty chain per `ape run` unless APE_FOUNDRY_HOST points at a running one"
-        ) from exc
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    return risk
+    with record_errors(key):
+        return risk_from_deployment(address, key)
 
 
 # --------------------------------------------------------------------------- rendering

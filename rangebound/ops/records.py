@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -159,3 +160,26 @@ def record_start_block(record: Mapping[str, Any], markets: Mapping[str, Market])
         except Exception:  # noqa: BLE001, S112 - node without creation lookups
             continue
     return max(0, int(record.get("block", 0)) - 1_000)
+
+
+@contextmanager
+def record_errors(key: str) -> Iterator[None]:
+    """Turns the ways reading the deployment recorded for `key` fails (no record, a record of
+    another chain, a bad value) into a click usage error that says what to do; the scripts
+    that read a recorded deployment (`ape run risk`, `ape run exposure`) share it."""
+    import click
+    from ape.exceptions import ContractNotFoundError
+
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise click.UsageError(
+            f"no deployment recorded for {key}: run `ape run deploy` against this chain first"
+        ) from exc
+    except ContractNotFoundError as exc:
+        raise click.UsageError(
+            f"the deployment recorded for {key} is not on this chain ({exc}); a local network "
+            "starts an empty chain per `ape run` unless APE_FOUNDRY_HOST points at a running one"
+        ) from exc
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
