@@ -78,7 +78,7 @@ STRIKE_LIMIT: constant(uint256) = 2**120              # option strikes are packe
 QTY_OFFSET: constant(int256) = 2**127                 # packed leg quantity is qty + 2**127
 KEY_MASK: constant(uint256) = 2**128 - 1              # (strike << 8) | kind of a packed leg
 # MakerBlocked(uint8) codes: why a maker's fill cannot be booked (the venue cancels the
-# maker order and goes on; DESIGN section 6). The book's cancel reason is code + 7.
+# maker order and goes on; docs/architecture.md §6). The book's cancel reason is code + 7.
 BLOCKED_LEGS: constant(uint8) = 1                     # the maker's leg limit of the series
 BLOCKED_SERIES: constant(uint8) = 2                   # the maker's open-series limit
 BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
@@ -164,7 +164,7 @@ def _maker_blocked(code: uint8, who: uint256):
 @internal
 def _venue_registry(venue: address) -> address:
     """
-    @dev The checks every venue passes before registration (DESIGN section 11): a contract
+    @dev The checks every venue passes before registration (docs/architecture.md §11): a contract
          that names this Clearinghouse and a registry (a contract) which confirms it with
          `is_venue`. Returns that registry.
     """
@@ -463,7 +463,7 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
 @internal
 def _standalone(registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
     """
-    @dev Stand-alone worst case per lot of an order (DESIGN section 1) over the series'
+    @dev Stand-alone worst case per lot of an order (docs/architecture.md §1) over the series'
          current range; validates kind, strike and price.
     """
     lower: uint256 = 0
@@ -792,7 +792,7 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
             maker order and book the rest; the taker's own failures keep their revert strings.
     @param fills One entry per resting order filled, in matching order (1..MAX_BATCH).
     @param state The market's `trading_state` the venue read for this order (live, range,
-           reduce-only): trusted from a registered venue, not read again (DESIGN section 16).
+           reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"

@@ -2,7 +2,7 @@
 # pragma optimize codesize
 """
 @title OptionsPool
-@notice Pooled liquidity for one Rangebound market (DESIGN section 15): an always-on
+@notice Pooled liquidity for one Rangebound market (docs/architecture.md §15): an always-on
         counterparty for every active (expiry, kind, strike), priced on the clamped Student-t
         (nu = 4) law of the range, with ERC-4626 LP shares over the settlement token.
         The pool is an ordinary account of the CollateralVault and Clearinghouse (full
@@ -305,7 +305,7 @@ def _params() -> TradeParams:
 @internal
 def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, tp: TradeParams):
     """
-    @dev The quoting rules of DESIGN section 15, each with its own reason.
+    @dev The quoting rules of docs/architecture.md §15, each with its own reason.
     """
     assert not pausable.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"

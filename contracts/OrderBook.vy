@@ -23,7 +23,7 @@
         to release their reserves. A resting order whose price the series no longer allows
         (the range shrank under it) is cancelled, never filled, when a taker or a post-only
         order reaches it, and `best_bid`/`best_ask` skip it.
-        No resting order can block a book (DESIGN section 6): when the Clearinghouse refuses
+        No resting order can block a book (docs/architecture.md §6): when the Clearinghouse refuses
         a maker's fill for a condition of the maker alone (`MakerBlocked`: leg limit,
         open-series limit, position cap, open-interest cap, collateral) the maker order is
         cancelled with its reason code (8-12) and matching goes on.
@@ -626,7 +626,7 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
 def _blocked_fill(out: Bytes[MAX_REVERT]) -> uint256:
     """
     @dev Index of the fill the Clearinghouse refused for a condition of its maker alone (its
-         custom error `MakerBlockedAt(uint256,uint8)`; DESIGN section 6: no resting order can
+         custom error `MakerBlockedAt(uint256,uint8)`; docs/architecture.md §6: no resting order can
          block a book). Any other failure (the taker's own) is re-raised unchanged.
     """
     if len(out) == 68 and slice(out, 0, 4) == method_id("MakerBlockedAt(uint256,uint8)"):

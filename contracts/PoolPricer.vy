@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title PoolPricer
-@notice Stateless pricing engine of the options pools (DESIGN section 15), split out of
+@notice Stateless pricing engine of the options pools (docs/architecture.md §15), split out of
         OptionsPool to keep every deployable under EIP-170 (split by role: maths here, money
         and rules in the pool). Student-t (nu = 4) model prices and deltas (`student_t`) and
         the margin requirement of a series portfolio before and after a trade

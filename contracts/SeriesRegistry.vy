@@ -6,7 +6,7 @@
         operator action, forms the daily fixing of every live series (index mode, the
         default: the fresh index; market mode, opt-in: the VWAP of futures fills in the
         07:55:00-07:59:59 UTC window if it reaches the minimum volume, guarded within
-        0.25% (expiry) / 1% (daily) of a fresh index, else the index; DESIGN section 4),
+        0.25% (expiry) / 1% (daily) of a fresh index, else the index; docs/architecture.md §4),
         updates the EWMA daily variance, and at
         each 08:00 moves every series' trading range [L, U] towards the volatility-scaled
         suggested range without ever widening it. Settles a series at expiry by clamping
@@ -383,7 +383,7 @@ def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256):
 @internal
 def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> uint256:
     """
-    @dev The day's fixing of a series (DESIGN section 4), formed once; 0 = no source (no
+    @dev The day's fixing of a series (docs/architecture.md §4), formed once; 0 = no source (no
          fresh index: neither mode forms a fixing then). Index mode: the index. Market mode:
          the window's futures VWAP (rounded down to tick) if its volume reaches the minimum,
          clamped within the guard of the index (expiry day at most EXPIRY_GUARD_BPS, other
@@ -491,7 +491,7 @@ def daily_update() -> bool:
             Permissionless and idempotent per day; replays up to MAX_CATCH_UP_DAYS missed
             days per call (call again if more were missed). Never blocked by the oracle: a
             day without a fresh index forms no fixing, keeps its ranges and skips the
-            variance update (DESIGN section 4).
+            variance update (docs/architecture.md §4).
     @return True when the registry is current afterwards (no catch-up pending).
     """
     return self._daily_update()
@@ -501,7 +501,7 @@ def daily_update() -> bool:
 @nonreentrant
 def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState:
     """
-    @notice Everything a venue checks before an order, in one call (DESIGN section 16): runs
+    @notice Everything a venue checks before an order, in one call (docs/architecture.md §16): runs
             the due daily updates first (`current` False while a catch-up is pending), then
             reads the series once: live, range [lower, upper], reduce-only (stablecoin
             depeg), the market's min qty and, for options (kind != 0), whether `strike` is an

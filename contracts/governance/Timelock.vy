@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Timelock
-@notice The owner of every Rangebound contract on a public network (DESIGN section 11):
+@notice The owner of every Rangebound contract on a public network (docs/architecture.md §11):
         snekmate's `timelock_controller` with a minimum delay of at least one day, so users
         see every parameter change coming and can leave before it lands. Proposers (a
         multisig) schedule and cancel; executors (everyone, when the zero address is given)

@@ -3,7 +3,7 @@
 @title MarginHarness
 @notice Exposes the pure margin maths module (`contracts/modules/margin_math.vy`) exactly as
         the Clearinghouse uses it, so tests can compare it with the Python reference
-        (`rangebound/margin.py`) and with a brute-force scan. Not a mock: no logic of its own.
+        (`rangebound/models/margin.py`) and with a brute-force scan. Not a mock: no logic of its own.
 @custom:security Stateless, pure. Never needed on a public network (deploying it is harmless).
 """
 

@@ -1,8 +1,8 @@
 # pragma version ~=0.4.3
 """
 @title StudentTHarness
-@notice Test harness: exposes the pure `student_t` and `pool_math` modules (DESIGN section 15) as external pure
-        functions, so `rangebound/pool.py` can be checked bit for bit against the compiled code.
+@notice Test harness: exposes the pure `student_t` and `pool_math` modules (docs/architecture.md §15) as external pure
+        functions, so `rangebound/models/pool.py` can be checked bit for bit against the compiled code.
         Holds no state and no funds; not part of the system.
 """
 

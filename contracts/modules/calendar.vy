@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound calendar
-@notice Pure calendar maths for the six-expiry rolling schedule (DESIGN section 3).
+@notice Pure calendar maths for the six-expiry rolling schedule (docs/architecture.md §3).
         Time is unix seconds, UTC; a day starts at 00:00 UTC; weekday 0 = Sunday.
         Every expiry and every daily range update is at 08:00 UTC. The fixing window of a
         day is 07:55:00-07:59:59 UTC inclusive.
@@ -11,7 +11,7 @@
         of an expiry day that expiry is no longer live (it is due for settlement) and its
         successor is. This is the deliberate reading of "2 weekly (Mon/Wed) + 4 monthly
         (Fridays), 4-week duration": one Friday series expires and one is listed every Friday.
-        Python mirror: `rangebound/calendar.py`.
+        Python mirror: `rangebound/models/calendar.py`.
 @custom:security Pure functions, no state. Every division below is a floor division of
         non-negative integers (calendar arithmetic is exact; nothing is rounded in anyone's
         favour). Timestamps before 1970-01-01 08:00 UTC are not supported by `_update_time`

@@ -18,7 +18,7 @@ WEEKLY_LIFE: constant(uint256) = 7 * 86_400             # Mon/Wed series listed 
 MONTHLY_LIFE: constant(uint256) = 28 * 86_400           # Friday series listed 28 days before expiry
 LIVE_SERIES: constant(uint256) = 6
 
-# instruments (DESIGN section 14)
+# instruments (docs/architecture.md §14)
 FUTURE: constant(uint8) = 0
 CALL: constant(uint8) = 1
 PUT: constant(uint8) = 2

@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound margin maths
-@notice Pure requirement computation for one series' portfolio (DESIGN sections 1 and 7).
+@notice Pure requirement computation for one series' portfolio (docs/architecture.md §1, §7).
         A portfolio is a futures net quantity `n` (signed lots), its cost `C = Σ q·P`
         (signed raw token units) and up to MAX_LEGS option legs `(kind, strike, signed qty)`.
         If the series settles at `S` the portfolio loses
@@ -9,7 +9,7 @@
         (premiums were paid at the fill, so they are not part of it). Loss is piecewise
         linear in S with kinks at the strikes, so its maximum over [L, U] is at L, U or a
         strike inside (L, U). The requirement is max(0, that maximum).
-        Python mirror: `rangebound/margin.py` (`loss`, `requirement`).
+        Python mirror: `rangebound/models/margin.py` (`loss`, `requirement`).
 @custom:security Pure functions, no state. Units: prices, strikes, bounds and costs are raw
         settlement-token units per lot and quantities are whole lots, so every product is an
         exact amount: there is no division anywhere (nothing to round). All arithmetic is

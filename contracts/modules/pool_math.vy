@@ -1,8 +1,8 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound options pool quote maths
-@notice Pure maths of the pool's quote (DESIGN section 15): the inventory integral, the
-        spread and the per-lot premium. Python mirror (bit-exact): `rangebound/pool.py`
+@notice Pure maths of the pool's quote (docs/architecture.md §15): the inventory integral, the
+        spread and the per-lot premium. Python mirror (bit-exact): `rangebound/models/pool.py`
         (`trade_value`, `lot_price`, `spread_bps`).
 
         Inventory: the pool's net quantity q (its side, signed lots) moves the per-lot price

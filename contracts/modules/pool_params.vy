@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound options pool parameters
-@notice The owner-set, bounded parameters of an OptionsPool (DESIGN section 15), its guardian
+@notice The owner-set, bounded parameters of an OptionsPool (docs/architecture.md §15), its guardian
         and pause: one setter per parameter, each checking its bounds and emitting
         `ParameterSet(name, value)`. Initialised and exported by OptionsPool.
 @custom:security Setters are owner-only (the pool's two-step owner); pause/unpause are the

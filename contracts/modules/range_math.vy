@@ -1,11 +1,11 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound range maths
-@notice Pure maths for the trading range of a series (DESIGN sections 4 and 5): the range factor
+@notice Pure maths for the trading range of a series (docs/architecture.md §4, §5): the range factor
         alpha, suggested bounds, the daily keep-or-shrink update, log returns, the EWMA variance
         and the options strike grid. Dimensionless values are WAD (1e18) fixed point; prices,
         bounds, strikes and ticks are raw settlement-token units per lot.
-        Python mirrors (bit-exact): `rangebound/ranges.py` (`alpha_wad`, `suggested_bounds_wad`,
+        Python mirrors (bit-exact): `rangebound/models/ranges.py` (`alpha_wad`, `suggested_bounds_wad`,
         `update_range`, `log_return_wad`, `ewma_wad`, `uniform_strikes`, `midpoints`).
 
         Rounding (the range must never come out narrower than the exact formula gives, and the
@@ -28,7 +28,7 @@
         - `_midpoints`: the midpoint of a gap is rounded to the NEAREST tick, ties DOWN. A gap
           wider than one tick always has its rounded midpoint strictly inside it.
 
-        Midpoint insertion, edge gaps (a decision the DESIGN leaves open): the gaps considered
+        Midpoint insertion, edge gaps (a decision of ours, docs/decisions.md): the gaps considered
         are those between consecutive points of [L, active strikes..., U], i.e. the two EDGE
         gaps (L to the lowest active strike, highest active strike to U) count as well as the
         inner gaps. Without them a range that shrank past all but one (or all) of its strikes
@@ -42,7 +42,7 @@
 from snekmate.utils import math
 from contracts.modules import constants as c
 
-# most uniform strikes at listing (DESIGN: N in 20..50)
+# most uniform strikes at listing (docs/architecture.md §5: N in 20..50)
 MAX_UNIFORM_STRIKES: constant(uint256) = 50
 # points considered by `_midpoints`: L, at most MIN_ACTIVE_STRIKES active strikes, U
 MAX_GAP_POINTS: constant(uint256) = c.MIN_ACTIVE_STRIKES + 2
@@ -101,7 +101,7 @@ def _update_range(
     old_lo: uint256, old_hi: uint256, s_lo: uint256, s_hi: uint256
 ) -> (uint256, uint256):
     """
-    @notice Daily keep-or-shrink update (DESIGN section 4). The result is always inside
+    @notice Daily keep-or-shrink update (docs/architecture.md §4). The result is always inside
             [old_lo, old_hi]: branches 3 and 4 only run when the suggested width is strictly
             smaller than the old width, and branch 4 only when old_hi < s_hi.
     """
@@ -184,7 +184,7 @@ def _midpoints(
     strikes: DynArray[uint256, 64], lo: uint256, hi: uint256, tick: uint256
 ) -> DynArray[uint256, 64]:
     """
-    @notice Strikes to insert after a range update (DESIGN section 5), ascending.
+    @notice Strikes to insert after a range update (docs/architecture.md §5), ascending.
             While fewer than MIN_ACTIVE_STRIKES strikes are active (lo < K < hi) and the series
             has fewer than MAX_STRIKES in total, insert the midpoint (NEAREST tick, ties DOWN)
             of the widest gap between adjacent points of [lo, active strikes..., hi] (ties:

@@ -1,7 +1,7 @@
 # pragma version ~=0.4.3
 """
 @title Rangebound Student-t (nu = 4) pricing maths
-@notice Model prices of the options pool (DESIGN section 15). The settlement is
+@notice Model prices of the options pool (docs/architecture.md §15). The settlement is
         S = clamp(F + s*T, L, U) with T Student-t, nu = 4. With z = (x - F)/s:
             Phi(z) = 1/2 + z (z^2 + 6) / (2 (z^2 + 4)^(3/2))      cdf
             G(z)   = 4 (z^2 + 4)^(-3/2)                           (integral of z * density = -G)
@@ -12,7 +12,7 @@
         (the (L-K)+ and (U-K)+ terms make the call formula of section 15 hold for strikes
         outside [L, U] too: K <= L gives E[S] - K, K >= U gives 0).
         Deltas per lot (d/dF, WAD): call Phi(u)-Phi(a), put -(Phi(a)-Phi(l)), future Phi(u)-Phi(l).
-        Python mirror (bit-exact): `rangebound/pool.py`.
+        Python mirror (bit-exact): `rangebound/models/pool.py`.
 
         Units: F, K, L, U, s and prices are raw settlement-token units per lot; z, Phi, G and
         deltas are WAD. Rounding (the model price is a mid; the pool's quote rounds in its own

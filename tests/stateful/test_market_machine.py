@@ -1,4 +1,4 @@
-"""Hypothesis state machine over the whole venue on anvil (DESIGN sections 1, 7, 8, 9, 10, 11).
+"""Hypothesis state machine over the whole venue on anvil (docs/architecture.md §1, §7-§11).
 
 Role-named actors (maker, maker2, taker, stranger) deposit, withdraw, quote, place, take and
 cancel futures and options of all six live series; reporters (deployer, reporter2) move the
@@ -502,7 +502,7 @@ class MarketMachine(RuleBasedStateMachine):
         return best[1], True
 
     def expected_fixing(self, expiry: int, day: int) -> int:
-        """The registry's fixing rule (DESIGN section 4, market mode) from the shadow fills and
+        """The registry's fixing rule (docs/architecture.md §4, market mode) from the shadow fills and
         reports: no fresh index, no fixing (0); else the window VWAP if its volume reaches the
         minimum, clamped within the guard (0.25% on the expiry day), else the index. A fill
         outside the window never counts."""
