@@ -61,7 +61,7 @@ def read_constants(*paths: str) -> dict[str, int]:
 
 _C = read_constants("modules/constants.vy", "modules/calendar.vy", "modules/range_math.vy",
                     "modules/price_levels.vy", "OrderBook.vy", "Clearinghouse.vy",
-                    "oracles/ReporterFeed.vy", "governance/Timelock.vy")
+                    "SeriesRegistry.vy", "oracles/ReporterFeed.vy", "governance/Timelock.vy")
 
 # ------------------------------------------------------------------ units and calendar
 WAD: int = _C["WAD"]
@@ -102,6 +102,10 @@ MAX_ANSWER: int = _C["MAX_ANSWER"]               # feed units, the largest answe
 MAX_HEARTBEAT: int = _C["MAX_HEARTBEAT"]         # s: oldest feed answer a market may accept
 MIN_DEPEG_THRESHOLD: int = _C["MIN_DEPEG_THRESHOLD"]   # WAD USD per USD1
 MIN_TIMELOCK_DELAY: int = _C["MIN_DELAY"]
+DEFAULT_OI_CAP: int = _C["DEFAULT_OI_CAP"]             # lots per (series, kind) at registration
+DEFAULT_POSITION_CAP: int = _C["DEFAULT_POSITION_CAP"]  # lots per (account, instrument)
+MAX_GUARD_BPS: int = _C["MAX_GUARD_BPS"]               # market-mode guard of a daily fixing
+EXPIRY_GUARD_BPS: int = _C["EXPIRY_GUARD_BPS"]         # market-mode guard of an expiry fixing
 
 # ------------------------------------------------------------------ OrderBook cancel reasons
 CANCEL_OWNER: int = _C["CANCEL_OWNER"]

@@ -9,8 +9,10 @@ from typing import Any
 
 from rangebound.constants import DAY
 from rangebound.models import calendar as cal
+from rangebound.ops.deploy import report
 
 MAX_UINT = 2**256 - 1
+EIP170 = 24_576               # bytes: the largest deployable runtime (EIP-170)
 
 
 # ------------------------------------------------------------------ funding
@@ -51,6 +53,13 @@ def sunday_noon_after(head: int) -> int:
 
 
 # ------------------------------------------------------------------ prices and logs
+
+
+def push_prices(system: Any, btc: float = 100_000.0, peg: float = 1.0) -> None:
+    """The deployer reports `btc` (USD per BTC) and the USD1 peg on a `deploy_system` result's
+    feeds."""
+    report(system.feeds["BTC/USD"], system.deployer, btc)
+    report(system.feeds["USD1/USD"], system.deployer, peg)
 
 
 def on_tick(x: float, tick: int) -> int:

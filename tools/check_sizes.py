@@ -1,9 +1,8 @@
 """Size rules of the code base (docs/architecture.md, "Size rules"): every module of
 rangebound/ under 600 lines, every Python function (rangebound/, scripts/, tests/, tools/) and
 every Vyper function (contracts/) under 80 lines. `make lint` runs it; so does
-tests/unit/test_layout.py. Exit status 1 and one line per breach when a rule is broken.
-
-WAIVED names functions that files owned by an open issue still hold; each entry says which.
+tests/unit/test_layout.py. Exit status 1 and one line per breach when a rule is broken; there
+are no waivers.
 """
 
 from __future__ import annotations
@@ -17,11 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 PY_DIRS = ("rangebound", "scripts", "tests", "tools")
-
-# file::function -> why it is still long (removed when its issue lands)
-WAIVED = {
-    "tests/stateful/test_market_machine.py::check_state": "trading-path issue (13) owns the file",
-}
 
 
 def python_functions(path: Path) -> list[tuple[str, int]]:
@@ -49,7 +43,7 @@ def vyper_functions(path: Path) -> list[tuple[str, int]]:
 
 
 def breaches(root: Path = ROOT) -> list[str]:
-    """Every breach of the size rules under `root`, as readable lines (waivers left out)."""
+    """Every breach of the size rules under `root`, as readable lines."""
     found: list[str] = []
     for path in sorted((root / "rangebound").rglob("*.py")):
         n = len(path.read_text().splitlines())
@@ -62,7 +56,7 @@ def breaches(root: Path = ROOT) -> list[str]:
     for path, functions in measured:
         rel = path.relative_to(root)
         for name, n in functions:
-            if n > MAX_FUNCTION_LINES and f"{rel}::{name}" not in WAIVED:
+            if n > MAX_FUNCTION_LINES:
                 found.append(f"{rel}::{name}: {n} lines (max {MAX_FUNCTION_LINES})")
     return found
 
@@ -71,8 +65,6 @@ def main() -> int:
     found = breaches()
     for line in found:
         print(line)
-    for name, why in WAIVED.items():
-        print(f"waived {name}: {why}")
     return 1 if found else 0
 
 

@@ -31,6 +31,8 @@ holds exactly Σ balances, then everybody withdraws everything: tokens lost must
 
 One system is deployed per module; every hypothesis example starts from an anvil snapshot.
 anvil runs with a block-timestamp interval of 1 s, so every block time is known exactly.
+The strategies are in tests/stateful/strategies.py; the deployed world, the view reader and
+the shadow ledger of a position in tests/stateful/market_env.py.
 """
 
 from __future__ import annotations
@@ -39,14 +41,9 @@ import functools
 import os
 import random
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-import requests
 from ape import chain
-from eth_abi import decode, encode
-from eth_utils import function_signature_to_4byte_selector
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -57,163 +54,54 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from market_env import GAS, GUARD_BPS, MIN_FIXING_VOLUME, Env, Pos, adds_exposure, build_env, fee
+from strategies import (
+    SERIES,
+    TRADERS,
+    FutureOrder,
+    OptionOrder,
+    Quote,
+    Take,
+    future_orders,
+    opening_series,
+    option_orders,
+    quotes,
+    takes,
+    traders,
+)
 
 from rangebound import calendar as cal
 from rangebound import margin
-from rangebound.deploy import deploy_system, feed_answer
+from rangebound.constants import (
+    BPS,
+    CALL,
+    CANCEL_COLLATERAL,
+    CANCEL_LEGS,
+    CANCEL_OI_CAP,
+    CANCEL_POSITION_CAP,
+    CANCEL_REDUCE_ONLY,
+    CANCEL_SELF_TRADE,
+    CANCEL_SERIES,
+    CANCEL_STALE,
+    DAY,
+    DEFAULT_OI_CAP,
+    DEFAULT_POSITION_CAP,
+    EXPIRY_GUARD_BPS,
+    FUTURE,
+    IOC,
+    MAX_CATCH_UP_DAYS,
+    MAX_SWEEP,
+    POST_ONLY,
+    PUT,
+)
+from rangebound.deploy import feed_answer
 
-FUTURE, CALL, PUT = 0, 1, 2
-POST_ONLY, IOC = 1, 2
-DAY = cal.DAY
 HOUR = 3_600
-HEARTBEAT = 26 * HOUR
-MAX_CATCH_UP_DAYS = 10    # constants.vy: days one daily_update call replays
-TRADERS = ("maker", "maker2", "taker", "stranger")
-SERIES = st.sampled_from([0, 0, 1, 1, 2, 5])      # index into the six live expiries: the near
-                                                  # ones settle often, the far one is monthly
-WALLET_USD = 5_000_000
-START_DEPOSIT_USD = 2_000
-MIN_FIXING_VOLUME = 10
-GUARD_BPS = 100           # market mode (the machine opts in): daily guard 1% ...
-EXPIRY_GUARD_BPS = 25     # ... and 0.25% on the expiry day (SeriesRegistry constants)
-DEFAULT_CAPS = (10**12, 10**9)   # Clearinghouse DEFAULT_OI_CAP, DEFAULT_POSITION_CAP
-MAX_UINT = 2**256 - 1
-LOT_SIZE = 10**14          # WAD BTC per lot (0.0001 BTC)
-TICK_USD = 0.001
-GAS = 25_000_000          # explicit gas limit: no estimate per transaction (anvil: 30M blocks)
-
-CANCEL_REASONS = {1: "owner", 2: "ioc", 3: "self", 4: "stale", 5: "dead", 6: "max_fills",
-                  7: "reduce_only"}
-
-
-# ---------------------------------------------------------------------------- fast views
-
-
-class Reader:
-    """Many eth_calls in one JSON-RPC batch (anvil answers 100 views in ~10 ms)."""
-
-    def __init__(self, uri: str):
-        self.uri = uri
-        self.session = requests.Session()
-        self._sigs: dict[str, tuple[bytes, list[str]]] = {}
-
-    def _sig(self, sig: str) -> tuple[bytes, list[str]]:
-        if sig not in self._sigs:
-            inner = sig[sig.index("(") + 1 : -1]
-            self._sigs[sig] = (function_signature_to_4byte_selector(sig), [t for t in inner.split(",") if t])
-        return self._sigs[sig]
-
-    def many(self, calls: list[tuple]) -> list[Any]:
-        """calls: (address, "fn(types)", args, [return types]) or ("block",) for the head time."""
-        payload = []
-        for i, c in enumerate(calls):
-            if c[0] == "block":
-                payload.append({"jsonrpc": "2.0", "id": i, "method": "eth_getBlockByNumber",
-                                "params": ["latest", False]})
-                continue
-            to, sig, args, _ = c
-            selector, types = self._sig(sig)
-            data = "0x" + (selector + encode(types, list(args))).hex()
-            payload.append({"jsonrpc": "2.0", "id": i, "method": "eth_call",
-                            "params": [{"to": str(to), "data": data}, "latest"]})
-        if not payload:
-            return []
-        answers = sorted(self.session.post(self.uri, json=payload, timeout=120).json(),
-                         key=lambda r: r["id"])
-        out: list[Any] = []
-        for c, r in zip(calls, answers):
-            if "error" in r:
-                raise AssertionError(f"view {c[:3]} failed: {r['error']}")
-            if c[0] == "block":
-                out.append(int(r["result"]["timestamp"], 16))
-                continue
-            vals = decode(c[3], bytes.fromhex(r["result"][2:]))
-            out.append(vals[0] if len(c[3]) == 1 else tuple(vals))
-        return out
-
-    def simulate(self, sender: str, to: str, data: bytes) -> str | None:
-        """eth_call on the pending block; the revert reason, or None if it would succeed."""
-        r = self.session.post(self.uri, json={
-            "jsonrpc": "2.0", "id": 1, "method": "eth_call",
-            "params": [{"from": sender, "to": str(to), "data": "0x" + bytes(data).hex(),
-                        "gas": hex(GAS)}, "pending"]}, timeout=120).json()
-        if "error" not in r:
-            return None
-        raw = r["error"].get("data") or ""
-        if raw.startswith("0x08c379a0"):
-            return decode(["string"], bytes.fromhex(raw[10:]))[0]
-        raise AssertionError(f"simulation failed without a reason: {r['error']}")
-
-    def one(self, *call) -> Any:
-        return self.many([call])[0]
-
-
-# ---------------------------------------------------------------------------- environment
-
-
-@dataclass
-class Env:
-    system: Any
-    registry: Any
-    book: Any
-    ch: Any
-    vault: Any
-    token: Any
-    btc_feed: Any
-    peg_feed: Any
-    accounts: dict[str, Any]
-    reader: Reader
-    tick: int
-    unit: int
-    lot: int
-    decimals: int
-    maker_bps: int
-    taker_bps: int
-    minted: int
-    base: Any = None
-
-
-def _start_time(head: int) -> int:
-    """A deterministic phase for every run: the first Sunday 12:00 UTC a day after `head`."""
-    t = cal.day_start(head + DAY) + 12 * HOUR
-    while cal.weekday(t) != cal.SUNDAY:
-        t += DAY
-    return t
-
-
-def build_env(accounts, decimals: int = 6) -> Env:
-    deployer, guardian, treasury = accounts[0], accounts[1], accounts[7]
-    roles = {
-        "deployer": deployer, "guardian": guardian, "maker": accounts[2], "taker": accounts[3],
-        "keeper": accounts[4], "stranger": accounts[5], "maker2": accounts[6],
-        "treasury": treasury, "reporter2": accounts[8],
-    }
-    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
-    chain.pending_timestamp = _start_time(chain.blocks.head.timestamp)
-    # 0.0001 BTC lots on a 0.001 USD1 tick: a lot is ~10 USD1, a monthly range ~11,700 ticks,
-    # and a fee (bps of a tick multiple) is not always whole, so fee rounding is exercised
-    system = deploy_system(deployer, guardian=guardian, fee_account=treasury, decimals=decimals,
-                           index_mode=False, min_fixing_volume=MIN_FIXING_VOLUME, guard_bps=GUARD_BPS,
-                           lot_size=LOT_SIZE, tick_usd=TICK_USD,
-                           pool_fees=False)   # fees to `treasury`, an account the machine sums
-    market = system.markets["BTC"]
-    for feed in system.feeds.values():
-        feed.add_reporter(roles["reporter2"], sender=deployer)
-    token, vault = system.token, system.vault
-    wallet = system.usd(WALLET_USD)
-    for name in TRADERS:
-        a = roles[name]
-        token.mint(a, wallet, sender=deployer)
-        token.approve(vault, MAX_UINT, sender=a)
-        vault.deposit(system.usd(START_DEPOSIT_USD), sender=a)
-    return Env(
-        system=system, registry=market.registry, book=market.book, ch=system.clearinghouse,
-        vault=vault, token=token, btc_feed=system.feeds["BTC/USD"],
-        peg_feed=system.feeds["USD1/USD"], accounts=roles, reader=Reader(chain.provider.uri),
-        tick=market.registry.tick(), unit=10**decimals, lot=system.params["lot_size"],
-        decimals=decimals, maker_bps=system.params["maker_fee_bps"],
-        taker_bps=system.params["taker_fee_bps"], minted=wallet * len(TRADERS),
-    )
+HEARTBEAT = 26 * HOUR      # deploy_system's index heartbeat: an older report is no index
+# the reasons a maker may be cancelled with while a taker walks the book
+ORDER_TUPLE = "(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"   # OrderBook.orders
+MAKER_CANCELS = (CANCEL_SELF_TRADE, CANCEL_STALE, CANCEL_REDUCE_ONLY, CANCEL_LEGS, CANCEL_SERIES,
+                 CANCEL_POSITION_CAP, CANCEL_OI_CAP, CANCEL_COLLATERAL)
 
 
 @pytest.fixture(scope="module")
@@ -222,100 +110,6 @@ def env(accounts):
     e.base = chain.snapshot()
     yield e
     chain.provider.make_request("anvil_removeBlockTimestampInterval", [])
-
-
-# ---------------------------------------------------------------------------- shadow ledger
-
-
-@dataclass
-class Pos:
-    n: int = 0
-    cost: int = 0
-    legs: dict[tuple[int, int], int] = field(default_factory=dict)
-
-    def leg_list(self) -> list[tuple[int, int, int]]:
-        """(kind, strike, qty) sorted by (strike, kind), as the Clearinghouse keeps them."""
-        return [(k, s, q) for (s, k), q in sorted(self.legs.items()) if q != 0]
-
-    def empty(self) -> bool:
-        return self.n == 0 and self.cost == 0 and not any(self.legs.values())
-
-    def qty(self, kind: int, strike: int) -> int:
-        return self.n if kind == FUTURE else self.legs.get((strike, kind), 0)
-
-    def add(self, kind: int, strike: int, price: int, delta: int) -> None:
-        if kind == FUTURE:
-            self.n += delta
-            self.cost += delta * price
-        else:
-            q = self.legs.get((strike, kind), 0) + delta
-            if q:
-                self.legs[(strike, kind)] = q
-            else:
-                self.legs.pop((strike, kind), None)
-
-    def requirement(self, lo: int, hi: int) -> int:
-        return margin.requirement(self.n, self.cost, self.leg_list(), lo, hi)
-
-    def pnl(self, s: int) -> int:
-        return margin.pnl(s, self.n, self.cost, self.leg_list())
-
-
-@dataclass(frozen=True)
-class Quote:
-    who: str
-    series: int
-    spread: int
-    skew: int
-    qty: int
-    max_fills: int
-
-
-@dataclass(frozen=True)
-class FutureOrder:
-    who: str
-    series: int
-    is_buy: bool
-    off: int
-    qty: int
-    flags: int
-    max_fills: int
-    edge: str
-
-
-@dataclass(frozen=True)
-class OptionOrder:
-    who: str
-    series: int
-    kind: int
-    strike_i: int
-    is_buy: bool
-    frac: float
-    off: int
-    qty: int
-    flags: int
-    max_fills: int
-
-
-@dataclass(frozen=True)
-class Take:
-    who: str
-    series: int
-    is_buy: bool
-    qty: int
-    max_fills: int
-
-
-def fee(notional: int, bps: int) -> int:
-    return -(-notional * bps // 10_000)
-
-
-def adds_exposure(old: int, new: int) -> bool:
-    if old >= 0 and new >= 0:
-        return new > old
-    if old <= 0 and new <= 0:
-        return new < old
-    return True
 
 
 # ---------------------------------------------------------------------------- the machine
@@ -460,8 +254,8 @@ class MarketMachine(RuleBasedStateMachine):
         price = min(max(price, 20_000.0), 1_000_000.0)
         answer = feed_answer(price)
         prev = feed_answer(self.btc)
-        if abs(answer - prev) * 10_000 > prev * 2_500:        # the feed's max deviation
-            answer = prev + (2_400 * prev // 10_000) * (1 if answer > prev else -1)
+        if abs(answer - prev) * BPS > prev * 2_500:        # the feed's max deviation
+            answer = prev + (2_400 * prev // BPS) * (1 if answer > prev else -1)
         ts = self.now
         self.tx(self.e.btc_feed.submit, self.btc_round + 1, answer, sender=who)
         self.btc_round += 1
@@ -518,9 +312,9 @@ class MarketMachine(RuleBasedStateMachine):
         price = sum(p * q for _, p, q in in_window) // volume
         price -= price % tick
         g = min(GUARD_BPS, EXPIRY_GUARD_BPS) if expiry // DAY == day else GUARD_BPS
-        lo = idx * (10_000 - g) // 10_000
+        lo = idx * (BPS - g) // BPS
         lo = (lo + tick - 1) // tick * tick
-        hi = idx * (10_000 + g) // 10_000
+        hi = idx * (BPS + g) // BPS
         hi -= hi % tick
         return max(lo, min(price, hi))
 
@@ -607,7 +401,7 @@ class MarketMachine(RuleBasedStateMachine):
             assert not fills, "post-only order took liquidity"
         assert len(fills) <= max_fills
         info = e.reader.one(e.book.address, "orders(uint256)", [oid],
-                            ["(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"])
+                            [ORDER_TUPLE])
         if int(info[0], 16) != 0:
             assert not flags & IOC, "an IOC order rested"
             assert info[6] == qty - filled
@@ -618,7 +412,7 @@ class MarketMachine(RuleBasedStateMachine):
                                 "is_buy": is_buy, "price": price}
         for c in receipt.decode_logs(e.book.OrderCancelled):
             if c.order_id != oid:                       # a maker cancelled on the way
-                assert c.reason in (3, 4, 7, 8, 9, 10, 11, 12), f"maker cancel reason {c.reason}"
+                assert c.reason in MAKER_CANCELS, f"maker cancel reason {c.reason}"
                 self.counts[f"maker_cancel_{c.reason}"] = self.counts.get(f"maker_cancel_{c.reason}", 0) + 1
         return receipt, oid
 
@@ -654,7 +448,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ opening
 
-    @initialize(series=st.lists(st.integers(0, 5), min_size=1, max_size=3, unique=True),
+    @initialize(series=opening_series,
                 qty=st.integers(2, 8), options=st.booleans())
     @step
     def open_market(self, series, qty, options):
@@ -680,7 +474,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ rules: money
 
-    @rule(who=st.sampled_from(TRADERS), cents=st.integers(1, 400_000))
+    @rule(who=traders, cents=st.integers(1, 400_000))
     @step
     def deposit(self, who, cents):
         e = self.e
@@ -690,7 +484,7 @@ class MarketMachine(RuleBasedStateMachine):
         if receipt is not None:
             self.bal[who] += amount
 
-    @rule(who=st.sampled_from(TRADERS), mode=st.sampled_from(["part", "all_free", "locked", "over"]),
+    @rule(who=traders, mode=st.sampled_from(["part", "all_free", "locked", "over"]),
           frac=st.floats(0.01, 1.0), to=st.sampled_from([None, "keeper", "treasury"]))
     @step
     def withdraw(self, who, mode, frac, to):
@@ -744,9 +538,7 @@ class MarketMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ rules: trading
 
-    @rule(q=st.builds(Quote, who=st.sampled_from(("maker", "maker2")), series=SERIES,
-                      spread=st.integers(1, 6), skew=st.integers(-4, 4), qty=st.integers(1, 10),
-                      max_fills=st.integers(1, 4)))
+    @rule(q=quotes)
     @step
     def quote(self, q):
         """A market maker quotes both sides of a futures book around the index."""
@@ -759,10 +551,7 @@ class MarketMachine(RuleBasedStateMachine):
             px = min(max(px, lo), hi)
             self.place(q.who, expiry, FUTURE, 0, is_buy, px, q.qty, 0, q.max_fills, lo, hi)
 
-    @rule(o=st.builds(FutureOrder, who=st.sampled_from(TRADERS), series=SERIES,
-                      is_buy=st.booleans(), off=st.integers(-8, 8), qty=st.integers(1, 12),
-                      flags=st.sampled_from([0, 0, POST_ONLY, IOC]), max_fills=st.integers(1, 6),
-                      edge=st.sampled_from(["", "", "", "", "lo", "hi"])))
+    @rule(o=future_orders)
     @step
     def place_future(self, o):
         expiry = self.live()[o.series]
@@ -770,11 +559,7 @@ class MarketMachine(RuleBasedStateMachine):
         px = {"lo": lo, "hi": hi}.get(o.edge) or min(max(self.center(lo, hi) + o.off * 5 * self.e.tick, lo), hi)
         self.place(o.who, expiry, FUTURE, 0, o.is_buy, px, o.qty, o.flags, o.max_fills, lo, hi)
 
-    @rule(o=st.builds(OptionOrder, who=st.sampled_from(TRADERS), series=SERIES,
-                      kind=st.sampled_from([CALL, PUT]), strike_i=st.integers(-2, 2),
-                      is_buy=st.booleans(), frac=st.sampled_from([0.05, 0.1, 0.2, 0.35, 1.0]),
-                      off=st.integers(-3, 3), qty=st.integers(1, 8),
-                      flags=st.sampled_from([0, 0, POST_ONLY, IOC]), max_fills=st.integers(1, 6)))
+    @rule(o=option_orders)
     @step
     def place_option(self, o):
         expiry = self.live()[o.series]
@@ -788,8 +573,7 @@ class MarketMachine(RuleBasedStateMachine):
         px = min(max(px, tick), top - top % tick)
         self.place(o.who, expiry, o.kind, k, o.is_buy, px, o.qty, o.flags, o.max_fills, lo, hi)
 
-    @rule(o=st.builds(Take, who=st.sampled_from(TRADERS), series=SERIES,
-                      is_buy=st.booleans(), qty=st.integers(1, 25), max_fills=st.integers(1, 8)))
+    @rule(o=takes)
     @step
     def take(self, o):
         """An aggressive IOC futures order through the whole book (cancels stale makers)."""
@@ -825,7 +609,7 @@ class MarketMachine(RuleBasedStateMachine):
         receipt, oid = self.place("stranger", expiry, FUTURE, 0, is_buy, px, 2, POST_ONLY, 1, lo, hi)
         if receipt is None or int(e.book.orders(oid).owner, 16) == 0:
             return
-        self.tx(e.ch.set_caps, e.registry.address, DEFAULT_CAPS[0], cap, sender="deployer")
+        self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, cap, sender="deployer")
         honest = fits[n % len(fits)]
         receipt, _ = self.place(honest, expiry, FUTURE, 0, not is_buy, px, 2, IOC, 8, lo, hi,
                                 extra={"clearinghouse: position cap"})
@@ -834,9 +618,10 @@ class MarketMachine(RuleBasedStateMachine):
             filled = [f for f in receipt.decode_logs(e.book.OrderFilled) if f.maker_order_id == oid]
             assert not filled, "an order over the position cap filled"
             if ours:
-                assert ours == [10], f"unfillable maker cancelled with {ours}"
+                assert ours == [CANCEL_POSITION_CAP], f"unfillable maker cancelled with {ours}"
                 self.counts["unfillable_cancelled"] = self.counts.get("unfillable_cancelled", 0) + 1
-        self.tx(e.ch.set_caps, e.registry.address, *DEFAULT_CAPS, sender="deployer")
+        self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, DEFAULT_POSITION_CAP,
+                sender="deployer")
 
     @rule(series=st.sampled_from([0, 0, 1]), secs=st.integers(0, 200), up=st.booleans())
     @step
@@ -881,7 +666,7 @@ class MarketMachine(RuleBasedStateMachine):
                     must_fail=True)
             return
         reserve, reserved = e.reader.many([
-            (e.book.address, "orders(uint256)", [oid], ["(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"]),
+            (e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]),
             (e.ch.address, "reserved(address)", [self.addr[owner]], ["uint256"]),
         ])
         reserve = reserve[7]
@@ -894,7 +679,7 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(move_bps=st.integers(-800, 800), who=st.sampled_from(["deployer", "reporter2"]))
     @step
     def report_index(self, move_bps, who):
-        self.report_btc(self.btc * (1 + move_bps / 10_000), who)
+        self.report_btc(self.btc * (1 + move_bps / BPS), who)
 
     @rule(mode=st.sampled_from(["hours", "window", "after_update", "expiry"]),
           n=st.integers(0, 2**16))
@@ -916,7 +701,7 @@ class MarketMachine(RuleBasedStateMachine):
         self.goto(target, rng)
 
     @rule(mode=st.sampled_from(["update", "sweep", "recalculate"]),
-          who=st.sampled_from(["keeper", "stranger"]), account=st.sampled_from(TRADERS))
+          who=st.sampled_from(["keeper", "stranger"]), account=traders)
     @step
     def keeper(self, mode, who, account):
         e = self.e
@@ -928,10 +713,10 @@ class MarketMachine(RuleBasedStateMachine):
             dead = [i for i in mine if self.is_dead(self.orders[i])]
             if dead:
                 reserved = e.ch.reserved(self.addr[account])
-                gone = sum(e.book.orders(i).reserve for i in dead[:32])
-                _receipt, _ = self.tx(e.book.sweep_dead_orders, self.addr[account], dead[:32], sender=who)
+                gone = sum(e.book.orders(i).reserve for i in dead[:MAX_SWEEP])
+                _receipt, _ = self.tx(e.book.sweep_dead_orders, self.addr[account], dead[:MAX_SWEEP], sender=who)
                 assert e.ch.reserved(self.addr[account]) == reserved - gone
-                for i in dead[:32]:
+                for i in dead[:MAX_SWEEP]:
                     del self.orders[i]
             elif mine:
                 self.tx(e.book.sweep_dead_orders, self.addr[account], mine[:1], sender=who,
@@ -997,7 +782,7 @@ class MarketMachine(RuleBasedStateMachine):
         assert lo <= s <= hi and s == max(lo, min(f or after, hi)), "settlement is not the clamped source"
         idx, idx_ok = self.index_at(cal.window(day * DAY)[1])
         if f and idx_ok:                        # no window, however washed, moves it past the guard
-            assert abs(f - idx) <= idx * EXPIRY_GUARD_BPS // 10_000 + e.tick, "expiry fixing off the index"
+            assert abs(f - idx) <= idx * EXPIRY_GUARD_BPS // BPS + e.tick, "expiry fixing off the index"
         self.settled[expiry] = s
         self.claimed.setdefault(expiry, 0)
         self.counts["settlements"] += 1
@@ -1074,6 +859,23 @@ class MarketMachine(RuleBasedStateMachine):
         self.counts["t_checks"] += time.perf_counter() - t0
 
     def check_state(self) -> None:
+        """Every invariant of the module docstring, from one batched read of the chain."""
+        calls, series, keys, oids, insts = self.state_calls()
+        out = iter(self.e.reader.many(calls))
+        held, listed = self.check_clock_and_listing(out)
+        per = {h: tuple(next(out) for _ in range(5)) for h in self.holders}
+        self.check_accounts(per, held)
+        self.check_ranges(out, series, listed)
+        series_total = self.check_positions(out, keys, held, sum(p[0] for p in per.values()))
+        self.check_reserves(out, oids, per, series_total)
+        for x, k, s in insts:
+            bid, ask = next(out), next(out)
+            assert bid == 0 or ask == 0 or bid < ask, f"book {(x, k, s)} rests crossed"
+
+    def state_calls(self) -> tuple[list[tuple], list[int], list[tuple[str, int]], list[int],
+                                   list[tuple[int, int, int]]]:
+        """The views `check_state` reads, in its order: the clock and the listing, five per
+        holder, two per series, four per open position, one per order, two per instrument."""
         e = self.e
         v, c, reg, b = e.vault.address, e.ch.address, e.registry.address, e.book.address
         calls: list[tuple] = [
@@ -1108,34 +910,35 @@ class MarketMachine(RuleBasedStateMachine):
                 (c, "unclaimed_pnl(address,address,uint256)", args, ["int256"]),
             ]
         oids = sorted(self.orders)
-        calls += [(b, "orders(uint256)", [i], ["(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"])
-                  for i in oids]
+        calls += [(b, "orders(uint256)", [i], [ORDER_TUPLE]) for i in oids]
         insts = sorted(i for i in self.instruments if i[0] > self.now)
         for x, k, s in insts:
             calls += [(b, "best_bid(uint256,uint8,uint256)", [x, k, s], ["uint256"]),
                       (b, "best_ask(uint256,uint8,uint256)", [x, k, s], ["uint256"])]
-        out = iter(e.reader.many(calls))
+        return calls, series, keys, oids, insts
 
+    def check_clock_and_listing(self, out) -> tuple[tuple[int, int, int], list[int]]:
+        """Block times follow the model, the pauses are the modelled ones and six live series
+        are listed as of the last update; returns the vault's (held, total, applied P&L) and
+        the listed expiries."""
         head = next(out)
         assert head < self.now, "block times drifted from the model"
         held, total, pnl_applied, last_update, listed = (next(out) for _ in range(5))
         vault_paused, book_paused = next(out), next(out)
         assert (vault_paused, book_paused) == (self.vault_paused, self.book_paused)
-
-        # six live series, listed as of the last update
         self.last_update = last_update
         assert len(listed) == 6 and list(listed) == cal.live_expiries(last_update)
         assert all(x > last_update for x in listed)
         assert len(self.live()) == 6 and all(x > self.now - 1 for x in self.live())
+        return (held, total, pnl_applied), listed
 
-        # accounts
-        per: dict[str, tuple] = {}
-        for h in self.holders:
-            per[h] = tuple(next(out) for _ in range(5))
-        sum_bal = sum(p[0] for p in per.values())
-        assert sum_bal == total, "Σ balances != total_balances"
-        assert held == total - pnl_applied + self.direct, "vault holdings != balances - applied P&L"
-        for h, (bal, req, free, reserved, open_list) in per.items():
+    def check_accounts(self, per: dict[str, tuple], held: tuple[int, int, int]) -> None:
+        """Solvency of the vault's books, every balance equals the ledger and covers its
+        requirement, free collateral, and the open-series lists equal the shadow."""
+        tokens, total, pnl_applied = held
+        assert sum(p[0] for p in per.values()) == total, "Σ balances != total_balances"
+        assert tokens == total - pnl_applied + self.direct, "vault holdings != balances - applied P&L"
+        for h, (bal, req, free, _reserved, open_list) in per.items():
             assert bal == self.bal[h], f"{h}: vault balance {bal} != ledger {self.bal[h]}"
             assert bal >= req, f"{h}: balance {bal} below requirement {req}"
             assert free <= bal and free == max(0, bal - req)
@@ -1145,7 +948,10 @@ class MarketMachine(RuleBasedStateMachine):
             if h not in TRADERS:
                 assert req == 0 and not chain_open
 
-        # ranges never widen; settlement is inside the range and immutable
+    def check_ranges(self, out, series: list[int], listed: list[int]) -> None:
+        """Ranges never widen and stay on the tick; a settlement is the machine's and never
+        changes."""
+        e = self.e
         for x in series:
             (lo, hi), s = next(out), next(out)
             plo, phi = self.bounds[x]
@@ -1160,9 +966,13 @@ class MarketMachine(RuleBasedStateMachine):
             if x not in self.bounds:
                 self.bounds[x] = tuple(e.registry.bounds(x))
 
-        # positions, requirements, P&L
+    def check_positions(self, out, keys: list[tuple[str, int]], held: tuple[int, int, int],
+                        sum_bal: int) -> dict[str, int]:
+        """Positions equal the shadow, a stored series requirement covers the maximum loss and
+        rises only with a trade, P&L is zero-sum per settled series and the vault covers Σ
+        balances + Σ unclaimed P&L; returns Σ stored series requirements per holder."""
         series_total = {h: 0 for h in self.holders}
-        unclaimed = {}
+        unclaimed: dict[int, int] = {}
         for a, x in keys:
             (n, cost), legs, sreq, upnl = next(out), next(out), next(out), next(out)
             p = self.pos[(a, x)]
@@ -1182,8 +992,13 @@ class MarketMachine(RuleBasedStateMachine):
                 assert upnl == 0
         for x in self.settled:
             assert unclaimed.get(x, 0) + self.claimed[x] == 0, f"P&L of {x} does not sum to zero"
-        assert held >= sum_bal + sum(unclaimed.values()), "vault insolvent"
+        assert held[0] >= sum_bal + sum(unclaimed.values()), "vault insolvent"
+        return series_total
 
+    def check_reserves(self, out, oids: list[int], per: dict[str, tuple],
+                       series_total: dict[str, int]) -> None:
+        """Reserves equal the resting orders' reserves, a requirement is Σ series + reserves
+        and rises only with the account's own order or trade (no margin calls)."""
         reserves = {h: 0 for h in self.holders}
         for i in oids:
             info = next(out)
@@ -1191,18 +1006,13 @@ class MarketMachine(RuleBasedStateMachine):
                 del self.orders[i]
             else:
                 reserves[self.orders[i]["owner"]] += info[7]
-        for h, (bal, req, free, reserved, _) in per.items():
+        for h, (_bal, req, _free, reserved, _) in per.items():
             assert reserved == reserves[h], f"{h}: reserved {reserved} != Σ order reserves {reserves[h]}"
             assert req == series_total[h] + reserved, f"{h}: requirement != Σ series + reserves"
-            # an account's requirement only rises when it places an order or trades
             if req > self.acct_req.get(h, req):
                 assert h in self.step_ordered or any(a == h for a, _ in self.step_traded), \
                     f"{h}: requirement rose from {self.acct_req[h]} to {req} without its own action"
             self.acct_req[h] = req
-
-        for x, k, s in insts:
-            bid, ask = next(out), next(out)
-            assert bid == 0 or ask == 0 or bid < ask, f"book {(x, k, s)} rests crossed"
 
     # ------------------------------------------------------------ final state
 
