@@ -4,8 +4,8 @@ The values are read from the contract sources (``NAME: constant(type) = expr`` a
 ``NAME: public(constant(type)) = expr`` lines), so a contract change cannot leave a stale copy
 here: kinds and order flags (contracts/modules/constants.vy), calendar offsets, hard caps, the
 order book's cancel reasons and page sizes (contracts/OrderBook.vy, whose cancel codes are private
-constants), the clearinghouse's limits. ``tests/unit/test_constants.py`` also checks the public
-ones against a deployed system's getters.
+constants), the clearinghouse's limits and default caps, the registry's fixing guards.
+``tests/unit/test_layout.py`` also checks the public ones against a deployed system's getters.
 
 The second part holds the deployment defaults that both the reference models and
 ``rangebound.ops.deploy`` use (k, m, lambda, the daily volatility clamp): parameters, not contract

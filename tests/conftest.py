@@ -130,3 +130,12 @@ def mock_venue(project, accounts, deployer):
         return account
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_fixtures_first(deployer, guardian, maker, taker, keeper, stranger, maker2, treasury,
+                            mock_venue, load_script):
+    """Every session-scoped fixture exists before the first test. ape's isolation otherwise sees
+    a session fixture that first appears in the middle of a module (a test that is the first
+    to ask for `stranger`, say) as new state, reverts to the session snapshot and re-creates
+    every package- and module-scoped fixture (a "rebase": the module's deployments again)."""

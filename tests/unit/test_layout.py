@@ -26,8 +26,6 @@ def test_public_names__import__are_their_layer_modules():
     )
     assert out.stdout.strip() == "True"          # deploy brings ape; the models alone do not
     for name, target in rangebound.PUBLIC.items():
-        if name == "pool" and importlib.util.find_spec(target) is None:
-            continue                              # the options pool's mirror is not merged yet
         assert importlib.import_module(f"rangebound.{name}") is importlib.import_module(target)
 
 
@@ -47,18 +45,12 @@ def test_layers__tree__holds_every_module():
     assert layers == ["dev", "models", "ops", "quant"]
 
 
-# files another open issue owns (issue 13): they keep their imports until it lands
-OWNED_ELSEWHERE = {"tests/unit/test_clearinghouse.py", "tests/unit/test_order_book.py",
-                   "tests/stateful/test_market_machine.py"}
-
-
 def test_legacy_paths__code__imports_none_of_them():
     legacy = "|".join(rangebound.LEGACY)
     pattern = re.compile(rf"(from rangebound import ({legacy})\b|rangebound\.({legacy})\b)")
     files = [p for d in ("rangebound", "scripts", "tests", "tools")
              for p in (ROOT / d).rglob("*.py")] + [ROOT / "ape_console_extras.py"]
     hits = [f"{p.relative_to(ROOT)}: {m[0]}" for p in files if p.name != "__init__.py"
-            and str(p.relative_to(ROOT)) not in OWNED_ELSEWHERE
             for m in pattern.finditer(p.read_text())]
     assert hits == []
 
@@ -69,6 +61,7 @@ def test_constants__sources__match_the_contract_literals():
                                 6: "max_fills", 7: "reduce_only", 8: "legs", 9: "series",
                                 10: "position_cap", 11: "oi_cap", 12: "collateral"}
     assert c.WINDOW_END == 7 * 3600 + 59 * 60 + 59 and c.MAX_PRICE_INDEX == 256 * 256
+    assert (c.MAX_GUARD_BPS, c.EXPIRY_GUARD_BPS) == (100, 25)     # SeriesRegistry, private
 
 
 def test_constants__read_constants__refuses_what_it_cannot_evaluate(tmp_path, monkeypatch):
@@ -83,6 +76,8 @@ def test_constants__public_getters__equal_the_deployed_values(system):
     assert (book.MAX_FILLS(), book.MAX_SWEEP(), book.MAX_DEPTH(), book.MAX_QUEUE()) == (
         c.MAX_FILLS, c.MAX_SWEEP, c.MAX_DEPTH, c.MAX_QUEUE)
     assert (ch.MAX_OPEN_SERIES(), ch.MAX_FEE_BPS()) == (c.MAX_OPEN_SERIES, c.MAX_FEE_BPS)
+    assert (ch.DEFAULT_OI_CAP(), ch.DEFAULT_POSITION_CAP()) == (
+        c.DEFAULT_OI_CAP, c.DEFAULT_POSITION_CAP)
     assert system.feeds["BTC/USD"].MAX_REPORTERS() == c.MAX_REPORTERS
 
 

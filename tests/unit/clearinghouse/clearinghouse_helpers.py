@@ -1,0 +1,103 @@
+"""What the Clearinghouse tests share (tests/unit/clearinghouse/; fixtures in its conftest.py): the
+test market (a second SeriesRegistry whose order book is a MockVenue), fills sent from that
+venue, positions and state read back, settling a series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from helpers import next_update, push_prices
+
+from rangebound import margin
+from rangebound.constants import DAY
+from rangebound.deploy import market_params
+from rangebound.dev.node import warp
+
+
+@dataclass
+class Env:
+    """One deployed system with an extra registry whose order book is a MockVenue (`book`, the
+    impersonated venue account)."""
+
+    system: Any
+    ch: Any
+    vault: Any
+    token: Any
+    registry: Any
+    book: Any
+    fee_to: Any
+
+    def usd(self, x: float) -> int:
+        return self.system.usd(x)
+
+    @property
+    def expiries(self) -> list[int]:
+        return list(self.registry.live_expiries())
+
+
+def new_registry(system, deployer, project):
+    return project.SeriesRegistry.deploy(
+        market_params(system.params, system.feeds["BTC/USD"], system.feeds["USD1/USD"]),
+        sender=deployer,
+    )
+
+
+def make_env(system, deployer, treasury, project, mock_venue) -> Env:
+    registry = new_registry(system, deployer, project)
+    ch = system.clearinghouse
+    book = mock_venue(registry, ch)
+    ch.set_fee_account(treasury, sender=deployer)
+    return Env(system, ch, system.vault, system.token, registry, book, treasury)
+
+
+def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0):
+    return env.ch.settle_fill(
+        taker, maker, e, kind, strike, taker_is_buy, price, qty, release, sender=env.book
+    )
+
+
+def legs_of(env: Env, account, e) -> list[tuple[int, int, int]]:
+    return [(int(x[0]), int(x[1]), int(x[2])) for x in env.ch.option_legs(account, env.registry, e)]
+
+
+def reference_requirement(env: Env, account, e) -> int:
+    n, cost = env.ch.futures_position(account, env.registry, e)
+    lo, hi = env.registry.bounds(e)
+    return margin.requirement(n, cost, legs_of(env, account, e), lo, hi)
+
+
+def ch_state(env: Env, *accounts) -> tuple:
+    out = []
+    for a in accounts:
+        out.append(
+            (
+                env.vault.balance_of(a),
+                env.ch.requirement(a),
+                env.ch.reserved(a),
+                tuple((s[0], s[1]) for s in env.ch.open_series(a)),
+                tuple(
+                    (tuple(env.ch.futures_position(a, env.registry, e)), tuple(legs_of(env, a, e)))
+                    for e in env.expiries
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def active_strikes(env: Env, e) -> list[int]:
+    return [k for k in env.registry.strikes(e) if env.registry.strike_active(e, k)]
+
+
+def settle_series(env: Env, chain, keeper, e: int, btc: float) -> int:
+    """Run the registry's daily updates (a keeper reporting at 07:56) up to `e`, settle it."""
+    t = next_update(chain.pending_timestamp)
+    while True:
+        warp(chain, t - 240)
+        push_prices(env.system, btc)
+        warp(chain, t)
+        if t >= e:
+            env.registry.settle(e, sender=keeper)
+            return env.registry.settlement_price(e)
+        env.registry.daily_update(sender=keeper)
+        t += DAY

@@ -1,0 +1,44 @@
+"""Clearinghouse deployment: runtime size, constructor bounds, public face, two-step ownership."""
+
+from __future__ import annotations
+
+import ape
+from helpers import EIP170
+
+
+def test_runtime__under_eip170(env, chain, project):
+    size = len(chain.provider.get_code(env.ch.address))
+    print(f"Clearinghouse runtime: {size} bytes")
+    assert 0 < size < EIP170
+
+
+def test_constructor__bounds__revert(project, deployer, env, treasury):
+    with ape.reverts("clearinghouse: fee too high"):
+        project.Clearinghouse.deploy(env.vault, treasury, 51, 0, sender=deployer)
+    with ape.reverts("clearinghouse: fee too high"):
+        project.Clearinghouse.deploy(env.vault, treasury, 0, 51, sender=deployer)
+    with ape.reverts("clearinghouse: zero address"):
+        project.Clearinghouse.deploy(env.vault, ape.utils.ZERO_ADDRESS, 5, 2, sender=deployer)
+    with ape.reverts("clearinghouse: vault not a contract"):
+        project.Clearinghouse.deploy(treasury, treasury, 5, 2, sender=deployer)
+
+
+def test_constructor__public_face(env, deployer):
+    ch = env.ch
+    assert ch.vault() == env.vault.address
+    assert ch.owner() == deployer.address
+    assert ch.taker_fee_bps() == 5 and ch.maker_fee_bps() == 2
+    assert ch.MAX_FEE_BPS() == 50 and ch.MAX_OPEN_SERIES() == 24
+    assert env.vault.risk_engine() == ch.address
+
+
+def test_ownership__two_step(env, deployer, guardian, stranger):
+    ch = env.ch
+    ch.transfer_ownership(guardian, sender=deployer)
+    assert ch.owner() == deployer.address and ch.pending_owner() == guardian.address
+    with ape.reverts("ownable_2step: caller is not the new owner"):
+        ch.accept_ownership(sender=stranger)
+    ch.accept_ownership(sender=guardian)
+    assert ch.owner() == guardian.address
+    with ape.reverts("ownable: caller is not the owner"):
+        ch.set_fees(1, 1, sender=deployer)

@@ -1,0 +1,88 @@
+"""Clearinghouse `settle_fills` (one call per taker order): the taker written once, fees per
+fill, a blocked maker named by index, bad callers."""
+
+from __future__ import annotations
+
+import ape
+from clearinghouse_helpers import Env, ch_state, reference_requirement
+from eth_utils import keccak
+from helpers import fund
+
+from rangebound import margin
+from rangebound.constants import FUTURE
+
+
+def maker_blocked_at(index: int, code: int) -> str:
+    """Revert data of `MakerBlockedAt(uint256 index, uint8 code)`, as ape shows it."""
+    return ("0x" + keccak(text="MakerBlockedAt(uint256,uint8)")[:4].hex()
+            + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
+
+
+def trading_state_of(env: Env, e) -> tuple:
+    """The registry's trading state as the book passes it on (TradingState)."""
+    lo, hi = env.registry.bounds(e)
+    return (True, env.registry.is_live(e), lo, hi, env.registry.reduce_only(), 1, False)
+
+
+def reserve_future(env: Env, account, e, price, qty) -> int:
+    tx = env.ch.reserve(account, e, FUTURE, 0, False, price, qty, sender=env.book)
+    return tx.events.filter(env.ch.Reserved)[0].amount
+
+
+def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, maker2, taker):
+    ch, reg, vault = env.ch, env.registry, env.vault
+    e = env.expiries[0]
+    for a in (maker, maker2, taker):
+        fund(env.system, a, 1_000)
+    p1, p2 = env.usd(100.01), env.usd(100.37)
+    r1, r2 = reserve_future(env, maker, e, p1, 2), reserve_future(env, maker2, e, p2, 3)
+    before = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
+    tx = ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 2, r1), (maker2, p2, 3, r2)],
+                         trading_state_of(env, e), sender=env.book)
+    t_fee = margin.fee(2 * p1, 5) + margin.fee(3 * p2, 5)      # per fill, each rounded up
+    m1, m2 = margin.fee(2 * p1, 2), margin.fee(3 * p2, 2)
+    after = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
+    assert after == [before[0] - t_fee, before[1] - m1, before[2] - m2, before[3] + t_fee + m1 + m2]
+    assert ch.futures_position(taker, reg, e) == (5, 2 * p1 + 3 * p2)
+    assert ch.futures_position(maker, reg, e) == (-2, -2 * p1)
+    assert ch.futures_position(maker2, reg, e) == (-3, -3 * p2)
+    assert ch.reserved(maker) == ch.reserved(maker2) == 0
+    assert ch.open_interest(reg, e, FUTURE) == 5
+    assert ch.series_requirement(taker, reg, e) == reference_requirement(env, taker, e)
+    assert [(f.maker, f.qty) for f in tx.events.filter(ch.Fill)] == [(maker.address, 2), (maker2.address, 3)]
+    assert len(tx.events.filter(ch.RequirementUpdated)) == 3   # the taker's once
+
+
+def test_settle_fills__second_maker_blocked__reverts_with_index_state_unchanged(env, maker, maker2, taker):
+    e = env.expiries[0]
+    fund(env.system, taker, 1_000)
+    fund(env.system, maker, 1_000)
+    fund(env.system, maker2, 1)                 # cannot cover a short: collateral (code 5)
+    before = ch_state(env, taker, maker, maker2)
+    with ape.reverts(maker_blocked_at(1, 5)):
+        env.ch.settle_fills(taker, e, FUTURE, 0, True,
+                            [(maker, env.usd(100), 1, 0), (maker2, env.usd(100), 1, 0)],
+                            trading_state_of(env, e), sender=env.book)
+    assert ch_state(env, taker, maker, maker2) == before
+
+
+def test_settle_fills__taker_uncovered__reverts(env, maker, taker):
+    e = env.expiries[0]
+    env.ch.set_fees(0, 0, sender=env.system.deployer)
+    fund(env.system, maker, 1_000)
+    with ape.reverts("clearinghouse: insufficient collateral"):
+        env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
+                            trading_state_of(env, e), sender=env.book)
+
+
+def test_settle_fills__no_fills__reverts(env, taker):
+    with ape.reverts("clearinghouse: zero quantity"):
+        env.ch.settle_fills(taker, env.expiries[0], FUTURE, 0, True, [],
+                            trading_state_of(env, env.expiries[0]), sender=env.book)
+
+
+def test_settle_fills__stranger__reverts(env, maker, stranger):
+    with ape.reverts("clearinghouse: not a venue"):
+        env.ch.settle_fills(stranger, env.expiries[0], FUTURE, 0, True,
+                            [(maker, env.usd(100), 1, 0)],
+                            trading_state_of(env, env.expiries[0]), sender=stranger)

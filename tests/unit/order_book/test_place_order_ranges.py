@@ -1,0 +1,53 @@
+"""OrderBook `place_order` as the market moves: a maker whose price left the shrunk range is
+cancelled (stale), reduce-only blocks new exposure and cancels makers that would open."""
+
+from __future__ import annotations
+
+import ape
+from book_helpers import advance_past_next_update, place, rest, snapshot
+
+from rangebound.constants import (
+    CANCEL_REDUCE_ONLY,
+    CANCEL_STALE,
+    FUTURE,
+)
+from rangebound.ops.deploy import report
+
+
+def test_place_order__range_shrank__stale_maker_cancelled_not_filled(funded, maker, maker2, taker):
+    env = funded
+    stale = rest(env, maker, env.lo, 2, False)  # valid today, at the lower bound
+    good = rest(env, maker2, env.px(0), 2, False)
+    stale_reserve = env.book.orders(stale).reserve
+    req0 = env.requirement(maker)
+    advance_past_next_update(env)
+    env.registry.daily_update(sender=taker)
+    lo, _ = env.registry.bounds(env.expiry)
+    assert lo > env.lo  # one day less: the range shrank
+    tx = place(env, taker, env.px(0), 2, True)
+    cancels = tx.decode_logs(env.book.OrderCancelled)
+    assert [(c.order_id, c.reason) for c in cancels] == [(stale, CANCEL_STALE)]
+    fills = tx.decode_logs(env.book.OrderFilled)
+    assert [(f.maker_order_id, f.price) for f in fills] == [(good, env.px(0))]
+    assert env.requirement(maker) <= req0 - stale_reserve
+    assert env.book.best_ask(env.expiry, FUTURE, 0) == 0
+
+
+def test_place_order__reduce_only__blocks_new_exposure(funded, maker, maker2, taker):
+    env = funded
+    rest(env, maker, env.px(0), 2, True)
+    place(env, taker, env.px(0), 2, False)  # maker long 2, taker short 2
+    flat_ask = rest(env, maker2, env.px(1), 1, False)  # maker2 flat: a fill would open
+    closing_ask = rest(env, maker, env.px(2), 2, False)  # maker long 2: a fill closes
+    report(env.system.feeds["USD1/USD"], env.deployer, 0.90)
+    assert env.registry.reduce_only()
+    before = snapshot(env, taker)
+    with ape.reverts("book: reduce only"):
+        place(env, taker, env.px(2), 3, True)  # would flip short 2 to long 1
+    assert snapshot(env, taker) == before
+    tx = place(env, taker, env.px(2), 2, True)
+    cancels = tx.decode_logs(env.book.OrderCancelled)
+    assert [(c.order_id, c.reason) for c in cancels] == [(flat_ask, CANCEL_REDUCE_ONLY)]
+    assert [f.maker_order_id for f in tx.decode_logs(env.book.OrderFilled)] == [closing_ask]
+    assert env.ch.futures_position(taker, env.registry, env.expiry)[0] == 0
+    assert env.ch.futures_position(maker, env.registry, env.expiry)[0] == 0
