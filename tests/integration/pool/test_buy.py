@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import fund
+from helpers import EIP170, fund
 
 from rangebound.constants import CALL, FUTURE, PUT
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.models import pool as pm
 from rangebound.ops.deploy import deploy_system, report
-
-EIP170 = 24_576
 
 
 @pytest.fixture(scope="module")
