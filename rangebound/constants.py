@@ -107,6 +107,11 @@ DEFAULT_POSITION_CAP: int = _C["DEFAULT_POSITION_CAP"]  # lots per (account, ins
 MAX_GUARD_BPS: int = _C["MAX_GUARD_BPS"]               # market-mode guard of a daily fixing
 EXPIRY_GUARD_BPS: int = _C["EXPIRY_GUARD_BPS"]         # market-mode guard of an expiry fixing
 
+# ------------------------------------------------------------------ fixing sources (the `source` of a FixingSet event)
+SOURCE_VWAP: int = _C["SOURCE_VWAP"]               # market mode: the window VWAP, guarded
+SOURCE_INDEX: int = _C["SOURCE_INDEX"]             # market mode: thin window, the fresh index
+SOURCE_INDEX_MODE: int = _C["SOURCE_INDEX_MODE"]   # index mode (the default): the fresh index
+
 # ------------------------------------------------------------------ OrderBook cancel reasons
 CANCEL_OWNER: int = _C["CANCEL_OWNER"]
 CANCEL_IOC: int = _C["CANCEL_IOC"]

@@ -16,13 +16,14 @@ claimed and the loser not (locked collateral); positions and option legs on the 
 (e1), live; resting orders on the farthest series; a dead order on e0.
 
 Many rows repeat checks of the unit suites on purpose, so that this one table is the complete
-list (test_vault.py, test_order_book.py::test_place_order__invalid__reverts,
-test_clearinghouse.py::*bad_inputs*, test_reporter_feed.py and
-test_registry_lifecycle.py::test_set_parameter__owner_bounds_event cover them one by one).
-Not repeated here: the 65,536-tick bitmap bound (test_order_book.py::
+list (tests/unit/vault/, tests/unit/order_book/test_place_order_validation.py,
+tests/unit/clearinghouse/ (*bad_inputs*), tests/unit/reporter_feed/ and
+tests/integration/registry/test_setters.py cover them one by one, the registry's heartbeat and
+depeg-threshold bounds included). Not repeated here: the 65,536-tick bitmap bound
+(tests/unit/order_book/test_place_order_validation.py::
 test_place_order__price_index_beyond_bitmap__reverts, it needs a 0.001-USD tick market) and the
-legs / open-series bounds (test_clearinghouse.py::test_legs__32_fit_33rd_reverts_closing_frees_a_slot,
-test_open_series__25th__reverts).
+legs / open-series bounds (tests/unit/clearinghouse/test_settle_fill_limits.py::
+test_legs__32_fit_33rd_reverts_closing_frees_a_slot, test_open_series__25th__reverts).
 """
 
 from __future__ import annotations
@@ -794,23 +795,3 @@ def test_hostile_token__reverts_with_reason__changes_nothing(world, chain, proje
         (v.deposit if action == "deposit" else v.withdraw)(10**6, sender=maker)
     assert state() == before and storage_digest(chain) == digest
     TRIED.append(name)
-
-
-@pytest.mark.parametrize("name", ["index_heartbeat", "peg_heartbeat"])
-def test_set_parameter__heartbeat_at_bound__accepted_one_more__reverts(world, name):
-    """A heartbeat of up to a week is accepted (a slow feed, or governance letting the last real
-    report count after an outage); a second more is refused, so a dead feed never reads fresh."""
-    reg, owner = world.registry, world.acct["deployer"]
-    with ape.reverts("registry: heartbeat too long"):
-        reg.set_parameter(name, MAX_HEARTBEAT + 1, sender=owner)
-    tx = reg.set_parameter(name, MAX_HEARTBEAT, sender=owner)
-    assert [(e.name, e.value) for e in tx.events] == [(name, MAX_HEARTBEAT)]
-
-
-def test_set_parameter__depeg_threshold_at_bounds__accepted(world):
-    """The breaker threshold lives in [0.5, 1] USD per USD1: it can be tuned, never switched off."""
-    reg, owner = world.registry, world.acct["deployer"]
-    for value in (WAD // 2, WAD):
-        reg.set_parameter("depeg_threshold", value, sender=owner)
-    with ape.reverts("registry: depeg threshold"):
-        reg.set_parameter("depeg_threshold", WAD // 2 - 1, sender=owner)

@@ -2,7 +2,8 @@
 `make deploy NETWORK=http://127.0.0.1:PORT ACCOUNT=TEST::0`, then `ape console --network
 http://127.0.0.1:PORT` and `ape run keeper --network http://127.0.0.1:PORT --account TEST::0`
 against the record, which is named after the node (`ethereum_127_0_0_1_PORT.json`); and plain
-`make deploy` (no network), which says that its chain is temporary.
+`make deploy` (no network), which says that its chain is temporary (that one in-process: what it
+checks is the script's message on a chain Ape started for the process, not a node's record).
 
 The node is an anvil this module starts (anvil's dev accounts are Ape's test accounts, so
 `TEST::0` is anvil's first account). Records go to a temp dir (`RANGEBOUND_DEPLOYMENTS`), never
@@ -181,10 +182,22 @@ def test_keeper__node_you_run__runs_against_its_record(deployed, ape_env, local_
     assert f"keeper {accounts[0].address} on {key}" in out.stdout.replace("\n", " ")
 
 
-def test_make_deploy__no_network__says_its_chain_is_temporary(ape_env):
-    """Plain `make deploy`: Ape starts an anvil for the one command and stops it after."""
-    out = _make(["deploy", "DEPLOYARGS=--yes"], ape_env)
-    text = " ".join(out.stdout.split())
+def test_make_deploy__no_network__says_its_chain_is_temporary(load_script, monkeypatch,
+                                                               tmp_path):
+    """Plain `make deploy` (`ape run deploy DEPLOYARGS`, no `--network`): on ethereum:local Ape
+    starts an anvil for the one command and stops it after, and the script says so. Run
+    in-process (click's CliRunner) on this session's own ethereum:local provider, which Ape
+    also started for this process: the same default network, account and detection as the
+    command, without a fourth `ape` process."""
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("RANGEBOUND_DEPLOYMENTS", str(tmp_path))
+    script = load_script("deploy")
+    assert "$(if $(NETWORK),--network $(NETWORK))" in (ROOT / "Makefile").read_text()
+    res = CliRunner().invoke(script.cli, ["--yes"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
     assert "Rangebound on ethereum_local" in text
     assert "this chain is temporary" in text
     assert "make deploy NETWORK=http://127.0.0.1:8545 ACCOUNT=TEST::0" in text
+    assert (tmp_path / "ethereum_local.json").is_file()

@@ -1,63 +1,32 @@
-"""No wash trade sets a settlement; no missed report stalls a market (issue 12, attacks 2 and 3).
+"""SeriesRegistry fixings: no wash trade sets a settlement; no missed report stalls a market
+(issue 12, attacks 2 and 3).
 
-docs/architecture.md §4 as revised: index mode is the default (every fixing is the fresh index; the window
-VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded within
-0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the window
-never sets anything. A day without a source keeps its ranges, skips the variance and lets trading
-go on; a settlement without its fixing takes the first index round after the window.
+docs/architecture.md §4 as revised: index mode is the default (every fixing is the fresh index; the
+window VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded
+within 0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the
+window never sets anything. A day without a source keeps its ranges, skips the variance and lets
+trading go on (tests/integration/registry/test_daily_update.py); a settlement without its fixing
+takes the first index round after the window.
 
 On the old code (VWAP -> last trade -> index, 5% guard) the same scenarios gave: one wash lot at L
 at 07:59 (honest volume 8 < 10) or one lot at 07:30 -> settlement max(L, 0.95 x index); a window of
 wash lots at L -> the same; a stale index -> the unguarded VWAP (anywhere in [L, U]); a stale day
--> "registry: no fixing source" for daily_update, place_order and settle.
-"""
+-> "registry: no fixing source" for daily_update, place_order and settle."""
 
 from __future__ import annotations
 
 import ape
-import pytest
-from helpers import fund
+from helpers import push_prices
+from registry_helpers import funded_system, trade
 
-from rangebound.constants import DAY, FUTURE, IOC
+from rangebound.constants import (
+    DAY,
+    SOURCE_INDEX,
+    SOURCE_INDEX_MODE,
+    SOURCE_VWAP,
+)
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import deploy_system, report
-
-SOURCE_VWAP, SOURCE_INDEX, SOURCE_INDEX_MODE = 1, 3, 4
-
-
-@pytest.fixture(scope="module")
-def actors(maker, taker, maker2, stranger):
-    """Honest maker/taker; the attacker's two accounts (maker2 sells, stranger buys)."""
-    return maker, taker, maker2, stranger
-
-
-def _system(deployer, guardian, actors, **params):
-    s = deploy_system(deployer, guardian=guardian, **params)
-    for who in actors:
-        fund(s, who, 1_000_000)
-    return s
-
-
-@pytest.fixture(scope="module")
-def index_sys(deployer, guardian, actors):
-    return _system(deployer, guardian, actors)
-
-
-@pytest.fixture(scope="module")
-def market_sys(deployer, guardian, actors):
-    return _system(deployer, guardian, actors, index_mode=False)
-
-
-def _push(system, price=100_000.0):
-    report(system.feeds["BTC/USD"], system.deployer, price)
-    report(system.feeds["USD1/USD"], system.deployer, 1.0)
-
-
-def _trade(system, e, seller, buyer, price, qty):
-    book = system.markets["BTC"].book
-    book.place_order(e, FUTURE, 0, False, price, qty, 0, 1, sender=seller)
-    book.place_order(e, FUTURE, 0, True, price, qty, IOC, 1, sender=buyer)
 
 
 def _to_expiry_window(chain, systems, e, price=100_000.0, before=270):
@@ -67,7 +36,7 @@ def _to_expiry_window(chain, systems, e, price=100_000.0, before=270):
     while t < e:
         warp(chain, t - 240)
         for s in systems:
-            _push(s, price)
+            push_prices(s, price)
         warp(chain, t + 60)
         for s in systems:
             s.markets["BTC"].registry.daily_update(sender=s.deployer)
@@ -82,6 +51,13 @@ def _settle(chain, system, e):
     return reg.settlement_price(e), tx
 
 
+def _attack_day(s, reg, a_sell, a_buy, volume):
+    """The attacker trades `volume` lots with itself at each live series' lower bound."""
+    for e in reg.listed_expiries():
+        lo, _ = reg.bounds(e)
+        trade(s, e, a_sell, a_buy, lo, volume)
+
+
 def test_settle__wash_lot_at_0759_over_thin_window__index_wins(market_sys, chain, actors):
     """8 honest lots at the index, then one wash lot at L at 07:59:30 (volume 9 < 10): the old
     last-trade fallback settled at max(L, 95% of the index); now the index."""
@@ -89,12 +65,12 @@ def test_settle__wash_lot_at_0759_over_thin_window__index_wins(market_sys, chain
     s, reg = market_sys, market_sys.markets["BTC"].registry
     e = reg.live_expiries()[0]
     _to_expiry_window(chain, [s], e)
-    _push(s)
+    push_prices(s)
     idx = s.usd(100)
-    _trade(s, e, maker, taker, idx, 8)
+    trade(s, e, maker, taker, idx, 8)
     warp(chain, e - 30)
     lo, _ = reg.bounds(e)
-    _trade(s, e, a_sell, a_buy, lo, 1)
+    trade(s, e, a_sell, a_buy, lo, 1)
     price, tx = _settle(chain, s, e)
     fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
     assert (fix.price, fix.source) == (idx, SOURCE_INDEX)
@@ -106,9 +82,9 @@ def test_settle__one_lot_outside_window__sets_nothing(market_sys, chain, actors)
     s, reg = market_sys, market_sys.markets["BTC"].registry
     e = reg.live_expiries()[0]
     _to_expiry_window(chain, [s], e, before=1_800)           # 07:30
-    _push(s)
+    push_prices(s)
     lo, _ = reg.bounds(e)
-    _trade(s, e, a_sell, a_buy, lo, 12)
+    trade(s, e, a_sell, a_buy, lo, 12)
     w = reg.window(e, e // DAY)
     assert w.volume == 0
     price, _ = _settle(chain, s, e)
@@ -122,9 +98,9 @@ def test_settle__full_wash_window__market_mode_within_expiry_guard(market_sys, c
     s, reg = market_sys, market_sys.markets["BTC"].registry
     e = reg.live_expiries()[0]
     _to_expiry_window(chain, [s], e)
-    _push(s)
+    push_prices(s)
     lo, _ = reg.bounds(e)
-    _trade(s, e, a_sell, a_buy, lo, 10)
+    trade(s, e, a_sell, a_buy, lo, 10)
     price, tx = _settle(chain, s, e)
     fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
     idx, tick = s.usd(100), reg.tick()
@@ -139,9 +115,9 @@ def test_settle__full_wash_window__index_mode_default_ignores_it(index_sys, chai
     assert reg.params().index_mode
     e = reg.live_expiries()[0]
     _to_expiry_window(chain, [s], e)
-    _push(s)
+    push_prices(s)
     lo, _ = reg.bounds(e)
-    _trade(s, e, a_sell, a_buy, lo, 20)
+    trade(s, e, a_sell, a_buy, lo, 20)
     price, tx = _settle(chain, s, e)
     fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
     assert (fix.price, fix.source) == (s.usd(100), SOURCE_INDEX_MODE) and price == s.usd(100)
@@ -155,50 +131,19 @@ def test_settle__stale_index_market_mode__no_vwap_fixing_waits_for_next_round(ma
     s, reg = market_sys, market_sys.markets["BTC"].registry
     e = reg.live_expiries()[0]
     _to_expiry_window(chain, [s], e, before=3 * 3_600)
-    _push(s)                                                 # 05:00, still fresh for trading
+    push_prices(s)                                                 # 05:00, still fresh for trading
     warp(chain, e - 240)
     lo, _ = reg.bounds(e)
-    _trade(s, e, a_sell, a_buy, lo, 10)
+    trade(s, e, a_sell, a_buy, lo, 10)
     # make the 05:00 report stale at the window end by shortening the heartbeat
     reg.set_parameter("index_heartbeat", 3_600, sender=s.deployer)
     warp(chain, e + 60)
     with ape.reverts("registry: no fixing source"):
         reg.settle(e, sender=s.deployer)
     assert reg.fixing(e, e // DAY) == 0
-    _push(s, 101_000.0)                                      # first round after the window
+    push_prices(s, 101_000.0)                                      # first round after the window
     reg.settle(e, sender=s.deployer)
     assert reg.settlement_price(e) == s.usd(101)
-
-
-def test_daily_update__no_source_day__keeps_ranges_skips_variance_trading_goes_on(index_sys, chain, actors):
-    """Two days without an index report: the old code reverted daily_update and place_order
-    ("registry: no fixing source"); now the days form no fixing, keep their ranges, skip the
-    variance, and orders trade."""
-    maker, taker, _, _ = actors
-    s, reg = index_sys, index_sys.markets["BTC"].registry
-    t = cal.update_time(chain.pending_timestamp) + DAY
-    warp(chain, t - 240)
-    _push(s)
-    warp(chain, t + DAY + 60)                                # the report is still fresh at t + 1 day
-    reg.daily_update(sender=s.deployer)
-    far = list(reg.listed_expiries())[-1]
-    bounds, variance = tuple(reg.bounds(far)), reg.variance()
-    warp(chain, t + 3 * DAY + 3_600)                         # two more 08:00s, the index stale
-    report(s.feeds["USD1/USD"], s.deployer, 1.0)             # the peg is fine
-    tx = reg.daily_update(sender=s.deployer)
-    assert not tx.events.filter(reg.FixingSet) and not tx.events.filter(reg.VarianceUpdated)
-    assert tuple(reg.bounds(far)) == bounds and reg.variance() == variance
-    assert reg.fixing(far, (t + 2 * DAY) // DAY) == 0 and not reg.needs_update()
-    mid = (bounds[0] + bounds[1]) // 2 // reg.tick() * reg.tick()
-    _trade(s, far, maker, taker, mid, 1)
-    assert s.clearinghouse.futures_position(taker, reg, far)[0] == 1
-
-
-def _attack_day(s, reg, a_sell, a_buy, volume):
-    """The attacker trades `volume` lots with itself at each live series' lower bound."""
-    for e in reg.listed_expiries():
-        lo, _ = reg.bounds(e)
-        _trade(s, e, a_sell, a_buy, lo, volume)
 
 
 def test_market_mode__attacker_owns_every_window_for_a_week__bounded_and_reported(deployer, guardian, actors, chain):
@@ -208,8 +153,8 @@ def test_market_mode__attacker_owns_every_window_for_a_week__bounded_and_reporte
     fixing by at most the guard (1% daily, 0.25% at expiry), walks the ranges and the variance a
     little, and pays only fees. Printed with -s."""
     _, _, a_sell, a_buy = actors
-    honest = _system(deployer, guardian, [a_sell, a_buy], index_mode=False)
-    attacked = _system(deployer, guardian, [a_sell, a_buy], index_mode=False)
+    honest = funded_system(deployer, guardian, [a_sell, a_buy], index_mode=False)
+    attacked = funded_system(deployer, guardian, [a_sell, a_buy], index_mode=False)
     h_reg, x_reg = honest.markets["BTC"].registry, attacked.markets["BTC"].registry
     vol = x_reg.params().min_fixing_volume
     wallet0 = attacked.vault.balance_of(a_sell) + attacked.vault.balance_of(a_buy)
@@ -220,7 +165,7 @@ def test_market_mode__attacker_owns_every_window_for_a_week__bounded_and_reporte
     for _ in range(7):
         warp(chain, t - 270)
         for s in (honest, attacked):
-            _push(s)
+            push_prices(s)
         _attack_day(attacked, x_reg, a_sell, a_buy, vol)
         warp(chain, t + 60)
         for s in (honest, attacked):
