@@ -16,13 +16,13 @@ claimed and the loser not (locked collateral); positions and option legs on the 
 (e1), live; resting orders on the farthest series; a dead order on e0.
 
 Many rows repeat checks of the unit suites on purpose, so that this one table is the complete
-list (tests/unit/vault/, tests/unit/order_book/test_place_order_validation.py,
+list (tests/unit/vault/, tests/unit/order_book/test_book_place_order_validation.py,
 tests/unit/clearinghouse/ (*bad_inputs*), tests/unit/reporter_feed/ and
-tests/integration/registry/test_setters.py cover them one by one, the registry's heartbeat and
-depeg-threshold bounds included). Not repeated here: the 65,536-tick bitmap bound
-(tests/unit/order_book/test_place_order_validation.py::
+tests/integration/registry/test_registry_setters.py cover them one by one, the registry's
+heartbeat and depeg-threshold bounds included). Not repeated here: the 65,536-tick bitmap bound
+(tests/unit/order_book/test_book_place_order_validation.py::
 test_place_order__price_index_beyond_bitmap__reverts, it needs a 0.001-USD tick market) and the
-legs / open-series bounds (tests/unit/clearinghouse/test_settle_fill_limits.py::
+legs / open-series bounds (tests/unit/clearinghouse/test_ch_settle_fill_limits.py::
 test_legs__32_fit_33rd_reverts_closing_frees_a_slot, test_open_series__25th__reverts).
 """
 

@@ -5,7 +5,7 @@ docs/architecture.md §4 as revised: index mode is the default (every fixing is 
 window VWAP is published, never used); market mode is opt-in, VWAP >= minimum -> index, guarded
 within 0.25% (expiry) / 1% (daily) of a fresh index, never without one, and a trade outside the
 window never sets anything. A day without a source keeps its ranges, skips the variance and lets
-trading go on (tests/integration/registry/test_daily_update.py); a settlement without its fixing
+trading go on (tests/integration/registry/test_registry_daily_update.py); a settlement without its fixing
 takes the first index round after the window.
 
 On the old code (VWAP -> last trade -> index, 5% guard) the same scenarios gave: one wash lot at L
