@@ -121,7 +121,7 @@ def world(accounts, chain) -> World:
              "maker2": accounts[6], "treasury": accounts[7], "reporter2": accounts[8]}
     chain.pending_timestamp = sunday_noon_after(chain.blocks.head.timestamp)
     d = roles["deployer"]
-    # no pool here: the registry's set_pool rows need it unset (pool rows: tests/integration/test_pool.py)
+    # no pool here: the registry's set_pool rows need it unset (pool rows: tests/integration/pool/)
     system = deploy_system(d, guardian=roles["guardian"], fee_account=roles["treasury"], pool=False)
     market = system.markets["BTC"]
     reg, book, ch = market.registry, market.book, system.clearinghouse
@@ -777,7 +777,7 @@ HOSTILE = [
 def test_hostile_token__reverts_with_reason__changes_nothing(world, chain, project, name,
                                                             behaviour, action, reason):
     """A vault over a misbehaving token refuses the operation and keeps its books exact.
-    (test_vault.py covers the same tokens for 6 and 18 decimals.)"""
+    (tests/unit/vault/test_vault_hostile_tokens.py covers the same tokens for 6 and 18 decimals.)"""
     d, maker = world.acct["deployer"], world.acct["maker"]
     tok = project.MockHostileToken.deploy(6, 0, sender=d)
     v = project.CollateralVault.deploy(tok, world.acct["guardian"], sender=d)
