@@ -7,9 +7,9 @@ order book's cancel reasons and page sizes (contracts/OrderBook.vy, whose cancel
 constants), the clearinghouse's limits and default caps, the registry's fixing guards.
 ``tests/unit/test_layout.py`` also checks the public ones against a deployed system's getters.
 
-The second part holds the deployment defaults that both the reference models and
-``rangebound.ops.deploy`` use (k, m, lambda, the daily volatility clamp): parameters, not contract
-constants, but defined once.
+Next to them: the EVM's own (``MAX_UINT``, ``ZERO_ADDRESS``) and ``HOUR``. The last part holds
+the deployment defaults that both the reference models and ``rangebound.ops.deploy`` use (k, m,
+lambda, the daily volatility clamp): parameters, not contract constants, but defined once.
 
 The package runs from its repository (``pip install -e .``, what ``make install`` does): the
 contract sources sit next to it.
@@ -63,10 +63,15 @@ _C = read_constants("modules/constants.vy", "modules/calendar.vy", "modules/rang
                     "modules/price_levels.vy", "OrderBook.vy", "Clearinghouse.vy",
                     "SeriesRegistry.vy", "oracles/ReporterFeed.vy", "governance/Timelock.vy")
 
+# ------------------------------------------------------------------ EVM
+MAX_UINT: int = 2**256 - 1                          # uint256's largest value (unlimited approval)
+ZERO_ADDRESS: str = "0x" + "00" * 20
+
 # ------------------------------------------------------------------ units and calendar
 WAD: int = _C["WAD"]
 BPS: int = _C["BPS"]
 DAY: int = _C["DAY"]
+HOUR: int = DAY // 24                              # s (the contracts count in days)
 WEEK: int = _C["WEEK"]
 EXPIRY_OFFSET: int = _C["EXPIRY_OFFSET"]           # 08:00 UTC
 WINDOW_START: int = _C["WINDOW_START"]             # 07:55:00 UTC

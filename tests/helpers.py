@@ -11,8 +11,8 @@ from rangebound.constants import DAY
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import report
 
-MAX_UINT = 2**256 - 1
 EIP170 = 24_576               # bytes: the largest deployable runtime (EIP-170)
+NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert reason
 
 
 # ------------------------------------------------------------------ funding
@@ -34,6 +34,20 @@ def fund(system: Any, account: Any, usd: float, deposit: bool = True,
     """`fund_account` on a `deploy_system` result, in USD1: returns the raw units."""
     return fund_account(system.token, system.vault, system.deployer, account, system.usd(usd),
                         deposit=deposit, allowance=allowance)
+
+
+# ------------------------------------------------------------------ chain state
+
+
+def folder_snapshot(chain: Any) -> Any:
+    """Body of a test folder's package-scoped `_folder_snapshot` fixture: an anvil snapshot before
+    the folder's deployments, reverted after its last test, so nothing the folder deployed is
+    left for the rest of the session. (A folder is a package, with an `__init__.py`; without one
+    pytest ends "package" fixtures with the session. Ape's own package isolation does not
+    revert them: measured, the folder's contracts were still on the chain after it.)"""
+    snap = chain.provider.make_request("evm_snapshot", [])
+    yield
+    chain.provider.make_request("evm_revert", [snap])
 
 
 # ------------------------------------------------------------------ time

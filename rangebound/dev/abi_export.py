@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rangebound.constants import ROOT
 
-ABI_DIR = ROOT / "abi"
-SOL_DIR = ROOT / "interfaces" / "solidity"
 NOT_DEPLOYABLE = ("contracts/modules/", "contracts/mocks/", "contracts/harness/")
 SOLIDITY_PRAGMA = ">=0.8.4 <0.9.0"
 # field names (in order) -> struct name, for tuples whose field names match several structs
@@ -52,14 +50,6 @@ class VyStruct:
     name: str
     fields: list[tuple[str, str]]  # (field name, unit comment or "")
     source: str
-
-
-@dataclass
-class Rendered:
-    """One contract's generated files: {relative path: text}."""
-
-    name: str
-    files: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- Vyper struct catalogue

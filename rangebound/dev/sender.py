@@ -14,7 +14,7 @@ from typing import Any
 from ape import chain
 from eth_utils import to_checksum_address
 
-MAX_UINT = 2**256 - 1
+from rangebound.constants import MAX_UINT  # noqa: F401  (the bench scenarios import it from here)
 
 
 def median(xs: list[int]) -> int:

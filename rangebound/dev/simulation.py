@@ -31,7 +31,7 @@ from ape import chain
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT
+from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT, ZERO_ADDRESS
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import System, report
@@ -39,7 +39,6 @@ from rangebound.ops.keeper import Keeper
 from rangebound.quant import pricing
 from rangebound.quant.pricepath import simulate
 
-ZERO = "0x0000000000000000000000000000000000000000"
 ROLES = ("market_maker_1", "market_maker_2", "hedger", "speculator", "option_writer")
 
 
@@ -177,7 +176,7 @@ class Simulation:
     def _cancel_all(self, role: str) -> None:
         acct = self.actors[role]
         for key, oid in list(self.quotes[role].items()):
-            if self.book.orders(oid).owner != ZERO:
+            if self.book.orders(oid).owner != ZERO_ADDRESS:
                 self._try("cancel_order", self.book.cancel_order, oid, sender=acct)
             del self.quotes[role][key]
 
@@ -196,9 +195,9 @@ class Simulation:
         oid = self.quotes[role].get(key)
         if oid is not None:
             info = self.book.orders(oid)
-            if info.owner != ZERO and abs(info.price - price) <= tolerance * price:
+            if info.owner != ZERO_ADDRESS and abs(info.price - price) <= tolerance * price:
                 return
-            if info.owner != ZERO:
+            if info.owner != ZERO_ADDRESS:
                 self._try("cancel_order", self.book.cancel_order, oid, sender=self.actors[role])
             del self.quotes[role][key]
         self._rest(role, expiry, kind, strike, is_buy, price, qty)
@@ -208,7 +207,7 @@ class Simulation:
         for role, quotes in self.quotes.items():
             for key, oid in list(quotes.items()):
                 if key[0] <= now:
-                    if self.book.orders(oid).owner != ZERO:
+                    if self.book.orders(oid).owner != ZERO_ADDRESS:
                         self._try("cancel_order", self.book.cancel_order, oid,
                                   sender=self.actors[role])
                     del quotes[key]

@@ -15,7 +15,6 @@ from typing import Any
 
 from rangebound.constants import ROOT
 
-NODE_MODULES = ROOT / "node_modules"
 SOLC_JS = ROOT / "tools" / "solc.js"
 COMPILE_TIMEOUT = 300
 

@@ -41,7 +41,6 @@ M_WAD = 1_500_000_000_000_000_000
 LAMBDA_WAD = 940_000_000_000_000_000
 
 _U256 = 2**256
-_I256_MIN = -(2**255)
 
 
 # ------------------------------------------------------------------ float references
@@ -236,8 +235,9 @@ def midpoints(strikes: list[int], lo: int, hi: int, tick: int) -> list[int]:
 
     ``strikes`` is every strike of the series, strictly ascending. Gaps are taken between
     consecutive points of [lo, active strikes..., hi] (edge gaps included); the widest (lowest on
-    ties) gets its midpoint rounded to the nearest tick (ties down), until 20 are active, the
-    series holds 64 strikes, or no gap is wider than one tick. Returned ascending.
+    ties) gets its midpoint rounded to the nearest tick (ties down), until MIN_ACTIVE_STRIKES (20)
+    are active, the series holds MAX_STRIKES (64), or no gap is wider than one tick. Returned
+    ascending.
     """
     if tick <= 0 or lo >= hi:
         raise ValueError("bad range")

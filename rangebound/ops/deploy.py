@@ -26,8 +26,6 @@ from rangebound.ops.records import (  # noqa: F401  (deploy's records, importabl
 )
 
 USD = 10**6  # one USD1 at the default 6 decimals
-BTC_INDEX_DECIMALS = 8
-PEG_DECIMALS = 8
 
 
 @dataclass

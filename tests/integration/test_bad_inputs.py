@@ -40,15 +40,23 @@ import pytest
 import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import MAX_UINT, fund, sunday_noon_after
+from helpers import NOT_OWNER, fund, sunday_noon_after
 
-from rangebound.constants import CALL, DAY, FUTURE, IOC, MAX_HEARTBEAT, POST_ONLY, PUT, WAD
+from rangebound.constants import (
+    CALL,
+    DAY,
+    FUTURE,
+    IOC,
+    MAX_HEARTBEAT,
+    MAX_UINT,
+    POST_ONLY,
+    PUT,
+    WAD,
+    ZERO_ADDRESS,
+)
 from rangebound.ops.deploy import deploy_system, feed_answer, market_params, report
 
-HOUR = 3_600
-ZERO = "0x0000000000000000000000000000000000000000"
 RETURNS_FALSE, FEE, BLOCKLIST, PAUSABLE = 1, 2, 4, 8
-NOT_OWNER = "ownable: caller is not the owner"
 
 PRICE_106K = feed_answer(106_000)     # the BTC feed's latest answer in the world
 
@@ -308,7 +316,7 @@ def _vault_cases() -> list[Case]:
         Case("vault.withdraw-loser-before-claim", "vault: insufficient collateral", "taker",
              lambda w: (w.vault.withdraw, (w.vault.balance_of(w.acct["taker"]),))),
         Case("vault.withdraw_to-zero-receiver", "vault: zero receiver", "maker",
-             lambda w: (w.vault.withdraw_to, (ZERO, 1))),
+             lambda w: (w.vault.withdraw_to, (ZERO_ADDRESS, 1))),
         Case("vault.withdraw_to-zero-amount", "vault: zero amount", "maker",
              lambda w: (w.vault.withdraw_to, (w.acct["keeper"], 0))),
         Case("vault.withdraw_to-locked", "vault: insufficient collateral", "taker",
@@ -337,7 +345,7 @@ def _vault_cases() -> list[Case]:
         Case("vault.sweep-guardian", NOT_OWNER, "guardian",
              lambda w: (w.vault.sweep, (w.acct["guardian"],)), _direct_tokens),
         Case("vault.sweep-zero-receiver", "vault: zero receiver", "deployer",
-             lambda w: (w.vault.sweep, (ZERO,)), _direct_tokens),
+             lambda w: (w.vault.sweep, (ZERO_ADDRESS,)), _direct_tokens),
         Case("vault.sweep-nothing", "vault: nothing to sweep", "deployer",
              lambda w: (w.vault.sweep, (w.acct["treasury"],))),
         Case("vault.transfer_ownership-stranger", NOT_OWNER, "stranger",
@@ -383,7 +391,7 @@ def _clearinghouse_cases() -> list[Case]:
         Case("clearinghouse.register_market-not-contract", "clearinghouse: not a contract",
              "deployer", lambda w: (w.ch.register_market, (w.acct["stranger"], w.acct["keeper"]))),
         Case("clearinghouse.register_market-zero-book", "clearinghouse: zero address", "deployer",
-             lambda w: (w.ch.register_market, (w.token, ZERO))),
+             lambda w: (w.ch.register_market, (w.token, ZERO_ADDRESS))),
         Case("clearinghouse.register_market-registry-is-book", "clearinghouse: registry is book",
              "deployer", lambda w: (w.ch.register_market, (w.token, w.token))),
         Case("clearinghouse.register_market-book-taken", "clearinghouse: book registered",
@@ -419,7 +427,7 @@ def _clearinghouse_cases() -> list[Case]:
         Case("clearinghouse.set_fee_account-stranger", NOT_OWNER, "stranger",
              lambda w: (w.ch.set_fee_account, (w.acct["stranger"],))),
         Case("clearinghouse.set_fee_account-zero", "clearinghouse: zero address", "deployer",
-             lambda w: (w.ch.set_fee_account, (ZERO,))),
+             lambda w: (w.ch.set_fee_account, (ZERO_ADDRESS,))),
         Case("clearinghouse.claim-unknown-market", "clearinghouse: unknown market", "keeper",
              lambda w: (w.ch.claim, (w.acct["taker"], w.token, w.e0))),
         Case("clearinghouse.claim-nothing", "clearinghouse: nothing to claim", "keeper",
@@ -642,7 +650,7 @@ def _feed_cases() -> list[Case]:
              lambda w: (w.btc.add_reporter, (w.acct["stranger"],))),
         Case("feed.add_reporter-reporter", "feed: not owner", "reporter2",
              lambda w: (w.btc.add_reporter, (w.acct["stranger"],))),
-        Case("feed.add_reporter-zero", "feed: zero address", "deployer", lambda w: (w.btc.add_reporter, (ZERO,))),
+        Case("feed.add_reporter-zero", "feed: zero address", "deployer", lambda w: (w.btc.add_reporter, (ZERO_ADDRESS,))),
         Case("feed.add_reporter-twice", "feed: already reporter", "deployer",
              lambda w: (w.btc.add_reporter, (w.acct["reporter2"],))),
         Case("feed.remove_reporter-stranger", "feed: not owner", "stranger",
@@ -728,7 +736,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
     elif name == "clearinghouse-vault-not-contract":
         call = lambda: project.Clearinghouse.deploy(stranger, stranger, 5, 2, sender=d)
     elif name == "clearinghouse-zero-fee-account":
-        call = lambda: project.Clearinghouse.deploy(w.vault, ZERO, 5, 2, sender=d)
+        call = lambda: project.Clearinghouse.deploy(w.vault, ZERO_ADDRESS, 5, 2, sender=d)
     elif name == "clearinghouse-taker-fee-51":
         call = lambda: project.Clearinghouse.deploy(w.vault, stranger, 51, 2, sender=d)
     elif name == "book-registry-not-contract":
@@ -736,7 +744,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
     elif name == "book-clearinghouse-not-contract":
         call = lambda: project.OrderBook.deploy(w.registry, stranger, stranger, sender=d)
     elif name == "timelock-delay-below-one-day":
-        call = lambda: project.Timelock.deploy(DAY - 1, [d], [ZERO], ZERO, sender=d)
+        call = lambda: project.Timelock.deploy(DAY - 1, [d], [ZERO_ADDRESS], ZERO_ADDRESS, sender=d)
     elif name.startswith("feed-"):
         args = {"feed-decimals-19": (19, "X", 1, 100), "feed-min-submissions-0": (8, "X", 0, 100),
                 "feed-deviation-0": (8, "X", 1, 0)}[name]

@@ -28,12 +28,8 @@ MAX_POOL_BUYS = 6                # bound on the traders' pool purchases (3 lots 
 
 
 @pytest.fixture(scope="module")
-def market(
-    accounts, deployer, chain, load_script, project, stranger
-) -> tuple[Any, Simulation, int]:
-    """(load_script, project, stranger: requested here so that no test instantiates a
-    wider-scoped fixture after Ape's per-test isolation began.) The demo's set-up (deployer =
-    account 0, keeper = account 1, traders 2-6), started on a Thursday morning so that the
+def market(accounts, deployer, chain) -> tuple[Any, Simulation, int]:
+    """The demo's set-up (deployer = account 0, keeper = account 1, traders 2-6), started on a Thursday morning so that the
     simulation's 25% jump (on the first weekly expiry at least three days in) lands on day 4
     of 5: the shortest run that holds it."""
     t = cal.day_start(chain.pending_timestamp + cal.DAY) + 6 * 3600 + 1800
@@ -49,9 +45,16 @@ def market(
     return system, sim, start
 
 
-def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market, chain):
-    system, sim, start = market
-    venue = venue_from_system(system, start_block=start)
+@pytest.fixture(scope="module")
+def venue(market) -> ex.Venue:
+    """The venue read from the chain once, right after the simulation (every test starts from
+    that state: ape reverts each test's changes)."""
+    system, _, start = market
+    return venue_from_system(system, start_block=start)
+
+
+def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market, venue, chain):
+    system, sim, _ = market
     ch, reg = system.clearinghouse, system.markets["BTC"].registry
     # accounts found from events: every trader, the fee account credited by fills, the pool
     found = {b.account for b in venue.books}
@@ -172,7 +175,7 @@ def test_pool_view__traders_buy_from_pool_then_it_hedges__options_delta_kept_tot
 
 
 def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
-    market, chain, tmp_path, monkeypatch, load_script
+    market, venue, chain, tmp_path, monkeypatch, load_script
 ):
     from click.testing import CliRunner
 
@@ -190,7 +193,7 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     res = runner.invoke(script.cli, [*network, "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc == json.loads(json.dumps(to_dict(venue_from_system(system, start_block=start))))
+    assert doc == json.loads(json.dumps(to_dict(venue)))
     # the record names no pool: the view found it from the registry's `pool()`
     assert "pool" not in record["contracts"]["markets"]["BTC"]
     assert doc["pool"] == system.markets["BTC"].pool.address

@@ -28,14 +28,23 @@ import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import MAX_UINT, fund_account, sunday_noon_after
+from helpers import fund_account, sunday_noon_after
 
-from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, DAY, FUTURE, IOC, MAX_CATCH_UP_DAYS, PUT
+from rangebound.constants import (
+    CALL,
+    CANCEL_REDUCE_ONLY,
+    DAY,
+    FUTURE,
+    HOUR,
+    IOC,
+    MAX_CATCH_UP_DAYS,
+    MAX_UINT,
+    PUT,
+)
 from rangebound.dev.node import rpc, start_anvil
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import DEFAULTS, deploy_system, feed_answer, market_params
 
-HOUR = 3_600
 REENTRANT, BLOCKLIST = 16, 4
 SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import fund
+from helpers import NOT_OWNER, fund
 
 from rangebound.constants import DAY
 from rangebound.dev.node import warp
 from rangebound.ops.deploy import deploy_system
 
 ZERO32 = b"\x00" * 32
-NOT_OWNER = "ownable: caller is not the owner"
 
 
 @pytest.fixture(scope="module")

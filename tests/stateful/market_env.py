@@ -11,11 +11,11 @@ import requests
 from ape import chain
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import MAX_UINT, sunday_noon_after
+from helpers import sunday_noon_after
 from strategies import TRADERS
 
 from rangebound import margin
-from rangebound.constants import BPS, FUTURE
+from rangebound.constants import BPS, FUTURE, MAX_UINT
 from rangebound.deploy import deploy_system
 
 WALLET_USD = 5_000_000

@@ -88,16 +88,16 @@ from rangebound.constants import (
     DEFAULT_POSITION_CAP,
     EXPIRY_GUARD_BPS,
     FUTURE,
+    HOUR,
     IOC,
     MAX_CATCH_UP_DAYS,
     MAX_SWEEP,
     POST_ONLY,
     PUT,
 )
-from rangebound.deploy import feed_answer
+from rangebound.deploy import DEFAULTS, feed_answer
 
-HOUR = 3_600
-HEARTBEAT = 26 * HOUR      # deploy_system's index heartbeat: an older report is no index
+HEARTBEAT = DEFAULTS["index_heartbeat"]   # an older index report is no index
 # the reasons a maker may be cancelled with while a taker walks the book
 ORDER_TUPLE = "(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"   # OrderBook.orders
 MAKER_CANCELS = (CANCEL_SELF_TRADE, CANCEL_STALE, CANCEL_REDUCE_ONLY, CANCEL_LEGS, CANCEL_SERIES,

@@ -314,8 +314,8 @@ def test_midpoints__narrow_range__stops_when_no_gap_wider_than_a_tick(harness):
 
 
 def test_midpoints__widest_gap_first_lowest_on_ties_midpoint_ties_down(harness):
-    # inactive strikes below the range leave room for exactly one insertion (64 cap), which
-    # shows which gap is chosen
+    # inactive strikes below the range leave room for exactly one insertion (the MAX_STRIKES
+    # cap), which shows which gap is chosen
     cases = [
         ([110, 120], 100, 140, [130]),  # gaps 10, 10, 20: the widest (upper edge gap)
         ([110, 130], 100, 140, [120]),  # gaps 10, 20, 10: the inner gap
@@ -323,7 +323,7 @@ def test_midpoints__widest_gap_first_lowest_on_ties_midpoint_ties_down(harness):
         ([], 100, 103, [101]),  # one edge-to-edge gap; midpoint 101.5 rounds down
     ]
     for active, lo, hi, expected in cases:
-        strikes = list(range(1, 64 - len(active))) + active
+        strikes = list(range(1, rg.MAX_STRIKES - len(active))) + active
         assert rg.midpoints(strikes, lo, hi, 1) == expected
         assert list(harness.midpoints(strikes, lo, hi, 1)) == expected
     # without the cap the whole sequence matches the mirror
@@ -373,4 +373,4 @@ def test_midpoints__update_rounds__exact_mirror_inside_capped_sorted(
         active = [k for k in strikes if lo < k < hi]
         points = [lo, *active, hi]
         saturated = all(y - x <= tick for x, y in itertools.pairwise(points))
-        assert len(active) >= rg.MIN_ACTIVE_STRIKES or len(strikes) == 64 or saturated
+        assert len(active) >= rg.MIN_ACTIVE_STRIKES or len(strikes) == rg.MAX_STRIKES or saturated

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ape
 import pytest
 from helpers import fund
-from pool_helpers import covered, series, snapshot
 
 from rangebound.constants import CALL, FUTURE
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import report
+
+from .pool_helpers import covered, series, snapshot
 
 
 def refused(world, taker, reason, expiry, kind, strike, qty, is_buy=True, limit=None):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ape
-from pool_helpers import covered
 
 from rangebound.constants import CALL
 from rangebound.dev.node import warp
 from rangebound.ops.deploy import report
+
+from .pool_helpers import covered
 
 
 def test_claim__pool_short_calls_settled__pnl_in_nav_then_in_cash(world, deployer, chain, taker):

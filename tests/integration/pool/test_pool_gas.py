@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from helpers import fund
-from pool_helpers import series
 
 from rangebound.constants import CALL, PUT
+
+from .pool_helpers import series
 
 
 def test_gas__buy_sell_deposit_redeem__receipts(world, taker, lp, stranger):

@@ -3,9 +3,9 @@ pool whose delta leaves the band, once."""
 
 from __future__ import annotations
 
-from pool_helpers import covered, series
-
 from rangebound.constants import CALL, FUTURE
+
+from .pool_helpers import covered, series
 
 
 def test_hedge__short_calls__buys_futures_on_book(world, maker, taker):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ape
 import pytest
-from pool_helpers import series
 
 from rangebound.constants import CALL
+
+from .pool_helpers import series
 
 SETTERS = [  # (setter, getter, lowest, highest) as the bounds of contracts/modules/pool_params.vy
     ("set_vol_multiplier", "vol_multiplier", 10**17, 10 * 10**18),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ape
-from pool_helpers import covered, series, snapshot
 
 from rangebound.constants import CALL, PUT
+
+from .pool_helpers import covered, series, snapshot
 
 
 def test_sell__round_trip__trader_gains_nothing(world, taker):

@@ -1,19 +1,23 @@
 """Fixtures of the SeriesRegistry tests on anvil with time travel: the default system and its
 registry (`sys_`, `registry`), the actors of the fixing attacks and two funded systems, one in
 index mode (the default, `index_sys`) and one in market mode (`market_sys`). All are deployed
-once for the whole folder, before any module's snapshot (package scope; ape reverts every test's
-and every module's changes)."""
+once for the whole folder, before any module's snapshot (package scope: reverted to the
+folder's start after its last test; ape reverts every test's and every module's changes)."""
 
 from __future__ import annotations
 
 import pytest
-from registry_helpers import funded_system
+from helpers import folder_snapshot
 
 from rangebound.ops.deploy import deploy_system
 
+from .registry_helpers import funded_system
+
+_folder_snapshot = pytest.fixture(scope="package", name="_folder_snapshot")(folder_snapshot)
+
 
 @pytest.fixture(scope="package")
-def sys_(deployer, guardian):
+def sys_(_folder_snapshot, deployer, guardian):
     return deploy_system(deployer, guardian=guardian)
 
 
@@ -29,12 +33,12 @@ def actors(maker, taker, maker2, stranger):
 
 
 @pytest.fixture(scope="package")
-def index_sys(deployer, guardian, actors):
+def index_sys(_folder_snapshot, deployer, guardian, actors):
     return funded_system(deployer, guardian, actors)
 
 
 @pytest.fixture(scope="package")
-def market_sys(deployer, guardian, actors):
+def market_sys(_folder_snapshot, deployer, guardian, actors):
     return funded_system(deployer, guardian, actors, index_mode=False)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 
 from helpers import next_update, push_prices
-from registry_helpers import trade
 
 from rangebound.constants import (
     DAY,
@@ -15,6 +14,8 @@ from rangebound.constants import (
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import report
+
+from .registry_helpers import trade
 
 
 def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain, keeper):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ape
 from helpers import push_prices
-from registry_helpers import funded_system, trade
 
 from rangebound.constants import (
     DAY,
@@ -27,6 +26,8 @@ from rangebound.constants import (
 )
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
+
+from .registry_helpers import funded_system, trade
 
 
 def _to_expiry_window(chain, systems, e, price=100_000.0, before=270):

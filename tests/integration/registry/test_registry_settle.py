@@ -8,10 +8,9 @@ from helpers import push_prices
 
 from rangebound.constants import (
     DAY,
+    HOUR,
 )
 from rangebound.dev.node import warp
-
-HOUR = 3_600
 
 
 def test_settle__early__reverts(registry, chain, keeper):

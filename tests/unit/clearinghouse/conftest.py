@@ -1,6 +1,7 @@
 """Fixtures of the Clearinghouse tests: the test market on the 6-decimal system (`env`), the
 same on both token decimals (`env_dec`). Both systems are deployed once for the whole folder
-(package scope; ape reverts every test's and every module's changes).
+(package scope: reverted to the folder's start after its last test; ape reverts every test's
+and every module's changes).
 
 The Clearinghouse is called directly: a second SeriesRegistry (the real one) is registered with
 a MockVenue contract as its order book (the registry names it, it names the registry and the
@@ -10,20 +11,24 @@ venue-only entry point can be driven exactly. No account is ever a venue."""
 from __future__ import annotations
 
 import pytest
-from clearinghouse_helpers import make_env
+from helpers import folder_snapshot
 
 from rangebound.deploy import deploy_system
 
+from .clearinghouse_helpers import make_env
+
+_folder_snapshot = pytest.fixture(scope="package", name="_folder_snapshot")(folder_snapshot)
+
 
 @pytest.fixture(scope="package")
-def env(deployer, guardian, treasury, project, mock_venue):
+def env(_folder_snapshot, deployer, guardian, treasury, project, mock_venue):
     """The test market on the whole system as `deploy_system` deploys it (6-decimal USD1)."""
     system = deploy_system(deployer, guardian=guardian)
     return make_env(system, deployer, treasury, project, mock_venue)
 
 
 @pytest.fixture(scope="package")
-def env18(deployer, guardian, treasury, project, mock_venue):
+def env18(_folder_snapshot, deployer, guardian, treasury, project, mock_venue):
     """The test market on an 18-decimal system."""
     sys18 = deploy_system(deployer, guardian=guardian, decimals=18)
     return make_env(sys18, deployer, treasury, project, mock_venue)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ape
 import pytest
-from clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, settle_series
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import CALL, FUTURE, PUT
+
+from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, settle_series
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from clearinghouse_helpers import active_strikes, fill, reference_requirement
 from helpers import fund, next_update, push_prices
 
 from rangebound.constants import CALL, DAY, FUTURE
 from rangebound.dev.node import warp
+
+from .clearinghouse_helpers import active_strikes, fill, reference_requirement
 
 
 def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, keeper, stranger, chain):

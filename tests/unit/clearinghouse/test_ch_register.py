@@ -4,11 +4,12 @@ registration per venue, the deploy helper."""
 from __future__ import annotations
 
 import ape
-from clearinghouse_helpers import new_registry
 from helpers import fund
 
 from rangebound.constants import FUTURE
 from rangebound.deploy import deploy_system
+
+from .clearinghouse_helpers import new_registry
 
 
 def _loose_venue(env, deployer, project, registry=None, ch=None):

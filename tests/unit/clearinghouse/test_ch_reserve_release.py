@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ape
 import pytest
-from clearinghouse_helpers import Env, active_strikes, ch_state, new_registry
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
+
+from .clearinghouse_helpers import Env, active_strikes, ch_state, new_registry
 
 ORDERS = [
     ("buy_future", FUTURE, True),

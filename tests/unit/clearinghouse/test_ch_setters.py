@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ape
-from clearinghouse_helpers import fill
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import FUTURE
+
+from .clearinghouse_helpers import fill
 
 
 def test_set_market_fee_account__fees_of_that_market_only(env, deployer, stranger, maker, taker, treasury, keeper):

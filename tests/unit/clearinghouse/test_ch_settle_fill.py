@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ape
 import pytest
-from clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, reference_requirement
 from eth_utils import keccak
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
+
+from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, reference_requirement
 
 
 def maker_blocked(code: int) -> str:

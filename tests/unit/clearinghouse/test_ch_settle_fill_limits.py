@@ -4,7 +4,12 @@ bound (MAX_LEGS) and the open-series bound (MAX_OPEN_SERIES)."""
 from __future__ import annotations
 
 import ape
-from clearinghouse_helpers import (
+from helpers import fund
+
+from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.deploy import report
+
+from .clearinghouse_helpers import (
     active_strikes,
     ch_state,
     fill,
@@ -12,10 +17,6 @@ from clearinghouse_helpers import (
     new_registry,
     reference_requirement,
 )
-from helpers import fund
-
-from rangebound.constants import CALL, FUTURE, PUT
-from rangebound.deploy import report
 
 
 def test_position_cap__breaking_fill__reverts_reducing_allowed(env, maker, taker, deployer):

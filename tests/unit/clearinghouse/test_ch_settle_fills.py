@@ -4,12 +4,13 @@ fill, a blocked maker named by index, bad callers."""
 from __future__ import annotations
 
 import ape
-from clearinghouse_helpers import Env, ch_state, reference_requirement
 from eth_utils import keccak
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import FUTURE
+
+from .clearinghouse_helpers import Env, ch_state, reference_requirement
 
 
 def maker_blocked_at(index: int, code: int) -> str:

@@ -1,17 +1,22 @@
 """Fixtures of the OrderBook tests: the book under test on the farthest live expiry (`env`) and
 the same with makers and the taker funded (`funded`), deployed once for the whole folder
-(package scope; ape reverts every test's and every module's changes)."""
+(package scope: reverted to the folder's start after its last test; ape reverts every test's
+and every module's changes)."""
 
 from __future__ import annotations
 
 import pytest
-from book_helpers import Env
+from helpers import folder_snapshot
 
 from rangebound.ops.deploy import deploy_system
 
+from .book_helpers import Env
+
+_folder_snapshot = pytest.fixture(scope="package", name="_folder_snapshot")(folder_snapshot)
+
 
 @pytest.fixture(scope="package")
-def env(deployer, guardian):
+def env(_folder_snapshot, deployer, guardian):
     system = deploy_system(deployer, guardian=guardian)
     market = system.markets["BTC"]
     registry = market.registry

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ape
-from book_helpers import rest
 
 from rangebound.constants import (
     CANCEL_OWNER,
     FUTURE,
 )
+
+from .book_helpers import rest
 
 
 def test_cancel_order__releases_reserve(funded, maker):

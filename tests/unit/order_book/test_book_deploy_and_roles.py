@@ -4,8 +4,9 @@ two-step ownership."""
 from __future__ import annotations
 
 import ape
-from book_helpers import place, rest
 from helpers import EIP170
+
+from .book_helpers import place, rest
 
 
 def test_runtime_size__under_eip170(funded):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from book_helpers import place
-
 from rangebound.constants import (
     IOC,
 )
+
+from .book_helpers import place
 
 GAS: dict[str, int] = {}
 

@@ -4,7 +4,6 @@ partial fills, IOC, post-only, max_fills, self-trade, fills recorded in the regi
 from __future__ import annotations
 
 import ape
-from book_helpers import place, rest, snapshot
 
 from rangebound.constants import (
     CALL,
@@ -15,6 +14,8 @@ from rangebound.constants import (
     IOC,
     POST_ONLY,
 )
+
+from .book_helpers import place, rest, snapshot
 
 
 def test_place_order__resting_bid__sets_best_bid_and_reserves(funded, maker):

@@ -4,7 +4,6 @@ cancelled (stale), reduce-only blocks new exposure and cancels makers that would
 from __future__ import annotations
 
 import ape
-from book_helpers import advance_past_next_update, place, rest, snapshot
 
 from rangebound.constants import (
     CANCEL_REDUCE_ONLY,
@@ -12,6 +11,8 @@ from rangebound.constants import (
     FUTURE,
 )
 from rangebound.ops.deploy import report
+
+from .book_helpers import advance_past_next_update, place, rest, snapshot
 
 
 def test_place_order__range_shrank__stale_maker_cancelled_not_filled(funded, maker, maker2, taker):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ape
 import pytest
 from ape import chain
-from book_helpers import advance_past_next_update, place, rest, snapshot
 from helpers import fund_account
 
 from rangebound.constants import (
@@ -18,6 +17,8 @@ from rangebound.constants import (
     PUT,
 )
 from rangebound.ops.deploy import deploy_system
+
+from .book_helpers import advance_past_next_update, place, rest, snapshot
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ape
 from ape import chain
-from book_helpers import rest
 
 from rangebound.constants import (
     CANCEL_DEAD,
     FUTURE,
 )
+
+from .book_helpers import rest
 
 
 def test_sweep_dead_orders__after_expiry__releases_reserves(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from book_helpers import place, rest
-
 from rangebound.constants import (
     FUTURE,
 )
+
+from .book_helpers import place, rest
 
 
 def test_depth__levels_best_first_with_totals(funded, maker, maker2):

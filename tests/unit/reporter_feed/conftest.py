@@ -1,4 +1,5 @@
-"""Fixtures of the ReporterFeed tests: role-named reporters and three feeds."""
+"""Fixtures of the ReporterFeed tests: role-named reporters and three feeds (`stranger` is
+tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,6 @@ def reporter3(accounts):
 @pytest.fixture(scope="module")
 def reporter4(accounts):
     return accounts[4]
-
-
-@pytest.fixture(scope="module")
-def stranger(accounts):
-    return accounts[5]
 
 
 @pytest.fixture(scope="module")

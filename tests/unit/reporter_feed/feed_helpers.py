@@ -7,7 +7,6 @@ from rangebound.constants import MAX_REPORTERS  # noqa: F401  (the tests' bound,
 
 DECIMALS = 8
 PRICE = 100_000 * 10**DECIMALS  # BTC / USD in feed units
-EIP170 = 24_576
 
 
 def py_median(xs: list[int]) -> int:

@@ -6,10 +6,10 @@ import ape
 import pytest
 from feed_helpers import (
     DECIMALS,
-    EIP170,
     MAX_REPORTERS,
     feed_events,
 )
+from helpers import EIP170
 
 from rangebound.constants import BPS
 
