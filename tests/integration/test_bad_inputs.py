@@ -23,7 +23,7 @@ heartbeat and depeg-threshold bounds included). Not repeated here: the 65,536-ti
 (tests/unit/order_book/test_book_place_order_validation.py::
 test_place_order__price_index_beyond_bitmap__reverts, it needs a 0.001-USD tick market) and the
 legs / open-series bounds (tests/unit/clearinghouse/test_ch_settle_fill_limits.py::
-test_legs__32_fit_33rd_reverts_closing_frees_a_slot, test_open_series__25th__reverts).
+test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot, test_settle_fill__max_open_series__25th_reverts).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from rangebound.ops.deploy import report
 from .registry_helpers import trade
 
 
-def test_five_weeks__six_live__ranges_never_widen__settles(registry, sys_, chain, keeper):
+def test_daily_update__five_weeks__six_live_ranges_never_widen_settles(registry, sys_, chain, keeper):
     rng = random.Random(7)
     price = 100_000.0
     t = next_update(chain.pending_timestamp)

@@ -147,7 +147,7 @@ def test_settle__stale_index_market_mode__no_vwap_fixing_waits_for_next_round(ma
     assert reg.settlement_price(e) == s.usd(101)
 
 
-def test_market_mode__attacker_owns_every_window_for_a_week__bounded_and_reported(deployer, guardian, actors, chain):
+def test_settle__market_mode_attacker_owns_every_window_for_a_week__bounded_and_reported(deployer, guardian, actors, chain):
     """The trade-off stated in the README for a market that opts into market mode: an attacker
     trades the minimum volume with itself at the lower bound of every live series in every window
     for seven days. Compared with an identical market left alone (same index), it moves each

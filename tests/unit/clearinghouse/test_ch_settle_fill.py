@@ -107,7 +107,7 @@ def test_settle_fill__partial_release__maker_keeps_rest(env, maker, taker):
     assert ch.requirement(maker) == held * 6 // 10 + 4 * (price - lo)
 
 
-def test_cross_margin__long_105_short_106__needs_nothing(env, maker, maker2, taker):
+def test_settle_fill__long_105_short_106_same_expiry__needs_nothing(env, maker, maker2, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     for a in (maker, maker2, taker):
@@ -123,7 +123,7 @@ def test_cross_margin__long_105_short_106__needs_nothing(env, maker, maker2, tak
     assert [tuple(s) for s in ch.open_series(taker)] == [(reg.address, e)]
 
 
-def test_cross_margin__different_expiries__never_offset(env, maker, taker):
+def test_settle_fill__offsetting_legs_of_different_expiries__never_offset(env, maker, taker):
     ch, reg = env.ch, env.registry
     e1, e2 = env.expiries[0], env.expiries[1]
     fund(env.system, maker, 1_000)
@@ -137,7 +137,7 @@ def test_cross_margin__different_expiries__never_offset(env, maker, taker):
     assert len(ch.open_series(taker)) == 2
 
 
-def test_cross_margin__spreads_and_covered_call__match_reference(env, maker, taker):
+def test_settle_fill__spreads_and_covered_call__requirement_matches_reference(env, maker, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     ks = active_strikes(env, e)

@@ -19,7 +19,7 @@ from .clearinghouse_helpers import (
 )
 
 
-def test_position_cap__breaking_fill__reverts_reducing_allowed(env, maker, taker, deployer):
+def test_settle_fill__over_position_cap__reverts_reducing_allowed(env, maker, taker, deployer):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     k = active_strikes(env, e)[12]
@@ -42,7 +42,7 @@ def test_position_cap__breaking_fill__reverts_reducing_allowed(env, maker, taker
     assert ch.futures_position(taker, reg, e)[0] == -2
 
 
-def test_open_interest_cap__breaking_fill__reverts_closing_allowed(env, maker, maker2, taker, deployer):
+def test_settle_fill__over_open_interest_cap__reverts_closing_allowed(env, maker, maker2, taker, deployer):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     for a in (maker, maker2, taker):
@@ -69,7 +69,7 @@ def test_open_interest_cap__breaking_fill__reverts_closing_allowed(env, maker, m
         fill(env, taker, maker, e, PUT, k, True, env.usd(1), 2)
 
 
-def test_reduce_only__increasing_fill_or_reserve__reverts(env, maker, taker, chain):
+def test_settle_fill__reduce_only_increasing_fill_or_reserve__reverts(env, maker, taker, chain):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     fund(env.system, maker, 10_000)
@@ -96,7 +96,7 @@ def test_reduce_only__increasing_fill_or_reserve__reverts(env, maker, taker, cha
     assert ch.futures_position(taker, reg, e)[0] == 1
 
 
-def test_legs__32_fit_33rd_reverts_closing_frees_a_slot(env, maker, taker):
+def test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot(env, maker, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[-1]                       # widest range, most active strikes
     ks = active_strikes(env, e)
@@ -130,7 +130,7 @@ def test_legs__32_fit_33rd_reverts_closing_frees_a_slot(env, maker, taker):
     print(f"recalculate gas, one series of 32 legs: {rc.gas_used}")
 
 
-def test_open_series__25th__reverts(env, maker, taker, deployer, project, mock_venue):
+def test_settle_fill__max_open_series__25th_reverts(env, maker, taker, deployer, project, mock_venue):
     ch = env.ch
     fund(env.system, maker, 1_000_000)
     fund(env.system, taker, 1_000_000)
@@ -157,7 +157,7 @@ def test_open_series__25th__reverts(env, maker, taker, deployer, project, mock_v
     print(f"recalculate gas, 24 futures series: {rc.gas_used}")
 
 
-def test_open_series__flat_position_leaves_list__order_kept_consistent(env, maker, taker):
+def test_settle_fill__flat_position__leaves_open_series_order_kept(env, maker, taker):
     ch = env.ch
     e0, e1, e2 = env.expiries[:3]
     fund(env.system, maker, 1_000)
