@@ -101,3 +101,14 @@ def settle_series(env: Env, chain, keeper, e: int, btc: float) -> int:
             return env.registry.settlement_price(e)
         env.registry.daily_update(sender=keeper)
         t += DAY
+
+
+def daily_updates(env: Env, chain, keeper, days: int, btc: float = 100_000) -> None:
+    """`days` daily updates by the keeper, each after a report at 07:56 (the range shrinks)."""
+    t = next_update(chain.pending_timestamp)
+    for _ in range(days):
+        warp(chain, t - 240)
+        push_prices(env.system, btc)
+        warp(chain, t)
+        env.registry.daily_update(sender=keeper)
+        t += DAY

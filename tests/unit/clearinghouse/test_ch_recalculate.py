@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from helpers import fund, next_update, push_prices
+from helpers import fund, fund_account
 
-from rangebound.constants import CALL, DAY, FUTURE
-from rangebound.dev.node import warp
+from rangebound.constants import CALL, FUTURE
 
-from .clearinghouse_helpers import active_strikes, fill, reference_requirement
+from .clearinghouse_helpers import active_strikes, daily_updates, fill, reference_requirement
 
 
 def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, keeper, stranger, chain):
@@ -20,13 +19,7 @@ def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, k
     fill(env, taker, maker, e, CALL, ks[len(ks) // 2], False, env.usd(1), 1)
     stored = {a: ch.requirement(a) for a in (taker, maker)}
     bounds0 = reg.bounds(e)
-    t = next_update(chain.pending_timestamp)
-    for _ in range(3):
-        warp(chain, t - 240)
-        push_prices(env.system, 100_000)
-        warp(chain, t)
-        reg.daily_update(sender=keeper)
-        t += DAY
+    daily_updates(env, chain, keeper, 3)
     lo, hi = reg.bounds(e)
     assert bounds0[0] < lo and hi < bounds0[1], "range should have narrowed"
     assert {a: ch.requirement(a) for a in (taker, maker)} == stored   # stored, not stale-low
@@ -55,18 +48,10 @@ def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, 
     lo0, _ = reg.bounds(e)
     price, qty = env.usd(100), 50
     need = qty * (price - lo0)
-    env.token.mint(taker, need, sender=env.system.deployer)
-    env.token.approve(env.vault, need, sender=taker)
-    env.vault.deposit(need, sender=taker)
+    fund_account(env.token, env.vault, env.system.deployer, taker, need)
     fill(env, taker, maker, e, FUTURE, 0, True, price, qty)
     ch.check_collateral(taker, sender=env.book)                 # exactly covered
-    t = next_update(chain.pending_timestamp)
-    for _ in range(3):
-        warp(chain, t - 240)
-        push_prices(env.system, 100_000)
-        warp(chain, t)
-        reg.daily_update(sender=keeper)
-        t += DAY
+    daily_updates(env, chain, keeper, 3)
     stale, fresh = ch.requirement(taker), reference_requirement(env, taker, e)
     extra = ch.order_reserve(reg, e, FUTURE, 0, True, price, 1)
     assert fresh + extra <= env.vault.balance_of(taker) < stale + extra
