@@ -22,7 +22,7 @@ interface IClearinghouse {
         uint256 release; // raw units of the maker's reserve this fill consumes
     }
 
-    /// @dev Vyper struct `SeriesRef` (contracts/OptionsPool.vy)
+    /// @dev Vyper struct `SeriesRef` (contracts/PoolPricer.vy)
     struct SeriesRef {
         address registry;
         uint256 expiry;
