@@ -70,8 +70,7 @@ interface Registry:
 
 interface Clearing:
     def vault() -> address: view
-    def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256): nonpayable
-    def check_collateral(account: address): nonpayable
+    def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256, state: ISeriesRegistry.TradingState): nonpayable
     def claim(account: address, registry: address, expiry: uint256): nonpayable
 
 
@@ -129,7 +128,7 @@ event Hedged:
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
-SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256)", output_type=bytes4)
+SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256,(bool,bool,uint256,uint256,bool,uint256,bool))", output_type=bytes4)
 MAKER_BLOCKED: constant(bytes4) = method_id("MakerBlocked(uint8)", output_type=bytes4)
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
@@ -265,9 +264,10 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
 
 
 @internal
-def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256):
+def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256, st: ISeriesRegistry.TradingState):
     """
-    @dev Books the trade with the pool as maker (maker_release 0). A condition of the pool's
+    @dev Books the trade with the pool as maker (maker_release 0), passing on the trading
+         state read for it; the Clearinghouse checks the trader's collateral. A condition of the pool's
          own account (leg or open-series limit, position cap, collateral) comes back from the
          Clearinghouse as `MakerBlocked(code)`: it is reported as "pool: blocked"; any other
          revert is passed on as it is.
@@ -276,7 +276,7 @@ def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, pr
     out: Bytes[256] = b""
     ok, out = raw_call(
         clearinghouse,
-        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), method_id=SETTLE_FILL),
+        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), st, method_id=SETTLE_FILL),
         max_outsize=256,
         revert_on_failure=False,
     )
@@ -336,10 +336,10 @@ def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium
             pool's own account cannot take the trade: leg or series limit, position cap,
             collateral).
     """
-    t: Trade = self._trade(expiry, kind, strike, qty, True, extcall Registry(registry).trading_state(expiry, kind, strike))
+    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    t: Trade = self._trade(expiry, kind, strike, qty, True, st)
     assert t.total <= max_premium, "pool: slippage"
-    self._book(expiry, kind, strike, True, t.price, qty)
-    extcall Clearing(clearinghouse).check_collateral(msg.sender)
+    self._book(expiry, kind, strike, True, t.price, qty, st)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=True, qty=qty, price=t.price, model=t.model)
 
 
@@ -350,10 +350,10 @@ def sell(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, min_premiu
     @notice Sells `qty` lots of an option to the pool, receiving at least `min_premium` in total
             (after the fee, as `quote` returns it). Refusals as `buy`.
     """
-    t: Trade = self._trade(expiry, kind, strike, qty, False, extcall Registry(registry).trading_state(expiry, kind, strike))
+    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    t: Trade = self._trade(expiry, kind, strike, qty, False, st)
     assert t.total >= min_premium, "pool: slippage"
-    self._book(expiry, kind, strike, False, t.price, qty)
-    extcall Clearing(clearinghouse).check_collateral(msg.sender)
+    self._book(expiry, kind, strike, False, t.price, qty, st)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=False, qty=qty, price=t.price, model=t.model)
 
 

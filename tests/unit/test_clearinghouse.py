@@ -89,7 +89,8 @@ def _fund(env: Env, account, usd: float) -> int:
 
 def _fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0):
     return env.ch.settle_fill(
-        taker, maker, e, kind, strike, taker_is_buy, price, qty, release, sender=env.book
+        taker, maker, e, kind, strike, taker_is_buy, price, qty, release, _state_of(env, e),
+        sender=env.book
     )
 
 
@@ -273,7 +274,7 @@ def test_register_venue__pool_of_market__trades_and_reserves_per_venue(env, depl
         ch.release(taker, 1, sender=book)
     ch.release(taker, held, sender=p)
     _fund(env, maker, 1_000)
-    ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 2, 0, sender=p)
+    ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 2, 0, _state_of(env, e), sender=p)
     ch.check_collateral(taker, sender=p)
     assert ch.futures_position(taker, reg, e)[0] == 2 and ch.futures_position(maker, reg, e)[0] == -2
 
@@ -494,7 +495,8 @@ def test_reserve__not_a_book__reverts(env, maker, stranger):
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.check_collateral(maker, sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
-        env.ch.settle_fill(stranger, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=stranger)
+        env.ch.settle_fill(stranger, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
+                           _state_of(env, e), sender=stranger)
 
 
 def _bad_reserves(env: Env):
@@ -704,17 +706,20 @@ def test_settle_fill__maker_insufficient_collateral__reverts_state_unchanged(env
     assert _state(env, taker, maker) == before
 
 
-def test_settle_fill__taker_checked_by_check_collateral(env, maker, taker):
-    """The taker is not checked per fill; the book checks it once after its fills."""
+def test_settle_fill__taker_uncovered__reverts_insufficient_collateral(env, maker, taker):
+    """settle_fill (the pool's one fill) checks the taker itself, at the end; an uncovered
+    taker reverts it and nothing changes. check_collateral stays for venues that check later."""
     ch = env.ch
     e = env.expiries[0]
     ch.set_fees(0, 0, sender=env.system.deployer)
     _fund(env, maker, 1_000)
-    _fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)   # unfunded taker
-    assert ch.requirement(taker) > env.vault.balance_of(taker) == 0
+    before = _state(env, taker, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.check_collateral(taker, sender=env.book)
+        _fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)   # unfunded taker
+    assert _state(env, taker, maker) == before
     _fund(env, taker, 1_000)
+    _fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)
+    assert ch.requirement(taker) <= env.vault.balance_of(taker)
     ch.check_collateral(taker, sender=env.book)
 
 
@@ -869,13 +874,15 @@ def test_open_series__25th__reverts(env, maker, taker, deployer, project, mock_v
     count = 0
     for reg, bk in markets[:4]:
         for e in reg.live_expiries():
-            ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=bk)
+            ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
+                           _state_of(env, e, reg), sender=bk)
             count += 1
     assert count == 24 == len(ch.open_series(taker))
     reg, bk = markets[4]
     e = reg.live_expiries()[0]
     with ape.reverts("clearinghouse: too many series"):
-        ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=bk)
+        ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
+                       _state_of(env, e, reg), sender=bk)
     # the open series list and the stored requirements agree
     total = 0
     for s in ch.open_series(taker):
@@ -1097,10 +1104,11 @@ def maker_blocked_at(index: int, code: int) -> str:
             + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
 
 
-def _state_of(env: Env, e) -> tuple:
+def _state_of(env: Env, e, registry=None) -> tuple:
     """The registry's trading state as the book passes it on (TradingState)."""
-    lo, hi = env.registry.bounds(e)
-    return (True, env.registry.is_live(e), lo, hi, env.registry.reduce_only(), 1, False)
+    reg = registry or env.registry
+    lo, hi = reg.bounds(e)
+    return (True, reg.is_live(e), lo, hi, reg.reduce_only(), 1, False)
 
 
 def _reserve(env: Env, account, e, price, qty) -> int:
