@@ -107,20 +107,6 @@ def _position(ch: address, account: address, registry: address, expiry: uint256)
     return n, cost, staticcall Clearing(ch).option_legs(account, registry, expiry)
 
 
-@pure
-@internal
-def _value(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], e: student_t.Ends) -> int256:
-    """
-    @dev Model value of a series portfolio (raw units, signed): n E[S] - C + Σ q × price.
-    """
-    value: int256 = -cost
-    if n != 0:
-        value += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
-    for leg: margin_math.Leg in legs:
-        value += leg.qty * convert(student_t._price_at(leg.kind, leg.strike, e), int256)
-    return value
-
-
 # ---------------------------------------------------------------- the pool's calls
 
 @view
@@ -210,11 +196,17 @@ def marks(registry: address, ch: address, account: address, w: uint256) -> int25
         lo: uint256 = 0
         hi: uint256 = 0
         lo, hi = staticcall Registry(registry).bounds(ref.expiry)
+        e: student_t.Ends = self._ends(ix, w, ref.expiry, lo, hi)
+        # the series' model value n E[S] - C + Σ q × price, legs read straight into the loop
         n: int256 = 0
         cost: int256 = 0
-        legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
-        n, cost, legs = self._position(ch, account, registry, ref.expiry)
-        total += self._value(n, cost, legs, self._ends(ix, w, ref.expiry, lo, hi))
+        n, cost = staticcall Clearing(ch).futures_position(account, registry, ref.expiry)
+        total -= cost
+        if n != 0:
+            total += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
+        es: int256 = student_t._es_numerator(e)
+        for leg: margin_math.Leg in staticcall Clearing(ch).option_legs(account, registry, ref.expiry):
+            total += leg.qty * convert(student_t._option_price(leg.kind, leg.strike, e, es), int256)
     return total
 
 

@@ -258,3 +258,71 @@ def _delta(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint2
     """
     assert strike < PACK_LIMIT, "pool: bad inputs"
     return self._delta_at(kind, strike, self._ends(forward, s, lo, hi))
+
+
+@internal
+@pure
+def _es_numerator(e: Ends) -> int256:
+    """
+    @notice The WAD-scaled exact numerator of E[S] (`_numerators`' second value); it does not
+            depend on the strike, so a portfolio computes it once.
+    """
+    phl: int256 = convert(e.pl.phi, int256)
+    phu: int256 = convert(e.pu.phi, int256)
+    # unchecked: as `_numerators`
+    return unsafe_add(
+        unsafe_add(unsafe_mul(convert(e.lo, int256), phl), unsafe_mul(convert(e.f, int256), unsafe_sub(phu, phl))),
+        unsafe_add(unsafe_mul(convert(e.s, int256), unsafe_sub(convert(e.pl.g, int256), convert(e.pu.g, int256))), unsafe_mul(convert(e.hi, int256), unsafe_sub(IWAD, phu))),
+    )
+
+
+@internal
+@pure
+def _option_price(kind: uint8, strike: uint256, e: Ends, es: int256) -> uint256:
+    """
+    @notice `_price_at` of a CALL or PUT (any other kind is a put), bit for bit, given the
+            series' E[S] numerator `es` (`_es_numerator(e)`): the marking loop's one call
+            per leg, with z, the call numerator, the floor and the clip done in place.
+    """
+    assert strike < PACK_LIMIT, "pool: bad inputs"
+    # a = z(clamp(K, L, U)) as `_z`: magnitude rounded DOWN, saturated at Z_SAT
+    x: uint256 = min(max(strike, e.lo), e.hi)
+    d: uint256 = 0
+    if x >= e.f:
+        d = unsafe_sub(x, e.f)
+    else:
+        d = unsafe_sub(e.f, x)
+    m: uint256 = 0
+    if d != 0:
+        if d // (Z_SAT // WAD) >= e.s:
+            m = Z_SAT
+        else:
+            m = unsafe_div(unsafe_mul(d, WAD), e.s)
+    z: int256 = convert(m, int256)
+    if x < e.f:
+        z = -z
+    pa: Point = self._point(z)
+    fi: int256 = convert(e.f, int256)
+    ki: int256 = convert(strike, int256)
+    phu: int256 = convert(e.pu.phi, int256)
+    # the call numerator as `_numerators` (unchecked, same bounds)
+    num: int256 = unsafe_add(unsafe_mul(unsafe_sub(fi, ki), unsafe_sub(phu, convert(pa.phi, int256))), unsafe_mul(convert(e.s, int256), unsafe_sub(convert(pa.g, int256), convert(e.pu.g, int256))))
+    if e.lo > strike:
+        num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.lo, int256), ki), convert(e.pl.phi, int256)))
+    if e.hi > strike:
+        num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.hi, int256), ki), unsafe_sub(IWAD, phu)))
+    top: uint256 = 0
+    if kind == c.CALL:
+        if e.hi > strike:
+            top = unsafe_sub(e.hi, strike)
+    else:
+        num = unsafe_add(unsafe_sub(num, es), unsafe_mul(ki, IWAD))
+        if strike > e.lo:
+            top = unsafe_sub(strike, e.lo)
+    # floor(num / WAD) (signed), clipped to [0, top]
+    q: int256 = unsafe_div(num, IWAD)
+    if num < 0 and unsafe_mul(q, IWAD) != num:
+        q = unsafe_sub(q, 1)
+    if q <= 0:
+        return 0
+    return min(convert(q, uint256), top)
