@@ -172,6 +172,7 @@ struct TradeParams:   # pool_params' trading values, unpacked from its two packe
     base_spread: uint256  # bps
     util_spread: uint256  # bps
     fee_bps: uint256      # bps
+    paused: bool          # the guardian's pause (pausable.paused, copied into trade_b)
 
 
 struct Trade:
@@ -201,12 +202,12 @@ def _total_assets() -> uint256:
 @internal
 def _params() -> TradeParams:
     """
-    @dev The trading parameters from pool_params' two packed slots (64-bit lanes).
+    @dev The trading parameters and the pause flag from pool_params' two packed slots.
     """
     a: uint256 = pool_params.trade_a
     b: uint256 = pool_params.trade_b
     m: uint256 = 2**64 - 1
-    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=b >> 192)
+    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=(b >> 192) & (2**63 - 1), paused=b >> 255 != 0)
 
 
 @view
@@ -216,7 +217,7 @@ def _check_quotable(expiry: uint256, kind: uint8, qty: uint256, tp: TradeParams,
     @dev The quoting rules of docs/architecture.md §15, each with its own reason, on the
          registry's trading state of the series (`st`, one read).
     """
-    assert not pausable.paused, "pool: paused"
+    assert not tp.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"
     assert qty > 0, "pool: zero quantity"
     assert qty <= tp.depth, "pool: quantity too large"
