@@ -76,7 +76,7 @@ interface Clearing:
 
 interface Pricer:
     def trading_state(registry: address, expiry: uint256, strike: uint256) -> ISeriesRegistry.TradingState: view
-    def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256) -> pool_math.TradeInputs: view
+    def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256, max_util: uint256) -> pool_math.TradeInputs: view
     def marks(registry: address, ch: address, account: address, w: uint256) -> int256: view
     def model_price(registry: address, expiry: uint256, kind: uint8, strike: uint256, w: uint256) -> uint256: view
     def series_delta(registry: address, ch: address, account: address, expiry: uint256, w: uint256, strict: bool) -> (int256, uint256, uint256, uint256): view
@@ -241,7 +241,7 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     d: int256 = convert(qty, int256)
     if is_buy:
         d = -d
-    ti: pool_math.TradeInputs = staticcall Pricer(pricer).trade_inputs(registry, clearinghouse, vault, self, expiry, kind, strike, d, tp.w, st.lower, st.upper)
+    ti: pool_math.TradeInputs = staticcall Pricer(pricer).trade_inputs(registry, clearinghouse, vault, self, expiry, kind, strike, d, tp.w, st.lower, st.upper, tp.max_util)
     max_payoff: uint256 = 0
     if kind == c.CALL and st.upper > strike:
         max_payoff = st.upper - strike
@@ -293,7 +293,8 @@ def quote(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: b
     """
     @notice Total premium of `qty` lots now (raw units, the Clearinghouse taker fee included):
             what a buyer pays (`is_buy`) or a seller receives. Reverts where the pool does not
-            quote (see `buy`). Needs a current registry ("pool: registry not current").
+            quote (see `buy`). Needs a current registry ("pool: registry not current" while
+            an 08:00 UTC update is due: a view cannot run it; `buy`/`sell` do).
     """
     return self._trade(expiry, kind, strike, qty, is_buy, staticcall Pricer(pricer).trading_state(registry, expiry, strike)).total
 
@@ -329,10 +330,11 @@ def delta(expiry: uint256) -> int256:
 def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium: uint256):
     """
     @notice Buys `qty` lots of an option from the pool, paying at most `max_premium` in total
-            (fee included, as `quote` returns it) from the caller's vault balance. Refused
+            (fee included, as `quote` returns it) from the caller's vault balance. Reads the
+            registry's `trading_state` once, which runs a due 08:00 UTC update first. Refused
             ("pool: ..."): paused, bad kind, zero quantity, quantity above depth, series not
-            live, registry not current (an 08:00 UTC update is due: anyone may call the
-            registry's `daily_update`), within `cutoff` of expiry, fixing window, strike not
+            live, registry not current (a catch-up of missed days still pending: call the
+            registry's `daily_update` again), within `cutoff` of expiry, fixing window, strike not
             active, stale index, depth, reduce only, utilisation, slippage, blocked (the
             pool's own account cannot take the trade: leg or series limit, position cap,
             collateral).

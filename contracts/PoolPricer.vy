@@ -130,12 +130,13 @@ def trading_state(registry: address, expiry: uint256, strike: uint256) -> ISerie
 
 @view
 @external
-def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256) -> pool_math.TradeInputs:
+def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256, max_util: uint256) -> pool_math.TradeInputs:
     """
     @notice What the pool's quote needs beyond the registry's trading state, in one call: the
             model price of (kind, strike) on [lo, hi] (fresh index required: "pool: stale
             index"), the pool's position `q0` in it, utilisation after adding `dq` lots
-            (requirement ÷ vault cash, WAD rounded UP; max uint when there is no cash) and
+            (requirement ÷ vault cash, WAD rounded UP; max uint when there is no cash) and,
+            when that is above `max_util` (WAD; otherwise False, the pool does not need it),
             whether the trade raises the series requirement (both requirements recomputed on
             [lo, hi]), the market's tick and the Clearinghouse taker fee rate.
             Reverts "pool: too many legs" past MAX_LEGS.
@@ -145,7 +146,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
     cost: int256 = 0
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     n, cost, legs = self._position(ch, account, registry, expiry)
-    before: uint256 = margin_math._requirement(n, cost, legs, lo, hi)
+    before_legs: DynArray[margin_math.Leg, c.MAX_LEGS] = legs
     q0: int256 = 0
     found: bool = False
     for i: uint256 in range(len(legs), bound=c.MAX_LEGS):
@@ -165,8 +166,11 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
         u = max_value(uint256)
         if cash > 0:
             u = pool_math._util(total, cash)
+    raises: bool = False
+    if u > max_util:
+        raises = after > margin_math._requirement(n, cost, before_legs, lo, hi)
     return pool_math.TradeInputs(
-        model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=after > before,
+        model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=raises,
         tick=staticcall Registry(registry).tick(), fee_bps=staticcall Clearing(ch).taker_fee_bps(),
     )
 

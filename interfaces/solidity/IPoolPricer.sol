@@ -12,7 +12,7 @@ interface IPoolPricer {
         uint256 model; // raw units per lot, model price (no spread)
         int256 q0; // lots, the pool's position in the instrument before the trade
         uint256 u; // WAD, utilisation after the trade (rounded UP; max uint without cash)
-        bool raises; // the trade raises the pool's series requirement
+        bool raises; // the trade raises the pool's series requirement (only computed when u > max_util)
         uint256 tick; // raw units per lot, the market's price grid
         uint256 fee_bps; // bps, the Clearinghouse taker fee rate
     }
@@ -31,6 +31,6 @@ interface IPoolPricer {
     function marks(address registry, address ch, address account, uint256 w) external view returns (int256);
     function model_price(address registry, uint256 expiry, uint8 kind, uint256 strike, uint256 w) external view returns (uint256);
     function series_delta(address registry, address ch, address account, uint256 expiry, uint256 w, bool strict) external view returns (int256, uint256, uint256, uint256);
-    function trade_inputs(address registry, address ch, address vault, address account, uint256 expiry, uint8 kind, uint256 strike, int256 dq, uint256 w, uint256 lo, uint256 hi) external view returns (TradeInputs memory);
+    function trade_inputs(address registry, address ch, address vault, address account, uint256 expiry, uint8 kind, uint256 strike, int256 dq, uint256 w, uint256 lo, uint256 hi, uint256 max_util) external view returns (TradeInputs memory);
     function trading_state(address registry, uint256 expiry, uint256 strike) external view returns (TradingState memory);
 }
