@@ -273,15 +273,18 @@ class PoolMachine(RuleBasedStateMachine):
         self.act(action, who, series, strike, kind, qty, flag, n)
         self.check_step(action, before, b0)
 
-    def explained(self, b0: int, b1: int) -> tuple[int, int, int, int]:
-        """(spread, fees, hedge, claims) of blocks b0..b1 - 1 (see the module docstring)."""
+    def explained(self, b0: int, b1: int) -> tuple[int, int, int, int, set[int]]:
+        """(spread, fees, hedge, claims, expiries with a fill) of blocks b0..b1 - 1 (see the
+        module docstring)."""
         if b1 <= b0:       # no block mined in the step
-            return 0, 0, 0, 0
+            return 0, 0, 0, 0, set()
         pool = self.pool.address
         spread = sum((t.price - t.model if t.trader_is_buy else t.model - t.price) * t.qty
                      for t in self.pool.Traded.range(b0, b1))
         fees = hedge = 0
+        filled: set[int] = set()
         for f in self.ch.Fill.range(b0, b1):
+            filled.add(int(f.expiry))
             fees += f.taker_fee + f.maker_fee
             if pool in (f.taker, f.maker):
                 fees -= f.taker_fee if f.taker == pool else f.maker_fee
@@ -289,15 +292,14 @@ class PoolMachine(RuleBasedStateMachine):
                 n = f.qty if f.taker_is_buy == (f.taker == pool) else -f.qty
                 hedge += n * (int(self.pool.model_price(f.expiry, FUTURE, 0)) - f.price)
         claims = sum(c.pnl for c in self.ch.Claimed.range(b0, b1) if c.account == pool)
-        return spread, fees, hedge, claims
+        return spread, fees, hedge, claims, filled
 
     def check_step(self, action: str, before: tuple[int, int, int], b0: int) -> None:
         ta, ts, cash = before
         ta2, ts2 = self.share_price()
         b1 = ape.chain.blocks.head.number + 1
-        spread, fees, hedge, claims = self.explained(b0, b1)
-        if b1 > b0:
-            self.check_zero_sum({int(f.expiry) for f in self.ch.Fill.range(b0, b1)})
+        spread, fees, hedge, claims, filled = self.explained(b0, b1)
+        self.check_zero_sum(filled)
         if action in ("deposit", "redeem"):
             # (with no shares before there is no holder to protect: the first LP of an
             # emptied pool buys in at the virtual offset, fees left behind included)
