@@ -688,29 +688,28 @@ def release(account: address, amount: uint256):
 
 @external
 @nonreentrant
-def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256):
+def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256, state: ISeriesRegistry.TradingState):
     """
-    @notice Books one fill of the calling book's market: releases `maker_release` from the
-            maker's reserve, updates both positions, moves the option premium (buyer to
-            seller) and both fees (to the fee account), enforces reduce-only, open-interest
-            and position caps, recomputes both series requirements and checks the MAKER's
-            collateral. The taker is checked once after all fills (`check_collateral`).
+    @notice Books one fill of the calling venue's market (the pool's trades): releases
+            `maker_release` from the maker's reserve, updates both positions, moves the
+            option premium (buyer to seller) and both fees (to the fee account), enforces
+            reduce-only, open-interest and position caps, recomputes both series
+            requirements and checks both accounts' collateral.
             A condition of the maker alone (its leg limit, open-series limit, position cap,
             a maker buy over the OI cap, its collateral) reverts with the custom error
             `MakerBlocked(uint8 code)` (1 legs, 2 series, 3 position cap, 4 OI cap,
-            5 collateral) so the venue can cancel that maker order and carry on; the taker's
-            own failures keep their revert strings.
-    @param price Fill price (the resting order's), raw units per lot.
+            5 collateral) so the venue can tell it apart; the taker's own failures keep
+            their revert strings.
+    @param price Fill price, raw units per lot.
     @param qty Lots, > 0.
     @param maker_release Part of the maker's reserve the fill consumes (raw units).
+    @param state The market's `trading_state` the venue read for this trade (live, range,
+           reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
-    fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH] = [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)]
-    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
-    lower: uint256 = 0
-    upper: uint256 = 0
-    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, False, lower, upper, staticcall ISeriesRegistry(registry).reduce_only())
+    assert state.live, "clearinghouse: series not live"
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.lower, state.upper, state.reduce_only)
+    self._require_covered(taker)
 
 
 @external

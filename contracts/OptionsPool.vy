@@ -22,6 +22,7 @@
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
+from interfaces import ISeriesRegistry
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
 from snekmate.tokens import erc20
@@ -29,7 +30,6 @@ from snekmate.utils import math
 from snekmate.utils import pausable
 
 from contracts.modules import constants as c
-from contracts.modules import margin_math
 from contracts.modules import pool_math
 from contracts.modules import pool_params
 
@@ -62,47 +62,24 @@ exports: (
 )
 
 
-struct SeriesRef:
-    registry: address
-    expiry: uint256
-
-
 interface Registry:
     def is_live(expiry: uint256) -> bool: view
-    def bounds(expiry: uint256) -> (uint256, uint256): view
-    def strike_active(expiry: uint256, strike: uint256) -> bool: view
-    def variance() -> uint256: view
     def tick() -> uint256: view
-    def min_qty() -> uint256: view
-    def settlement_price(expiry: uint256) -> uint256: view
-    def reduce_only() -> bool: view
-    def index_price() -> (uint256, bool): view
-    def reference_price() -> uint256: view
-    def needs_update() -> bool: view
-    def daily_update() -> bool: nonpayable
+    def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState: nonpayable
 
 
 interface Clearing:
     def vault() -> address: view
-    def requirement(account: address) -> uint256: view
-    def taker_fee_bps() -> uint256: view
-    def futures_position(account: address, registry: address, expiry: uint256) -> (int256, int256): view
-    def option_position(account: address, registry: address, expiry: uint256, kind: uint8, strike: uint256) -> int256: view
-    def option_legs(account: address, registry: address, expiry: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]: view
-    def open_series(account: address) -> DynArray[SeriesRef, MAX_OPEN_SERIES]: view
-    def series_requirement(account: address, registry: address, expiry: uint256) -> uint256: view
-    def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int256: view
-    def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256): nonpayable
-    def check_collateral(account: address): nonpayable
+    def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256, state: ISeriesRegistry.TradingState): nonpayable
     def claim(account: address, registry: address, expiry: uint256): nonpayable
 
 
 interface Pricer:
-    def scale(forward: uint256, w: uint256, v: uint256, tau: uint256) -> uint256: view
-    def price(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> uint256: view
-    def series_value(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], forward: uint256, s: uint256, lo: uint256, hi: uint256) -> int256: view
-    def series_delta(n: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], forward: uint256, s: uint256, lo: uint256, hi: uint256) -> int256: view
-    def requirements(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], kind: uint8, strike: uint256, dq: int256, lo: uint256, hi: uint256) -> (uint256, uint256): view
+    def trading_state(registry: address, expiry: uint256, strike: uint256) -> ISeriesRegistry.TradingState: view
+    def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256, max_util: uint256) -> pool_math.TradeInputs: view
+    def marks(registry: address, ch: address, account: address, w: uint256) -> int256: view
+    def model_price(registry: address, expiry: uint256, kind: uint8, strike: uint256, w: uint256) -> uint256: view
+    def series_delta(registry: address, ch: address, account: address, expiry: uint256, w: uint256, strict: bool) -> (int256, uint256, uint256, uint256): view
 
 
 interface Vault:
@@ -148,11 +125,10 @@ event Hedged:
     delta_before: int256
 
 
-MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open series per account
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
-SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256)", output_type=bytes4)
+SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256,(bool,bool,uint256,uint256,bool,uint256,bool))", output_type=bytes4)
 MAKER_BLOCKED: constant(bytes4) = method_id("MakerBlocked(uint8)", output_type=bytes4)
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
@@ -187,13 +163,6 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     extcall IERC20(asset).approve(vault, max_value(uint256), default_return_value=True)
 
 
-struct Market:
-    lo: uint256     # raw units per lot, lower bound of the range
-    hi: uint256     # raw units per lot, upper bound
-    f: uint256      # raw units per lot, index clamped into [lo, hi]
-    s: uint256      # raw units per lot, Student-t scale
-
-
 struct TradeParams:   # pool_params' trading values, unpacked from its two packed slots
     w: uint256            # WAD, volatility multiplier
     beta: uint256         # WAD, inventory slope
@@ -203,6 +172,7 @@ struct TradeParams:   # pool_params' trading values, unpacked from its two packe
     base_spread: uint256  # bps
     util_spread: uint256  # bps
     fee_bps: uint256      # bps
+    paused: bool          # the guardian's pause (pausable.paused, copied into trade_b)
 
 
 struct Trade:
@@ -211,80 +181,19 @@ struct Trade:
     model: uint256  # raw units per lot, model price (no spread)
 
 
-# ---------------------------------------------------------------- market reads
-
-@view
-@internal
-def _market(expiry: uint256, strict: bool, w: uint256) -> Market:
-    """
-    @dev Range, forward and scale of a series now. `strict`: the index must be fresh
-         (quotes, hedges); otherwise a stale index falls back to the registry's last
-         reference fixing (marks, so LP exits never stop). `w`: the volatility multiplier.
-    """
-    lo: uint256 = 0
-    hi: uint256 = 0
-    lo, hi = staticcall Registry(registry).bounds(expiry)
-    idx: uint256 = 0
-    fresh: bool = False
-    idx, fresh = staticcall Registry(registry).index_price()
-    if not fresh:
-        assert not strict, "pool: stale index"
-        idx = staticcall Registry(registry).reference_price()
-    f: uint256 = min(max(idx, lo), hi)
-    tau: uint256 = 0
-    if expiry > block.timestamp:
-        tau = expiry - block.timestamp
-    s: uint256 = staticcall Pricer(pricer).scale(f, w, staticcall Registry(registry).variance(), tau)
-    return Market(lo=lo, hi=hi, f=f, s=s)
-
-
-@view
-@internal
-def _series_mark(expiry: uint256) -> int256:
-    """
-    @dev Model value of the pool's open position in one unsettled series (raw units, signed):
-         futures n E[S] - C plus Σ legs q × model price. O(MAX_LEGS).
-    """
-    mk: Market = self._market(expiry, False, pool_params.vol_multiplier)
-    n: int256 = 0
-    cost: int256 = 0
-    n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
-    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = staticcall Clearing(clearinghouse).option_legs(self, registry, expiry)
-    return staticcall Pricer(pricer).series_value(n, cost, legs, mk.f, mk.s, mk.lo, mk.hi)
-
+# ---------------------------------------------------------------- marks
 
 @view
 @internal
 def _total_assets() -> uint256:
     """
-    @dev Vault balance + marks of open series + unclaimed settled P&L, floored at 0.
-         O(MAX_OPEN_SERIES × MAX_LEGS).
+    @dev Vault balance + marks of open series + unclaimed settled P&L (PoolPricer.marks),
+         floored at 0. O(MAX_OPEN_SERIES × MAX_LEGS).
     """
-    total: int256 = convert(staticcall Vault(vault).balance_of(self), int256)
-    refs: DynArray[SeriesRef, MAX_OPEN_SERIES] = staticcall Clearing(clearinghouse).open_series(self)
-    for ref: SeriesRef in refs:
-        if ref.registry != registry:
-            continue
-        if staticcall Registry(registry).settlement_price(ref.expiry) != 0:
-            total += staticcall Clearing(clearinghouse).unclaimed_pnl(self, registry, ref.expiry)
-        else:
-            total += self._series_mark(ref.expiry)
+    total: int256 = convert(staticcall Vault(vault).balance_of(self), int256) + staticcall Pricer(pricer).marks(registry, clearinghouse, self, pool_params.vol_multiplier)
     if total <= 0:
         return 0
     return convert(total, uint256)
-
-
-@view
-@internal
-def _net_delta(expiry: uint256, mk: Market) -> int256:
-    """
-    @dev The pool's delta in one series, WAD lots: n × dE[S]/dF + Σ legs q × delta.
-    """
-    n: int256 = 0
-    cost: int256 = 0
-    n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
-    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = staticcall Clearing(clearinghouse).option_legs(self, registry, expiry)
-    return staticcall Pricer(pricer).series_delta(n, legs, mk.f, mk.s, mk.lo, mk.hi)
 
 
 # ---------------------------------------------------------------- quoting
@@ -293,109 +202,73 @@ def _net_delta(expiry: uint256, mk: Market) -> int256:
 @internal
 def _params() -> TradeParams:
     """
-    @dev The trading parameters from pool_params' two packed slots (64-bit lanes).
+    @dev The trading parameters and the pause flag from pool_params' two packed slots.
     """
     a: uint256 = pool_params.trade_a
     b: uint256 = pool_params.trade_b
     m: uint256 = 2**64 - 1
-    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=b >> 192)
+    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=(b >> 192) & (2**63 - 1), paused=b >> 255 != 0)
 
 
 @view
 @internal
-def _check_quotable(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, tp: TradeParams):
+def _check_quotable(expiry: uint256, kind: uint8, qty: uint256, tp: TradeParams, st: ISeriesRegistry.TradingState):
     """
-    @dev The quoting rules of docs/architecture.md §15, each with its own reason.
+    @dev The quoting rules of docs/architecture.md §15, each with its own reason, on the
+         registry's trading state of the series (`st`, one read).
     """
-    assert not pausable.paused, "pool: paused"
+    assert not tp.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"
     assert qty > 0, "pool: zero quantity"
     assert qty <= tp.depth, "pool: quantity too large"
-    assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
-    assert not staticcall Registry(registry).needs_update(), "pool: registry not current"
+    assert st.live, "pool: series not live"
+    assert st.current, "pool: registry not current"
     assert block.timestamp + tp.cutoff < expiry, "pool: after cutoff"
     tod: uint256 = block.timestamp % c.DAY
     assert tod < c.WINDOW_START or tod > c.WINDOW_END, "pool: fixing window"
-    assert staticcall Registry(registry).strike_active(expiry, strike), "pool: strike not active"
+    assert st.strike_active, "pool: strike not active"
 
 
 @view
 @internal
-def _utilisation(expiry: uint256, kind: uint8, strike: uint256, dq: int256, lo: uint256, hi: uint256, n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS]) -> (uint256, bool):
-    """
-    @dev Utilisation after the trade, u = requirement ÷ cash (the pool's vault balance),
-         WAD rounded UP, and whether the trade raises the series requirement. The series
-         requirement before and after is recomputed on the current range, from the pool's
-         position in the series (`n`, `cost`, `legs`). O(MAX_LEGS).
-    """
-    before: uint256 = 0
-    after: uint256 = 0
-    before, after = staticcall Pricer(pricer).requirements(n, cost, legs, kind, strike, dq, lo, hi)
-    stored: uint256 = staticcall Clearing(clearinghouse).series_requirement(self, registry, expiry)
-    total: uint256 = staticcall Clearing(clearinghouse).requirement(self) - stored + after
-    cash: uint256 = staticcall Vault(vault).balance_of(self)
-    u: uint256 = 0
-    if total > 0:
-        u = max_value(uint256)
-        if cash > 0:
-            u = math._mul_div(total, WAD, cash, True)
-    return u, after > before
-
-
-@view
-@internal
-def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: bool) -> Trade:
+def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: bool, st: ISeriesRegistry.TradingState) -> Trade:
     """
     @dev Validates a trade and prices it: model × inventory integral × (1 ± spread + fee),
          per lot on tick in [tick, max payoff], plus the Clearinghouse taker fee.
     """
     tp: TradeParams = self._params()
-    self._check_quotable(expiry, kind, strike, qty, tp)
-    mk: Market = self._market(expiry, True, tp.w)
-    tick: uint256 = staticcall Registry(registry).tick()
-    max_payoff: uint256 = 0
-    if kind == c.CALL and mk.hi > strike:
-        max_payoff = mk.hi - strike
-    elif kind == c.PUT and strike > mk.lo:
-        max_payoff = strike - mk.lo
-    assert max_payoff >= tick, "pool: strike not active"
-    model: uint256 = staticcall Pricer(pricer).price(kind, strike, mk.f, mk.s, mk.lo, mk.hi)
-    n: int256 = 0
-    cost: int256 = 0
-    n, cost = staticcall Clearing(clearinghouse).futures_position(self, registry, expiry)
-    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = staticcall Clearing(clearinghouse).option_legs(self, registry, expiry)
-    q0: int256 = 0       # the pool's position in the instrument, from its legs
-    for leg: margin_math.Leg in legs:
-        if leg.kind == kind and leg.strike == strike:
-            q0 = leg.qty
-            break
+    self._check_quotable(expiry, kind, qty, tp, st)
     d: int256 = convert(qty, int256)
     if is_buy:
         d = -d
-    q1: int256 = q0 + d
-    depth_: uint256 = tp.depth
-    assert convert(abs(q1), uint256) <= depth_, "pool: depth"
-    if staticcall Registry(registry).reduce_only():
-        assert q0 * q1 >= 0 and abs(q1) < abs(q0), "pool: reduce only"
-    u: uint256 = 0
-    raises: bool = False
-    u, raises = self._utilisation(expiry, kind, strike, d, mk.lo, mk.hi, n, cost, legs)
-    assert not raises or u <= tp.max_util, "pool: utilisation"
-    markup: uint256 = pool_math._spread_bps(tp.base_spread, tp.util_spread, min(u, WAD)) + tp.fee_bps
-    value: uint256 = pool_math._trade_value(model, q0, qty, is_buy, tp.beta, depth_, markup)
-    price: uint256 = pool_math._lot_price(value, qty, is_buy, tick, max_payoff)
+    ti: pool_math.TradeInputs = staticcall Pricer(pricer).trade_inputs(registry, clearinghouse, vault, self, expiry, kind, strike, d, tp.w, st.lower, st.upper, tp.max_util)
+    max_payoff: uint256 = 0
+    if kind == c.CALL and st.upper > strike:
+        max_payoff = st.upper - strike
+    elif kind == c.PUT and strike > st.lower:
+        max_payoff = strike - st.lower
+    assert max_payoff >= ti.tick, "pool: strike not active"
+    q1: int256 = ti.q0 + d
+    assert convert(abs(q1), uint256) <= tp.depth, "pool: depth"
+    if st.reduce_only:
+        assert ti.q0 * q1 >= 0 and abs(q1) < abs(ti.q0), "pool: reduce only"
+    assert not ti.raises or ti.u <= tp.max_util, "pool: utilisation"
+    markup: uint256 = pool_math._spread_bps(tp.base_spread, tp.util_spread, min(ti.u, WAD)) + tp.fee_bps
+    value: uint256 = pool_math._trade_value(ti.model, ti.q0, qty, is_buy, tp.beta, tp.depth, markup)
+    price: uint256 = pool_math._lot_price(value, qty, is_buy, ti.tick, max_payoff)
     premium: uint256 = price * qty
-    fee: uint256 = math._ceil_div(premium * staticcall Clearing(clearinghouse).taker_fee_bps(), BPS)
+    fee: uint256 = math._ceil_div(premium * ti.fee_bps, BPS)
     total: uint256 = premium + fee
     if not is_buy:
         total = premium - min(fee, premium)
-    return Trade(price=price, total=total, model=model)
+    return Trade(price=price, total=total, model=ti.model)
 
 
 @internal
-def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256):
+def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256, st: ISeriesRegistry.TradingState):
     """
-    @dev Books the trade with the pool as maker (maker_release 0). A condition of the pool's
+    @dev Books the trade with the pool as maker (maker_release 0), passing on the trading
+         state read for it; the Clearinghouse checks the trader's collateral. A condition of the pool's
          own account (leg or open-series limit, position cap, collateral) comes back from the
          Clearinghouse as `MakerBlocked(code)`: it is reported as "pool: blocked"; any other
          revert is passed on as it is.
@@ -404,7 +277,7 @@ def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, pr
     out: Bytes[256] = b""
     ok, out = raw_call(
         clearinghouse,
-        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), method_id=SETTLE_FILL),
+        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), st, method_id=SETTLE_FILL),
         max_outsize=256,
         revert_on_failure=False,
     )
@@ -420,9 +293,10 @@ def quote(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: b
     """
     @notice Total premium of `qty` lots now (raw units, the Clearinghouse taker fee included):
             what a buyer pays (`is_buy`) or a seller receives. Reverts where the pool does not
-            quote (see `buy`). Needs a current registry ("pool: registry not current").
+            quote (see `buy`). Needs a current registry ("pool: registry not current" while
+            an 08:00 UTC update is due: a view cannot run it; `buy`/`sell` do).
     """
-    return self._trade(expiry, kind, strike, qty, is_buy).total
+    return self._trade(expiry, kind, strike, qty, is_buy, staticcall Pricer(pricer).trading_state(registry, expiry, strike)).total
 
 
 @view
@@ -432,8 +306,7 @@ def model_price(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
     @notice Model value per lot (raw units, no spread) of CALL/PUT `strike` (FUTURE: E[S]) on the
             clamped Student-t law; with a stale index, at the last reference fixing.
     """
-    mk: Market = self._market(expiry, False, pool_params.vol_multiplier)
-    return staticcall Pricer(pricer).price(kind, strike, mk.f, mk.s, mk.lo, mk.hi)
+    return staticcall Pricer(pricer).model_price(registry, expiry, kind, strike, pool_params.vol_multiplier)
 
 
 @view
@@ -442,7 +315,12 @@ def delta(expiry: uint256) -> int256:
     """
     @notice The pool's net delta in one series (options and futures), WAD lots.
     """
-    return self._net_delta(expiry, self._market(expiry, False, pool_params.vol_multiplier))
+    d: int256 = 0
+    f: uint256 = 0
+    lo: uint256 = 0
+    hi: uint256 = 0
+    d, f, lo, hi = staticcall Pricer(pricer).series_delta(registry, clearinghouse, self, expiry, pool_params.vol_multiplier, False)
+    return d
 
 
 # ---------------------------------------------------------------- trading
@@ -452,18 +330,19 @@ def delta(expiry: uint256) -> int256:
 def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium: uint256):
     """
     @notice Buys `qty` lots of an option from the pool, paying at most `max_premium` in total
-            (fee included, as `quote` returns it) from the caller's vault balance. Refused
+            (fee included, as `quote` returns it) from the caller's vault balance. Reads the
+            registry's `trading_state` once, which runs a due 08:00 UTC update first. Refused
             ("pool: ..."): paused, bad kind, zero quantity, quantity above depth, series not
-            live, registry not current (an 08:00 UTC update is due: anyone may call the
-            registry's `daily_update`), within `cutoff` of expiry, fixing window, strike not
+            live, registry not current (a catch-up of missed days still pending: call the
+            registry's `daily_update` again), within `cutoff` of expiry, fixing window, strike not
             active, stale index, depth, reduce only, utilisation, slippage, blocked (the
             pool's own account cannot take the trade: leg or series limit, position cap,
             collateral).
     """
-    t: Trade = self._trade(expiry, kind, strike, qty, True)
+    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    t: Trade = self._trade(expiry, kind, strike, qty, True, st)
     assert t.total <= max_premium, "pool: slippage"
-    self._book(expiry, kind, strike, True, t.price, qty)
-    extcall Clearing(clearinghouse).check_collateral(msg.sender)
+    self._book(expiry, kind, strike, True, t.price, qty, st)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=True, qty=qty, price=t.price, model=t.model)
 
 
@@ -474,10 +353,10 @@ def sell(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, min_premiu
     @notice Sells `qty` lots of an option to the pool, receiving at least `min_premium` in total
             (after the fee, as `quote` returns it). Refusals as `buy`.
     """
-    t: Trade = self._trade(expiry, kind, strike, qty, False)
+    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    t: Trade = self._trade(expiry, kind, strike, qty, False, st)
     assert t.total >= min_premium, "pool: slippage"
-    self._book(expiry, kind, strike, False, t.price, qty)
-    extcall Clearing(clearinghouse).check_collateral(msg.sender)
+    self._book(expiry, kind, strike, False, t.price, qty, st)
     log Traded(trader=msg.sender, expiry=expiry, kind=kind, strike=strike, trader_is_buy=False, qty=qty, price=t.price, model=t.model)
 
 
@@ -490,8 +369,11 @@ def hedge(expiry: uint256):
             F (1 ± max_slippage) on tick inside [L, U]. Works while paused.
     """
     assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
-    mk: Market = self._market(expiry, True, pool_params.vol_multiplier)
-    d: int256 = self._net_delta(expiry, mk)
+    d: int256 = 0
+    f: uint256 = 0
+    lo: uint256 = 0
+    hi: uint256 = 0
+    d, f, lo, hi = staticcall Pricer(pricer).series_delta(registry, clearinghouse, self, expiry, pool_params.vol_multiplier, True)
     size: uint256 = convert(abs(d), uint256)
     assert size > pool_params.hedge_band * WAD, "pool: within band"
     lots: uint256 = (size + WAD // 2) // WAD    # nearest lot, halves up
@@ -499,11 +381,11 @@ def hedge(expiry: uint256):
     tick: uint256 = staticcall Registry(registry).tick()
     limit: uint256 = 0
     if is_buy:
-        limit = math._ceil_div(math._mul_div(mk.f, BPS + pool_params.max_slippage, BPS, True), tick) * tick
-        limit = min(limit, mk.hi)
+        limit = math._ceil_div(math._mul_div(f, BPS + pool_params.max_slippage, BPS, True), tick) * tick
+        limit = min(limit, hi)
     else:
-        limit = mk.f * (BPS - pool_params.max_slippage) // BPS
-        limit = max(limit - limit % tick, mk.lo)
+        limit = f * (BPS - pool_params.max_slippage) // BPS
+        limit = max(limit - limit % tick, lo)
     extcall Book(book).place_order(expiry, c.FUTURE, 0, is_buy, limit, lots, c.IOC, MAX_HEDGE_FILLS)
     log Hedged(expiry=expiry, is_buy=is_buy, qty=lots, limit=limit, delta_before=d)
 

@@ -1,84 +1,252 @@
 # pragma version ~=0.4.3
 """
 @title PoolPricer
-@notice Stateless pricing engine of the options pools (docs/architecture.md §15), split out of
-        OptionsPool to keep every deployable under EIP-170 (split by role: maths here, money
-        and rules in the pool). Student-t (nu = 4) model prices and deltas (`student_t`) and
-        the margin requirement of a series portfolio before and after a trade
-        (`margin_math`). One instance serves every pool.
-@custom:security Pure functions only: no state, no funds, no external calls. Loops bounded by
-        MAX_LEGS.
+@notice Read-only pricing engine of the options pools (docs/architecture.md §15), split out of
+        OptionsPool to keep every deployable under EIP-170 (split by role: maths and the reads
+        they need here, money and rules in the pool). Student-t (nu = 4) model prices and
+        deltas (`student_t`), the margin requirement of a series portfolio before and after a
+        trade (`margin_math`) and the pool's marks. It reads the market (registry), the pool's
+        positions (Clearinghouse) and cash (vault) itself, so a position's legs cross one
+        contract boundary once (Clearinghouse -> pricer), not twice through the pool, and the
+        index and variance are read once per call. One instance serves every pool: every
+        function names the market, Clearinghouse and account it reads.
+        Units: amounts, prices, strikes and bounds raw settlement-token units per lot; w,
+        deltas and utilisation WAD.
+@custom:security No state, no funds, view functions only. Loops bounded by MAX_LEGS and
+        MAX_OPEN_SERIES.
 """
 
+from interfaces import ISeriesRegistry
 from contracts.modules import constants as c
 from contracts.modules import margin_math
+from contracts.modules import pool_math
 from contracts.modules import student_t
 
 
+struct SeriesRef:
+    registry: address
+    expiry: uint256
+
+
+interface Registry:
+    def is_live(expiry: uint256) -> bool: view
+    def bounds(expiry: uint256) -> (uint256, uint256): view
+    def strike_active(expiry: uint256, strike: uint256) -> bool: view
+    def variance() -> uint256: view
+    def tick() -> uint256: view
+    def min_qty() -> uint256: view
+    def settlement_price(expiry: uint256) -> uint256: view
+    def reduce_only() -> bool: view
+    def index_price() -> (uint256, bool): view
+    def reference_price() -> uint256: view
+    def needs_update() -> bool: view
+
+
+interface Clearing:
+    def requirement(account: address) -> uint256: view
+    def taker_fee_bps() -> uint256: view
+    def futures_position(account: address, registry: address, expiry: uint256) -> (int256, int256): view
+    def option_legs(account: address, registry: address, expiry: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]: view
+    def open_series(account: address) -> DynArray[SeriesRef, MAX_OPEN_SERIES]: view
+    def series_requirement(account: address, registry: address, expiry: uint256) -> uint256: view
+    def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int256: view
+
+
+interface Vault:
+    def balance_of(account: address) -> uint256: view
+
+
+MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open series per account
+WAD: constant(uint256) = 10**18
+
+
+struct Index:
+    price: uint256  # raw units per lot: the fresh index, else (not strict) the last reference fixing
+    v: uint256      # WAD, the registry's daily variance
+
+
+# ---------------------------------------------------------------- reads
+
+@view
+@internal
+def _index(registry: address, strict: bool) -> Index:
+    """
+    @dev The index and the variance. `strict`: the index must be fresh (quotes, hedges);
+         otherwise a stale index falls back to the last reference fixing (marks, so LP exits
+         never stop).
+    """
+    idx: uint256 = 0
+    fresh: bool = False
+    idx, fresh = staticcall Registry(registry).index_price()
+    if not fresh:
+        assert not strict, "pool: stale index"
+        idx = staticcall Registry(registry).reference_price()
+    return Index(price=idx, v=staticcall Registry(registry).variance())
+
+
+@view
+@internal
+def _ends(ix: Index, w: uint256, expiry: uint256, lo: uint256, hi: uint256) -> student_t.Ends:
+    """
+    @dev Forward (the index clamped into [lo, hi]), scale s = F sqrt(w v tau / 2) and the
+         Phi, G at the bounds shared by every strike of the series.
+    """
+    f: uint256 = min(max(ix.price, lo), hi)
+    tau: uint256 = 0
+    if expiry > block.timestamp:
+        tau = expiry - block.timestamp
+    return student_t._ends(f, student_t._scale(f, w, ix.v, tau), lo, hi)
+
+
+@view
+@internal
+def _position(ch: address, account: address, registry: address, expiry: uint256) -> (int256, int256, DynArray[margin_math.Leg, c.MAX_LEGS]):
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = staticcall Clearing(ch).futures_position(account, registry, expiry)
+    return n, cost, staticcall Clearing(ch).option_legs(account, registry, expiry)
+
+
+# ---------------------------------------------------------------- the pool's calls
+
+@view
 @external
-@pure
-def scale(forward: uint256, w: uint256, v: uint256, tau: uint256) -> uint256:
+def trading_state(registry: address, expiry: uint256, strike: uint256) -> ISeriesRegistry.TradingState:
     """
-    @notice s = F sqrt(w v tau_days / 2), raw units per lot, rounded DOWN (tau in seconds).
+    @notice The registry's `TradingState` of an option series built from its views (for a
+            quote: `trading_state` itself may run the daily update, so a view cannot call it).
+            `current` is False while an 08:00 UTC update is due; `min_qty` is not read (0).
     """
-    return student_t._scale(forward, w, v, tau)
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = staticcall Registry(registry).bounds(expiry)
+    return ISeriesRegistry.TradingState(
+        current=not staticcall Registry(registry).needs_update(),
+        live=staticcall Registry(registry).is_live(expiry),
+        lower=lo, upper=hi, reduce_only=staticcall Registry(registry).reduce_only(), min_qty=0,
+        strike_active=staticcall Registry(registry).strike_active(expiry, strike),
+    )
 
 
+@view
 @external
-@pure
-def price(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> uint256:
+def trade_inputs(registry: address, ch: address, vault: address, account: address, expiry: uint256, kind: uint8, strike: uint256, dq: int256, w: uint256, lo: uint256, hi: uint256, max_util: uint256) -> pool_math.TradeInputs:
     """
-    @notice Model value per lot (raw units) of CALL/PUT (FUTURE: E[S]); see `student_t._price`.
+    @notice What the pool's quote needs beyond the registry's trading state, in one call: the
+            model price of (kind, strike) on [lo, hi] (fresh index required: "pool: stale
+            index"), the pool's position `q0` in it, utilisation after adding `dq` lots
+            (requirement ÷ vault cash, WAD rounded UP; max uint when there is no cash) and,
+            when that is above `max_util` (WAD; otherwise False, the pool does not need it),
+            whether the trade raises the series requirement (both requirements recomputed on
+            [lo, hi]), the market's tick and the Clearinghouse taker fee rate.
+            Reverts "pool: too many legs" past MAX_LEGS.
     """
-    return student_t._price(kind, strike, forward, s, lo, hi)
+    e: student_t.Ends = self._ends(self._index(registry, True), w, expiry, lo, hi)
+    n: int256 = 0
+    cost: int256 = 0
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+    n, cost, legs = self._position(ch, account, registry, expiry)
+    before_legs: DynArray[margin_math.Leg, c.MAX_LEGS] = legs
+    q0: int256 = 0
+    found: bool = False
+    for i: uint256 in range(len(legs), bound=c.MAX_LEGS):
+        if legs[i].kind == kind and legs[i].strike == strike:
+            q0 = legs[i].qty
+            legs[i].qty += dq
+            found = True
+            break
+    if not found:
+        assert len(legs) < c.MAX_LEGS, "pool: too many legs"
+        legs.append(margin_math.Leg(kind=kind, strike=strike, qty=dq))
+    after: uint256 = margin_math._requirement(n, cost, legs, lo, hi)
+    total: uint256 = staticcall Clearing(ch).requirement(account) - staticcall Clearing(ch).series_requirement(account, registry, expiry) + after
+    cash: uint256 = staticcall Vault(vault).balance_of(account)
+    u: uint256 = 0
+    if total > 0:
+        u = max_value(uint256)
+        if cash > 0:
+            u = pool_math._util(total, cash)
+    raises: bool = False
+    if u > max_util:
+        raises = after > margin_math._requirement(n, cost, before_legs, lo, hi)
+    return pool_math.TradeInputs(
+        model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=raises,
+        tick=staticcall Registry(registry).tick(), fee_bps=staticcall Clearing(ch).taker_fee_bps(),
+    )
 
 
+@view
 @external
-@pure
-def series_value(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], forward: uint256, s: uint256, lo: uint256, hi: uint256) -> int256:
+def marks(registry: address, ch: address, account: address, w: uint256) -> int256:
     """
-    @notice Model value of a series portfolio (raw units, signed): n E[S] - C + Σ q × price.
+    @notice Σ over the account's open series of `registry`: model value of the unsettled ones
+            (futures n E[S] - C, options q × model price; a stale index marks at the last
+            reference fixing) and the unclaimed P&L of the settled ones (raw units, signed).
+            O(MAX_OPEN_SERIES × MAX_LEGS); the index and variance are read once.
     """
-    e: student_t.Ends = student_t._ends(forward, s, lo, hi)
-    value: int256 = -cost
-    if n != 0:
-        value += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
-    for leg: margin_math.Leg in legs:
-        value += leg.qty * convert(student_t._price_at(leg.kind, leg.strike, e), int256)
-    return value
+    total: int256 = 0
+    ix: Index = empty(Index)
+    have: bool = False
+    refs: DynArray[SeriesRef, MAX_OPEN_SERIES] = staticcall Clearing(ch).open_series(account)
+    for ref: SeriesRef in refs:
+        if ref.registry != registry:
+            continue
+        if staticcall Registry(registry).settlement_price(ref.expiry) != 0:
+            total += staticcall Clearing(ch).unclaimed_pnl(account, registry, ref.expiry)
+            continue
+        if not have:
+            ix = self._index(registry, False)
+            have = True
+        lo: uint256 = 0
+        hi: uint256 = 0
+        lo, hi = staticcall Registry(registry).bounds(ref.expiry)
+        e: student_t.Ends = self._ends(ix, w, ref.expiry, lo, hi)
+        # the series' model value n E[S] - C + Σ q × price, legs read straight into the loop
+        n: int256 = 0
+        cost: int256 = 0
+        n, cost = staticcall Clearing(ch).futures_position(account, registry, ref.expiry)
+        total -= cost
+        if n != 0:
+            total += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
+        es: int256 = student_t._es_numerator(e)
+        for leg: margin_math.Leg in staticcall Clearing(ch).option_legs(account, registry, ref.expiry):
+            total += leg.qty * convert(student_t._option_price(leg.kind, leg.strike, e, es), int256)
+    return total
 
 
+@view
 @external
-@pure
-def series_delta(n: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], forward: uint256, s: uint256, lo: uint256, hi: uint256) -> int256:
+def model_price(registry: address, expiry: uint256, kind: uint8, strike: uint256, w: uint256) -> uint256:
     """
-    @notice Delta of a series portfolio, WAD lots: n dE[S]/dF + Σ q × delta.
+    @notice Model value per lot (raw units) of CALL/PUT `strike` (FUTURE: E[S]) now; with a
+            stale index, at the last reference fixing.
     """
-    e: student_t.Ends = student_t._ends(forward, s, lo, hi)
+    assert strike < student_t.PACK_LIMIT, "pool: bad inputs"
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = staticcall Registry(registry).bounds(expiry)
+    return student_t._price_at(kind, strike, self._ends(self._index(registry, False), w, expiry, lo, hi))
+
+
+@view
+@external
+def series_delta(registry: address, ch: address, account: address, expiry: uint256, w: uint256, strict: bool) -> (int256, uint256, uint256, uint256):
+    """
+    @notice The account's delta in one series, WAD lots (n dE[S]/dF + Σ q × delta), with the
+            forward and range it was taken at (raw units per lot): (delta, F, L, U).
+            `strict`: a fresh index is required ("pool: stale index").
+    """
+    lo: uint256 = 0
+    hi: uint256 = 0
+    lo, hi = staticcall Registry(registry).bounds(expiry)
+    e: student_t.Ends = self._ends(self._index(registry, strict), w, expiry, lo, hi)
+    n: int256 = 0
+    cost: int256 = 0
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+    n, cost, legs = self._position(ch, account, registry, expiry)
     d: int256 = 0
     if n != 0:
         d = n * student_t._delta_at(c.FUTURE, 0, e)
     for leg: margin_math.Leg in legs:
         d += leg.qty * student_t._delta_at(leg.kind, leg.strike, e)
-    return d
-
-
-@external
-@pure
-def requirements(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_LEGS], kind: uint8, strike: uint256, dq: int256, lo: uint256, hi: uint256) -> (uint256, uint256):
-    """
-    @notice Requirement of a series portfolio over [lo, hi] before and after adding `dq` lots
-            of (kind, strike) (raw units). Reverts "pool: too many legs" past MAX_LEGS.
-    """
-    before: uint256 = margin_math._requirement(n, cost, legs, lo, hi)
-    out: DynArray[margin_math.Leg, c.MAX_LEGS] = legs
-    found: bool = False
-    for i: uint256 in range(len(out), bound=c.MAX_LEGS):
-        if out[i].kind == kind and out[i].strike == strike:
-            out[i].qty += dq
-            found = True
-            break
-    if not found:
-        assert len(out) < c.MAX_LEGS, "pool: too many legs"
-        out.append(margin_math.Leg(kind=kind, strike=strike, qty=dq))
-    return before, margin_math._requirement(n, cost, out, lo, hi)
+    return d, e.f, lo, hi

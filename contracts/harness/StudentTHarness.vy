@@ -41,6 +41,13 @@ def delta(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint25
     return student_t._delta(kind, strike, forward, s, lo, hi)
 
 
+@external
+@pure
+def option_price(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint256, hi: uint256) -> uint256:
+    e: student_t.Ends = student_t._ends(forward, s, lo, hi)
+    return student_t._option_price(kind, strike, e, student_t._es_numerator(e))
+
+
 # ---------------------------------------------------------------- pool_math (quote maths)
 
 

@@ -26,6 +26,16 @@ WAD: constant(uint256) = 10**18
 BPS: constant(uint256) = 10_000
 
 
+# what PoolPricer.trade_inputs gives the pool's quote
+struct TradeInputs:
+    model: uint256    # raw units per lot, model price (no spread)
+    q0: int256        # lots, the pool's position in the instrument before the trade
+    u: uint256        # WAD, utilisation after the trade (rounded UP; max uint without cash)
+    raises: bool      # the trade raises the pool's series requirement (only computed when u > max_util)
+    tick: uint256     # raw units per lot, the market's price grid
+    fee_bps: uint256  # bps, the Clearinghouse taker fee rate
+
+
 @internal
 @pure
 def _trade_value(m: uint256, q0: int256, qty: uint256, is_buy: bool, beta: uint256, depth: uint256, markup_bps: uint256) -> uint256:
@@ -74,3 +84,13 @@ def _spread_bps(base_bps: uint256, util_bps: uint256, u: uint256) -> uint256:
     @notice Spread = base + gamma * u in bps, u a WAD fraction; rounded UP.
     """
     return base_bps + math._ceil_div(util_bps * u, WAD)
+
+
+@internal
+@pure
+def _util(total: uint256, cash: uint256) -> uint256:
+    """
+    @notice Utilisation requirement / cash, WAD, rounded UP (against the trader: a closer
+            limit and a wider spread). `cash` > 0.
+    """
+    return math._mul_div(total, WAD, cash, True)

@@ -55,7 +55,7 @@ lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in
 # @dev The trading parameters again, packed in 64-bit lanes so a quote reads two slots, not
 #      eight (written by every setter; each value's bound keeps it below 2**64):
 #      trade_a = vol_multiplier | beta << 64 | max_utilisation << 128 | depth << 192
-#      trade_b = cutoff | base_spread << 64 | util_spread << 128 | fee_bps << 192
+#      trade_b = cutoff | base_spread << 64 | util_spread << 128 | fee_bps << 192 | paused << 255
 trade_a: uint256
 trade_b: uint256
 
@@ -84,10 +84,11 @@ def __init__(guardian_: address):
 @internal
 def _pack():
     """
-    @dev Rewrites `trade_a`/`trade_b` from the public values (all bounded below 2**64).
+    @dev Rewrites `trade_a`/`trade_b` from the public values (all bounded below 2**64) and
+         the pause flag (bit 255 of `trade_b`; fee_bps <= MAX_FEE never reaches it).
     """
     self.trade_a = self.vol_multiplier | self.beta << 64 | self.max_utilisation << 128 | self.depth << 192
-    self.trade_b = self.cutoff | self.base_spread << 64 | self.util_spread << 128 | self.fee_bps << 192
+    self.trade_b = self.cutoff | self.base_spread << 64 | self.util_spread << 128 | self.fee_bps << 192 | convert(pausable.paused, uint256) << 255
 
 
 # ---------------------------------------------------------------- setters
@@ -225,6 +226,7 @@ def pause():
     """
     assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
     pausable._pause()
+    self._pack()
 
 
 @external
@@ -234,3 +236,4 @@ def unpause():
     """
     assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
     pausable._unpause()
+    self._pack()

@@ -63,15 +63,15 @@ def _z(x: uint256, f: uint256, s: uint256) -> int256:
     """
     d: uint256 = 0
     if x >= f:
-        d = x - f
+        d = unsafe_sub(x, f)
     else:
-        d = f - x
+        d = unsafe_sub(f, x)
     m: uint256 = 0
     if d != 0:
         if d // (Z_SAT // WAD) >= s:
             m = Z_SAT            # |z| >= 1e6 (s = 0 included)
         else:
-            m = d * WAD // s     # DOWN; inputs < 2**128 so d * WAD fits
+            m = unsafe_div(unsafe_mul(d, WAD), s)     # DOWN; d < 2**128 so d * WAD fits, s > 0 here
     if x >= f:
         return convert(m, int256)
     return -convert(m, int256)
@@ -88,18 +88,18 @@ def _point(z: int256) -> Point:
         if z > 0:
             return Point(phi=WAD, g=0)
         return Point(phi=0, g=0)
-    z2: uint256 = m * m                       # WAD^2, < 1e48
-    r: uint256 = isqrt(z2 + FOUR_WAD2)        # WAD, DOWN, >= 2e18
+    z2: uint256 = unsafe_mul(m, m)            # WAD^2, < 1e48
+    r: uint256 = isqrt(unsafe_add(z2, FOUR_WAD2))  # WAD, DOWN, >= 2e18
     # half-width z (z^2 + 6) / (2 (z^2 + 4) r), WAD, DOWN. (z^2 + 6) and (z^2 + 4) are taken
     # in WAD (z2 / WAD rounded DOWN); num, den < 2.1e54 (WAD^2) and num * WAD < 1.1e72
-    num: uint256 = m * ((z2 + SIX_WAD2) // WAD)
-    den: uint256 = 2 * ((z2 + FOUR_WAD2) // WAD) * r
-    h: uint256 = num * WAD // den
-    h = min(h, HALF)
-    phi: uint256 = HALF + h
+    # (unchecked arithmetic: every bound is stated; den >= 16e36 and r >= 2e18 are never 0)
+    num: uint256 = unsafe_mul(m, unsafe_div(unsafe_add(z2, SIX_WAD2), WAD))
+    den: uint256 = unsafe_mul(unsafe_mul(2, unsafe_div(unsafe_add(z2, FOUR_WAD2), WAD)), r)
+    h: uint256 = min(unsafe_div(unsafe_mul(num, WAD), den), HALF)
+    phi: uint256 = unsafe_add(HALF, h)
     if z < 0:
-        phi = HALF - h
-    g: uint256 = FOUR_WAD4 // (r * r * r)     # WAD, DOWN; r^3 < 1.1e72
+        phi = unsafe_sub(HALF, h)
+    g: uint256 = unsafe_div(FOUR_WAD4, unsafe_mul(unsafe_mul(r, r), r))     # WAD, DOWN; r^3 < 1.1e72
     return Point(phi=phi, g=g)
 
 
@@ -164,12 +164,16 @@ def _numerators(strike: uint256, e: Ends, pa: Point) -> (int256, int256):
     phl: int256 = convert(e.pl.phi, int256)
     pha: int256 = convert(pa.phi, int256)
     phu: int256 = convert(e.pu.phi, int256)
-    call: int256 = (fi - ki) * (phu - pha) + si * (convert(pa.g, int256) - convert(e.pu.g, int256))
+    # unchecked: prices < 2**128 (asserted by `_ends`/`_at`) times Phi, G <= 1e18 give terms
+    # below 2**188, and five such terms stay far inside int256
+    gu: int256 = convert(e.pu.g, int256)
+    up: int256 = unsafe_sub(IWAD, phu)
+    call: int256 = unsafe_add(unsafe_mul(unsafe_sub(fi, ki), unsafe_sub(phu, pha)), unsafe_mul(si, unsafe_sub(convert(pa.g, int256), gu)))
     if li > ki:
-        call += (li - ki) * phl
+        call = unsafe_add(call, unsafe_mul(unsafe_sub(li, ki), phl))
     if ui > ki:
-        call += (ui - ki) * (IWAD - phu)
-    es: int256 = li * phl + fi * (phu - phl) + si * (convert(e.pl.g, int256) - convert(e.pu.g, int256)) + ui * (IWAD - phu)
+        call = unsafe_add(call, unsafe_mul(unsafe_sub(ui, ki), up))
+    es: int256 = unsafe_add(unsafe_add(unsafe_mul(li, phl), unsafe_mul(fi, unsafe_sub(phu, phl))), unsafe_add(unsafe_mul(si, unsafe_sub(convert(e.pl.g, int256), gu)), unsafe_mul(ui, up)))
     return call, es
 
 
@@ -179,9 +183,9 @@ def _floor_wad(x: int256) -> int256:
     """
     @notice floor(x / WAD) for signed x (Vyper's // truncates toward zero).
     """
-    q: int256 = x // IWAD
-    if x < 0 and q * IWAD != x:
-        q -= 1
+    q: int256 = unsafe_div(x, IWAD)
+    if x < 0 and unsafe_mul(q, IWAD) != x:
+        q = unsafe_sub(q, 1)
     return q
 
 
@@ -215,7 +219,7 @@ def _price_at(kind: uint8, strike: uint256, e: Ends) -> uint256:
     put_top: uint256 = 0
     if strike > e.lo:
         put_top = strike - e.lo
-    put_num: int256 = call_num - es_num + convert(strike, int256) * IWAD
+    put_num: int256 = unsafe_add(unsafe_sub(call_num, es_num), unsafe_mul(convert(strike, int256), IWAD))
     return self._clip(self._floor_wad(put_num), put_top)
 
 
@@ -254,3 +258,71 @@ def _delta(kind: uint8, strike: uint256, forward: uint256, s: uint256, lo: uint2
     """
     assert strike < PACK_LIMIT, "pool: bad inputs"
     return self._delta_at(kind, strike, self._ends(forward, s, lo, hi))
+
+
+@internal
+@pure
+def _es_numerator(e: Ends) -> int256:
+    """
+    @notice The WAD-scaled exact numerator of E[S] (`_numerators`' second value); it does not
+            depend on the strike, so a portfolio computes it once.
+    """
+    phl: int256 = convert(e.pl.phi, int256)
+    phu: int256 = convert(e.pu.phi, int256)
+    # unchecked: as `_numerators`
+    return unsafe_add(
+        unsafe_add(unsafe_mul(convert(e.lo, int256), phl), unsafe_mul(convert(e.f, int256), unsafe_sub(phu, phl))),
+        unsafe_add(unsafe_mul(convert(e.s, int256), unsafe_sub(convert(e.pl.g, int256), convert(e.pu.g, int256))), unsafe_mul(convert(e.hi, int256), unsafe_sub(IWAD, phu))),
+    )
+
+
+@internal
+@pure
+def _option_price(kind: uint8, strike: uint256, e: Ends, es: int256) -> uint256:
+    """
+    @notice `_price_at` of a CALL or PUT (any other kind is a put), bit for bit, given the
+            series' E[S] numerator `es` (`_es_numerator(e)`): the marking loop's one call
+            per leg, with z, the call numerator, the floor and the clip done in place.
+    """
+    assert strike < PACK_LIMIT, "pool: bad inputs"
+    # a = z(clamp(K, L, U)) as `_z`: magnitude rounded DOWN, saturated at Z_SAT
+    x: uint256 = min(max(strike, e.lo), e.hi)
+    d: uint256 = 0
+    if x >= e.f:
+        d = unsafe_sub(x, e.f)
+    else:
+        d = unsafe_sub(e.f, x)
+    m: uint256 = 0
+    if d != 0:
+        if d // (Z_SAT // WAD) >= e.s:
+            m = Z_SAT
+        else:
+            m = unsafe_div(unsafe_mul(d, WAD), e.s)
+    z: int256 = convert(m, int256)
+    if x < e.f:
+        z = -z
+    pa: Point = self._point(z)
+    fi: int256 = convert(e.f, int256)
+    ki: int256 = convert(strike, int256)
+    phu: int256 = convert(e.pu.phi, int256)
+    # the call numerator as `_numerators` (unchecked, same bounds)
+    num: int256 = unsafe_add(unsafe_mul(unsafe_sub(fi, ki), unsafe_sub(phu, convert(pa.phi, int256))), unsafe_mul(convert(e.s, int256), unsafe_sub(convert(pa.g, int256), convert(e.pu.g, int256))))
+    if e.lo > strike:
+        num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.lo, int256), ki), convert(e.pl.phi, int256)))
+    if e.hi > strike:
+        num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.hi, int256), ki), unsafe_sub(IWAD, phu)))
+    top: uint256 = 0
+    if kind == c.CALL:
+        if e.hi > strike:
+            top = unsafe_sub(e.hi, strike)
+    else:
+        num = unsafe_add(unsafe_sub(num, es), unsafe_mul(ki, IWAD))
+        if strike > e.lo:
+            top = unsafe_sub(strike, e.lo)
+    # floor(num / WAD) (signed), clipped to [0, top]
+    q: int256 = unsafe_div(num, IWAD)
+    if num < 0 and unsafe_mul(q, IWAD) != num:
+        q = unsafe_sub(q, 1)
+    if q <= 0:
+        return 0
+    return min(convert(q, uint256), top)

@@ -7,16 +7,30 @@
 pragma solidity >=0.8.4 <0.9.0;
 
 interface IPoolPricer {
-    /// @dev Vyper struct `Leg` (contracts/modules/margin_math.vy)
-    struct Leg {
-        uint8 kind; // CALL (1) or PUT (2)
-        uint256 strike; // raw token units per lot
-        int256 qty; // lots, > 0 long, < 0 short
+    /// @dev Vyper struct `TradeInputs` (contracts/modules/pool_math.vy)
+    struct TradeInputs {
+        uint256 model; // raw units per lot, model price (no spread)
+        int256 q0; // lots, the pool's position in the instrument before the trade
+        uint256 u; // WAD, utilisation after the trade (rounded UP; max uint without cash)
+        bool raises; // the trade raises the pool's series requirement (only computed when u > max_util)
+        uint256 tick; // raw units per lot, the market's price grid
+        uint256 fee_bps; // bps, the Clearinghouse taker fee rate
     }
 
-    function price(uint8 kind, uint256 strike, uint256 forward, uint256 s, uint256 lo, uint256 hi) external pure returns (uint256);
-    function requirements(int256 n, int256 cost, Leg[] calldata legs, uint8 kind, uint256 strike, int256 dq, uint256 lo, uint256 hi) external pure returns (uint256, uint256);
-    function scale(uint256 forward, uint256 w, uint256 v, uint256 tau) external pure returns (uint256);
-    function series_delta(int256 n, Leg[] calldata legs, uint256 forward, uint256 s, uint256 lo, uint256 hi) external pure returns (int256);
-    function series_value(int256 n, int256 cost, Leg[] calldata legs, uint256 forward, uint256 s, uint256 lo, uint256 hi) external pure returns (int256);
+    /// @dev Vyper struct `TradingState` (interfaces/ISeriesRegistry.vyi)
+    struct TradingState {
+        bool current; // no daily-update catch-up pending
+        bool live; // listed and not expired
+        uint256 lower; // raw units per lot, the series' range
+        uint256 upper; // raw units per lot
+        bool reduce_only; // settlement token depegged: no fill may add exposure
+        uint256 min_qty; // lots, the market's minimum order quantity
+        bool strike_active; // options: the strike is on the series' active grid
+    }
+
+    function marks(address registry, address ch, address account, uint256 w) external view returns (int256);
+    function model_price(address registry, uint256 expiry, uint8 kind, uint256 strike, uint256 w) external view returns (uint256);
+    function series_delta(address registry, address ch, address account, uint256 expiry, uint256 w, bool strict) external view returns (int256, uint256, uint256, uint256);
+    function trade_inputs(address registry, address ch, address vault, address account, uint256 expiry, uint8 kind, uint256 strike, int256 dq, uint256 w, uint256 lo, uint256 hi, uint256 max_util) external view returns (TradeInputs memory);
+    function trading_state(address registry, uint256 expiry, uint256 strike) external view returns (TradingState memory);
 }

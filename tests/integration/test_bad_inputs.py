@@ -359,7 +359,7 @@ def _clearinghouse_venue_cases() -> list[Case]:
     """Venue-only entry points called by accounts that are not venues."""
     def fill(w):
         return (w.ch.settle_fill, (w.acct["stranger"], w.acct["maker"], w.far, FUTURE, 0, True,
-                                   w.mid, 1, 0))
+                                   w.mid, 1, 0, (True, True, w.mid, w.mid, False, 1, False)))
 
     def reserve(w):
         return (w.ch.reserve, (w.acct["stranger"], w.far, FUTURE, 0, True, w.mid, 1))

@@ -10,9 +10,14 @@ After every step:
 * the pool and every trader are fully collateralised (vault balance >= requirement);
 * the vault is solvent: token balance >= Σ balances + Σ unclaimed P&L of every holder, and
   P&L is zero-sum per settled series (Σ unclaimed + Σ claimed == 0 over all holders);
+* positions are zero-sum per open series: over every holder (the pool, the traders, the
+  book's maker) Σ futures lots == 0, Σ futures cost == 0 and Σ lots of each option == 0,
+  checked after every step for each series that had a fill in it (positions change only by
+  fills);
 * LPs can always take out their share of free collateral: maxWithdraw(lp) ==
-  min(previewRedeem(shares), free collateral less 1 bp) and redeeming maxRedeem succeeds
-  (a rule);
+  min(previewRedeem(shares), free collateral less 1 bp), and redeeming maxRedeem(lp) goes
+  through at every step (simulated with eth_call, so the state is unchanged) and pays
+  previewRedeem of those shares;
 * the share price moves only by fees, marks and P&L, checked around EVERY step. Block times
   are pinned (anvil's block timestamp interval 0: a block has its parent's timestamp unless
   time is moved on purpose), so within a trading or LP step every mark is taken at one
@@ -65,7 +70,8 @@ def env(chain, accounts, deployer, guardian):
 
 
 REFUSED: dict[str, int] = {}
-STATS = {"trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0, "lp_actions": 0}
+STATS = {"trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0, "lp_actions": 0,
+         "zero_sum_checks": 0}
 
 
 class PoolMachine(RuleBasedStateMachine):
@@ -81,6 +87,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.btc = 100_000.0
         self.claimed: dict[int, int] = {}   # expiry -> Σ claimed P&L
         self.series: set[int] = set()        # expiries anyone traded
+        self.crossed = False                 # this example has moved past an expiry
 
     # ------------------------------------------------------------ helpers
 
@@ -266,15 +273,18 @@ class PoolMachine(RuleBasedStateMachine):
         self.act(action, who, series, strike, kind, qty, flag, n)
         self.check_step(action, before, b0)
 
-    def explained(self, b0: int, b1: int) -> tuple[int, int, int, int]:
-        """(spread, fees, hedge, claims) of blocks b0..b1 - 1 (see the module docstring)."""
+    def explained(self, b0: int, b1: int) -> tuple[int, int, int, int, set[int]]:
+        """(spread, fees, hedge, claims, expiries with a fill) of blocks b0..b1 - 1 (see the
+        module docstring)."""
         if b1 <= b0:       # no block mined in the step
-            return 0, 0, 0, 0
+            return 0, 0, 0, 0, set()
         pool = self.pool.address
         spread = sum((t.price - t.model if t.trader_is_buy else t.model - t.price) * t.qty
                      for t in self.pool.Traded.range(b0, b1))
         fees = hedge = 0
+        filled: set[int] = set()
         for f in self.ch.Fill.range(b0, b1):
+            filled.add(int(f.expiry))
             fees += f.taker_fee + f.maker_fee
             if pool in (f.taker, f.maker):
                 fees -= f.taker_fee if f.taker == pool else f.maker_fee
@@ -282,15 +292,18 @@ class PoolMachine(RuleBasedStateMachine):
                 n = f.qty if f.taker_is_buy == (f.taker == pool) else -f.qty
                 hedge += n * (int(self.pool.model_price(f.expiry, FUTURE, 0)) - f.price)
         claims = sum(c.pnl for c in self.ch.Claimed.range(b0, b1) if c.account == pool)
-        return spread, fees, hedge, claims
+        return spread, fees, hedge, claims, filled
 
     def check_step(self, action: str, before: tuple[int, int, int], b0: int) -> None:
         ta, ts, cash = before
         ta2, ts2 = self.share_price()
         b1 = ape.chain.blocks.head.number + 1
-        spread, fees, hedge, claims = self.explained(b0, b1)
+        spread, fees, hedge, claims, filled = self.explained(b0, b1)
+        self.check_zero_sum(filled)
         if action in ("deposit", "redeem"):
-            assert ta2 * ts >= ta * ts2, "LP action lowered NAV per share"
+            # (with no shares before there is no holder to protect: the first LP of an
+            # emptied pool buys in at the virtual offset, fees left behind included)
+            assert ts == 0 or ta2 * ts >= ta * ts2, "LP action lowered NAV per share"
         elif action == "advance":
             assert ts2 == ts and spread == hedge == 0
             assert int(self.vault.balance_of(self.pool)) - cash == claims + fees
@@ -313,7 +326,9 @@ class PoolMachine(RuleBasedStateMachine):
         elif action == "hedge":
             self.hedge(series, strike, qty)   # always pushes delta: every example hedges
         else:
-            mode = ("hours", "morning", "expiry")[n % 3]
+            # the first move of time in an example crosses an expiry (settle, claim, trade on)
+            mode = ("hours", "morning", "expiry")[n % 3] if self.crossed else "expiry"
+            self.crossed = True
             self.advance(mode, n % 601 - 300, 1 + n % 6)
 
     # ------------------------------------------------------------ invariants
@@ -336,6 +351,25 @@ class PoolMachine(RuleBasedStateMachine):
             shares = int(self.pool.balanceOf(acct))
             room = free - -(-free // 10_000)   # 1 bp kept back for the next block's marks
             assert int(self.pool.maxWithdraw(acct)) == min(int(self.pool.previewRedeem(shares)), room)
+            out = int(self.pool.maxRedeem(acct))
+            preview = int(self.pool.previewRedeem(out)) if out else 0
+            if preview:
+                # the LP can take it out now: the redemption itself goes through (eth_call)
+                assert int(self.pool.redeem.call(out, acct, acct, sender=acct)) == preview
+
+    def check_zero_sum(self, expiries: set[int]) -> None:
+        """Σ over holders of each instrument's position is 0 in every series in `expiries`."""
+        for e in expiries:
+            n = cost = 0
+            options: dict[tuple[int, int], int] = {}
+            for h in self.holders():
+                fn, fc = self.ch.futures_position(h, self.reg, e)
+                n, cost = n + int(fn), cost + int(fc)
+                for kind, strike, q in self.ch.option_legs(h, self.reg, e):
+                    options[(int(kind), int(strike))] = options.get((int(kind), int(strike)), 0) + int(q)
+            assert n == 0 and cost == 0, f"futures not zero-sum in {e}: {n} lots, cost {cost}"
+            assert all(q == 0 for q in options.values()), f"options not zero-sum in {e}: {options}"
+            STATS["zero_sum_checks"] += 1
 
     def teardown(self) -> None:
         ape.chain.restore(self.snap)

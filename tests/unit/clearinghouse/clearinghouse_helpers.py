@@ -51,9 +51,17 @@ def make_env(system, deployer, treasury, project, mock_venue) -> Env:
     return Env(system, ch, system.vault, system.token, registry, book, treasury)
 
 
+def trading_state_of(env: Env, e, registry=None) -> tuple:
+    """The registry's trading state as a venue passes it on (TradingState)."""
+    reg = registry or env.registry
+    lo, hi = reg.bounds(e)
+    return (True, reg.is_live(e), lo, hi, reg.reduce_only(), 1, False)
+
+
 def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0):
     return env.ch.settle_fill(
-        taker, maker, e, kind, strike, taker_is_buy, price, qty, release, sender=env.book
+        taker, maker, e, kind, strike, taker_is_buy, price, qty, release,
+        trading_state_of(env, e), sender=env.book
     )
 
 

@@ -183,17 +183,20 @@ def test_settle_fill__maker_insufficient_collateral__reverts_state_unchanged(env
     assert ch_state(env, taker, maker) == before
 
 
-def test_settle_fill__taker_checked_by_check_collateral(env, maker, taker):
-    """The taker is not checked per fill; the book checks it once after its fills."""
+def test_settle_fill__taker_uncovered__reverts_insufficient_collateral(env, maker, taker):
+    """settle_fill (the pool's one fill) checks the taker itself, at the end; an uncovered
+    taker reverts it and nothing changes. check_collateral stays for venues that check later."""
     ch = env.ch
     e = env.expiries[0]
     ch.set_fees(0, 0, sender=env.system.deployer)
     fund(env.system, maker, 1_000)
-    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)   # unfunded taker
-    assert ch.requirement(taker) > env.vault.balance_of(taker) == 0
+    before = ch_state(env, taker, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.check_collateral(taker, sender=env.book)
+        fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)   # unfunded taker
+    assert ch_state(env, taker, maker) == before
     fund(env.system, taker, 1_000)
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)
+    assert ch.requirement(taker) <= env.vault.balance_of(taker)
     ch.check_collateral(taker, sender=env.book)
 
 

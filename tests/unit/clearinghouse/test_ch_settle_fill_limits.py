@@ -16,6 +16,7 @@ from .clearinghouse_helpers import (
     legs_of,
     new_registry,
     reference_requirement,
+    trading_state_of,
 )
 
 
@@ -141,13 +142,15 @@ def test_settle_fill__max_open_series__25th_reverts(env, maker, taker, deployer,
     count = 0
     for reg, bk in markets[:4]:
         for e in reg.live_expiries():
-            ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=bk)
+            ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
+                           trading_state_of(env, e, reg), sender=bk)
             count += 1
     assert count == 24 == len(ch.open_series(taker))
     reg, bk = markets[4]
     e = reg.live_expiries()[0]
     with ape.reverts("clearinghouse: too many series"):
-        ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0, sender=bk)
+        ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
+                       trading_state_of(env, e, reg), sender=bk)
     # the open series list and the stored requirements agree
     total = 0
     for s in ch.open_series(taker):

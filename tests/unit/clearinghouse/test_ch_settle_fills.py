@@ -10,19 +10,13 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import FUTURE
 
-from .clearinghouse_helpers import Env, ch_state, reference_requirement
+from .clearinghouse_helpers import Env, ch_state, reference_requirement, trading_state_of
 
 
 def maker_blocked_at(index: int, code: int) -> str:
     """Revert data of `MakerBlockedAt(uint256 index, uint8 code)`, as ape shows it."""
     return ("0x" + keccak(text="MakerBlockedAt(uint256,uint8)")[:4].hex()
             + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
-
-
-def trading_state_of(env: Env, e) -> tuple:
-    """The registry's trading state as the book passes it on (TradingState)."""
-    lo, hi = env.registry.bounds(e)
-    return (True, env.registry.is_live(e), lo, hi, env.registry.reduce_only(), 1, False)
 
 
 def reserve_future(env: Env, account, e, price, qty) -> int:
