@@ -449,6 +449,8 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
         if q < maker_qty:
             if reason == 0:
                 break                                # partly filled: the taker is done
+        if remaining == 0:
+            break                                    # filled: no next level to look up
         oid = ost._next(link)
         if oid == 0:
             idx = pl._after(opp, idx, not t.is_buy)
@@ -557,7 +559,7 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
          (which checks the caller's collateral) and appends it to its level.
     """
     reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
-        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining
+        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
     )
     assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
     side: bytes32 = self._side(t.expiry, t.kind, t.strike, t.is_buy)
