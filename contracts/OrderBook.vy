@@ -1,4 +1,5 @@
 # pragma version ~=0.4.3
+# pragma nonreentrancy on
 """
 @title OrderBook
 @notice The central limit order book of one market (one SeriesRegistry): one book per
@@ -27,7 +28,8 @@
         a maker's fill for a condition of the maker alone (`MakerBlocked`: leg limit,
         open-series limit, position cap, open-interest cap, collateral) the maker order is
         cancelled with its reason code (8-12) and matching goes on.
-@custom:security Reentrancy lock on every state-changing function. Every loop has a named
+@custom:security Reentrancy lock on every external function (`# pragma nonreentrancy on`:
+        views too, so none reads a half-applied book mid-call). Every loop has a named
         bound (MAX_FILLS makers per taker, MAX_DEPTH levels per depth page, MAX_SWEEP orders
         per sweep); nothing loops over accounts or all orders. When paused (guardian or
         owner) no order can be placed; cancels and sweeps never stop. In reduce-only mode
@@ -45,6 +47,7 @@ from interfaces import IClearinghouse
 from interfaces import ISeriesRegistry
 
 from contracts.modules import constants as c
+from contracts.modules import calendar
 from contracts.modules import price_levels as pl
 from contracts.modules import order_store as ost
 
@@ -251,7 +254,6 @@ def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, empti
 # ---------------------------------------------------------------- trading
 
 @external
-@nonreentrant
 def place_order(
     expiry: uint256,
     kind: uint8,
@@ -467,7 +469,8 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
          (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
          that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
          its reason) — at most MAX_FILLS times, each refusal removing one order. Then
-         applies the plan to the book and feeds the fixing once. Returns (lots left,
+         applies the plan to the book and feeds the fixing once (inside the fixing window:
+         outside it no accumulator changes, so the registry is not called). Returns (lots left,
          whether the book still crosses).
     """
     blocked: DynArray[uint256, MAX_FILLS] = []
@@ -495,12 +498,25 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
             break
         blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
     self._apply_steps(t, steps, order_id)
-    if t.kind == c.FUTURE and remaining < qty:
+    if t.kind == c.FUTURE and remaining < qty and self._in_window():
         notional: uint256 = 0
         for f: IClearinghouse.MakerFill in fills:
             notional += f.price * f.qty
         extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
     return remaining, crossing
+
+
+@view
+@internal
+def _in_window() -> bool:
+    """
+    @dev Whether now is inside today's fixing window (the registry's rule): only then do
+         futures fills feed the VWAP accumulator, so only then is `record_fills` called.
+    """
+    w_start: uint256 = 0
+    w_end: uint256 = 0
+    w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
+    return block.timestamp >= w_start and block.timestamp <= w_end
 
 
 @pure
@@ -595,7 +611,6 @@ def _blocked_reason(out: Bytes[MAX_REVERT]) -> uint8:
 
 
 @external
-@nonreentrant
 def cancel_order(order_id: uint256):
     """
     @notice Cancels the caller's resting order and releases its reserve. Works while paused
@@ -615,7 +630,6 @@ def cancel_order(order_id: uint256):
 
 
 @external
-@nonreentrant
 def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP]) -> uint256:
     """
     @notice Cancels dead orders of `account` (series expired or settled, or option strike

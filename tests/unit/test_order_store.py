@@ -10,6 +10,9 @@ from __future__ import annotations
 import ape
 import pytest
 
+from rangebound.constants import WINDOW_END, WINDOW_START
+from rangebound.models import calendar as cal
+
 FUTURE, PUT = 0, 2
 IOC = 2
 FRESH_SLOT_SAVING = 15_000  # gas: a dirty level word (2,900) instead of a fresh one (20,000)
@@ -133,3 +136,22 @@ def test_release__stranger_zero_amount__not_a_venue(book_env, stranger, maker):
     system = book_env[0]
     with ape.reverts("clearinghouse: not a venue"):
         system.clearinghouse.release(maker, 0, sender=stranger)
+
+
+def test_place_order__futures_fill_inside_window__recorded_once(book_env, maker, maker2, taker):
+    _, book, registry, expiry, _, _, tick, mid = book_env
+    now = ape.chain.pending_timestamp
+    at = cal.day_start(now) + WINDOW_START + 60
+    if at <= now:
+        at += cal.DAY
+    ape.chain.pending_timestamp = at
+    price = mid + 50 * tick
+    _place(book, expiry, maker, price, 1, False)
+    _place(book, expiry, maker2, price + tick, 2, False)
+    tx = _place(book, expiry, taker, price + tick, 3, True, flags=IOC)
+    assert tx.timestamp <= cal.day_start(tx.timestamp) + WINDOW_END
+    recorded = tx.decode_logs(registry.FillRecorded)
+    # one accumulator update per taker order: the average price, rounded down
+    assert [(r.expiry, r.price, r.qty, r.in_window) for r in recorded] == [
+        (expiry, (price + 2 * (price + tick)) // 3, 3, True)
+    ]
