@@ -682,8 +682,13 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
            Omitted (or not current): read from the registry's views.
     @return The amount reserved (raw units); the book releases it on fill or cancel.
     """
-    registry: address = self._check_book()
-    sid: uint256 = self._sid(registry, expiry)
+    registry: address = empty(address)
+    sid: uint256 = 0
+    if not state.current or state.reduce_only or self.book_reserved[msg.sender][account] == 0:
+        # else a current state and the caller's own reserve prove it a venue (only venues
+        # reserve), and no position is read: the market is not needed
+        registry = self._check_book()
+        sid = self._sid(registry, expiry)
     assert qty > 0, "clearinghouse: zero quantity"
     st: ISeriesRegistry.TradingState = state
     if not st.current:

@@ -155,3 +155,12 @@ def test_place_order__futures_fill_inside_window__recorded_once(book_env, maker,
     assert [(r.expiry, r.price, r.qty, r.in_window) for r in recorded] == [
         (expiry, (price + 2 * (price + tick)) // 3, 3, True)
     ]
+
+
+def test_reserve__stranger_with_current_state__not_a_venue(book_env, stranger, maker):
+    system, _, _, expiry, lo, hi, _, mid = book_env
+    ch = system.clearinghouse
+    state = (True, True, lo, hi, False, 1, False)
+    with ape.reverts("clearinghouse: not a venue"):
+        ch.reserve(maker, expiry, FUTURE, 0, True, mid, 1, state, sender=stranger)
+    assert ch.book_reserved(stranger, maker) == 0
