@@ -164,3 +164,11 @@ def test_reserve__stranger_with_current_state__not_a_venue(book_env, stranger, m
     with ape.reverts("clearinghouse: not a venue"):
         ch.reserve(maker, expiry, FUTURE, 0, True, mid, 1, state, sender=stranger)
     assert ch.book_reserved(stranger, maker) == 0
+
+
+def test_place_order__qty_above_64_bits__reverts_qty_too_large(book_env, maker):
+    _, book, _, expiry, _, _, _, mid = book_env
+    before = book.next_order_id()
+    with ape.reverts("book: qty too large"):
+        _place(book, expiry, maker, mid, 2**64, True)
+    assert book.next_order_id() == before
