@@ -147,6 +147,15 @@ def _check_book() -> address:
     return registry
 
 
+@view
+@internal
+def _check_market(registry: address):
+    """
+    @dev `registry` must be a registered market (one assert site: revert strings cost code).
+    """
+    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+
+
 @pure
 @internal
 def _maker_blocked(code: uint8, who: uint256):
@@ -461,14 +470,27 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
 
 @view
 @internal
-def _standalone(registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
+def _series_state(registry: address, expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState:
+    """
+    @dev What a venue's `trading_state` would say, read from the registry's views (for
+         callers that pass no state): live, range, reduce-only and, for options, the strike.
+    """
+    st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
+    st.live = staticcall ISeriesRegistry(registry).is_live(expiry)
+    st.lower, st.upper = staticcall ISeriesRegistry(registry).bounds(expiry)
+    st.reduce_only = staticcall ISeriesRegistry(registry).reduce_only()
+    if kind != c.FUTURE:
+        st.strike_active = staticcall ISeriesRegistry(registry).strike_active(expiry, strike)
+    return st
+
+
+@pure
+@internal
+def _standalone(lower: uint256, upper: uint256, strike_active: bool, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
     """
     @dev Stand-alone worst case per lot of an order (docs/architecture.md §1) over the series'
-         current range; validates kind, strike and price.
+         range [lower, upper]; validates kind, strike and price.
     """
-    lower: uint256 = 0
-    upper: uint256 = 0
-    lower, upper = staticcall ISeriesRegistry(registry).bounds(expiry)
     if kind == c.FUTURE:
         assert strike == 0, "clearinghouse: bad strike"
         assert price >= lower and price <= upper, "clearinghouse: price out of range"
@@ -476,7 +498,7 @@ def _standalone(registry: address, expiry: uint256, kind: uint8, strike: uint256
             return price - lower
         return upper - price
     assert kind <= c.PUT, "clearinghouse: bad kind"
-    assert staticcall ISeriesRegistry(registry).strike_active(expiry, strike), "clearinghouse: strike not active"
+    assert strike_active, "clearinghouse: strike not active"
     assert strike < STRIKE_LIMIT, "clearinghouse: bad strike"
     max_payoff: uint256 = upper - strike
     if kind == c.PUT:
@@ -581,8 +603,9 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
     @notice What `reserve` would hold for this order now: qty × (stand-alone worst case per
             lot + maker fee per lot rounded up), raw units. Reverts on an invalid order.
     """
-    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
-    return qty * (self._standalone(registry, expiry, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
+    self._check_market(registry)
+    st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
+    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
 
 
 @view
@@ -621,7 +644,7 @@ def claim(account: address, registry: address, expiry: uint256):
             requirement and closes it. Permissionless (keepers batch it), once per
             (account, series), O(legs). Works whatever is paused.
     """
-    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
     assert self.positions[account][sid].listed != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
@@ -648,20 +671,31 @@ def claim(account: address, registry: address, expiry: uint256):
 
 @external
 @nonreentrant
-def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256) -> uint256:
+def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, state: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)) -> uint256:
     """
     @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
             per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
             make the book's pro-rata release exact. The account must then cover its
             requirement. Registered venues only.
+    @param state The market's `trading_state` the venue read for this order (`current`
+           True): trusted from a registered venue, not read again (docs/architecture.md §16).
+           Omitted (or not current): read from the registry's views.
     @return The amount reserved (raw units); the book releases it on fill or cancel.
     """
-    registry: address = self._check_book()
-    sid: uint256 = self._sid(registry, expiry)
+    registry: address = empty(address)
+    sid: uint256 = 0
+    if not state.current or state.reduce_only or self.book_reserved[msg.sender][account] == 0:
+        # else a current state and the caller's own reserve prove it a venue (only venues
+        # reserve), and no position is read: the market is not needed
+        registry = self._check_book()
+        sid = self._sid(registry, expiry)
     assert qty > 0, "clearinghouse: zero quantity"
-    assert staticcall ISeriesRegistry(registry).is_live(expiry), "clearinghouse: series not live"
-    per_lot: uint256 = self._standalone(registry, expiry, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
-    if staticcall ISeriesRegistry(registry).reduce_only():
+    st: ISeriesRegistry.TradingState = state
+    if not st.current:
+        st = self._series_state(registry, expiry, kind, strike)
+    assert st.live, "clearinghouse: series not live"
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
+    if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
         if not is_buy:
@@ -682,7 +716,8 @@ def release(account: address, amount: uint256):
     @notice Releases `amount` of what the calling book reserved for `account`.
             Registered venues only.
     """
-    self._check_book()
+    if amount == 0 or self.book_reserved[msg.sender][account] < amount:
+        self._check_book()   # else the caller's own reserve proves it a venue (only venues reserve)
     self._release(msg.sender, account, amount)
 
 
@@ -888,7 +923,7 @@ def register_venue(venue: address):
     """
     ownable._check_owner()
     registry: address = self._venue_registry(venue)
-    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self._check_market(registry)
     assert self.registry_of[venue] == empty(address) and self.book_of[venue] == empty(address), "clearinghouse: venue registered"
     self.registry_of[venue] = registry
     log IClearinghouse.VenueRegistered(registry=registry, venue=venue)
@@ -903,7 +938,7 @@ def set_caps(registry: address, oi_cap_: uint256, position_cap_: uint256):
             so a lowered cap never blocks reducing trades. Owner only.
     """
     ownable._check_owner()
-    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self._check_market(registry)
     assert oi_cap_ > 0 and oi_cap_ <= MAX_CAP and position_cap_ > 0 and position_cap_ <= MAX_CAP, "clearinghouse: cap out of bounds"
     self.oi_cap[registry] = oi_cap_
     self.position_cap[registry] = position_cap_
@@ -942,7 +977,7 @@ def set_market_fee_account(registry: address, account: address):
             OptionsPool); empty returns the market to the global `fee_account`. Owner only.
     """
     ownable._check_owner()
-    assert self.book_of[registry] != empty(address), "clearinghouse: unknown market"
+    self._check_market(registry)
     self.market_fee_account[registry] = account
     log IClearinghouse.MarketFeeAccountSet(registry=registry, account=account)
 

@@ -1,4 +1,5 @@
 # pragma version ~=0.4.3
+# pragma nonreentrancy on
 """
 @title OrderBook
 @notice The central limit order book of one market (one SeriesRegistry): one book per
@@ -27,7 +28,8 @@
         a maker's fill for a condition of the maker alone (`MakerBlocked`: leg limit,
         open-series limit, position cap, open-interest cap, collateral) the maker order is
         cancelled with its reason code (8-12) and matching goes on.
-@custom:security Reentrancy lock on every state-changing function. Every loop has a named
+@custom:security Reentrancy lock on every external function (`# pragma nonreentrancy on`:
+        views too, so none reads a half-applied book mid-call). Every loop has a named
         bound (MAX_FILLS makers per taker, MAX_DEPTH levels per depth page, MAX_SWEEP orders
         per sweep); nothing loops over accounts or all orders. When paused (guardian or
         owner) no order can be placed; cancels and sweeps never stop. In reduce-only mode
@@ -45,7 +47,9 @@ from interfaces import IClearinghouse
 from interfaces import ISeriesRegistry
 
 from contracts.modules import constants as c
+from contracts.modules import calendar
 from contracts.modules import price_levels as pl
+from contracts.modules import order_store as ost
 
 implements: IOrderBook
 
@@ -53,6 +57,7 @@ initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: pausable
 initializes: pl
+initializes: ost
 
 exports: (
     ownable_2step.owner,
@@ -87,23 +92,11 @@ BLOCKED_OFFSET: constant(uint8) = 7              # cancel reason = Clearinghouse
 MAX_REVERT: constant(uint256) = 256              # bytes of Clearinghouse revert data kept and re-raised
 BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a maker fill adding exposure in reduce-only mode
 
-# packed-word layout (storage structs are not packed by the compiler)
-M40: constant(uint256) = (1 << 40) - 1
+# masks of the matching plan's words (the order and level words belong to `order_store`)
 M48: constant(uint256) = (1 << 48) - 1
 M96: constant(uint256) = (1 << 96) - 1
 M112: constant(uint256) = (1 << 112) - 1
-M128: constant(uint256) = (1 << 128) - 1
-M160: constant(uint256) = (1 << 160) - 1
 M248: constant(uint256) = (1 << 248) - 1
-PREV_SHIFT: constant(uint256) = 160              # o_link: owner | prev << 160 | next << 208
-NEXT_SHIFT: constant(uint256) = 208
-PRICE_SHIFT: constant(uint256) = 96              # o_book: qty | price index << 96 | expiry << 208 | kind << 248 | is_buy << 252
-EXPIRY_SHIFT: constant(uint256) = 208
-KIND_SHIFT: constant(uint256) = 248
-BUY_SHIFT: constant(uint256) = 252
-STRIKE_SHIFT: constant(uint256) = 128            # o_value: reserve | strike << 128
-TAIL_SHIFT: constant(uint256) = 48               # level: head | tail << 48 | total qty << 96
-TOTAL_SHIFT: constant(uint256) = 96
 
 # ---------------------------------------------------------------- matching plan (memory only)
 
@@ -136,10 +129,6 @@ tick: public(immutable(uint256))                 # raw token units per lot, the 
 guardian: public(address)                        # may pause (and unpause) new orders
 next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
 
-o_link: HashMap[uint256, uint256]                # order id -> owner (160 bits) | prev id (48) | next id (48)
-o_book: HashMap[uint256, uint256]                # order id -> qty lots (96) | price index (112; price = (index + base) · tick) | expiry s (40) | kind (4) | is_buy (4)
-o_value: HashMap[uint256, uint256]               # order id -> reserve raw units (128) | strike raw/lot (128)
-levels: HashMap[bytes32, HashMap[uint256, uint256]]   # side -> price index -> head id (48) | tail id (48) | total qty lots (160)
 future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
 
 
@@ -253,58 +242,18 @@ def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
 
 
 @internal
-def _remove(side: bytes32, index: uint256, order_id: uint256, link: uint256, qty: uint256) -> bool:
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, emptied: uint256):
     """
-    @dev Unlinks an order from its level's FIFO list and deletes it. Returns True when the
-         level became empty (its bitmap bit is then cleared).
+    @dev Removes an order from its level (`order_store`) and clears the level's bitmap bit
+         when it became empty (its word then set to `emptied`: 0, or DIRTY after a fill).
     """
-    prev: uint256 = (link >> PREV_SHIFT) & M48
-    nxt: uint256 = link >> NEXT_SHIFT
-    lv: uint256 = self.levels[side][index]
-    head: uint256 = lv & M48
-    tail: uint256 = (lv >> TAIL_SHIFT) & M48
-    if prev != 0:
-        self.o_link[prev] = (self.o_link[prev] & ~(M48 << NEXT_SHIFT)) | (nxt << NEXT_SHIFT)
-    else:
-        head = nxt
-    if nxt != 0:
-        self.o_link[nxt] = (self.o_link[nxt] & ~(M48 << PREV_SHIFT)) | (prev << PREV_SHIFT)
-    else:
-        tail = prev
-    self.o_link[order_id] = 0
-    self.o_book[order_id] = 0
-    self.o_value[order_id] = 0
-    if head == 0:
-        self.levels[side][index] = 0
-        pl._clear(side, index)
-        return True
-    self.levels[side][index] = head | (tail << TAIL_SHIFT) | (((lv >> TOTAL_SHIFT) - qty) << TOTAL_SHIFT)
-    return False
-
-
-@internal
-def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, qty: uint256):
-    """
-    @dev Appends an order to the tail of its level (time priority) and stores its link word.
-    """
-    lv: uint256 = self.levels[side][index]
-    link: uint256 = convert(owner, uint256)
-    if lv == 0:
-        pl._mark(side, index)
-        lv = order_id | (order_id << TAIL_SHIFT) | (qty << TOTAL_SHIFT)
-    else:
-        tail: uint256 = (lv >> TAIL_SHIFT) & M48
-        self.o_link[tail] = self.o_link[tail] | (order_id << NEXT_SHIFT)
-        link = link | (tail << PREV_SHIFT)
-        lv = (lv & M48) | (order_id << TAIL_SHIFT) | (((lv >> TOTAL_SHIFT) + qty) << TOTAL_SHIFT)
-    self.levels[side][index] = lv
-    self.o_link[order_id] = link
+    if ost._remove(side, order_id, link, qty, emptied):
+        pl._clear(side, ost._index(link))
 
 
 # ---------------------------------------------------------------- trading
 
 @external
-@nonreentrant
 def place_order(
     expiry: uint256,
     kind: uint8,
@@ -347,7 +296,7 @@ def place_order(
         assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
 
     order_id: uint256 = self.next_order_id + 1
-    assert order_id <= M48, "book: order ids exhausted"    # 2.8e14 orders: never in practice
+    assert order_id <= ost.MAX_ID, "book: order ids exhausted"    # 1.1e12 orders: never in practice
     self.next_order_id = order_id
     log IOrderBook.OrderPlaced(
         order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
@@ -401,7 +350,8 @@ def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint25
     if kind == c.FUTURE:
         assert strike == 0, "book: futures strike must be 0"
     else:
-        assert strike < 1 << 128 and st.strike_active, "book: inactive strike"
+        # active strikes are on tick (the grid rounds them to it): stored in ticks
+        assert strike % tick == 0 and strike // tick <= ost.MAX_STRIKE_TICKS and st.strike_active, "book: inactive strike"
     assert price % tick == 0, "book: off tick"
     low: uint256 = 0
     high: uint256 = 0
@@ -413,7 +363,7 @@ def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint25
         assert price <= high, "book: premium above max payoff"
     assert price <= M112, "book: price out of range"
     assert qty >= max(st.min_qty, 1), "book: below min qty"
-    assert qty <= M96, "book: qty too large"
+    assert qty <= ost.MAX_QTY, "book: qty too large"
 
     base: uint256 = 1
     if kind == c.FUTURE:
@@ -466,18 +416,17 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
     idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
     oid: uint256 = 0
     if idx != pl.EMPTY:
-        oid = self.levels[opp][idx] & M48
+        oid = ost._head(ost.levels[opp][idx])
     for step: uint256 in range(MAX_FILLS):
         if step == max_fills or remaining == 0 or idx == pl.EMPTY:
             break
         level_price: uint256 = (idx + t.base) * tick
         if not self._crosses(level_price, t.price, t.is_buy):
             break
-        link: uint256 = self.o_link[oid]
-        maker: address = convert(convert(link & M160, uint160), address)
-        book: uint256 = self.o_book[oid]
-        value: uint256 = self.o_value[oid]
-        maker_qty: uint256 = book & M96
+        link: uint256 = ost.o_link[oid]
+        maker: address = ost._owner(link)
+        book: uint256 = ost.o_book[oid]
+        maker_qty: uint256 = ost._qty(book)
         q: uint256 = min(remaining, maker_qty)
         reason: uint8 = 0
         if level_price < t.low or level_price > t.high:
@@ -490,7 +439,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             reason = self._is_blocked(oid, blocked)
         # pro rata release, rounded down (the maker stays over-reserved, never under);
         # the final fill releases exactly what is left
-        release: uint256 = value & M128
+        release: uint256 = ost._reserve(book)
         if q < maker_qty:
             release = release * q // maker_qty
         if reason == 0:
@@ -502,11 +451,13 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
         if q < maker_qty:
             if reason == 0:
                 break                                # partly filled: the taker is done
-        oid = link >> NEXT_SHIFT
+        if remaining == 0:
+            break                                    # filled: no next level to look up
+        oid = ost._next(link)
         if oid == 0:
             idx = pl._after(opp, idx, not t.is_buy)
             if idx != pl.EMPTY:
-                oid = self.levels[opp][idx] & M48
+                oid = ost._head(ost.levels[opp][idx])
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
     return steps, fills, remaining, crossing
 
@@ -518,7 +469,8 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
          (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
          that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
          its reason) — at most MAX_FILLS times, each refusal removing one order. Then
-         applies the plan to the book and feeds the fixing once. Returns (lots left,
+         applies the plan to the book and feeds the fixing once (inside the fixing window:
+         outside it no accumulator changes, so the registry is not called). Returns (lots left,
          whether the book still crosses).
     """
     blocked: DynArray[uint256, MAX_FILLS] = []
@@ -546,12 +498,25 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
             break
         blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
     self._apply_steps(t, steps, order_id)
-    if t.kind == c.FUTURE and remaining < qty:
+    if t.kind == c.FUTURE and remaining < qty and self._in_window():
         notional: uint256 = 0
         for f: IClearinghouse.MakerFill in fills:
             notional += f.price * f.qty
         extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
     return remaining, crossing
+
+
+@view
+@internal
+def _in_window() -> bool:
+    """
+    @dev Whether now is inside today's fixing window (the registry's rule): only then do
+         futures fills feed the VWAP accumulator, so only then is `record_fills` called.
+    """
+    w_start: uint256 = 0
+    w_end: uint256 = 0
+    w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
+    return block.timestamp >= w_start and block.timestamp <= w_end
 
 
 @pure
@@ -581,24 +546,22 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
         idx: uint256 = (word >> STEP_IDX) & 65535
         q: uint256 = (word >> STEP_QTY) & M96
         reason: uint8 = convert(word >> STEP_REASON, uint8)
-        link: uint256 = self.o_link[oid]        # re-read: earlier removals relink it
-        maker: address = convert(convert(link & M160, uint160), address)
-        book: uint256 = self.o_book[oid]
-        value: uint256 = self.o_value[oid]
-        maker_qty: uint256 = book & M96
+        link: uint256 = ost.o_link[oid]        # re-read: earlier removals relink it
+        maker: address = ost._owner(link)
+        book: uint256 = ost.o_book[oid]
+        maker_qty: uint256 = ost._qty(book)
+        reserve: uint256 = ost._reserve(book)
         if reason != 0:
-            self._remove(opp, idx, oid, link, maker_qty)
-            if value & M128 > 0:
-                extcall IClearinghouse(clearinghouse).release(maker, value & M128)
+            self._remove(opp, oid, link, maker_qty, 0)
+            if reserve > 0:
+                extcall IClearinghouse(clearinghouse).release(maker, reserve)
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
             # the same pro-rata release as planned (and booked) in `_walk`
-            self.o_book[oid] = book - q
-            self.o_value[oid] = value - (value & M128) * q // maker_qty
-            self.levels[opp][idx] = self.levels[opp][idx] - (q << TOTAL_SHIFT)
+            ost._shrink(opp, oid, idx, book, q, reserve * q // maker_qty)
         else:
-            self._remove(opp, idx, oid, link, maker_qty)
+            self._remove(opp, oid, link, maker_qty, ost.DIRTY)
         log IOrderBook.OrderFilled(
             maker_order_id=oid, maker=maker, taker=msg.sender, price=(idx + t.base) * tick,
             qty=q, remaining=maker_qty - q, taker_order_id=order_id
@@ -612,13 +575,14 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
          (which checks the caller's collateral) and appends it to its level.
     """
     reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
-        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining
+        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
     )
-    assert reserved <= M128, "book: reserve too large"
-    self._insert(self._side(t.expiry, t.kind, t.strike, t.is_buy), t.price // tick - t.base, order_id, msg.sender, remaining)
+    assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
+    side: bytes32 = self._side(t.expiry, t.kind, t.strike, t.is_buy)
     # the price index, not the price: a cancel then needs no read of the futures base
-    self.o_book[order_id] = remaining | ((t.price // tick - t.base) << PRICE_SHIFT) | (t.expiry << EXPIRY_SHIFT) | (convert(t.kind, uint256) << KIND_SHIFT) | (convert(t.is_buy, uint256) << BUY_SHIFT)
-    self.o_value[order_id] = reserved | (t.strike << STRIKE_SHIFT)
+    index: uint256 = t.price // tick - t.base
+    if ost._insert(side, index, order_id, msg.sender, ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)):
+        pl._mark(side, index)
 
 
 @pure
@@ -647,15 +611,14 @@ def _blocked_reason(out: Bytes[MAX_REVERT]) -> uint8:
 
 
 @external
-@nonreentrant
 def cancel_order(order_id: uint256):
     """
     @notice Cancels the caller's resting order and releases its reserve. Works while paused
             and after the series expired or settled.
     @param order_id Id returned by `place_order`.
     """
-    link: uint256 = self.o_link[order_id]
-    owner: address = convert(convert(link & M160, uint160), address)
+    link: uint256 = ost.o_link[order_id]
+    owner: address = ost._owner(link)
     assert owner != empty(address), "book: unknown order"
     assert owner == msg.sender, "book: not order owner"
     qty: uint256 = 0
@@ -667,7 +630,6 @@ def cancel_order(order_id: uint256):
 
 
 @external
-@nonreentrant
 def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP]) -> uint256:
     """
     @notice Cancels dead orders of `account` (series expired or settled, or option strike
@@ -680,17 +642,13 @@ def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP])
     total: uint256 = 0
     swept: uint256 = 0
     for order_id: uint256 in order_ids:
-        link: uint256 = self.o_link[order_id]
-        owner: address = convert(convert(link & M160, uint160), address)
+        link: uint256 = ost.o_link[order_id]
+        owner: address = ost._owner(link)
         if owner == empty(address):
             continue
         assert owner == account, "book: not order owner"
-        book: uint256 = self.o_book[order_id]
-        assert self._is_dead(
-            (book >> EXPIRY_SHIFT) & M40,
-            convert((book >> KIND_SHIFT) & 15, uint8),
-            self.o_value[order_id] >> STRIKE_SHIFT,
-        ), "book: order not dead"
+        book: uint256 = ost.o_book[order_id]
+        assert self._is_dead(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick), "book: order not dead"
         qty: uint256 = 0
         reserve: uint256 = 0
         qty, reserve = self._unlink_order(order_id, link)
@@ -707,15 +665,11 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
     """
     @dev Removes a resting order found by id; returns (qty, reserve) it held.
     """
-    book: uint256 = self.o_book[order_id]
-    value: uint256 = self.o_value[order_id]
-    expiry: uint256 = (book >> EXPIRY_SHIFT) & M40
-    kind: uint8 = convert((book >> KIND_SHIFT) & 15, uint8)
-    is_buy: bool = (book >> BUY_SHIFT) != 0
-    qty: uint256 = book & M96
-    side: bytes32 = self._side(expiry, kind, value >> STRIKE_SHIFT, is_buy)
-    self._remove(side, (book >> PRICE_SHIFT) & M112, order_id, link, qty)
-    return qty, value & M128
+    book: uint256 = ost.o_book[order_id]
+    qty: uint256 = ost._qty(book)
+    side: bytes32 = self._side(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick, ost._is_buy(book))
+    self._remove(side, order_id, link, qty, 0)
+    return qty, ost._reserve(book)
 
 
 # ---------------------------------------------------------------- views
@@ -781,7 +735,7 @@ def depth(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, max_level
     for i: uint256 in range(MAX_DEPTH):
         if i >= max_levels or idx == pl.EMPTY:
             break
-        out.append([(idx + base) * tick, self.levels[side][idx] >> TOTAL_SHIFT])
+        out.append([(idx + base) * tick, ost._total(ost.levels[side][idx])])
         idx = pl._after(side, idx, is_buy)
     return out
 
@@ -797,12 +751,12 @@ def queue(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: ui
     base: uint256 = self._base(expiry, kind)
     if price % tick != 0 or price // tick < base or price // tick - base >= MAX_PRICE_INDEX:
         return out
-    oid: uint256 = self.levels[self._side(expiry, kind, strike, is_buy)][price // tick - base] & M48
+    oid: uint256 = ost._head(ost.levels[self._side(expiry, kind, strike, is_buy)][price // tick - base])
     for i: uint256 in range(MAX_QUEUE):
         if i >= max_orders or oid == 0:
             break
         out.append(oid)
-        oid = self.o_link[oid] >> NEXT_SHIFT
+        oid = ost._next(ost.o_link[oid])
     return out
 
 
@@ -813,17 +767,19 @@ def orders(order_id: uint256) -> IOrderBook.OrderInfo:
     @notice A resting order: owner, instrument, side, price, lots left and reserve left.
             All fields are zero once it no longer rests (filled or cancelled).
     """
-    book: uint256 = self.o_book[order_id]
-    value: uint256 = self.o_value[order_id]
+    link: uint256 = ost.o_link[order_id]
+    if link == 0:
+        return empty(IOrderBook.OrderInfo)
+    book: uint256 = ost.o_book[order_id]
     return IOrderBook.OrderInfo(
-        owner=convert(convert(self.o_link[order_id] & M160, uint160), address),
-        expiry=(book >> EXPIRY_SHIFT) & M40,
-        kind=convert((book >> KIND_SHIFT) & 15, uint8),
-        strike=value >> STRIKE_SHIFT,
-        is_buy=(book >> BUY_SHIFT) != 0,
-        price=(((book >> PRICE_SHIFT) & M112) + self._base((book >> EXPIRY_SHIFT) & M40, convert((book >> KIND_SHIFT) & 15, uint8))) * tick,
-        qty=book & M96,
-        reserve=value & M128,
+        owner=ost._owner(link),
+        expiry=ost._expiry(book),
+        kind=ost._kind(book),
+        strike=ost._strike_ticks(book) * tick,
+        is_buy=ost._is_buy(book),
+        price=(ost._index(link) + self._base(ost._expiry(book), ost._kind(book))) * tick,
+        qty=ost._qty(book),
+        reserve=ost._reserve(book),
     )
 
 
@@ -833,14 +789,10 @@ def is_dead(order_id: uint256) -> bool:
     """
     @notice Whether a resting order can never fill again (sweepable).
     """
-    book: uint256 = self.o_book[order_id]
-    if book == 0:
+    if ost.o_link[order_id] == 0:
         return False
-    return self._is_dead(
-        (book >> EXPIRY_SHIFT) & M40,
-        convert((book >> KIND_SHIFT) & 15, uint8),
-        self.o_value[order_id] >> STRIKE_SHIFT,
-    )
+    book: uint256 = ost.o_book[order_id]
+    return self._is_dead(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick)
 
 
 # ---------------------------------------------------------------- governance

@@ -182,12 +182,13 @@ def test_place_order__self_trade__counts_toward_max_fills(funded, maker, maker2)
     assert tx.return_value == 0  # still crossing maker2: not rested
 
 
-def test_place_order__futures_fill__recorded_in_registry(funded, maker, taker):
+def test_place_order__futures_fill_outside_window__not_recorded(funded, maker, taker):
     env = funded
     rest(env, maker, env.px(1), 2, False)
     tx = place(env, taker, env.px(1), 2, True)
-    recorded = tx.decode_logs(env.registry.FillRecorded)
-    assert [(r.expiry, r.price, r.qty) for r in recorded] == [(env.expiry, env.px(1), 2)]
+    assert len(tx.decode_logs(env.book.OrderFilled)) == 1
+    # only fills inside the fixing window feed the VWAP (test_order_store.py: inside it)
+    assert tx.decode_logs(env.registry.FillRecorded) == []
 
 
 def test_place_order__option_fill__moves_position(funded, maker, taker):

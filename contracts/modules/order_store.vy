@@ -1,0 +1,191 @@
+# pragma version ~=0.4.3
+"""
+@title Order storage
+@notice Resting orders in TWO storage words each and price levels in ONE word each; this
+        module owns every bit of their packing (docs/architecture.md §6).
+        Order link word: owner (160) | prev id (40) << 160 | next id (40) << 200 |
+        price index (16) << 240.
+        Order book word: qty lots (64) | reserve raw units (96) << 64 | expiry s (40) << 160 |
+        kind (2) << 200 | is_buy (1) << 202 | strike in ticks (53) << 203.
+        Level word: head id (40) | tail id (40) << 40 | total qty lots (128) << 80, and the
+        DIRTY bit 255 on a level that a fill emptied: that level keeps a non-zero word, so the
+        next order at that price (a maker re-quoting) writes non-zero -> non-zero (2,900 gas,
+        not 20,000). A level is empty exactly when its head is 0 (whatever the DIRTY bit).
+        A level emptied by a cancel is zeroed instead: a cancel's gas is small enough that
+        its refunds stay under the EIP-3529 cap (gas used / 5), so the refund is worth more
+        to the canceller than the dirty word. A removed order clears both its words (the
+        refunds; ids are never reused, so a dirty order word would help no later order).
+@custom:security Pure storage layout: no external calls, no loops. The caller validates
+        the ranges (`MAX_ID`, `MAX_QTY`, `MAX_RESERVE`, `MAX_STRIKE_TICKS`, expiry < 2**40)
+        before `_insert`, and marks/clears the level's bitmap bit exactly when `_insert`
+        reports a new level / `_remove` an emptied one.
+"""
+
+MAX_ID: constant(uint256) = (1 << 40) - 1                 # highest order id (links are 40 bits)
+MAX_QTY: constant(uint256) = (1 << 64) - 1                # lots of one order
+MAX_RESERVE: constant(uint256) = (1 << 96) - 1            # raw units reserved by one order
+MAX_STRIKE_TICKS: constant(uint256) = (1 << 53) - 1       # option strike / tick
+
+M16: constant(uint256) = (1 << 16) - 1
+M40: constant(uint256) = (1 << 40) - 1
+M53: constant(uint256) = (1 << 53) - 1
+M64: constant(uint256) = (1 << 64) - 1
+M96: constant(uint256) = (1 << 96) - 1
+M128: constant(uint256) = (1 << 128) - 1
+M160: constant(uint256) = (1 << 160) - 1
+PREV_SHIFT: constant(uint256) = 160
+NEXT_SHIFT: constant(uint256) = 200
+INDEX_SHIFT: constant(uint256) = 240
+RESERVE_SHIFT: constant(uint256) = 64
+EXPIRY_SHIFT: constant(uint256) = 160
+KIND_SHIFT: constant(uint256) = 200
+BUY_SHIFT: constant(uint256) = 202
+STRIKE_SHIFT: constant(uint256) = 203
+TAIL_SHIFT: constant(uint256) = 40
+TOTAL_SHIFT: constant(uint256) = 80
+DIRTY: constant(uint256) = 1 << 255                       # an emptied level's word
+
+o_link: HashMap[uint256, uint256]                    # @dev order id -> owner | prev << 160 | next << 200 | price index << 240 (0 = not resting)
+o_book: HashMap[uint256, uint256]                    # @dev order id -> qty lots | reserve raw units << 64 | expiry s << 160 | kind << 200 | is_buy << 202 | strike ticks << 203
+levels: HashMap[bytes32, HashMap[uint256, uint256]]  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 | DIRTY
+
+
+# ---------------------------------------------------------------- word fields
+
+@pure
+@internal
+def _owner(link: uint256) -> address:
+    return convert(convert(link & M160, uint160), address)
+
+
+@pure
+@internal
+def _next(link: uint256) -> uint256:
+    return (link >> NEXT_SHIFT) & M40
+
+
+@pure
+@internal
+def _index(link: uint256) -> uint256:
+    return link >> INDEX_SHIFT
+
+
+@pure
+@internal
+def _qty(book: uint256) -> uint256:
+    return book & M64
+
+
+@pure
+@internal
+def _reserve(book: uint256) -> uint256:
+    return (book >> RESERVE_SHIFT) & M96
+
+
+@pure
+@internal
+def _expiry(book: uint256) -> uint256:
+    return (book >> EXPIRY_SHIFT) & M40
+
+
+@pure
+@internal
+def _kind(book: uint256) -> uint8:
+    return convert((book >> KIND_SHIFT) & 3, uint8)
+
+
+@pure
+@internal
+def _is_buy(book: uint256) -> bool:
+    return (book >> BUY_SHIFT) & 1 != 0
+
+
+@pure
+@internal
+def _strike_ticks(book: uint256) -> uint256:
+    return book >> STRIKE_SHIFT
+
+
+@pure
+@internal
+def _pack_book(qty: uint256, reserve: uint256, expiry: uint256, kind: uint8, is_buy: bool, strike_ticks: uint256) -> uint256:
+    """
+    @dev The order's book word (fields already range-checked by the caller).
+    """
+    return qty | (reserve << RESERVE_SHIFT) | (expiry << EXPIRY_SHIFT) | (convert(kind, uint256) << KIND_SHIFT) | (convert(is_buy, uint256) << BUY_SHIFT) | (strike_ticks << STRIKE_SHIFT)
+
+
+@pure
+@internal
+def _head(lv: uint256) -> uint256:
+    return lv & M40
+
+
+@pure
+@internal
+def _total(lv: uint256) -> uint256:
+    return (lv >> TOTAL_SHIFT) & M128
+
+
+# ---------------------------------------------------------------- writes
+
+@internal
+def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, book: uint256) -> bool:
+    """
+    @dev Appends an order to the tail of its level (time priority) and stores both its
+         words. Returns True when the level was empty (the caller marks its bitmap bit).
+    """
+    lv: uint256 = self.levels[side][index]
+    link: uint256 = convert(owner, uint256) | (index << INDEX_SHIFT)
+    fresh: bool = lv & M40 == 0
+    if fresh:
+        lv = order_id | (order_id << TAIL_SHIFT) | ((book & M64) << TOTAL_SHIFT)
+    else:
+        tail: uint256 = (lv >> TAIL_SHIFT) & M40
+        self.o_link[tail] = self.o_link[tail] | (order_id << NEXT_SHIFT)
+        link = link | (tail << PREV_SHIFT)
+        lv = (lv & M40) | (order_id << TAIL_SHIFT) | ((((lv >> TOTAL_SHIFT) & M128) + (book & M64)) << TOTAL_SHIFT)
+    self.levels[side][index] = lv
+    self.o_link[order_id] = link
+    self.o_book[order_id] = book
+    return fresh
+
+
+@internal
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, emptied: uint256) -> bool:
+    """
+    @dev Unlinks an order from its level's FIFO list and clears both its words. Returns True
+         when the level became empty: its word is then set to `emptied` (0 or DIRTY) and
+         the caller clears its bitmap bit.
+    """
+    index: uint256 = link >> INDEX_SHIFT
+    prev: uint256 = (link >> PREV_SHIFT) & M40
+    nxt: uint256 = (link >> NEXT_SHIFT) & M40
+    lv: uint256 = self.levels[side][index]
+    head: uint256 = lv & M40
+    tail: uint256 = (lv >> TAIL_SHIFT) & M40
+    if prev != 0:
+        self.o_link[prev] = (self.o_link[prev] & ~(M40 << NEXT_SHIFT)) | (nxt << NEXT_SHIFT)
+    else:
+        head = nxt
+    if nxt != 0:
+        self.o_link[nxt] = (self.o_link[nxt] & ~(M40 << PREV_SHIFT)) | (prev << PREV_SHIFT)
+    else:
+        tail = prev
+    self.o_link[order_id] = 0
+    self.o_book[order_id] = 0
+    if head == 0:
+        self.levels[side][index] = emptied
+        return True
+    self.levels[side][index] = head | (tail << TAIL_SHIFT) | ((((lv >> TOTAL_SHIFT) & M128) - qty) << TOTAL_SHIFT)
+    return False
+
+
+@internal
+def _shrink(side: bytes32, order_id: uint256, index: uint256, book: uint256, qty: uint256, release: uint256):
+    """
+    @dev A partial fill: `qty` lots and `release` raw units of reserve leave the order (one
+         write of its book word) and its level.
+    """
+    self.o_book[order_id] = book - qty - (release << RESERVE_SHIFT)
+    self.levels[side][index] = self.levels[side][index] - (qty << TOTAL_SHIFT)

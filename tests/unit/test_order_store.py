@@ -1,0 +1,174 @@
+"""Order storage (contracts/modules/order_store.vy) seen through the book, and the venue's
+trading state passed to `Clearinghouse.reserve` (docs/architecture.md §6, §16).
+
+An order is two words and a level one word; a level that a fill emptied stays dirty so the next
+order there is cheaper; a cancelled order reads as all zero; option strikes are stored in ticks.
+"""
+
+from __future__ import annotations
+
+import ape
+import pytest
+
+from rangebound.constants import WINDOW_END, WINDOW_START
+from rangebound.models import calendar as cal
+
+FUTURE, PUT = 0, 2
+IOC = 2
+FRESH_SLOT_SAVING = 15_000  # gas: a dirty level word (2,900) instead of a fresh one (20,000)
+
+
+@pytest.fixture(scope="module")
+def book_env(system, maker, maker2, taker):
+    market = system.markets["BTC"]
+    registry = market.registry
+    expiry = registry.live_expiries()[-1]
+    lo, hi = registry.bounds(expiry)
+    tick = registry.tick()
+    for account in (maker, maker2, taker):
+        amount = (hi + tick) * 1_000
+        system.token.mint(account, amount, sender=system.deployer)
+        system.token.approve(system.vault, amount, sender=account)
+        system.vault.deposit(amount, sender=account)
+    mid = (lo + hi) // 2 // tick * tick
+    return system, market.book, registry, expiry, lo, hi, tick, mid
+
+
+def _place(book, expiry, who, price, qty, is_buy, flags=0, kind=FUTURE, strike=0):
+    return book.place_order(expiry, kind, strike, is_buy, price, qty, flags, 8, sender=who)
+
+
+def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
+    book_env, maker, maker2, taker
+):
+    _system, book, _, expiry, _, _, tick, mid = book_env
+    price = mid + 40 * tick
+    _place(book, expiry, maker, price, 2, False)
+    _place(book, expiry, taker, price, 2, True, flags=IOC)  # empties the level
+    assert book.depth(expiry, FUTURE, 0, False, 32) == []
+    warm = _place(book, expiry, maker2, price + 6 * tick, 1, False)  # maker2's reserve slots warm
+    again = _place(book, expiry, maker2, price, 1, False)  # dirty level word reused
+    fresh = _place(book, expiry, maker2, price + 3 * tick, 1, False)  # never-used level
+    oid = again.return_value
+    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [oid]
+    assert [list(row) for row in book.depth(expiry, FUTURE, 0, False, 32)] == [
+        [price, 1],
+        [price + 3 * tick, 1],
+        [price + 6 * tick, 1],
+    ]
+    assert book.orders(oid).qty == 1 and book.orders(oid).owner == maker2.address
+    assert fresh.gas_used - again.gas_used > FRESH_SLOT_SAVING
+    for tx in (warm, again, fresh):
+        book.cancel_order(tx.return_value, sender=maker2)
+
+
+def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released(
+    book_env, maker, taker
+):
+    system, book, _, expiry, _, _, tick, mid = book_env
+    ch = system.clearinghouse
+    before = ch.requirement(maker)
+    oid = _place(book, expiry, maker, mid - 40 * tick, 3, True).return_value
+    _place(book, expiry, taker, mid - 40 * tick, 1, False, flags=IOC)
+    info = book.orders(oid)
+    assert info.qty == 2 and info.price == mid - 40 * tick and info.is_buy
+    book.cancel_order(oid, sender=maker)
+    gone = book.orders(oid)
+    assert (
+        gone.owner == ape.utils.ZERO_ADDRESS
+        and gone.qty == 0
+        and gone.reserve == 0
+        and gone.expiry == 0
+    )
+    assert not book.is_dead(oid)
+    assert book.queue(expiry, FUTURE, 0, True, mid - 40 * tick, 32) == []
+    # the filled lot now needs its own (position) requirement; the rest of the reserve is gone
+    assert ch.requirement(maker) - before == ch.series_requirement(maker, book.registry(), expiry)
+
+
+def test_place_order__option_strike__stored_in_ticks_and_read_back(book_env, maker):
+    _system, book, registry, expiry, lo, hi, tick, _ = book_env
+    active = [k for k in registry.strikes(expiry) if lo < k < hi]
+    strike = active[len(active) // 2]
+    assert strike % tick == 0
+    tx = _place(book, expiry, maker, tick, 2, False, kind=PUT, strike=strike)
+    info = book.orders(tx.return_value)
+    assert (info.kind, info.strike, info.price, info.qty, info.is_buy) == (
+        PUT,
+        strike,
+        tick,
+        2,
+        False,
+    )
+    assert book.queue(expiry, PUT, strike, False, tick, 32) == [tx.return_value]
+    book.cancel_order(tx.return_value, sender=maker)
+    assert book.queue(expiry, PUT, strike, False, tick, 32) == []
+
+
+def test_reserve__venue_trading_state__trusted_not_read_again(book_env, maker):
+    system, book, _registry, expiry, lo, hi, tick, mid = book_env
+    ch = system.clearinghouse
+    ape.chain.provider.set_balance(book.address, 10**18)  # the venue sends itself
+    lower = lo + 10 * tick  # not the registry's bound
+    state = (True, True, lower, hi, False, 1, False)
+    fee = (mid * ch.maker_fee_bps() + 9_999) // 10_000
+    held = ch.book_reserved(book, maker)
+    tx = ch.reserve(maker, expiry, FUTURE, 0, True, mid, 2, state, sender=book)
+    assert tx.return_value == 2 * (mid - lower + fee)
+    assert ch.book_reserved(book, maker) - held == tx.return_value
+    ch.release(maker, tx.return_value, sender=book)
+    with ape.reverts("clearinghouse: series not live"):
+        ch.reserve(
+            maker,
+            expiry,
+            FUTURE,
+            0,
+            True,
+            mid,
+            2,
+            (True, False, lower, hi, False, 1, False),
+            sender=book,
+        )
+    assert ch.book_reserved(book, maker) == held
+
+
+def test_release__stranger_zero_amount__not_a_venue(book_env, stranger, maker):
+    system = book_env[0]
+    with ape.reverts("clearinghouse: not a venue"):
+        system.clearinghouse.release(maker, 0, sender=stranger)
+
+
+def test_place_order__futures_fill_inside_window__recorded_once(book_env, maker, maker2, taker):
+    _, book, registry, expiry, _, _, tick, mid = book_env
+    now = ape.chain.pending_timestamp
+    at = cal.day_start(now) + WINDOW_START + 60
+    if at <= now:
+        at += cal.DAY
+    ape.chain.pending_timestamp = at
+    price = mid + 50 * tick
+    _place(book, expiry, maker, price, 1, False)
+    _place(book, expiry, maker2, price + tick, 2, False)
+    tx = _place(book, expiry, taker, price + tick, 3, True, flags=IOC)
+    assert tx.timestamp <= cal.day_start(tx.timestamp) + WINDOW_END
+    recorded = tx.decode_logs(registry.FillRecorded)
+    # one accumulator update per taker order: the average price, rounded down
+    assert [(r.expiry, r.price, r.qty, r.in_window) for r in recorded] == [
+        (expiry, (price + 2 * (price + tick)) // 3, 3, True)
+    ]
+
+
+def test_reserve__stranger_with_current_state__not_a_venue(book_env, stranger, maker):
+    system, _, _, expiry, lo, hi, _, mid = book_env
+    ch = system.clearinghouse
+    state = (True, True, lo, hi, False, 1, False)
+    with ape.reverts("clearinghouse: not a venue"):
+        ch.reserve(maker, expiry, FUTURE, 0, True, mid, 1, state, sender=stranger)
+    assert ch.book_reserved(stranger, maker) == 0
+
+
+def test_place_order__qty_above_64_bits__reverts_qty_too_large(book_env, maker):
+    _, book, _, expiry, _, _, _, mid = book_env
+    before = book.next_order_id()
+    with ape.reverts("book: qty too large"):
+        _place(book, expiry, maker, mid, 2**64, True)
+    assert book.next_order_id() == before
