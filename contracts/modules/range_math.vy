@@ -194,27 +194,43 @@ def _midpoints(
     """
     assert tick != 0, "range: zero tick"
     assert lo < hi, "range: empty range"
-    out: DynArray[uint256, 64] = []
-    pts: DynArray[uint256, MAX_GAP_POINTS] = [lo]
-    fresh: DynArray[bool, MAX_GAP_POINTS] = [False]
-    active: uint256 = 0
+    active: DynArray[uint256, 64] = []
     for i: uint256 in range(len(strikes), bound=c.MAX_STRIKES):
         s: uint256 = strikes[i]
         if i != 0:
             assert s > strikes[i - 1], "range: strikes not ascending"
         if lo < s and s < hi:
-            active += 1
-            if active >= c.MIN_ACTIVE_STRIKES:
-                return out
-            pts.append(s)
-            fresh.append(False)
-    pts.append(hi)
-    fresh.append(False)
+            if len(active) + 1 >= c.MIN_ACTIVE_STRIKES:
+                return []
+            active.append(s)
+    return self._midpoints_active(active, len(strikes), lo, hi, tick)
 
-    total: uint256 = len(strikes)
+
+@internal
+@pure
+def _midpoints_active(
+    active: DynArray[uint256, 64], total_: uint256, lo: uint256, hi: uint256, tick: uint256
+) -> DynArray[uint256, 64]:
+    """
+    @notice `_midpoints` given only what it depends on: the active strikes (strictly inside
+            (lo, hi), strictly ascending, fewer than MIN_ACTIVE_STRIKES) and how many strikes
+            the series holds in all (`total_`). Same result, without the inactive strikes.
+    """
+    assert tick != 0, "range: zero tick"
+    assert lo < hi, "range: empty range"
+    out: DynArray[uint256, 64] = []
+    if len(active) >= c.MIN_ACTIVE_STRIKES:
+        return out
+    pts: DynArray[uint256, MAX_GAP_POINTS] = [lo]
+    for s: uint256 in active:
+        pts.append(s)
+    pts.append(hi)
+    active_n: uint256 = len(active)
+
+    total: uint256 = total_
     # each insertion adds one active strike, so at most MIN_ACTIVE_STRIKES insertions
     for it: uint256 in range(c.MIN_ACTIVE_STRIKES):
-        if active >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
+        if active_n >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
             break
         # widest gap, lowest first on ties (strict >)
         best_w: uint256 = 0
@@ -237,20 +253,23 @@ def _midpoints(
         assert a < mid and mid < b, "range: midpoint"
         # insert `mid` at index best_j: shift the tail up by one, in place
         pts.append(0)
-        fresh.append(False)
         last: uint256 = len(pts) - 1
         for q: uint256 in range(MAX_GAP_POINTS):
             dst: uint256 = last - q
             if dst <= best_j:
                 break
             pts[dst] = pts[dst - 1]
-            fresh[dst] = fresh[dst - 1]
         pts[best_j] = mid
-        fresh[best_j] = True
-        active += 1
+        active_n += 1
         total += 1
 
-    for j: uint256 in range(len(pts), bound=MAX_GAP_POINTS):
-        if fresh[j]:
+    # the inserted points: those of pts (both ascending) that are not in `active`
+    a_i: uint256 = 0
+    for j: uint256 in range(1, MAX_GAP_POINTS):
+        if j + 1 >= len(pts):
+            break
+        if a_i < len(active) and pts[j] == active[a_i]:
+            a_i += 1
+        else:
             out.append(pts[j])
     return out
