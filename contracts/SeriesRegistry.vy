@@ -264,7 +264,7 @@ def _reduce_only() -> bool:
 @internal
 def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
     # the grid lives in packed words (contracts/modules/strike_grid.vy)
-    new: DynArray[uint256, c.MAX_STRIKES] = strike_grid._refill(expiry, lower, upper, self.p.tick)
+    new: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = strike_grid._refill(expiry, lower, upper, self.p.tick)
     for k: uint256 in new:
         log ISeriesRegistry.StrikeInserted(expiry=expiry, strike=k)
 

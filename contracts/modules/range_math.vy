@@ -194,7 +194,7 @@ def _midpoints(
     """
     assert tick != 0, "range: zero tick"
     assert lo < hi, "range: empty range"
-    active: DynArray[uint256, 64] = []
+    active: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
     for i: uint256 in range(len(strikes), bound=c.MAX_STRIKES):
         s: uint256 = strikes[i]
         if i != 0:
@@ -209,8 +209,8 @@ def _midpoints(
 @internal
 @pure
 def _midpoints_active(
-    active: DynArray[uint256, 64], total_: uint256, lo: uint256, hi: uint256, tick: uint256
-) -> DynArray[uint256, 64]:
+    active: DynArray[uint256, c.MIN_ACTIVE_STRIKES], total_: uint256, lo: uint256, hi: uint256, tick: uint256
+) -> DynArray[uint256, c.MIN_ACTIVE_STRIKES]:
     """
     @notice `_midpoints` given only what it depends on: the active strikes (strictly inside
             (lo, hi), strictly ascending, fewer than MIN_ACTIVE_STRIKES) and how many strikes
@@ -218,30 +218,36 @@ def _midpoints_active(
     """
     assert tick != 0, "range: zero tick"
     assert lo < hi, "range: empty range"
-    out: DynArray[uint256, 64] = []
-    if len(active) >= c.MIN_ACTIVE_STRIKES:
+    out: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
+    n_act: uint256 = len(active)
+    if n_act >= c.MIN_ACTIVE_STRIKES:
         return out
-    pts: DynArray[uint256, MAX_GAP_POINTS] = [lo]
-    for s: uint256 in active:
-        pts.append(s)
-    pts.append(hi)
-    active_n: uint256 = len(active)
+    # gap points lo, active..., hi (ascending) in a fixed array: npts <= n_act + 2 <= MAX_GAP_POINTS
+    pts: uint256[MAX_GAP_POINTS] = empty(uint256[MAX_GAP_POINTS])
+    pts[0] = lo
+    for i: uint256 in range(n_act, bound=c.MIN_ACTIVE_STRIKES):
+        pts[i + 1] = active[i]
+    npts: uint256 = n_act + 2
+    pts[npts - 1] = hi
 
     total: uint256 = total_
     # each insertion adds one active strike, so at most MIN_ACTIVE_STRIKES insertions
     for it: uint256 in range(c.MIN_ACTIVE_STRIKES):
-        if active_n >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
+        if n_act >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
             break
         # widest gap, lowest first on ties (strict >)
         best_w: uint256 = 0
         best_j: uint256 = 0
+        prev: uint256 = lo
         for j: uint256 in range(1, MAX_GAP_POINTS):
-            if j >= len(pts):
+            if j == npts:
                 break
-            w: uint256 = pts[j] - pts[j - 1]
+            cur: uint256 = pts[j]
+            w: uint256 = unsafe_sub(cur, prev)      # pts strictly ascending
             if w > best_w:
                 best_w = w
                 best_j = j
+            prev = cur
         if best_w <= tick:
             break
         a: uint256 = pts[best_j - 1]
@@ -252,21 +258,20 @@ def _midpoints_active(
         # b - a > tick guarantees a < mid < b
         assert a < mid and mid < b, "range: midpoint"
         # insert `mid` at index best_j: shift the tail up by one, in place
-        pts.append(0)
-        last: uint256 = len(pts) - 1
         for q: uint256 in range(MAX_GAP_POINTS):
-            dst: uint256 = last - q
+            dst: uint256 = npts - q
             if dst <= best_j:
                 break
             pts[dst] = pts[dst - 1]
         pts[best_j] = mid
-        active_n += 1
+        npts += 1
+        n_act += 1
         total += 1
 
     # the inserted points: those of pts (both ascending) that are not in `active`
     a_i: uint256 = 0
     for j: uint256 in range(1, MAX_GAP_POINTS):
-        if j + 1 >= len(pts):
+        if j + 1 >= npts:
             break
         if a_i < len(active) and pts[j] == active[a_i]:
             a_i += 1

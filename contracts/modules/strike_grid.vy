@@ -87,11 +87,11 @@ def _grid(expiry: uint256, tick: uint256) -> Grid:
 
 @view
 @internal
-def _inserted(expiry: uint256, g: Grid, tick: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
+def _inserted(expiry: uint256, g: Grid, tick: uint256) -> DynArray[uint256, MAX_INSERTED]:
     """
     @dev The inserted midpoints of a series (absolute strikes), ascending.
     """
-    out: DynArray[uint256, c.MAX_STRIKES] = []
+    out: DynArray[uint256, MAX_INSERTED] = []
     per: uint256 = 256 // g.width
     mask: uint256 = (1 << g.width) - 1
     for j: uint256 in range(MAX_WORDS):
@@ -109,12 +109,11 @@ def _inserted(expiry: uint256, g: Grid, tick: uint256) -> DynArray[uint256, c.MA
 
 
 @internal
-def _store(expiry: uint256, ins: DynArray[uint256, c.MAX_STRIKES], g: Grid, tick: uint256):
+def _store(expiry: uint256, ins: DynArray[uint256, MAX_INSERTED], g: Grid, tick: uint256):
     """
     @dev Writes the inserted midpoints `ins` (ascending, a superset of what is stored: the
          list only grows) as packed offsets; words that do not change cost 100 gas each.
     """
-    assert len(ins) <= MAX_INSERTED, "grid: too many strikes"
     per: uint256 = 256 // g.width
     word: uint256 = 0
     for i: uint256 in range(len(ins), bound=MAX_INSERTED):
@@ -160,17 +159,15 @@ def _uniform_window(g: Grid, tick: uint256, lower: uint256, upper: uint256) -> (
 
 @pure
 @internal
-def _merge(a: DynArray[uint256, c.MAX_STRIKES], b: DynArray[uint256, c.MAX_STRIKES]) -> DynArray[uint256, c.MAX_STRIKES]:
-    # sorted merge of two ascending lists, duplicates dropped; bound: 2 * MAX_STRIKES steps
-    out: DynArray[uint256, c.MAX_STRIKES] = []
+def _merge(a: DynArray[uint256, MAX_INSERTED], b: DynArray[uint256, MAX_INSERTED]) -> DynArray[uint256, MAX_INSERTED]:
+    # sorted merge of two ascending, disjoint lists of inserted strikes; bound: 2 * MAX_INSERTED
+    out: DynArray[uint256, MAX_INSERTED] = []
     i: uint256 = 0
     j: uint256 = 0
-    for step: uint256 in range(2 * c.MAX_STRIKES):
-        if len(out) == c.MAX_STRIKES:
+    for step: uint256 in range(2 * MAX_INSERTED):
+        if len(out) == MAX_INSERTED:
             break
-        if i < len(a) and (j >= len(b) or a[i] <= b[j]):
-            if j < len(b) and a[i] == b[j]:
-                j += 1
+        if i < len(a) and (j >= len(b) or a[i] < b[j]):
             out.append(a[i])
             i += 1
         elif j < len(b):
@@ -185,21 +182,33 @@ def _merge(a: DynArray[uint256, c.MAX_STRIKES], b: DynArray[uint256, c.MAX_STRIK
 @internal
 def _strikes(expiry: uint256, tick: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
     """
-    @dev Every strike of a listed series (uniform and inserted), ascending.
+    @dev Every strike of a listed series, ascending: the uniform strikes exactly as
+         range_math._uniform_strikes lists them (strictly inside (L0, U0), duplicates dropped),
+         interleaved with the inserted midpoints (never equal to a uniform strike: a midpoint
+         is strictly inside a gap between active strikes, and an inactive strike never becomes
+         active again).
     """
     g: Grid = self._grid(expiry, tick)
-    # range_math._uniform_strikes, from `_uniform_at`: strictly inside (L0, U0), duplicates dropped
-    uni: DynArray[uint256, c.MAX_STRIKES] = []
-    for i: uint256 in range(1, range_math.MAX_UNIFORM_STRIKES + 1):
+    ins: DynArray[uint256, MAX_INSERTED] = self._inserted(expiry, g, tick)
+    out: DynArray[uint256, c.MAX_STRIKES] = []
+    j: uint256 = 0
+    last: uint256 = 0
+    for i: uint256 in range(1, range_math.MAX_UNIFORM_STRIKES + 2):
+        k: uint256 = max_value(uint256)             # after the last uniform strike: the rest
+        if i <= g.n:
+            k = self._uniform_at(g, tick, i)
+            if k <= g.lo0 or k >= g.hi0 or k == last:
+                continue
+            last = k
+        for q: uint256 in range(MAX_INSERTED):
+            if j == len(ins) or ins[j] > k:
+                break
+            out.append(ins[j])
+            j += 1
         if i > g.n:
             break
-        k: uint256 = self._uniform_at(g, tick, i)
-        if k > g.lo0 and k < g.hi0 and (len(uni) == 0 or uni[len(uni) - 1] != k):
-            uni.append(k)
-    ins: DynArray[uint256, c.MAX_STRIKES] = self._inserted(expiry, g, tick)
-    if len(ins) == 0:
-        return uni
-    return self._merge(uni, ins)
+        out.append(k)
+    return out
 
 
 @view
@@ -220,20 +229,15 @@ def _on_grid(expiry: uint256, strike: uint256, tick: uint256) -> bool:
 
 
 @internal
-def _refill(expiry: uint256, lower: uint256, upper: uint256, tick: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
+def _refill(expiry: uint256, lower: uint256, upper: uint256, tick: uint256) -> DynArray[uint256, c.MIN_ACTIVE_STRIKES]:
     """
     @dev After a range update (or at listing): while fewer than MIN_ACTIVE_STRIKES strikes are
          strictly inside (lower, upper), insert midpoints (range_math._midpoints_active, the
          exact rule of `_midpoints`) and store them. Returns the strikes inserted, ascending.
          Counts the active strikes first without building a list (the usual day inserts
-         nothing); only then builds the active strikes and the gap points.
+         nothing); only then builds the active strikes, ascending.
     """
     g: Grid = self._grid(expiry, tick)
-    ins: DynArray[uint256, c.MAX_STRIKES] = self._inserted(expiry, g, tick)
-    act: DynArray[uint256, c.MAX_STRIKES] = []
-    for k: uint256 in ins:
-        if k > lower and k < upper:
-            act.append(k)
     if g.hi0 - g.lo0 < (g.n + 1) * tick:
         # uniform spacing below a tick: the uniform strikes are every tick strictly inside
         # (L0, U0), so no gap is wider than a tick and `_midpoints` inserts nothing
@@ -242,13 +246,31 @@ def _refill(expiry: uint256, lower: uint256, upper: uint256, tick: uint256) -> D
     first: uint256 = 0
     count: uint256 = 0
     first, count = self._uniform_window(g, tick, lower, upper)
-    if count + len(act) >= c.MIN_ACTIVE_STRIKES:
+    ins: DynArray[uint256, MAX_INSERTED] = self._inserted(expiry, g, tick)
+    active: uint256 = count
+    for k: uint256 in ins:
+        if k > lower and k < upper:
+            active += 1
+    if active >= c.MIN_ACTIVE_STRIKES:
         return []
-    uni: DynArray[uint256, c.MAX_STRIKES] = []
-    for q: uint256 in range(count, bound=range_math.MAX_UNIFORM_STRIKES):
-        uni.append(self._uniform_at(g, tick, first + q))
-    new: DynArray[uint256, c.MAX_STRIKES] = range_math._midpoints_active(
-        self._merge(uni, act), g.n + len(ins), lower, upper, tick
+    # the active strikes, ascending: uniform K_first.. interleaved with the active inserted
+    pts: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
+    j: uint256 = 0
+    for q: uint256 in range(range_math.MAX_UNIFORM_STRIKES + 1):
+        k: uint256 = upper                          # after the last active uniform strike: the rest
+        if q < count:
+            k = self._uniform_at(g, tick, first + q)
+        for r: uint256 in range(MAX_INSERTED):
+            if j == len(ins) or ins[j] > k:
+                break
+            if ins[j] > lower and ins[j] < upper:
+                pts.append(ins[j])
+            j += 1
+        if q >= count:
+            break
+        pts.append(k)
+    new: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = range_math._midpoints_active(
+        pts, g.n + len(ins), lower, upper, tick
     )
     if len(new) != 0:
         self._store(expiry, self._merge(ins, new), g, tick)
