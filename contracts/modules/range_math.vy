@@ -215,9 +215,9 @@ def _midpoints_active(
     @notice `_midpoints` given only what it depends on: the active strikes (strictly inside
             (lo, hi), strictly ascending, fewer than MIN_ACTIVE_STRIKES) and how many strikes
             the series holds in all (`total_`). Same result, without the inactive strikes.
+            Needs tick > 0 and lo < hi (`_midpoints` checks them; a registry range always has
+            lower + tick <= upper, and its tick is a checked parameter).
     """
-    assert tick != 0, "range: zero tick"
-    assert lo < hi, "range: empty range"
     out: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
     n_act: uint256 = len(active)
     if n_act >= c.MIN_ACTIVE_STRIKES:

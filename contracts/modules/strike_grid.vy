@@ -215,7 +215,8 @@ def _strikes(expiry: uint256, tick: uint256) -> DynArray[uint256, c.MAX_STRIKES]
 @internal
 def _on_grid(expiry: uint256, strike: uint256, tick: uint256) -> bool:
     """
-    @dev Grid membership of a strike with L0 < strike, without building the grid: a uniform
+    @dev Grid membership of a strike with L0 < strike < U0 (callers ask only inside the
+         current range), without building the grid: a uniform
          strike equals `strike` (a multiple of the tick) iff some K_i lies strictly inside
          (strike − tick, strike + tick) (`_uniform_window`); else the inserted midpoints.
     """
