@@ -60,11 +60,6 @@ LAST_UPDATE_SHIFT: constant(uint256) = 64  # hot word: variance bits 0..63, last
 REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..255
 
 
-struct Bounds:
-    lower: uint256          # raw units/lot, current range
-    upper: uint256          # raw units/lot; 0 = not listed
-
-
 struct Series:
     lower: uint256          # raw units/lot, current range
     upper: uint256          # raw units/lot
@@ -92,7 +87,9 @@ pool: public(address)                                  # the market's OptionsPoo
 # reference_price (raw units/lot, last reference fixing of the nearest series; bits 128..255).
 # The listed expiries are not stored: they are calendar._live_expiries(last_update).
 hot: uint256
-series: HashMap[uint256, Bounds]                        # expiry -> current range (raw units/lot)
+# expiry -> current range, packed: lower (raw units/lot, bits 0..127) | upper (bits 128..255);
+# 0 = not listed (upper > 0 once listed)
+series: HashMap[uint256, uint256]
 # expiry -> packed: the series' latest fixing (raw units/lot, bits 0..103; < 2**97), its UTC day
 # number (bits 104..127), settlement price (raw units/lot, bits 128..255; 0 = not settled).
 # Each day's fixing overwrites the previous day's: every day's is in its FixingSet event.
@@ -279,7 +276,7 @@ def _list(expiry: uint256, price: uint256, at: uint256, v: uint256):
     hi: uint256 = 0
     lo, hi = range_math._suggested_bounds(price, a, self.p.tick)
     n: uint256 = self.p.strike_count
-    self.series[expiry] = Bounds(lower=lo, upper=hi)
+    self.series[expiry] = lo | (hi << 128)      # both < 2**128 (MAX_INDEX_PRICE)
     strike_grid._list(expiry, lo, hi, n, at)
     self._refill_strikes(expiry, lo, hi)
     log ISeriesRegistry.SeriesListed(expiry=expiry, lower=lo, upper=hi, strike_count=n)
@@ -292,14 +289,14 @@ def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256, v: u
     s_lo: uint256 = 0
     s_hi: uint256 = 0
     s_lo, s_hi = range_math._suggested_bounds(price, a, self.p.tick)
-    old_lo: uint256 = self.series[expiry].lower
-    old_hi: uint256 = self.series[expiry].upper
+    old_lo: uint256 = 0
+    old_hi: uint256 = 0
+    old_lo, old_hi = self._bounds(expiry)
     lo: uint256 = 0
     hi: uint256 = 0
     lo, hi = range_math._update_range(old_lo, old_hi, s_lo, s_hi)
     if lo != old_lo or hi != old_hi:
-        self.series[expiry].lower = lo
-        self.series[expiry].upper = hi
+        self.series[expiry] = lo | (hi << 128)
         self._refill_strikes(expiry, lo, hi)
     log ISeriesRegistry.RangeUpdated(expiry=expiry, day=day, lower=lo, upper=hi)
 
@@ -439,8 +436,9 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
             active strike. Permissionless (it only runs the lazy update).
     """
     current: bool = self._daily_update()
-    lower: uint256 = self.series[expiry].lower
-    upper: uint256 = self.series[expiry].upper
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)
     active: bool = False
     if kind != c.FUTURE and strike > lower and strike < upper:
         active = self._on_grid(expiry, strike)
@@ -460,7 +458,7 @@ def _record(expiry: uint256, notional: uint256, qty: uint256, price: uint256):
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
     assert self._daily_update(), "registry: catch-up incomplete"
-    assert self.series[expiry].upper != 0 and block.timestamp < expiry, "registry: series not live"
+    assert self.series[expiry] != 0 and block.timestamp < expiry, "registry: series not live"
     w_start: uint256 = 0
     w_end: uint256 = 0
     w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
@@ -497,11 +495,13 @@ def settle(expiry: uint256):
             source" until one exists). Runs any due daily update first (which
             also lists the successor). Permissionless; O(1) beyond the catch-up.
     """
-    assert self.series[expiry].upper != 0, "registry: unknown series"
+    assert self.series[expiry] != 0, "registry: unknown series"
     assert block.timestamp >= expiry, "registry: not expired"
     assert self.state[expiry] >> SETTLE_SHIFT == 0, "registry: already settled"
     assert self._daily_update(), "registry: catch-up incomplete"
-    s: Bounds = self.series[expiry]       # read after the catch-up: its last range update counts
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)   # read after the catch-up: its last range update counts
     f: uint256 = self._fixing(expiry, expiry // c.DAY)
     if f == 0:
         # the expiry day had no source: the first index round reported after its window
@@ -510,7 +510,7 @@ def settle(expiry: uint256):
         w_start, w_end = calendar._window(expiry - c.EXPIRY_OFFSET)
         f = self._index_after(w_end)
     assert f != 0, "registry: no fixing source"
-    price: uint256 = max(s.lower, min(f, s.upper))
+    price: uint256 = max(lower, min(f, upper))
     # price <= max(lower, f) < 2**128; the fixing bits are kept
     self.state[expiry] = (self.state[expiry] & (2**SETTLE_SHIFT - 1)) | (price << SETTLE_SHIFT)
     log ISeriesRegistry.SeriesSettled(expiry=expiry, price=price, fixing=f)
@@ -570,7 +570,7 @@ def is_live(expiry: uint256) -> bool:
     """
     @notice True if the series is listed and not yet expired.
     """
-    return self.series[expiry].upper != 0 and block.timestamp < expiry
+    return self.series[expiry] != 0 and block.timestamp < expiry
 
 
 @view
@@ -579,7 +579,7 @@ def bounds(expiry: uint256) -> (uint256, uint256):
     """
     @notice Current trading range [L, U] of a series (raw units/lot; (0, 0) = not listed).
     """
-    return self.series[expiry].lower, self.series[expiry].upper
+    return self._bounds(expiry)
 
 
 @view
@@ -590,7 +590,7 @@ def series_info(expiry: uint256) -> Series:
     """
     g: strike_grid.Grid = strike_grid._grid(expiry, self.p.tick)
     return Series(
-        lower=self.series[expiry].lower, upper=self.series[expiry].upper,
+        lower=self.series[expiry] & (2**128 - 1), upper=self.series[expiry] >> 128,
         listed_at=g.listed_at,
         listing_lower=g.lo0, listing_upper=g.hi0, strike_count=g.n,
         settlement=self.state[expiry] >> SETTLE_SHIFT,
@@ -604,7 +604,7 @@ def strikes(expiry: uint256) -> DynArray[uint256, 64]:
     @notice Every strike of the series (uniform grid + inserted midpoints), ascending,
             active or not.
     """
-    if self.series[expiry].upper == 0:
+    if self.series[expiry] == 0:
         return []
     return strike_grid._strikes(expiry, self.p.tick)
 
@@ -616,9 +616,20 @@ def strike_active(expiry: uint256, strike: uint256) -> bool:
     @notice True if `strike` is on the series' grid and strictly inside its range.
     """
     # field by field: each is one cold SLOAD, the whole struct would be seven
-    if strike <= self.series[expiry].lower or strike >= self.series[expiry].upper:
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)
+    if strike <= lower or strike >= upper:
         return False
     return self._on_grid(expiry, strike)
+
+
+@view
+@internal
+def _bounds(expiry: uint256) -> (uint256, uint256):
+    # the series' range [lower, upper] (raw units/lot) from its packed word; (0, 0) = not listed
+    word: uint256 = self.series[expiry]
+    return word & (2**128 - 1), word >> 128
 
 
 @view

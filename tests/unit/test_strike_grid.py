@@ -14,7 +14,7 @@ import random
 import ape
 import pytest
 
-from rangebound.constants import MAX_STRIKES, MIN_ACTIVE_STRIKES
+from rangebound.constants import MAX_STRIKES, MAX_UNIFORM_STRIKES, MIN_ACTIVE_STRIKES
 from rangebound.models import ranges as rg
 
 MAX_INSERTED = MAX_STRIKES - MIN_ACTIVE_STRIKES          # strike_grid.MAX_INSERTED
@@ -97,7 +97,7 @@ def test_refill__random_shrinking_ranges__exact_mirror_of_midpoints(grid, accoun
         tick = rnd.choice([1, 5, 100])
         lo0 = rnd.randrange(1, 10**6) * tick
         hi0 = lo0 + rnd.randrange(60, 5_000) * tick
-        n = rnd.randrange(20, 51)
+        n = MAX_UNIFORM_STRIKES if expiry == 10 else rnd.randrange(20, MAX_UNIFORM_STRIKES + 1)
         grid.list_series(expiry, lo0, hi0, n, AT, sender=accounts[0])
         lower, upper, inserted = lo0, hi0, []
         for _day in range(6):                      # the range shrinks, as the registry's does
