@@ -8,7 +8,7 @@
         - one listing word: L0, U0 and N (the uniform strikes are recomputed, never stored);
         - the inserted midpoints, ascending, as offsets on the tick grid from L0
           ((K − L0) / tick, exact: every strike and L0 are multiples of the tick), packed
-          256 / w to a word, where the width w (32, 64 or 128 bits) is the smallest that holds
+          256 / w to a word, where the width w (16, 32, 64 or 128 bits) is the smallest that holds
           (U0 − L0) / tick. An offset is never 0 (every inserted strike is above the range's
           lower bound, itself at or above L0), so the first 0 ends the list: no length slot.
         Inserting strikes rewrites only the words it changes (an unchanged word costs a warm
@@ -27,8 +27,8 @@ from contracts.modules import range_math
 # MIN_ACTIVE_STRIKES uniform ones (N >= 20, all distinct when the uniform spacing is at least
 # a tick; with a smaller spacing the uniform strikes already cover every tick of the range)
 MAX_INSERTED: constant(uint256) = c.MAX_STRIKES - c.MIN_ACTIVE_STRIKES
-# offsets per word at the narrowest width (32 bits)
-MAX_PER_WORD: constant(uint256) = 8
+# offsets per word at the narrowest width (16 bits)
+MAX_PER_WORD: constant(uint256) = 16
 # words of offsets at the widest width (128 bits, two per word)
 MAX_WORDS: constant(uint256) = MAX_INSERTED // 2
 # listing word: L0 in bits 0..95, U0 in bits 96..223, N in bits 224..231, listing day 232..255
@@ -43,7 +43,7 @@ struct Grid:
     hi0: uint256        # raw units/lot, range at listing: upper bound
     n: uint256          # uniform strikes at listing
     listed_at: uint256  # unix s, the 08:00 UTC update that listed the series
-    width: uint256      # bits per inserted offset (32, 64 or 128)
+    width: uint256      # bits per inserted offset (16, 32, 64 or 128)
 
 
 # @dev expiry -> listing word: L0 (bits 0..95) | U0 (96..223) | N (224..231) | UTC day number
@@ -74,11 +74,13 @@ def _grid(expiry: uint256, tick: uint256) -> Grid:
     lo0: uint256 = word & (2**L0_BITS - 1)
     hi0: uint256 = (word >> L0_BITS) & (2**U0_BITS - 1)
     steps: uint256 = (hi0 - lo0) // tick
-    w: uint256 = 32
+    w: uint256 = 16
     if steps >= 2**64:
         w = 128
     elif steps >= 2**32:
         w = 64
+    elif steps >= 2**16:
+        w = 32
     listed: uint256 = 0
     if word != 0:
         listed = (word >> DAY_SHIFT) * c.DAY + c.EXPIRY_OFFSET

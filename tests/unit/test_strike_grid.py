@@ -1,9 +1,9 @@
 """Packed strike grid: contracts/modules/strike_grid.vy (through GridHarness) against rangebound.ranges.
 
 The grid keeps a series' listing range and N in one word and its inserted midpoints as packed
-tick offsets (32, 64 or 128 bits each); its refill must insert exactly what `ranges.midpoints`
+tick offsets (16, 32, 64 or 128 bits each); its refill must insert exactly what `ranges.midpoints`
 inserts for the whole grid, and its loops are driven to their bounds: MAX_INSERTED midpoints,
-MAX_PER_WORD offsets per word (32-bit), MAX_WORDS words (128-bit).
+MAX_PER_WORD offsets per word (16-bit), MAX_WORDS words (128-bit).
 """
 
 from __future__ import annotations
@@ -55,12 +55,20 @@ def _fill_to_the_bound(grid, expiry: int, lo0: int, hi0: int, tick: int, sender)
     return inserted
 
 
-def test_refill__max_inserted_at_32_bit_offsets__eight_per_word_six_words(grid, accounts):
+def test_refill__max_inserted_at_16_bit_offsets__sixteen_per_word_three_words(grid, accounts):
     inserted = _fill_to_the_bound(grid, 1, 1_000, 1_000 + 21 * 1_000, 1, accounts[0])
-    assert grid.grid(1, 1).width == 32
+    assert grid.grid(1, 1).width == 16
     words = [grid.word(1, j) for j in range(MAX_INSERTED // 2)]
+    assert all(w != 0 for w in words[:3]) and all(w == 0 for w in words[3:])   # 44 = 2·16 + 12
+    assert words[2] >> 192 == 0 and words[1] >> 240 != 0                        # last word 12 of 16
+    assert [(words[j // 16] >> (16 * (j % 16))) & (2**16 - 1) for j in range(44)] == [k - 1_000 for k in inserted]
+
+
+def test_refill__max_inserted_at_32_bit_offsets__eight_per_word_six_words(grid, accounts):
+    inserted = _fill_to_the_bound(grid, 5, 1_000, 1_000 + 21 * 10_000, 1, accounts[0])
+    assert grid.grid(5, 1).width == 32
+    words = [grid.word(5, j) for j in range(MAX_INSERTED // 2)]
     assert all(w != 0 for w in words[:6]) and all(w == 0 for w in words[6:])   # 44 = 5·8 + 4
-    assert words[5] >> 128 == 0 and words[4] >> 224 != 0                        # last word half full
     assert [(words[j // 8] >> (32 * (j % 8))) & (2**32 - 1) for j in range(44)] == [k - 1_000 for k in inserted]
 
 
