@@ -267,14 +267,12 @@ def _midpoints_active(
         npts += 1
         n_act += 1
         total += 1
-
-    # the inserted points: those of pts (both ascending) that are not in `active`
-    a_i: uint256 = 0
-    for j: uint256 in range(1, MAX_GAP_POINTS):
-        if j + 1 >= npts:
-            break
-        if a_i < len(active) and pts[j] == active[a_i]:
-            a_i += 1
-        else:
-            out.append(pts[j])
+        # keep `out` ascending: insert `mid` after the smaller ones already found
+        out.append(mid)
+        for q: uint256 in range(c.MIN_ACTIVE_STRIKES):
+            o: uint256 = len(out) - 1 - q
+            if o == 0 or out[o - 1] < mid:
+                break
+            out[o] = out[o - 1]
+            out[o - 1] = mid
     return out
