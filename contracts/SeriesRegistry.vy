@@ -29,11 +29,13 @@ from interfaces import ISeriesRegistry
 from contracts.modules import constants as c
 from contracts.modules import calendar
 from contracts.modules import range_math
+from contracts.modules import strike_grid
 
 implements: ISeriesRegistry
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
+initializes: strike_grid
 
 exports: (
     ownable_2step.owner,
@@ -48,6 +50,14 @@ SOURCE_INDEX_MODE: constant(uint8) = 4    # index mode (the default): the fresh 
 MAX_GUARD_BPS: constant(uint256) = 100    # bps, market-mode guard of a daily fixing (1%)
 EXPIRY_GUARD_BPS: constant(uint256) = 25  # bps, market-mode guard of an expiry fixing (0.25%)
 MAX_ROUND_SEARCH: constant(uint256) = 64   # binary-search steps over feed rounds (2**64 rounds)
+# raw units/lot: an index at or above this is no source (keeps every packed price field in range:
+# fixings < 2**104, ranges and strikes < 2**128 at any alpha the parameter bounds allow)
+MAX_INDEX_PRICE: constant(uint256) = 2**96
+# packed fields (docs/decisions.md, "Daily update in packed words")
+FIX_DAY_SHIFT: constant(uint256) = 104    # state word: fixing bits 0..103, its day 104..127
+SETTLE_SHIFT: constant(uint256) = 128     # state word: settlement bits 128..255
+LAST_UPDATE_SHIFT: constant(uint256) = 64  # hot word: variance bits 0..63, last_update 64..127
+REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..255
 
 
 struct Series:
@@ -72,13 +82,18 @@ peg_den: uint256                                       # 10**peg feed decimals
 
 order_book: public(address)                            # the market's book (records fills), set once
 pool: public(address)                                  # the market's OptionsPool (a venue, never records fills), set once
-variance: public(uint256)                              # WAD, daily variance estimate
-last_update: public(uint256)                           # unix s, 08:00 UTC of the last daily update applied
-reference_price: public(uint256)                       # raw units/lot, last reference fixing (nearest series)
-live: DynArray[uint256, c.LIVE_SERIES]                 # expiries live as of last_update, ascending
-series: HashMap[uint256, Series]                       # expiry -> series
-inserted: HashMap[uint256, DynArray[uint256, c.MAX_STRIKES]]  # expiry -> midpoint strikes, ascending
-fixings: HashMap[uint256, HashMap[uint256, uint256]]   # expiry -> day number -> raw units/lot
+# packed, read by every order and every update: variance (WAD, daily; bits 0..63, <= v_max <=
+# WAD / 10), last_update (unix s, 08:00 UTC of the last daily update applied; bits 64..127),
+# reference_price (raw units/lot, last reference fixing of the nearest series; bits 128..255).
+# The listed expiries are not stored: they are calendar._live_expiries(last_update).
+hot: uint256
+# expiry -> current range, packed: lower (raw units/lot, bits 0..127) | upper (bits 128..255);
+# 0 = not listed (upper > 0 once listed)
+series: HashMap[uint256, uint256]
+# expiry -> packed: the series' latest fixing (raw units/lot, bits 0..103; < 2**97), its UTC day
+# number (bits 104..127), settlement price (raw units/lot, bits 128..255; 0 = not settled).
+# Each day's fixing overwrites the previous day's: every day's is in its FixingSet event.
+state: HashMap[uint256, uint256]
 windows: HashMap[uint256, HashMap[uint256, Window]]    # expiry -> day number -> window accumulator
 
 
@@ -95,18 +110,15 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
     self.index_den = 10 ** convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256) * c.WAD
     self.peg_den = 10 ** convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256)
-    self.variance = params_.v0
     now_update: uint256 = calendar._update_time(block.timestamp)
     price: uint256 = 0
     fresh: bool = False
     price, fresh = self._index_at(block.timestamp)
     assert fresh, "registry: no fixing source"
-    self.last_update = now_update
-    self.reference_price = price
+    self.hot = params_.v0 | (now_update << LAST_UPDATE_SHIFT) | (price << REF_SHIFT)
     first: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(block.timestamp)
     for e: uint256 in first:
-        self._list(e, price, now_update)
-    self.live = first
+        self._list(e, price, now_update, params_.v0)
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -136,6 +148,8 @@ def _check_params(q: ISeriesRegistry.MarketParams):
 def _to_lot_price(answer: int256) -> uint256:
     # index per lot, rounded DOWN to tick
     raw: uint256 = convert(answer, uint256) * self.index_num // self.index_den
+    if raw >= MAX_INDEX_PRICE:
+        return 0    # unusable (no source): keeps every packed price field in range
     return raw - raw % self.p.tick
 
 
@@ -244,100 +258,10 @@ def _reduce_only() -> bool:
 
 # ---------------------------------------------------------------- strikes
 
-@view
-@internal
-def _strikes(expiry: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
-    uni: DynArray[uint256, c.MAX_STRIKES] = range_math._uniform_strikes(
-        self.series[expiry].listing_lower, self.series[expiry].listing_upper,
-        self.series[expiry].strike_count, self.p.tick
-    )
-    ins: DynArray[uint256, c.MAX_STRIKES] = self.inserted[expiry]
-    if len(ins) == 0:
-        return uni
-    return self._merge(uni, ins)
-
-
-@pure
-@internal
-def _merge(a: DynArray[uint256, c.MAX_STRIKES], b: DynArray[uint256, c.MAX_STRIKES]) -> DynArray[uint256, c.MAX_STRIKES]:
-    # sorted merge of two ascending lists, duplicates dropped; bound: 2 * MAX_STRIKES steps
-    out: DynArray[uint256, c.MAX_STRIKES] = []
-    i: uint256 = 0
-    j: uint256 = 0
-    for step: uint256 in range(2 * c.MAX_STRIKES):
-        if len(out) == c.MAX_STRIKES:
-            break
-        if i < len(a) and (j >= len(b) or a[i] <= b[j]):
-            if j < len(b) and a[i] == b[j]:
-                j += 1
-            out.append(a[i])
-            i += 1
-        elif j < len(b):
-            out.append(b[j])
-            j += 1
-        else:
-            break
-    return out
-
-
-@view
-@internal
-def _uniform_at(lo: uint256, span: uint256, d: uint256, tick: uint256, i: uint256) -> uint256:
-    # K_i exactly as range_math._uniform_strikes rounds it: nearest tick, ties up
-    return (2 * (lo * d + i * span) + d * tick) // (2 * d * tick) * tick
-
-
-@view
-@internal
-def _enough_active(expiry: uint256, lower: uint256, upper: uint256) -> bool:
-    """
-    @dev True when at least MIN_ACTIVE_STRIKES strikes lie strictly inside (lower, upper),
-         counted without building the grid: the uniform grid is monotone with spacing of at
-         least one tick (else: not known, return False and let the full refill decide), so
-         its first and last active index are found arithmetically (at most 4 probes each);
-         then the inserted midpoints are counted.
-    """
-    tick: uint256 = self.p.tick
-    lo: uint256 = self.series[expiry].listing_lower
-    listing_upper: uint256 = self.series[expiry].listing_upper
-    span: uint256 = listing_upper - lo
-    n: uint256 = self.series[expiry].strike_count
-    d: uint256 = n + 1
-    if span < d * tick:
-        return False
-    # first index with K_i > lower (K_i > lower holds for all i when lower < lo)
-    first: uint256 = 1
-    if lower >= lo:
-        first = max((lower - lo) * d // span, 1)
-        for step: uint256 in range(4):
-            if first > n or self._uniform_at(lo, span, d, tick, first) > lower:
-                break
-            first += 1
-    # last index with K_i < upper
-    last: uint256 = n
-    if upper <= listing_upper:
-        last = min(((upper - lo) * d + span - 1) // span, n)   # ceil, then step down
-        for step: uint256 in range(4):
-            if last == 0 or self._uniform_at(lo, span, d, tick, last) < upper:
-                break
-            last -= 1
-    count: uint256 = 0
-    if last >= first:
-        count = last - first + 1
-    for k: uint256 in self.inserted[expiry]:
-        if k > lower and k < upper:
-            count += 1
-    return count >= c.MIN_ACTIVE_STRIKES
-
-
 @internal
 def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
-    if self._enough_active(expiry, lower, upper):
-        return
-    new: DynArray[uint256, c.MAX_STRIKES] = range_math._midpoints(self._strikes(expiry), lower, upper, self.p.tick)
-    if len(new) == 0:
-        return
-    self.inserted[expiry] = self._merge(self.inserted[expiry], new)
+    # the grid lives in packed words (contracts/modules/strike_grid.vy)
+    new: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = strike_grid._refill(expiry, lower, upper, self.p.tick)
     for k: uint256 in new:
         log ISeriesRegistry.StrikeInserted(expiry=expiry, strike=k)
 
@@ -345,35 +269,34 @@ def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
 # ---------------------------------------------------------------- listing and ranges
 
 @internal
-def _list(expiry: uint256, price: uint256, at: uint256):
+def _list(expiry: uint256, price: uint256, at: uint256, v: uint256):
     t_days: uint256 = calendar._days_between(at, expiry)
-    a: uint256 = range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+    a: uint256 = range_math._alpha(v, t_days, self.p.k, self.p.m)
     lo: uint256 = 0
     hi: uint256 = 0
     lo, hi = range_math._suggested_bounds(price, a, self.p.tick)
     n: uint256 = self.p.strike_count
-    self.series[expiry] = Series(
-        lower=lo, upper=hi, listed_at=at, listing_lower=lo, listing_upper=hi, strike_count=n, settlement=0
-    )
+    self.series[expiry] = lo | (hi << 128)      # both < 2**128 (MAX_INDEX_PRICE)
+    strike_grid._list(expiry, lo, hi, n, at)
     self._refill_strikes(expiry, lo, hi)
     log ISeriesRegistry.SeriesListed(expiry=expiry, lower=lo, upper=hi, strike_count=n)
 
 
 @internal
-def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256):
+def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256, v: uint256):
     t_days: uint256 = calendar._days_between(at, expiry)
-    a: uint256 = range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+    a: uint256 = range_math._alpha(v, t_days, self.p.k, self.p.m)
     s_lo: uint256 = 0
     s_hi: uint256 = 0
     s_lo, s_hi = range_math._suggested_bounds(price, a, self.p.tick)
-    old_lo: uint256 = self.series[expiry].lower
-    old_hi: uint256 = self.series[expiry].upper
+    old_lo: uint256 = 0
+    old_hi: uint256 = 0
+    old_lo, old_hi = self._bounds(expiry)
     lo: uint256 = 0
     hi: uint256 = 0
     lo, hi = range_math._update_range(old_lo, old_hi, s_lo, s_hi)
     if lo != old_lo or hi != old_hi:
-        self.series[expiry].lower = lo
-        self.series[expiry].upper = hi
+        self.series[expiry] = lo | (hi << 128)
         self._refill_strikes(expiry, lo, hi)
     log ISeriesRegistry.RangeUpdated(expiry=expiry, day=day, lower=lo, upper=hi)
 
@@ -389,9 +312,11 @@ def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> u
          clamped within the guard of the index (expiry day at most EXPIRY_GUARD_BPS, other
          days MAX_GUARD_BPS); else the index. A trade outside the window never counts.
     """
-    done: uint256 = self.fixings[expiry][day]
-    if done != 0 or not idx_ok:
-        return done
+    st: uint256 = self.state[expiry]
+    if (st >> FIX_DAY_SHIFT) & (2**24 - 1) == day and st & (2**FIX_DAY_SHIFT - 1) != 0:
+        return st & (2**FIX_DAY_SHIFT - 1)      # formed once: the day's fixing is immutable
+    if not idx_ok:
+        return 0
     price: uint256 = idx
     source: uint8 = SOURCE_INDEX_MODE
     if not self.p.index_mode:
@@ -411,7 +336,8 @@ def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> u
             hi -= hi % tick
             price = max(lo, min(price, hi))
             source = SOURCE_VWAP
-    self.fixings[expiry][day] = price
+    # overwrites the previous day's fixing (the settlement bits are 0 while the series is live)
+    self.state[expiry] = price | (day << FIX_DAY_SHIFT) | (st >> SETTLE_SHIFT << SETTLE_SHIFT)
     log ISeriesRegistry.FixingSet(expiry=expiry, day=day, price=price, source=source)
     return price
 
@@ -432,7 +358,7 @@ def _update_day(at: uint256):
     idx: uint256 = 0
     idx_ok: bool = False
     idx, idx_ok = self._index_at(w_end)
-    old: DynArray[uint256, c.LIVE_SERIES] = self.live
+    old: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(at - c.DAY)   # listed as of the last update
     fix: DynArray[uint256, c.LIVE_SERIES] = []
     ref: uint256 = 0
     for e: uint256 in old:
@@ -442,14 +368,16 @@ def _update_day(at: uint256):
             ref = f
     # no source (ref == 0): no variance update, ranges kept, new series listed around the
     # last reference price
-    prev: uint256 = self.reference_price
+    hot: uint256 = self.hot
+    v: uint256 = hot & (2**LAST_UPDATE_SHIFT - 1)
+    prev: uint256 = hot >> REF_SHIFT
     if ref != 0 and prev != 0:
         r: int256 = range_math._log_return(ref, prev)
-        v: uint256 = range_math._ewma(self.variance, r, self.p.lam, self.p.v_min, self.p.v_max)
-        self.variance = v
+        v = range_math._ewma(v, r, self.p.lam, self.p.v_min, self.p.v_max)
         log ISeriesRegistry.VarianceUpdated(day=day, variance=v, log_return=r)
     if ref != 0:
-        self.reference_price = ref
+        # ref < MAX_INDEX_PRICE * 1.01 (a fixing), v <= v_max < 2**64; last_update kept
+        self.hot = v | ((hot & (2**REF_SHIFT - 1)) >> LAST_UPDATE_SHIFT << LAST_UPDATE_SHIFT) | (ref << REF_SHIFT)
     else:
         ref = prev
     nxt: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(at)
@@ -460,18 +388,17 @@ def _update_day(at: uint256):
                 break
             if old[i] == e:
                 if fix[i] != 0:
-                    self._move_range(e, fix[i], at, day)
+                    self._move_range(e, fix[i], at, day, v)
                 known = True
                 break
         if not known:
-            self._list(e, ref, at)
-    self.live = nxt
+            self._list(e, ref, at, v)
 
 
 @internal
 def _daily_update() -> bool:
     target: uint256 = calendar._update_time(block.timestamp)
-    at: uint256 = self.last_update
+    at: uint256 = self._last_update()
     if at >= target:
         return True
     for i: uint256 in range(c.MAX_CATCH_UP_DAYS):
@@ -479,7 +406,8 @@ def _daily_update() -> bool:
         self._update_day(at)
         if at >= target:
             break
-    self.last_update = at
+    hot: uint256 = self.hot
+    self.hot = (hot & (2**LAST_UPDATE_SHIFT - 1)) | (at << LAST_UPDATE_SHIFT) | (hot >> REF_SHIFT << REF_SHIFT)
     return at >= target
 
 
@@ -508,8 +436,9 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
             active strike. Permissionless (it only runs the lazy update).
     """
     current: bool = self._daily_update()
-    lower: uint256 = self.series[expiry].lower
-    upper: uint256 = self.series[expiry].upper
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)
     active: bool = False
     if kind != c.FUTURE and strike > lower and strike < upper:
         active = self._on_grid(expiry, strike)
@@ -529,7 +458,7 @@ def _record(expiry: uint256, notional: uint256, qty: uint256, price: uint256):
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
     assert self._daily_update(), "registry: catch-up incomplete"
-    assert self.series[expiry].upper != 0 and block.timestamp < expiry, "registry: series not live"
+    assert self.series[expiry] != 0 and block.timestamp < expiry, "registry: series not live"
     w_start: uint256 = 0
     w_end: uint256 = 0
     w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
@@ -566,12 +495,14 @@ def settle(expiry: uint256):
             source" until one exists). Runs any due daily update first (which
             also lists the successor). Permissionless; O(1) beyond the catch-up.
     """
-    assert self.series[expiry].upper != 0, "registry: unknown series"
+    assert self.series[expiry] != 0, "registry: unknown series"
     assert block.timestamp >= expiry, "registry: not expired"
-    assert self.series[expiry].settlement == 0, "registry: already settled"
+    assert self.state[expiry] >> SETTLE_SHIFT == 0, "registry: already settled"
     assert self._daily_update(), "registry: catch-up incomplete"
-    s: Series = self.series[expiry]      # read after the catch-up: its last range update counts
-    f: uint256 = self.fixings[expiry][expiry // c.DAY]
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)   # read after the catch-up: its last range update counts
+    f: uint256 = self._fixing(expiry, expiry // c.DAY)
     if f == 0:
         # the expiry day had no source: the first index round reported after its window
         w_start: uint256 = 0
@@ -579,8 +510,9 @@ def settle(expiry: uint256):
         w_start, w_end = calendar._window(expiry - c.EXPIRY_OFFSET)
         f = self._index_after(w_end)
     assert f != 0, "registry: no fixing source"
-    price: uint256 = max(s.lower, min(f, s.upper))
-    self.series[expiry].settlement = price
+    price: uint256 = max(lower, min(f, upper))
+    # price <= max(lower, f) < 2**128; the fixing bits are kept
+    self.state[expiry] = (self.state[expiry] & (2**SETTLE_SHIFT - 1)) | (price << SETTLE_SHIFT)
     log ISeriesRegistry.SeriesSettled(expiry=expiry, price=price, fixing=f)
 
 
@@ -629,7 +561,7 @@ def listed_expiries() -> DynArray[uint256, 6]:
     """
     @notice The expiries live as of the last applied daily update.
     """
-    return self.live
+    return calendar._live_expiries(self._last_update())
 
 
 @view
@@ -638,7 +570,7 @@ def is_live(expiry: uint256) -> bool:
     """
     @notice True if the series is listed and not yet expired.
     """
-    return self.series[expiry].upper != 0 and block.timestamp < expiry
+    return self.series[expiry] != 0 and block.timestamp < expiry
 
 
 @view
@@ -647,7 +579,7 @@ def bounds(expiry: uint256) -> (uint256, uint256):
     """
     @notice Current trading range [L, U] of a series (raw units/lot; (0, 0) = not listed).
     """
-    return self.series[expiry].lower, self.series[expiry].upper
+    return self._bounds(expiry)
 
 
 @view
@@ -656,7 +588,13 @@ def series_info(expiry: uint256) -> Series:
     """
     @notice Everything stored about a series.
     """
-    return self.series[expiry]
+    g: strike_grid.Grid = strike_grid._grid(expiry, self.p.tick)
+    return Series(
+        lower=self.series[expiry] & (2**128 - 1), upper=self.series[expiry] >> 128,
+        listed_at=g.listed_at,
+        listing_lower=g.lo0, listing_upper=g.hi0, strike_count=g.n,
+        settlement=self.state[expiry] >> SETTLE_SHIFT,
+    )
 
 
 @view
@@ -666,9 +604,9 @@ def strikes(expiry: uint256) -> DynArray[uint256, 64]:
     @notice Every strike of the series (uniform grid + inserted midpoints), ascending,
             active or not.
     """
-    if self.series[expiry].upper == 0:
+    if self.series[expiry] == 0:
         return []
-    return self._strikes(expiry)
+    return strike_grid._strikes(expiry, self.p.tick)
 
 
 @view
@@ -678,42 +616,37 @@ def strike_active(expiry: uint256, strike: uint256) -> bool:
     @notice True if `strike` is on the series' grid and strictly inside its range.
     """
     # field by field: each is one cold SLOAD, the whole struct would be seven
-    if strike <= self.series[expiry].lower or strike >= self.series[expiry].upper:
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._bounds(expiry)
+    if strike <= lower or strike >= upper:
         return False
     return self._on_grid(expiry, strike)
 
 
 @view
 @internal
+def _bounds(expiry: uint256) -> (uint256, uint256):
+    # the series' range [lower, upper] (raw units/lot) from its packed word; (0, 0) = not listed
+    word: uint256 = self.series[expiry]
+    return word & (2**128 - 1), word >> 128
+
+
+@view
+@internal
 def _on_grid(expiry: uint256, strike: uint256) -> bool:
-    """
-    @dev Grid membership without building the grid: the uniform strike nearest to `strike`
-         has index j-1, j or j+1 where j = floor((K - L0)·(N+1) / (U0 - L0)), as long as the
-         grid spacing is at least one tick (else fall back to the full list). Then the
-         inserted midpoints (a short list, at most MAX_STRIKES).
-    """
-    tick: uint256 = self.p.tick
-    lo: uint256 = self.series[expiry].listing_lower
-    hi: uint256 = self.series[expiry].listing_upper
-    n: uint256 = self.series[expiry].strike_count
-    span: uint256 = hi - lo
-    d: uint256 = n + 1
-    if span < d * tick:
-        return strike in self._strikes(expiry)
-    if strike > lo and strike < hi:
-        j: uint256 = (strike - lo) * d // span
-        for step: uint256 in range(3):
-            i: uint256 = j + step
-            if i == 0 or i > n + 1:
-                continue
-            i -= 1                                  # candidates j-1, j, j+1
-            if i == 0 or i > n:
-                continue
-            # same rounding as range_math._uniform_strikes: nearest tick, ties up
-            k: uint256 = (2 * (lo * d + i * span) + d * tick) // (2 * d * tick) * tick
-            if k == strike:
-                return True
-    return strike in self.inserted[expiry]
+    # grid membership from the packed grid, without building it (strike_grid._on_grid)
+    return strike_grid._on_grid(expiry, strike, self.p.tick)
+
+
+@view
+@internal
+def _fixing(expiry: uint256, day: uint256) -> uint256:
+    # the series' fixing of `day` if it is the latest one kept, else 0
+    st: uint256 = self.state[expiry]
+    if (st >> FIX_DAY_SHIFT) & (2**24 - 1) != day:
+        return 0
+    return st & (2**FIX_DAY_SHIFT - 1)
 
 
 @view
@@ -723,7 +656,9 @@ def fixing(expiry: uint256, day: uint256) -> uint256:
     @notice Fixing of a series for a UTC day number (`timestamp // 86400`); 0 = none.
     """
     assert day < 10**6, "registry: day not timestamp"  # a unix timestamp passed as a day
-    return self.fixings[expiry][day]
+    # only the latest fixing of a series is kept (earlier days: their FixingSet events)
+    assert day >= (self.state[expiry] >> FIX_DAY_SHIFT) & (2**24 - 1), "registry: fixing not kept"
+    return self._fixing(expiry, day)
 
 
 @view
@@ -741,7 +676,7 @@ def settlement_price(expiry: uint256) -> uint256:
     """
     @notice Settlement price (raw units/lot); 0 = not settled.
     """
-    return self.series[expiry].settlement
+    return self.state[expiry] >> SETTLE_SHIFT
 
 
 @view
@@ -769,7 +704,7 @@ def needs_update() -> bool:
     """
     @notice True if an 08:00 UTC update is due.
     """
-    return calendar._update_time(block.timestamp) > self.last_update
+    return calendar._update_time(block.timestamp) > self._last_update()
 
 
 @view
@@ -778,7 +713,46 @@ def alpha(t_days: uint256) -> uint256:
     """
     @notice Range factor α (WAD) at the current variance for `t_days` to expiry.
     """
-    return range_math._alpha(self.variance, t_days, self.p.k, self.p.m)
+    return range_math._alpha(self._variance(), t_days, self.p.k, self.p.m)
+
+
+@view
+@internal
+def _variance() -> uint256:
+    return self.hot & (2**LAST_UPDATE_SHIFT - 1)
+
+
+@view
+@internal
+def _last_update() -> uint256:
+    return (self.hot >> LAST_UPDATE_SHIFT) & (2**(REF_SHIFT - LAST_UPDATE_SHIFT) - 1)
+
+
+@view
+@external
+def variance() -> uint256:
+    """
+    @notice Daily variance estimate (WAD).
+    """
+    return self._variance()
+
+
+@view
+@external
+def last_update() -> uint256:
+    """
+    @notice Unix s: the 08:00 UTC of the last daily update applied.
+    """
+    return self._last_update()
+
+
+@view
+@external
+def reference_price() -> uint256:
+    """
+    @notice Raw units/lot: the last reference fixing (nearest unexpired series).
+    """
+    return self.hot >> REF_SHIFT
 
 
 # ---------------------------------------------------------------- governance

@@ -194,38 +194,60 @@ def _midpoints(
     """
     assert tick != 0, "range: zero tick"
     assert lo < hi, "range: empty range"
-    out: DynArray[uint256, 64] = []
-    pts: DynArray[uint256, MAX_GAP_POINTS] = [lo]
-    fresh: DynArray[bool, MAX_GAP_POINTS] = [False]
-    active: uint256 = 0
+    active: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
     for i: uint256 in range(len(strikes), bound=c.MAX_STRIKES):
         s: uint256 = strikes[i]
         if i != 0:
             assert s > strikes[i - 1], "range: strikes not ascending"
         if lo < s and s < hi:
-            active += 1
-            if active >= c.MIN_ACTIVE_STRIKES:
-                return out
-            pts.append(s)
-            fresh.append(False)
-    pts.append(hi)
-    fresh.append(False)
+            if len(active) + 1 >= c.MIN_ACTIVE_STRIKES:
+                return []
+            active.append(s)
+    return self._midpoints_active(active, len(strikes), lo, hi, tick)
 
-    total: uint256 = len(strikes)
+
+@internal
+@pure
+def _midpoints_active(
+    active: DynArray[uint256, c.MIN_ACTIVE_STRIKES], total_: uint256, lo: uint256, hi: uint256, tick: uint256
+) -> DynArray[uint256, c.MIN_ACTIVE_STRIKES]:
+    """
+    @notice `_midpoints` given only what it depends on: the active strikes (strictly inside
+            (lo, hi), strictly ascending, fewer than MIN_ACTIVE_STRIKES) and how many strikes
+            the series holds in all (`total_`). Same result, without the inactive strikes.
+            Needs tick > 0 and lo < hi (`_midpoints` checks them; a registry range always has
+            lower + tick <= upper, and its tick is a checked parameter).
+    """
+    out: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = []
+    n_act: uint256 = len(active)
+    if n_act >= c.MIN_ACTIVE_STRIKES:
+        return out
+    # gap points lo, active..., hi (ascending) in a fixed array: npts <= n_act + 2 <= MAX_GAP_POINTS
+    pts: uint256[MAX_GAP_POINTS] = empty(uint256[MAX_GAP_POINTS])
+    pts[0] = lo
+    for i: uint256 in range(n_act, bound=c.MIN_ACTIVE_STRIKES):
+        pts[i + 1] = active[i]
+    npts: uint256 = n_act + 2
+    pts[npts - 1] = hi
+
+    total: uint256 = total_
     # each insertion adds one active strike, so at most MIN_ACTIVE_STRIKES insertions
     for it: uint256 in range(c.MIN_ACTIVE_STRIKES):
-        if active >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
+        if n_act >= c.MIN_ACTIVE_STRIKES or total >= c.MAX_STRIKES:
             break
         # widest gap, lowest first on ties (strict >)
         best_w: uint256 = 0
         best_j: uint256 = 0
+        prev: uint256 = lo
         for j: uint256 in range(1, MAX_GAP_POINTS):
-            if j >= len(pts):
+            if j == npts:
                 break
-            w: uint256 = pts[j] - pts[j - 1]
+            cur: uint256 = pts[j]
+            w: uint256 = unsafe_sub(cur, prev)      # pts strictly ascending
             if w > best_w:
                 best_w = w
                 best_j = j
+            prev = cur
         if best_w <= tick:
             break
         a: uint256 = pts[best_j - 1]
@@ -236,21 +258,21 @@ def _midpoints(
         # b - a > tick guarantees a < mid < b
         assert a < mid and mid < b, "range: midpoint"
         # insert `mid` at index best_j: shift the tail up by one, in place
-        pts.append(0)
-        fresh.append(False)
-        last: uint256 = len(pts) - 1
         for q: uint256 in range(MAX_GAP_POINTS):
-            dst: uint256 = last - q
+            dst: uint256 = npts - q
             if dst <= best_j:
                 break
             pts[dst] = pts[dst - 1]
-            fresh[dst] = fresh[dst - 1]
         pts[best_j] = mid
-        fresh[best_j] = True
-        active += 1
+        npts += 1
+        n_act += 1
         total += 1
-
-    for j: uint256 in range(len(pts), bound=MAX_GAP_POINTS):
-        if fresh[j]:
-            out.append(pts[j])
+        # keep `out` ascending: insert `mid` after the smaller ones already found
+        out.append(mid)
+        for q: uint256 in range(c.MIN_ACTIVE_STRIKES):
+            o: uint256 = len(out) - 1 - q
+            if o == 0 or out[o - 1] < mid:
+                break
+            out[o] = out[o - 1]
+            out[o - 1] = mid
     return out
