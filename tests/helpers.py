@@ -17,6 +17,8 @@ NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert rea
 
 # ------------------------------------------------------------------ funding
 
+SEPOLIA_CHAIN_ID = 11155111  # the public test network the fork tests fork
+
 
 def fund_account(token: Any, vault: Any, minter: Any, account: Any, amount: int,
                  deposit: bool = True, allowance: int | None = None) -> int:

@@ -45,12 +45,12 @@ import ape
 import pytest
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
+from helpers import SEPOLIA_CHAIN_ID
 
 from rangebound.dev.node import rpc, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
-SEPOLIA_CHAIN_ID = 11155111
 DEPLOY_TIMEOUT = 240
 
 

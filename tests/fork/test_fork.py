@@ -8,15 +8,12 @@ test account 0 is therefore the token's minter and the feeds' only reporter on t
 from __future__ import annotations
 
 import pytest
-from helpers import fund_account
+from helpers import SEPOLIA_CHAIN_ID, fund_account
 
 from rangebound.constants import CALL, DAY, FUTURE, IOC, POST_ONLY
 from rangebound.models import margin
-from rangebound.ops.deploy import report
+from rangebound.ops.deploy import USD, report  # the script deploys the 6-decimal USD1
 from rangebound.ops.records import deployments_dir, load_deployment
-
-USD = 10**6  # the script deploys the 6-decimal USD1
-SEPOLIA_CHAIN_ID = 11155111
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -21,9 +21,8 @@ from helpers import fund_account
 
 from rangebound.constants import DAY, FUTURE, IOC, POST_ONLY
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import deploy_system
+from rangebound.ops.deploy import USD, deploy_system  # USDC has 6 decimals, as USD1
 
-USD = 10**6
 PHASE = 2**64
 BLOCKED = "Blacklistable: account is blacklisted"
 

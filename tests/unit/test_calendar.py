@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import ape
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,9 +20,7 @@ def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> int:
     return int(datetime(y, mo, d, h, mi, s, tzinfo=UTC).timestamp())
 
 
-@pytest.fixture(scope="module")
-def harness(project, accounts):
-    return project.MathHarness.deploy(sender=accounts[0])
+HARNESS = "MathHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 def check_all_functions(harness, ts: int) -> None:

@@ -4,17 +4,13 @@ so Loss is linear between grid points and the scan is exact."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rangebound.constants import CALL, PUT
 from rangebound.models import margin
 
-
-@pytest.fixture(scope="module")
-def harness(project, deployer):
-    return project.MarginHarness.deploy(sender=deployer)
+HARNESS = "MarginHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 def brute_force(n: int, cost: int, options, lo: int, hi: int, tick: int) -> int:

@@ -5,7 +5,6 @@ back below what the pool pays on the same path."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,9 +14,7 @@ from rangebound.models import pool
 SETTINGS = settings(max_examples=50)
 
 
-@pytest.fixture(scope="module")
-def harness(project, accounts):
-    return project.StudentTHarness.deploy(sender=accounts[0])
+HARNESS = "StudentTHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 @st.composite

@@ -31,9 +31,7 @@ if getcontext().prec < 60:  # noqa: PLR1730 -- vyper, once imported, forbids any
     getcontext().prec = 60
 
 
-@pytest.fixture(scope="module")
-def harness(project, accounts):
-    return project.MathHarness.deploy(sender=accounts[0])
+HARNESS = "MathHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 def exact_alpha(v: int, t: int) -> Decimal:

@@ -24,9 +24,7 @@ SETTINGS = settings(max_examples=50)
 UNIT = st.sampled_from([10**6, 10**18])  # raw units per USD1 (6 and 18 decimals)
 
 
-@pytest.fixture(scope="module")
-def harness(project, accounts):
-    return project.StudentTHarness.deploy(sender=accounts[0])
+HARNESS = "StudentTHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 @st.composite

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import random
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rangebound.constants import CALL, PUT
 from rangebound.models import pool
 
-
-@pytest.fixture(scope="module")
-def harness(project, accounts):
-    return project.StudentTHarness.deploy(sender=accounts[0])
+HARNESS = "StudentTHarness"  # deployed by the `harness` fixture (tests/unit/conftest.py)
 
 
 @st.composite
