@@ -58,6 +58,9 @@ FIX_DAY_SHIFT: constant(uint256) = 104    # state word: fixing bits 0..103, its 
 SETTLE_SHIFT: constant(uint256) = 128     # state word: settlement bits 128..255
 LAST_UPDATE_SHIFT: constant(uint256) = 64  # hot word: variance bits 0..63, last_update 64..127
 REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..255
+PEG_HEARTBEAT_SHIFT: constant(uint256) = 160  # peg word: heartbeat bits 160..183
+PEG_DECIMALS_SHIFT: constant(uint256) = 184   # peg word: feed decimals bits 184..191
+PEG_THRESHOLD_SHIFT: constant(uint256) = 192  # peg word: depeg threshold bits 192..255
 
 
 struct Series:
@@ -78,7 +81,11 @@ struct Window:
 p: ISeriesRegistry.MarketParams                        # market parameters
 index_num: uint256                                     # feed answer -> raw units/lot numerator
 index_den: uint256                                     # ... and denominator
-peg_den: uint256                                       # 10**peg feed decimals
+# packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
+# feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
+# decimals (bits 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). Rewritten
+# by every set_parameter from the checked parameters.
+peg_word: uint256
 
 order_book: public(address)                            # the market's book (records fills), set once
 pool: public(address)                                  # the market's OptionsPool (a venue, never records fills), set once
@@ -109,7 +116,7 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     self.p = params_
     self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
     self.index_den = 10 ** convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256) * c.WAD
-    self.peg_den = 10 ** convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256)
+    self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
     now_update: uint256 = calendar._update_time(block.timestamp)
     price: uint256 = 0
     fresh: bool = False
@@ -249,11 +256,23 @@ def _reduce_only() -> bool:
     started: uint256 = 0
     upd: uint256 = 0
     answered: uint80 = 0
-    rid, ans, started, upd, answered = staticcall IAggregatorV3(self.p.peg_feed).latestRoundData()
-    if ans <= 0 or upd > block.timestamp or block.timestamp - upd > self.p.peg_heartbeat:
+    w: uint256 = self.peg_word
+    feed: address = convert(convert(w & (2**160 - 1), uint160), address)
+    rid, ans, started, upd, answered = staticcall IAggregatorV3(feed).latestRoundData()
+    if ans <= 0 or upd > block.timestamp or block.timestamp - upd > (w >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
         return True   # a stale or broken peg feed is treated as a depeg
     # peg in WAD, rounded DOWN (a borderline peg counts as depegged)
-    return convert(ans, uint256) * c.WAD // self.peg_den < self.p.depeg_threshold
+    den: uint256 = 10 ** ((w >> PEG_DECIMALS_SHIFT) & 255)
+    return convert(ans, uint256) * c.WAD // den < w >> PEG_THRESHOLD_SHIFT
+
+
+@pure
+@internal
+def _peg_word(feed: address, heartbeat: uint256, decimals: uint256, threshold: uint256) -> uint256:
+    # the fields are checked by _check_params first (heartbeat <= MAX_HEARTBEAT < 2**24,
+    # threshold <= WAD < 2**64); a feed's decimals() is a uint8 (< 2**8)
+    return (convert(convert(feed, uint160), uint256) | (heartbeat << PEG_HEARTBEAT_SHIFT)
+            | (decimals << PEG_DECIMALS_SHIFT) | (threshold << PEG_THRESHOLD_SHIFT))
 
 
 # ---------------------------------------------------------------- strikes
@@ -826,4 +845,5 @@ def set_parameter(name: String[32], new_value: uint256):
         raise "registry: unknown parameter"
     self._check_params(q)
     self.p = q
+    self.peg_word = self._peg_word(q.peg_feed, q.peg_heartbeat, (self.peg_word >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
     log ISeriesRegistry.ParameterSet(name=name, value=new_value)

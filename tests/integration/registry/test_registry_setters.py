@@ -6,10 +6,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from rangebound.constants import (
-    MAX_HEARTBEAT,
-    WAD,
-)
+from rangebound.constants import HOUR, MAX_HEARTBEAT, WAD
+from rangebound.ops.deploy import report
 
 
 def test_set_parameter__owner_bounds_event(registry, deployer, stranger):
@@ -42,3 +40,24 @@ def test_set_parameter__depeg_threshold_at_bounds__accepted(registry, deployer):
         registry.set_parameter("depeg_threshold", value, sender=deployer)
     with ape.reverts("registry: depeg threshold"):
         registry.set_parameter("depeg_threshold", WAD // 2 - 1, sender=deployer)
+
+
+def test_set_parameter__peg_threshold_and_heartbeat__reach_the_depeg_check(
+    sys_, registry, deployer, chain
+):
+    """The depeg check reads a packed copy of the peg parameters (one slot per order): every
+    set_parameter rewrites it, so a new threshold or heartbeat is what `reduce_only` uses."""
+    report(sys_.feeds["BTC/USD"], deployer, 100_000)
+    report(sys_.feeds["USD1/USD"], deployer, 0.975)
+    assert not registry.reduce_only()                       # default threshold 0.97
+    registry.set_parameter("depeg_threshold", WAD * 98 // 100, sender=deployer)
+    assert registry.reduce_only()                           # 0.975 < 0.98
+    registry.set_parameter("depeg_threshold", WAD * 975 // 1000, sender=deployer)
+    assert not registry.reduce_only()                       # at the threshold: pegged
+    chain.pending_timestamp += 2 * HOUR
+    chain.mine()
+    age = chain.blocks.head.timestamp - sys_.feeds["USD1/USD"].latestRoundData()[3]
+    registry.set_parameter("peg_heartbeat", age - 1, sender=deployer)
+    assert registry.reduce_only()                           # the peg answer is now stale
+    registry.set_parameter("peg_heartbeat", age + 60, sender=deployer)
+    assert not registry.reduce_only()
