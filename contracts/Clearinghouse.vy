@@ -727,7 +727,10 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     """
     @notice Books one fill of the calling venue's market (the pool's trades): releases
             `maker_release` from the maker's reserve, updates both positions, moves the
-            option premium (buyer to seller) and both fees (to the fee account), enforces
+            option premium (buyer to seller) and both fees (to the fee account; a maker that
+            is the market's fee account, the pool, pays itself no maker fee and takes the
+            taker fee with the premium in one vault transfer, and a zero release of it is not
+            booked: the `Fill` event still states both fees), enforces
             reduce-only, open-interest and position caps, recomputes both series
             requirements and checks both accounts' collateral.
             A condition of the maker alone (its leg limit, open-series limit, position cap,
@@ -768,8 +771,8 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
          Returns (open interest after the fill, the taker fee of the fill rounded up that is
          still to be moved). A single fill (`settle_fill`, the pool's trades) whose maker is
          the market's fee account `fee_to` moves no maker fee (it would pay itself) and takes
-         the taker fee in the premium transfer (one net transfer; returns 0 for it), and a
-         zero release there is skipped; the collateral checks are those of the fee paid.
+         the taker fee in the premium transfer (one net transfer; returns 0 for it), and its
+         zero release is skipped; its collateral checks still count the maker fee (as before).
     """
     expiry: uint256 = sid & (EXPIRY_LIMIT - 1)
     own: bool = who == WHO_MAKER and f.maker == fee_to
