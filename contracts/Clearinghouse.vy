@@ -808,7 +808,8 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it)
         owed = 0
         if kind == c.FUTURE:
-            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee)
+            if taker_fee > 0:
+                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee)
         elif taker_is_buy:
             extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee)
         else:
