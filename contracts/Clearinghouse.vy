@@ -727,7 +727,10 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     """
     @notice Books one fill of the calling venue's market (the pool's trades): releases
             `maker_release` from the maker's reserve, updates both positions, moves the
-            option premium (buyer to seller) and both fees (to the fee account), enforces
+            option premium (buyer to seller) and both fees (to the fee account; a maker that
+            is the market's fee account, the pool, pays itself no maker fee and takes the
+            taker fee with the premium in one vault transfer, and a zero release of it is not
+            booked: the `Fill` event still states both fees), enforces
             reduce-only, open-interest and position caps, recomputes both series
             requirements and checks both accounts' collateral.
             A condition of the maker alone (its leg limit, open-series limit, position cap,
@@ -759,16 +762,22 @@ def check_collateral(account: address):
 
 
 @internal
-def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, cap: uint256, lower: uint256, upper: uint256, who: uint256, oi_start: uint256, oi_now: uint256) -> (uint256, uint256):
+def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, cap: uint256, lower: uint256, upper: uint256, who: uint256, oi_start: uint256, oi_now: uint256, fee_to: address) -> (uint256, uint256):
     """
     @dev The maker's half of one fill of `settle_fills`: releases its reserve share, moves
          its position (leg, series, position-cap and reduce-only limits), the open interest
          (a maker bid may not push it over the cap), its requirement, the premium and its
          fee, and checks its collateral. Each maker-side failure raises MakerBlockedAt.
-         Returns (open interest after the fill, the taker fee of the fill rounded up).
+         Returns (open interest after the fill, the taker fee of the fill rounded up that is
+         still to be moved). A single fill (`settle_fill`, the pool's trades) whose maker is
+         the market's fee account `fee_to` moves no maker fee (it would pay itself) and takes
+         the taker fee in the premium transfer (one net transfer; returns 0 for it), and its
+         zero release is skipped; its collateral checks still count the maker fee (as before).
     """
     expiry: uint256 = sid & (EXPIRY_LIMIT - 1)
-    self._release(msg.sender, f.maker, f.release)
+    own: bool = who == WHO_MAKER and f.maker == fee_to
+    if not own or f.release != 0:
+        self._release(msg.sender, f.maker, f.release)
     self._open(f.maker, sid, registry, expiry, who)
     delta: int256 = convert(f.qty, int256)
     if taker_is_buy:
@@ -792,24 +801,37 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
             maker_out += notional
     if maker_balance < maker_out:
         self._maker_blocked(BLOCKED_COLLATERAL, who)
-    if kind != c.FUTURE:
-        if taker_is_buy:
-            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional)
+    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    owed: uint256 = taker_fee
+    if own:
+        # the maker is the market's fee account: no maker fee to itself, and the taker fee
+        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it)
+        owed = 0
+        if kind == c.FUTURE:
+            if taker_fee > 0:
+                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee)
+        elif taker_is_buy:
+            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee)
         else:
-            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional)
-    if maker_fee > 0:
-        extcall ICollateralVault(vault).transfer_internal(f.maker, self._fee_to(registry), maker_fee)
+            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee)
+    else:
+        if kind != c.FUTURE:
+            if taker_is_buy:
+                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional)
+            else:
+                extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional)
+        if maker_fee > 0:
+            extcall ICollateralVault(vault).transfer_internal(f.maker, fee_to, maker_fee)
     maker_balance = maker_balance + maker_in - maker_out
     if maker_balance < self._requirement(f.maker):
         self._recalculate(f.maker)
         if maker_balance < self._requirement(f.maker):
             self._maker_blocked(BLOCKED_COLLATERAL, who)
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
     log IClearinghouse.Fill(
         registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee
     )
-    return oi_after, taker_fee
+    return oi_after, owed
 
 
 @external
@@ -870,19 +892,20 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
     oi_start: uint256 = self.oi[sid][kind]
     oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
     taker_fee: uint256 = 0
+    fee_to: address = self._fee_to(registry)
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
         who: uint256 = WHO_MAKER
         if batch:
             who = i + WHO_BATCH
         fee: uint256 = 0
-        oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now)
+        oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
         taker_fee += fee
     if oi_now != oi_start:
         assert oi_now <= oi_start or oi_now <= self.oi_cap[registry], "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper)
     if taker_fee > 0:
-        extcall ICollateralVault(vault).transfer_internal(taker, self._fee_to(registry), taker_fee)
+        extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
 
 
 # ---------------------------------------------------------------- governance

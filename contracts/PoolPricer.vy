@@ -209,8 +209,14 @@ def marks(registry: address, ch: address, account: address, w: uint256) -> int25
         if n != 0:
             total += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
         es: int256 = student_t._es_numerator(e)
+        # legs come sorted by strike: a call and a put of one strike share the call numerator
+        last: uint256 = 0       # no strike is 0
+        num: int256 = 0
         for leg: margin_math.Leg in staticcall Clearing(ch).option_legs(account, registry, ref.expiry):
-            total += leg.qty * convert(student_t._option_price(leg.kind, leg.strike, e, es), int256)
+            if leg.strike != last:
+                num = student_t._call_numerator(leg.strike, e)
+                last = leg.strike
+            total += leg.qty * convert(student_t._price_from(leg.kind, leg.strike, lo, hi, es, num), int256)
     return total
 
 

@@ -281,8 +281,19 @@ def _es_numerator(e: Ends) -> int256:
 def _option_price(kind: uint8, strike: uint256, e: Ends, es: int256) -> uint256:
     """
     @notice `_price_at` of a CALL or PUT (any other kind is a put), bit for bit, given the
-            series' E[S] numerator `es` (`_es_numerator(e)`): the marking loop's one call
-            per leg, with z, the call numerator, the floor and the clip done in place.
+            series' E[S] numerator `es` (`_es_numerator(e)`): the marking loop's per-leg price,
+            `_price_from(kind, strike, e, es, _call_numerator(strike, e))`.
+    """
+    return self._price_from(kind, strike, e.lo, e.hi, es, self._call_numerator(strike, e))
+
+
+@internal
+@pure
+def _call_numerator(strike: uint256, e: Ends) -> int256:
+    """
+    @notice The WAD-scaled exact call numerator of `strike` (`_numerators`' first value), z
+            and Phi, G at a = z(clamp(K, L, U)) done in place. A call and a put of the same
+            strike share it (the marking loop computes it once per strike).
     """
     assert strike < PACK_LIMIT, "pool: bad inputs"
     # a = z(clamp(K, L, U)) as `_z`: magnitude rounded DOWN, saturated at Z_SAT
@@ -311,14 +322,27 @@ def _option_price(kind: uint8, strike: uint256, e: Ends, es: int256) -> uint256:
         num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.lo, int256), ki), convert(e.pl.phi, int256)))
     if e.hi > strike:
         num = unsafe_add(num, unsafe_mul(unsafe_sub(convert(e.hi, int256), ki), unsafe_sub(IWAD, phu)))
+    return num
+
+
+@internal
+@pure
+def _price_from(kind: uint8, strike: uint256, lo: uint256, hi: uint256, es: int256, call_num: int256) -> uint256:
+    """
+    @notice The CALL or PUT (any other kind) price of `strike` on [lo, hi] (the series'
+            Ends) from its call numerator `call_num` (`_call_numerator(strike, e)`, strike
+            < 2**128) and `es`: the put numerator by parity, floor (signed, DOWN), clip to
+            [0, max payoff].
+    """
+    num: int256 = call_num
     top: uint256 = 0
     if kind == c.CALL:
-        if e.hi > strike:
-            top = unsafe_sub(e.hi, strike)
+        if hi > strike:
+            top = unsafe_sub(hi, strike)
     else:
-        num = unsafe_add(unsafe_sub(num, es), unsafe_mul(ki, IWAD))
-        if strike > e.lo:
-            top = unsafe_sub(strike, e.lo)
+        num = unsafe_add(unsafe_sub(num, es), unsafe_mul(convert(strike, int256), IWAD))
+        if strike > lo:
+            top = unsafe_sub(strike, lo)
     # floor(num / WAD) (signed), clipped to [0, top]
     q: int256 = unsafe_div(num, IWAD)
     if num < 0 and unsafe_mul(q, IWAD) != num:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ape import chain
+from ape import chain, project
 
 from rangebound.constants import ROOT
 from rangebound.dev.scenario import Bench
@@ -200,9 +200,11 @@ def profile_opcodes(txn_hash: str, contracts: dict[str, Any],
 
 
 PROFILED = ("take_1_maker", "take_1_maker_cold", "place_resting", "cancel",
-            "daily_update_6_series", "daily_update_listing_day", "settle", "claim_4_legs")
+            "daily_update_6_series", "daily_update_listing_day", "settle", "claim_4_legs",
+            "pool_buy", "pool_sell", "pool_redeem", "pool_redeem_12_legs")
 SOURCES = {"registry": "contracts/SeriesRegistry.vy", "clearinghouse": "contracts/Clearinghouse.vy",
-           "book": "contracts/OrderBook.vy", "vault": "contracts/CollateralVault.vy"}
+           "book": "contracts/OrderBook.vy", "vault": "contracts/CollateralVault.vy",
+           "pool": "contracts/OptionsPool.vy", "pricer": "contracts/PoolPricer.vy"}
 
 
 def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
@@ -215,6 +217,10 @@ def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
     contracts = {"token": s.token, "vault": s.vault, "clearinghouse": s.clearinghouse,
                  "registry": bench.registry, "book": bench.book,
                  "feed_btc_usd": s.feeds["BTC/USD"], "feed_usd1_usd": s.feeds["USD1/USD"]}
+    pool = bench.market.pool
+    if pool is not None:
+        contracts["pool"] = pool
+        contracts["pricer"] = project.PoolPricer.at(pool.pricer())
     picks: dict[str, str] = {}
     for name in names:
         gas, hashes = bench.s.data.get(name), bench.s.hashes.get(name)
@@ -223,7 +229,7 @@ def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
             picks[name] = hashes[min(range(len(gas)), key=lambda i: abs(gas[i] - m))]
     maps = {}
     if opcodes:
-        maps = {name: SourceMap(path) for name, path in SOURCES.items()}
+        maps = {name: SourceMap(path) for name, path in SOURCES.items() if name in contracts}
         for name, m in maps.items():
             if not m.matches(bytes(chain.provider.get_code(contracts[name].address))):
                 raise BenchError(f"{name}: recompiled code differs from the deployed code")
