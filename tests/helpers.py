@@ -5,6 +5,9 @@ from `rangebound.constants`, which reads them from the contracts."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 from typing import Any
 
 from rangebound.constants import DAY
@@ -86,3 +89,26 @@ def on_tick(x: float, tick: int) -> int:
 def cancels(tx: Any, book: Any) -> list[tuple[int, int]]:
     """(order id, reason) of every OrderCancelled log of `tx`, in order."""
     return [(int(c.order_id), int(c.reason)) for c in tx.decode_logs(book.OrderCancelled)]
+
+
+SYSTEM_CONTRACTS = {
+    0x0000F90827F1C53A10CB7A02335B175320002935,   # EIP-2935 block-hash history (every block)
+    0x000F3DF6D732807EF1319FB7B8BB8522D0BEAC02,   # EIP-4788 beacon roots
+}
+
+
+def storage_digest(chain) -> str:
+    """sha256 over the code, storage and ETH balance of every contract on the chain (the
+    protocol's system contracts aside, they change with every block). Externally owned
+    accounts are left out: a reverted transaction still bumps its sender's nonce and pays
+    gas, and that is all it may change."""
+    dump = json.loads(gzip.decompress(bytes.fromhex(chain.provider.make_request("anvil_dumpState", [])[2:])))
+    h = hashlib.sha256()
+    for addr, a in sorted(dump["accounts"].items()):
+        if int(addr, 16) in SYSTEM_CONTRACTS or a.get("code") in (None, "", "0x"):
+            continue
+        storage = a.get("storage") or {}
+        if isinstance(storage, str):
+            storage = json.loads(storage.replace("'", '"'))
+        h.update(f"{addr}|{a.get('balance')}|{a.get('code')}|{sorted(storage.items())}".encode())
+    return h.hexdigest()

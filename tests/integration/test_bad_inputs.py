@@ -28,9 +28,6 @@ test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot, test_settle_fill_
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +37,7 @@ import pytest
 import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import NOT_OWNER, fund, sunday_noon_after
+from helpers import NOT_OWNER, fund, storage_digest, sunday_noon_after
 
 from rangebound.constants import (
     CALL,
@@ -207,29 +204,6 @@ def readable_state(w: World) -> tuple:
             calls += [(c, "futures_position(address,address,uint256)", [a.address, r, x], ["int256", "int256"]),
                       (c, "option_legs(address,address,uint256)", [a.address, r, x], ["(uint8,uint256,int256)[]"])]
     return tuple(w.reader.many(calls))
-
-
-SYSTEM_CONTRACTS = {
-    0x0000F90827F1C53A10CB7A02335B175320002935,   # EIP-2935 block-hash history (every block)
-    0x000F3DF6D732807EF1319FB7B8BB8522D0BEAC02,   # EIP-4788 beacon roots
-}
-
-
-def storage_digest(chain) -> str:
-    """sha256 over the code, storage and ETH balance of every contract on the chain (the
-    protocol's system contracts aside, they change with every block). Externally owned
-    accounts are left out: a reverted transaction still bumps its sender's nonce and pays
-    gas, and that is all it may change."""
-    dump = json.loads(gzip.decompress(bytes.fromhex(chain.provider.make_request("anvil_dumpState", [])[2:])))
-    h = hashlib.sha256()
-    for addr, a in sorted(dump["accounts"].items()):
-        if int(addr, 16) in SYSTEM_CONTRACTS or a.get("code") in (None, "", "0x"):
-            continue
-        storage = a.get("storage") or {}
-        if isinstance(storage, str):
-            storage = json.loads(storage.replace("'", '"'))
-        h.update(f"{addr}|{a.get('balance')}|{a.get('code')}|{sorted(storage.items())}".encode())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------- the table

@@ -15,13 +15,9 @@ slippage both ways, reduce only, blocked) are in test_pool.py, one test each.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-
 import ape
 import pytest
-from helpers import fund
+from helpers import fund, storage_digest
 
 from rangebound.constants import CALL
 from rangebound.dev.node import warp
@@ -29,12 +25,6 @@ from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, report
 
 ZERO = "0x0000000000000000000000000000000000000000"
-SYSTEM_CONTRACTS = {
-    0x0000F90827F1C53A10CB7A02335B175320002935,   # EIP-2935 block-hash history (every block)
-    0x000F3DF6D732807EF1319FB7B8BB8522D0BEAC02,   # EIP-4788 beacon roots
-}
-
-
 @pytest.fixture(scope="module")
 def lp(accounts):
     return accounts[8]
@@ -57,23 +47,6 @@ def world(chain, deployer, guardian, lp, taker, maker2, keeper, stranger):
     return system
 
 
-def digest(chain) -> str:
-    """sha256 over the storage and ETH balance of every contract of the chain but the
-    protocol's system contracts (which change with every block), from `anvil_dumpState`, as
-    the bad-input matrix does (tests/integration/test_bad_inputs.py)."""
-    blob = chain.provider.make_request("anvil_dumpState", [])
-    dump = json.loads(gzip.decompress(bytes.fromhex(blob[2:])))
-    h = hashlib.sha256()
-    for addr, a in sorted(dump["accounts"].items()):
-        if int(addr, 16) in SYSTEM_CONTRACTS or a.get("code") in (None, "", "0x"):
-            continue
-        storage = a.get("storage") or {}
-        if isinstance(storage, str):
-            storage = json.loads(storage.replace("'", '"'))
-        h.update(f"{addr}|{a.get('balance')}|{sorted(storage.items())}".encode())
-    return h.hexdigest()
-
-
 def series(system):
     reg = system.markets["BTC"].registry
     expiry = reg.live_expiries()[1]
@@ -83,10 +56,10 @@ def series(system):
 
 def refused(chain, reason, call, *args, **kw):
     """`call(*args, **kw)` reverts with exactly `reason` and no contract storage changes."""
-    before = digest(chain)
+    before = storage_digest(chain)
     with ape.reverts(reason):
         call(*args, **kw)
-    assert digest(chain) == before
+    assert storage_digest(chain) == before
 
 
 def test_buy__daily_update_due__runs_update_and_trades(world, deployer, chain, taker):
