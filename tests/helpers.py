@@ -11,8 +11,9 @@ import json
 from typing import Any
 
 from rangebound.constants import DAY
+from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import report
+from rangebound.ops.deploy import deploy_system, report
 
 EIP170 = 24_576               # bytes: the largest deployable runtime (EIP-170)
 NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert reason
@@ -56,6 +57,29 @@ def folder_snapshot(chain: Any) -> Any:
 
 
 # ------------------------------------------------------------------ time
+
+
+def clear_of_fixing_window(chain: Any) -> None:
+    """Move the clock to 08:10 UTC when it is within 07:50-08:05: deploying there would make
+    the first window's report the deployer's (and a pool's first trades fall in the window)."""
+    now = chain.pending_timestamp
+    if 0 <= now % DAY - (cal.WINDOW_START - 300) < 900:
+        warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
+
+
+def pool_world(chain: Any, deployer: Any, guardian: Any, lp: Any, lp_usd: float,
+               traders: dict[Any, float]) -> Any:
+    """A system deployed clear of the fixing window with the market's fees going to its pool,
+    `lp_usd` of the LP's USD1 deposited in the BTC pool and each trader's USD1 in the vault."""
+    clear_of_fixing_window(chain)
+    system = deploy_system(deployer, guardian=guardian, pool_fees=True)
+    pool = system.markets["BTC"].pool
+    amount = fund(system, lp, lp_usd, deposit=False)
+    system.token.approve(pool, amount, sender=lp)
+    pool.deposit(amount, lp, sender=lp)
+    for who, usd in traders.items():
+        fund(system, who, usd)
+    return system
 
 
 def next_update(ts: int) -> int:

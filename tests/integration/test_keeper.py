@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from ape import chain as ape_chain
 from ape import project
-from helpers import fund, next_update
+from helpers import clear_of_fixing_window, fund, next_update
 from rich.console import Console
 
 from rangebound.constants import CALL, DAY, FUTURE, PUT
@@ -43,10 +43,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def dep(chain, deployer, guardian, keeper) -> Deployed:
-    now = chain.pending_timestamp
-    if 0 <= now % DAY - (cal.WINDOW_START - 300) < 900:
-        # deploying at 07:50-08:05 would make the first window's report the deployer's: move on
-        chain.mine(timestamp=cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
+    clear_of_fixing_window(chain)
     start = chain.blocks.height + 1
     system = deploy_system(deployer, guardian=guardian)
     for feed in system.feeds.values():

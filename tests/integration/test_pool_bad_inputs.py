@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import fund, storage_digest
+from helpers import fund, pool_world, storage_digest
 
-from rangebound.constants import CALL
+from rangebound.constants import CALL, ZERO_ADDRESS
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import deploy_system, report
+from rangebound.ops.deploy import report
 
-ZERO = "0x0000000000000000000000000000000000000000"
+
 @pytest.fixture(scope="module")
 def lp(accounts):
     return accounts[8]
@@ -34,17 +34,7 @@ def lp(accounts):
 def world(chain, deployer, guardian, lp, taker, maker2, keeper, stranger):
     """The deployed system (a pool per market) with an LP's 20,000 USD1 in the pool and
     20,000 USD1 of each trader's in the vault; ape reverts each test's own changes."""
-    now = chain.pending_timestamp
-    if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
-        warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
-    system = deploy_system(deployer, guardian=guardian, pool_fees=True)
-    pool = system.markets["BTC"].pool
-    amount = fund(system, lp, 20_000, deposit=False)
-    system.token.approve(pool, amount, sender=lp)
-    pool.deposit(amount, lp, sender=lp)
-    for who in (taker, maker2):
-        fund(system, who, 20_000)
-    return system
+    return pool_world(chain, deployer, guardian, lp, 20_000, {taker: 20_000, maker2: 20_000})
 
 
 def series(system):
@@ -123,7 +113,7 @@ def test_deposit__zero_receiver__reverts(world, chain, lp):
     pool = world.markets["BTC"].pool
     amount = fund(world, lp, 10, deposit=False)
     world.token.approve(pool, amount, sender=lp)
-    refused(chain, "pool: zero address", pool.deposit, amount, ZERO, sender=lp)
+    refused(chain, "pool: zero address", pool.deposit, amount, ZERO_ADDRESS, sender=lp)
 
 
 def test_redeem__beyond_free_collateral__reverts_and_max_redeem_passes(world, chain, taker, lp):

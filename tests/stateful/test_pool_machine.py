@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import clear_of_fixing_window
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -60,9 +61,7 @@ POOL_REASONS = ("pool: ", "clearinghouse: insufficient collateral", "clearinghou
 
 @pytest.fixture(scope="module")
 def env(chain, accounts, deployer, guardian):
-    now = chain.pending_timestamp
-    if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
-        warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
+    clear_of_fixing_window(chain)
     system = deploy_system(deployer, guardian=guardian, pool_fees=True)
     roles = {"lp": accounts[8], "stranger": accounts[5], "taker": accounts[3],
              "maker2": accounts[6], "maker": accounts[2], "keeper": accounts[4]}

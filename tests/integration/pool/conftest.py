@@ -6,11 +6,7 @@ every test's and every module's changes)."""
 from __future__ import annotations
 
 import pytest
-from helpers import folder_snapshot, fund
-
-from rangebound.dev.node import warp
-from rangebound.models import calendar as cal
-from rangebound.ops.deploy import deploy_system
+from helpers import folder_snapshot, pool_world
 
 _folder_snapshot = pytest.fixture(scope="package", name="_folder_snapshot")(folder_snapshot)
 
@@ -26,14 +22,4 @@ def world(_folder_snapshot, chain, deployer, guardian, lp, maker, taker):
     and 50,000 of the maker's in the vault (ape reverts each test's own changes). The session
     fixtures exist before it (tests/conftest.py); autouse: it exists before any module's
     snapshot."""
-    now = chain.pending_timestamp
-    if 0 <= now % cal.DAY - (cal.WINDOW_START - 300) < 900:
-        warp(chain, cal.day_start(now) + cal.EXPIRY_OFFSET + 600)
-    system = deploy_system(deployer, guardian=guardian, pool_fees=True)
-    pool = system.markets["BTC"].pool
-    amount = fund(system, lp, 100_000, deposit=False)
-    system.token.approve(pool, amount, sender=lp)
-    pool.deposit(amount, lp, sender=lp)
-    fund(system, taker, 20_000)
-    fund(system, maker, 50_000)
-    return system
+    return pool_world(chain, deployer, guardian, lp, 100_000, {taker: 20_000, maker: 50_000})
