@@ -56,8 +56,14 @@ $(ANVIL_NPM): package.json package-lock.json
 $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
 	ln -sf $(CURDIR)/tools/anvil $@
 
+# Two pytest-xdist workers (the machine budget is two cores), each with its own anvil; a file runs
+# whole on one worker (`--dist loadfile`), so module fixtures are built once. The contracts are
+# compiled first, once, so the workers never compile into .build/ at the same time.
+# `make test JOBS=0` runs in one process (what `make fuzz` does).
+JOBS ?= 2
 test: install
-	$(APE) test tests -p no:cacheprovider $(TESTARGS)
+	$(APE) compile
+	$(APE) test tests -p no:cacheprovider -n $(JOBS) --dist loadfile $(TESTARGS)
 
 demo: install
 	$(APE) run demo $(DEMOARGS)

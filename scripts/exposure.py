@@ -27,7 +27,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rangebound.ops.exposure import Venue
 from rangebound.ops.exposure_chain import venue_from_deployment
 from rangebound.ops.exposure_report import plot, render, to_dict
-from rangebound.ops.records import network_key, record_errors
+from rangebound.ops.records import json_option, network_key, record_errors
 
 
 def main(key: str | None = None, pool: str | None = None, quiet: bool = True) -> Venue:
@@ -50,7 +50,7 @@ def main(key: str | None = None, pool: str | None = None, quiet: bool = True) ->
 
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
-@click.option("--json", "as_json", is_flag=True, help="print a JSON document instead of tables")
+@json_option()
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="write the picture (gamma and OI by strike, stress curve) to this PNG")
 @click.option("--pool", default=None, help="address of the options pool account (override)")

@@ -27,7 +27,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rangebound.ops.records import network_key, record_errors
+from rangebound.ops.records import json_option, network_key, record_errors
 from rangebound.ops.risk import AccountRisk, Greeks, SeriesRisk, kind_name, risk_from_deployment
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -178,7 +178,7 @@ def render(risk: AccountRisk, console: Console) -> None:
 @click.option("--account", "account", default=None,
               help="alias, TEST::N or 0x address (default on local networks: test account 0)")
 @click.option("--address", default=None, help="inspect any account by address (no signing)")
-@click.option("--json", "as_json", is_flag=True, help="print a JSON document instead of tables")
+@json_option()
 @click.option("--deployment", default=None,
               help="deployment record key (default: <ecosystem>_<network> of the connection)")
 def cli(account: str | None, address: str | None, as_json: bool, deployment: str | None) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import ape
 
 from rangebound.constants import DAY
 from rangebound.dev.node import warp
@@ -136,3 +140,36 @@ def storage_digest(chain) -> str:
             storage = json.loads(storage.replace("'", '"'))
         h.update(f"{addr}|{a.get('balance')}|{a.get('code')}|{sorted(storage.items())}".encode())
     return h.hexdigest()
+
+
+def cli_json(cli: Any, args: list[str]) -> Any:
+    """Invoke a script's click `cli` with `--json` and parse its output, which must be the JSON
+    document alone. Ape's logger is at INFO while it runs (as for a user), so a log line printed
+    on stdout (Ape's "Connecting to a 'anvil' node.") would fail the parse."""
+    from ape.logging import logger
+    from click.testing import CliRunner
+
+    level = logger.level
+    logger.set_level("INFO")
+    try:
+        res = CliRunner().invoke(cli, [*args, "--json"])
+    finally:
+        logger.set_level(level)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+@contextmanager
+def deploy_reverts(reason: str, sender: Any) -> Iterator[None]:
+    """`ape.reverts(reason)` around a deploy that must revert. Ape caches contract types by
+    address and keeps them across snapshot reverts; a reverted deploy is traced, and the trace
+    decodes the constructor with the type cached at the address the deploy would take (another
+    test's contract, another constructor): an ABI decoding error instead of the revert, in
+    whichever order of tests reuses that address. The stale entry is dropped first."""
+    address = sender.get_deployment_address()
+    try:
+        del ape.chain.contracts[address]
+    except KeyError:
+        pass
+    with ape.reverts(reason):
+        yield

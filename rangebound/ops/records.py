@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,3 +183,20 @@ def record_errors(key: str) -> Iterator[None]:
         ) from exc
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+def json_option(help_text: str = "print a JSON document instead of tables") -> Callable:
+    """`--json` for the scripts that read a recorded deployment: an eager flag that lowers Ape's
+    log level to WARNING before the network connects, so stdout holds the JSON document alone
+    (Ape logs "Connecting to a 'anvil' node." at INFO on stdout) and `| jq` works."""
+    import click
+
+    def quiet_logs(_ctx: Any, _param: Any, value: bool) -> bool:
+        if value:
+            from ape.logging import logger
+
+            logger.set_level("WARNING")
+        return value
+
+    return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=quiet_logs,
+                        help=help_text)

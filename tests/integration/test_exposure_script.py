@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pytest
+from helpers import cli_json
 
 from rangebound.constants import CALL, PUT
 from rangebound.dev.node import warp
@@ -189,10 +190,7 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     record["start_block"] = start
     path.write_text(json.dumps(record))
     network = ["--network", f"ethereum:local:{chain.provider.http_uri}"]
-    runner = CliRunner()
-    res = runner.invoke(script.cli, [*network, "--json"])
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = cli_json(script.cli, network)
     assert doc == json.loads(json.dumps(to_dict(venue)))
     # the record names no pool: the view found it from the registry's `pool()`
     assert "pool" not in record["contracts"]["markets"]["BTC"]
@@ -201,7 +199,7 @@ def test_script__json_tables_and_plot_on_recorded_deployment__under_20s(
     assert None not in {s["pool_nav_change"] for s in doc["stress"]}
     png = tmp_path / "exposure.png"
     began = time.perf_counter()
-    res = runner.invoke(script.cli, [*network, "--plot", str(png), "--quiet"])
+    res = CliRunner().invoke(script.cli, [*network, "--plot", str(png), "--quiet"])
     elapsed = time.perf_counter() - began
     assert res.exit_code == 0, res.output
     for text in ("Open interest", "Greeks", "Pinned losses", "Stress", "Collateral health",

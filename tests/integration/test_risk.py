@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import fund, on_tick
+from helpers import cli_json, fund, on_tick
 
 from rangebound.constants import CALL, FUTURE, PUT, WAD
 from rangebound.models import margin
@@ -196,11 +196,9 @@ def test_script__cli_json_and_tables_on_recorded_deployment(
     save_deployment(traded.system, network_key())
     # the test's own anvil by URI: `ethereum:local:foundry` would start a second anvil
     network = ["--network", f"ethereum:local:{chain.provider.http_uri}"]
-    runner = CliRunner()
-    res = runner.invoke(script.cli, [*network, "--address", taker.address, "--json"])
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = cli_json(script.cli, [*network, "--address", taker.address])
     assert doc == json.loads(json.dumps(risk_from_system(traded.system, taker).to_dict()))
+    runner = CliRunner()
     res = runner.invoke(script.cli, [*network, "--account", "TEST::3"])
     assert res.exit_code == 0, res.output
     for text in ("free collateral", "Max loss per series", "BTC total", "call", "put"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import NOT_OWNER, fund
+from helpers import NOT_OWNER, deploy_reverts, fund
 
 from rangebound.constants import DAY
 from rangebound.dev.node import warp
@@ -64,7 +64,7 @@ def test_timelock__guardian_pause_stays_immediate(gov, guardian, deployer):
 
 
 def test_timelock__delay_below_one_day__reverts(project, deployer):
-    with ape.reverts("timelock: delay below one day"):
+    with deploy_reverts("timelock: delay below one day", deployer):
         project.Timelock.deploy(DAY - 1, [deployer], [ape.utils.ZERO_ADDRESS], ape.utils.ZERO_ADDRESS, sender=deployer)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ape
-from helpers import EIP170
+from helpers import EIP170, deploy_reverts
 
 
 def test_runtime__under_eip170(env, chain, project):
@@ -13,13 +13,13 @@ def test_runtime__under_eip170(env, chain, project):
 
 
 def test_constructor__bounds__revert(project, deployer, env, treasury):
-    with ape.reverts("clearinghouse: fee too high"):
+    with deploy_reverts("clearinghouse: fee too high", deployer):
         project.Clearinghouse.deploy(env.vault, treasury, 51, 0, sender=deployer)
-    with ape.reverts("clearinghouse: fee too high"):
+    with deploy_reverts("clearinghouse: fee too high", deployer):
         project.Clearinghouse.deploy(env.vault, treasury, 0, 51, sender=deployer)
-    with ape.reverts("clearinghouse: zero address"):
+    with deploy_reverts("clearinghouse: zero address", deployer):
         project.Clearinghouse.deploy(env.vault, ape.utils.ZERO_ADDRESS, 5, 2, sender=deployer)
-    with ape.reverts("clearinghouse: vault not a contract"):
+    with deploy_reverts("clearinghouse: vault not a contract", deployer):
         project.Clearinghouse.deploy(treasury, treasury, 5, 2, sender=deployer)
 
 

@@ -9,7 +9,7 @@ from feed_helpers import (
     MAX_REPORTERS,
     feed_events,
 )
-from helpers import EIP170
+from helpers import EIP170, deploy_reverts
 
 from rangebound.constants import BPS
 
@@ -50,7 +50,7 @@ def test_deploy__emits_parameters(chain, project, owner):
 )
 def test_deploy__bad_parameters__reverts(project, owner, args, reason):
     decimals, n, dev = args
-    with ape.reverts(reason):
+    with deploy_reverts(reason, owner):
         project.ReporterFeed.deploy(decimals, "X / USD", n, dev, sender=owner)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ape
+from helpers import deploy_reverts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vault_helpers import (
@@ -129,5 +130,5 @@ def test_hooks__stranger__reverts(vault, maker, stranger):
 
 
 def test_constructor__token_not_contract__reverts(project, deployer, stranger):
-    with ape.reverts("vault: token not a contract"):
+    with deploy_reverts("vault: token not a contract", deployer):
         project.CollateralVault.deploy(stranger, stranger, sender=deployer)
