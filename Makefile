@@ -58,13 +58,13 @@ $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
 
 # Two pytest-xdist workers (the machine budget is two cores), each with its own anvil: one runs
 # tests/unit and tests/stateful, the other tests/integration and tests/fork, each in a fixed order
-# (`--dist loadgroup`, groups set in tests/conftest.py). The contracts are compiled first, once,
+# (`--dist loadscope`, the scopes set in tests/conftest.py). The contracts are compiled first, once,
 # so the workers never compile into .build/ at the same time.
 # `make test JOBS=0` runs in one process (what `make fuzz` does).
 JOBS ?= 2
 test: install
 	$(APE) compile
-	$(APE) test tests -p no:cacheprovider -n $(JOBS) --dist loadgroup $(TESTARGS)
+	$(APE) test tests -p no:cacheprovider -n $(JOBS) --dist loadscope $(TESTARGS)
 
 demo: install
 	$(APE) run demo $(DEMOARGS)

@@ -35,19 +35,25 @@ settings.register_profile("ci", derandomize=True, **_COMMON)
 settings.register_profile("long", derandomize=False, **_COMMON)
 settings.load_profile("long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() == "long" else "ci")
 
-# Two halves for `make test`'s two pytest-xdist workers (`-n 2 --dist loadgroup`): one runs
+# Two halves for `make test`'s two pytest-xdist workers (`-n 2 --dist loadscope`): one runs
 # tests/unit and tests/stateful, the other tests/integration and tests/fork, each in collection
 # order. A worker's tests share its chain clock and Ape's caches from file to file, so a fixed
-# order per worker makes a run reproducible (xdist's dynamic `loadfile` deals files by speed).
-# The halves take about the same time; without xdist the mark does nothing.
-CHAIN_HALF = ("integration", "fork")
+# order per worker makes a run reproducible (xdist's `loadfile` deals files by speed). The halves
+# are the scheduler's scopes, so node ids stay as they are (Ape's fixture isolation keys on
+# them: a `loadgroup` suffix made it set module fixtures up again for every test).
+CHAIN_HALF = ("tests/integration/", "tests/fork/")
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
-        half = "chain" if parts[0] in CHAIN_HALF else "unit"
-        item.add_marker(pytest.mark.xdist_group(half))
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Halves(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "chain" if nodeid.startswith(CHAIN_HALF) else "unit"
+
+    return Halves(config, log)
 
 
 @pytest.fixture(scope="session")
