@@ -400,14 +400,17 @@ def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uin
     return 0
 
 
-@view
 @internal
-def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[uint256, MAX_FILLS], DynArray[IClearinghouse.MakerFill, MAX_FILLS], uint256, bool):
+def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[uint256, MAX_FILLS], uint256, bool, bool, Bytes[MAX_REVERT]):
     """
-    @dev Plans the matching without writing: walks the opposite side best level first,
-         oldest order first, touching at most `max_fills` orders. Stale, self-trade and
-         already refused orders become cancel steps; the others fills. Returns (steps, fills,
-         lots left, whether the book still crosses the taker's price).
+    @dev Plans the matching without writing the book: walks the opposite side best level
+         first, oldest order first, touching at most `max_fills` orders. Stale, self-trade
+         and already refused orders become cancel steps; the others fills, all booked in ONE
+         Clearinghouse call (`settle_fills`; none when there is no fill). Returns (steps,
+         lots left, whether the book still crosses the taker's price, booked, the revert
+         data when not). The fills and their encoding (~17 KB of memory at MAX_FILLS) live
+         only in this frame, which `_match` callees share: memory expansion is paid by every
+         `place_order`, resting ones included, so no copy of them is returned.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
@@ -437,13 +440,8 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             reason = CANCEL_SELF_TRADE
         else:
             reason = self._is_blocked(oid, blocked)
-        # pro rata release, rounded down (the maker stays over-reserved, never under);
-        # the final fill releases exactly what is left
-        release: uint256 = ost._reserve(book)
-        if q < maker_qty:
-            release = release * q // maker_qty
         if reason == 0:
-            fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=release))
+            fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=self._release_of(book, q)))
             remaining -= q
         else:
             q = 0
@@ -459,7 +457,35 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             if idx != pl.EMPTY:
                 oid = ost._head(ost.levels[opp][idx])
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    return steps, fills, remaining, crossing
+    if len(fills) == 0:
+        return steps, remaining, crossing, True, b""
+    ok: bool = False
+    out: Bytes[MAX_REVERT] = b""
+    ok, out = raw_call(
+        clearinghouse,
+        abi_encode(
+            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
+            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
+        ),
+        max_outsize=MAX_REVERT,
+        revert_on_failure=False,
+    )
+    return steps, remaining, crossing, ok, out
+
+
+@view
+@internal
+def _release_of(book: uint256, q: uint256) -> uint256:
+    """
+    @dev The reserve a fill of `q` lots of a resting order (book word `book`) releases: pro
+         rata, rounded down (the maker stays over-reserved, never under); the final fill
+         releases exactly what is left. `_walk` books it, `_apply_steps` writes it.
+    """
+    release: uint256 = ost._reserve(book)
+    maker_qty: uint256 = ost._qty(book)
+    if q < maker_qty:
+        release = release * q // maker_qty
+    return release
 
 
 @internal
@@ -475,33 +501,21 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
     """
     blocked: DynArray[uint256, MAX_FILLS] = []
     steps: DynArray[uint256, MAX_FILLS] = []
-    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
     remaining: uint256 = qty
     crossing: bool = False
+    ok: bool = False
+    out: Bytes[MAX_REVERT] = b""
     for attempt: uint256 in range(MAX_FILLS):
-        steps, fills, remaining, crossing = self._walk(t, qty, max_fills, blocked)
-        if len(fills) == 0:
-            break
-        # one call books every fill (inline: a helper taking `fills` would copy them again)
-        ok: bool = False
-        out: Bytes[MAX_REVERT] = b""
-        ok, out = raw_call(
-            clearinghouse,
-            abi_encode(
-                msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
-                method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
-            ),
-            max_outsize=MAX_REVERT,
-            revert_on_failure=False,
-        )
+        steps, remaining, crossing, ok, out = self._walk(t, qty, max_fills, blocked)
         if ok:
             break
         blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
     self._apply_steps(t, steps, order_id)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
         notional: uint256 = 0
-        for f: IClearinghouse.MakerFill in fills:
-            notional += f.price * f.qty
+        for word: uint256 in steps:
+            if word >> STEP_REASON == 0:
+                notional += (((word >> STEP_IDX) & 65535) + t.base) * tick * ((word >> STEP_QTY) & M96)
         extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
     return remaining, crossing
 
@@ -558,8 +572,8 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
-            # the same pro-rata release as planned (and booked) in `_walk`
-            ost._shrink(opp, oid, idx, book, q, reserve * q // maker_qty)
+            # the same pro-rata release as booked in `_walk`
+            ost._shrink(opp, oid, idx, book, q, self._release_of(book, q))
         else:
             self._remove(opp, oid, link, maker_qty, ost.DIRTY)
         log IOrderBook.OrderFilled(
