@@ -1,4 +1,5 @@
 # pragma version ~=0.4.3
+# pragma optimize codesize
 """
 @title Clearinghouse
 @notice The risk engine shared by every Rangebound market. It keeps positions per
@@ -90,6 +91,7 @@ MAX_BATCH: public(constant(uint256)) = 64             # fills per settle_fills c
 WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
+SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -102,8 +104,7 @@ oi_cap: public(HashMap[address, uint256])                           # lots, per 
 position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
-series_total: HashMap[address, uint256]                             # raw units, Σ stored series requirements of an account
-reserved: public(HashMap[address, uint256])                         # raw units, Σ order reserves of an account (all books)
+totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, low 128 bits) | Σ stored series requirements << 128 (one word: `requirement` reads both)
 book_reserved: public(HashMap[address, HashMap[address, uint256]])  # raw units, book -> account -> reserve held by that book
 oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, series id -> kind -> Σ long quantities
 
@@ -315,7 +316,8 @@ def _range(registry: address, expiry: uint256) -> (uint256, uint256):
 @view
 @internal
 def _requirement(account: address) -> uint256:
-    return self.series_total[account] + self.reserved[account]
+    w: uint256 = self.totals[account]
+    return (w >> 128) + (w & (SERIES_ONE - 1))
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -364,7 +366,9 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     old: uint256 = self.positions[account][sid].req
     if new != old:
         self.positions[account][sid].req = new
-        self.series_total[account] = self.series_total[account] + new - old
+        # checked multiplications: a requirement of 2**128 raw units or more reverts (no
+        # balance covers it); the series half is the high one, so its sum cannot carry
+        self.totals[account] = self.totals[account] + new * SERIES_ONE - old * SERIES_ONE
         log IClearinghouse.RequirementUpdated(
             account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
         )
@@ -403,7 +407,7 @@ def _release(book: address, account: address, amount: uint256):
     held: uint256 = self.book_reserved[book][account]
     assert held >= amount, "clearinghouse: release exceeds reserve"
     self.book_reserved[book][account] = held - amount
-    self.reserved[account] -= amount
+    self.totals[account] -= amount            # <= this book's reserve <= the reserve half: no borrow
     log IClearinghouse.Released(account=account, amount=amount)
 
 
@@ -520,6 +524,16 @@ def requirement(account: address) -> uint256:
             `recalculate` to bring it down to today's ranges.
     """
     return self._requirement(account)
+
+
+@view
+@external
+def reserved(account: address) -> uint256:
+    """
+    @notice Σ order reserves of `account` over all books, raw units (the low half of its
+            `totals` word).
+    """
+    return self.totals[account] & (SERIES_ONE - 1)
 
 
 @view
@@ -651,7 +665,7 @@ def claim(account: address, registry: address, expiry: uint256):
     assert s != 0, "clearinghouse: not settled"
     pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
     # effects: clear the position word by word (refunds), then the list entry
-    self.series_total[account] -= self.positions[account][sid].req
+    self.totals[account] -= self.positions[account][sid].req * SERIES_ONE
     self.positions[account][sid].req = 0
     self.positions[account][sid].n = 0
     self.positions[account][sid].cost = 0
@@ -703,7 +717,9 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
         assert not self._increases(old, old + delta), "clearinghouse: reduce only"
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
-    self.reserved[account] += amount
+    w: uint256 = self.totals[account]
+    assert (w & (SERIES_ONE - 1)) + amount < SERIES_ONE, "clearinghouse: insufficient collateral"
+    self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
     return amount
