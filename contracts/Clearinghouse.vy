@@ -59,8 +59,7 @@ exports: (
 struct Position:
     n: int256                               # lots, futures net quantity (signed)
     cost: int256                            # raw units, Σ q·P of futures fills (signed)
-    req: uint256                            # raw units, stored requirement of this series
-    listed: uint256                         # index + 1 in the account's open list, 0 = not open
+    meta: uint256                           # stored requirement of this series (raw units) << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
@@ -92,6 +91,7 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
+LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -327,14 +327,14 @@ def _open(account: address, sid: uint256, registry: address, expiry: uint256, wh
     """
     @dev Adds the series to the account's open list (once).
     """
-    if self.positions[account][sid].listed != 0:
+    if self.positions[account][sid].meta & LISTED != 0:
         return
     count: uint256 = len(self.open_list[account])
     if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
         self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
-    self.positions[account][sid].listed = count + 1
+    self.positions[account][sid].meta += count + 1     # not open: its listed bits are 0
     log IClearinghouse.PositionOpened(account=account, registry=registry, expiry=expiry)
 
 
@@ -343,14 +343,14 @@ def _close(account: address, sid: uint256):
     """
     @dev Removes the series from the account's open list (swap with the last entry).
     """
-    index: uint256 = self.positions[account][sid].listed - 1
+    index: uint256 = (self.positions[account][sid].meta & LISTED) - 1
     last: uint256 = len(self.open_list[account]) - 1
     if index != last:
         moved: uint256 = self.open_list[account][last]
         self.open_list[account][index] = moved
-        self.positions[account][moved].listed = index + 1
+        self.positions[account][moved].meta -= last - index      # listed last + 1 -> index + 1
     self.open_list[account].pop()
-    self.positions[account][sid].listed = 0
+    self.positions[account][sid].meta -= index + 1
 
 
 @internal
@@ -363,9 +363,10 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     cost: int256 = self.positions[account][sid].cost
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
-    old: uint256 = self.positions[account][sid].req
+    meta: uint256 = self.positions[account][sid].meta
+    old: uint256 = meta >> 8
     if new != old:
-        self.positions[account][sid].req = new
+        self.positions[account][sid].meta = new * 256 + (meta & LISTED)
         # checked multiplications: a requirement of 2**128 raw units or more reverts (no
         # balance covers it); the series half is the high one, so its sum cannot carry
         self.totals[account] = self.totals[account] + new * SERIES_ONE - old * SERIES_ONE
@@ -542,7 +543,7 @@ def series_requirement(account: address, registry: address, expiry: uint256) -> 
     """
     @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
     """
-    return self.positions[account][self._sid(registry, expiry)].req
+    return self.positions[account][self._sid(registry, expiry)].meta >> 8
 
 
 @view
@@ -602,7 +603,7 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
             series is not settled or nothing is open.
     """
     sid: uint256 = self._sid(registry, expiry)
-    if self.positions[account][sid].listed == 0 or self.book_of[registry] == empty(address):
+    if self.positions[account][sid].meta & LISTED == 0 or self.book_of[registry] == empty(address):
         return 0
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     if s == 0:
@@ -660,13 +661,14 @@ def claim(account: address, registry: address, expiry: uint256):
     """
     self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
-    assert self.positions[account][sid].listed != 0, "clearinghouse: nothing to claim"
+    assert self.positions[account][sid].meta & LISTED != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
     pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
     # effects: clear the position word by word (refunds), then the list entry
-    self.totals[account] -= self.positions[account][sid].req * SERIES_ONE
-    self.positions[account][sid].req = 0
+    meta: uint256 = self.positions[account][sid].meta
+    self.totals[account] -= (meta >> 8) * SERIES_ONE
+    self.positions[account][sid].meta = meta & LISTED     # `_close` below clears the rest
     self.positions[account][sid].n = 0
     self.positions[account][sid].cost = 0
     count: uint256 = len(self.positions[account][sid].legs)
