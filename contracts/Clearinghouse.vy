@@ -57,8 +57,7 @@ exports: (
 
 
 struct Position:
-    n: int256                               # lots, futures net quantity (signed)
-    cost: int256                            # raw units, Σ q·P of futures fills (signed)
+    nc: uint256                             # futures net quantity n (lots, int128) << 128 | cost Σ q·P (raw units, int128), two's complement halves: one word (`_futures`)
     meta: uint256                           # stored requirement of this series (raw units) << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
@@ -91,6 +90,7 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
+COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 
 vault: public(immutable(address))                                   # CollateralVault
@@ -295,9 +295,32 @@ def _option_qty(account: address, sid: uint256, kind: uint8, strike: uint256) ->
 
 @view
 @internal
+def _futures(account: address, sid: uint256) -> (int256, int256):
+    """
+    @dev The futures net quantity n and cost of a position, from its one word `nc`.
+    """
+    w: int256 = convert(convert(self.positions[account][sid].nc, bytes32), int256)
+    return w >> 128, (w << 128) >> 128
+
+
+@pure
+@internal
+def _pack_nc(n: int256, cost: int256) -> uint256:
+    """
+    @dev The `nc` word of (n, cost): each its low 128 bits (|n| <= cap <= MAX_CAP and |cost|
+         < COST_LIMIT, which `_apply` enforces).
+    """
+    return (convert(convert(n, bytes32), uint256) << 128) | (convert(convert(cost, bytes32), uint256) & (2**128 - 1))
+
+
+@view
+@internal
 def _instrument_qty(account: address, sid: uint256, kind: uint8, strike: uint256) -> int256:
     if kind == c.FUTURE:
-        return self.positions[account][sid].n
+        n: int256 = 0
+        cost: int256 = 0
+        n, cost = self._futures(account, sid)
+        return n
     return self._option_qty(account, sid, kind, strike)
 
 
@@ -359,8 +382,9 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     @dev Recomputes and stores one series' requirement over [lower, upper]; an empty
          position (nothing held, no locked P&L) leaves the open list.
     """
-    n: int256 = self.positions[account][sid].n
-    cost: int256 = self.positions[account][sid].cost
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
     meta: uint256 = self.positions[account][sid].meta
@@ -417,15 +441,21 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
     """
     @dev Adds `delta` lots of the instrument to the account's position (futures cost
          `cost_delta` = Σ ±q·P), enforcing reduce-only, the position cap and the legs cap.
+         A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
+         at 2**31 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
     """
     old: int256 = 0
     new: int256 = 0
+    over: bool = False
     if kind == c.FUTURE:
-        old = self.positions[account][sid].n
+        cost: int256 = 0
+        old, cost = self._futures(account, sid)
         new = old + delta
-        self.positions[account][sid].n = new
-        self.positions[account][sid].cost += cost_delta
+        cost += cost_delta
+        # a cost beyond its int128 half counts as over the position cap (reverted below)
+        over = self._abs(cost) >= COST_LIMIT
+        self.positions[account][sid].nc = self._pack_nc(new, cost)
     else:
         key: uint256 = self._leg_key(kind, strike)
         words: DynArray[uint256, c.MAX_LEGS] = self.positions[account][sid].legs
@@ -467,9 +497,11 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
         if reduce_only and who >= WHO_BATCH:
             self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
         assert not reduce_only, "clearinghouse: reduce only"
-        if who != WHO_TAKER and self._abs(new) > cap:
+        over = over or self._abs(new) > cap
+    if over:
+        if who != WHO_TAKER:
             self._maker_blocked(BLOCKED_POSITION_CAP, who)
-        assert self._abs(new) <= cap, "clearinghouse: position cap"
+        raise "clearinghouse: position cap"
     return max(new, 0) - max(old, 0)
 
 
@@ -552,8 +584,7 @@ def futures_position(account: address, registry: address, expiry: uint256) -> (i
     """
     @notice Futures net quantity (lots, signed) and cost Σ q·P (raw units, signed).
     """
-    sid: uint256 = self._sid(registry, expiry)
-    return self.positions[account][sid].n, self.positions[account][sid].cost
+    return self._futures(account, self._sid(registry, expiry))
 
 
 @view
@@ -608,7 +639,10 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     if s == 0:
         return 0
-    return -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
+    return -margin_math._loss(n, cost, self._legs(account, sid), s)
 
 
 @view
@@ -664,13 +698,15 @@ def claim(account: address, registry: address, expiry: uint256):
     assert self.positions[account][sid].meta & LISTED != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
-    pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
+    pnl: int256 = -margin_math._loss(n, cost, self._legs(account, sid), s)
     # effects: clear the position word by word (refunds), then the list entry
     meta: uint256 = self.positions[account][sid].meta
     self.totals[account] -= (meta >> 8) * SERIES_ONE
     self.positions[account][sid].meta = meta & LISTED     # `_close` below clears the rest
-    self.positions[account][sid].n = 0
-    self.positions[account][sid].cost = 0
+    self.positions[account][sid].nc = 0
     count: uint256 = len(self.positions[account][sid].legs)
     for i: uint256 in range(count, bound=c.MAX_LEGS):
         self.positions[account][sid].legs[i] = 0
