@@ -10,6 +10,7 @@ from helpers import fund
 from rangebound.constants import FUTURE
 
 from .clearinghouse_helpers import ch_state, trading_state_of
+from .test_ch_settle_fills import maker_blocked_at
 
 
 def test_settle_fills__long_then_flipped_short__futures_position_signs_kept(env, maker, taker):
@@ -43,4 +44,23 @@ def test_settle_fills__futures_cost_of_2_127_or_more__reverts_position_cap_state
     with ape.reverts("clearinghouse: position cap"):
         ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state,
                         sender=env.book)
+    assert ch_state(env, taker, maker) == before
+
+
+def test_settle_fills__maker_cost_of_2_127_or_more__maker_blocked_position_cap(env, maker, taker, maker2, deployer):
+    ch, reg = env.ch, env.registry
+    e = env.expiries[0]
+    ch.set_caps(reg, ch.MAX_CAP(), ch.MAX_CAP(), sender=deployer)
+    ch.set_fees(0, 0, sender=deployer)
+    # a range of one price: every requirement is 0, so nobody needs collateral
+    price = 2**32
+    live, _lo, _hi, ro, min_qty, active = trading_state_of(env, e)[1:]
+    state = (True, live, price, price, ro, min_qty, active)
+    qty = 2**94                                                        # qty · price = 2**126
+    ch.settle_fills(maker2, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, sender=env.book)
+    assert ch.futures_position(maker, reg, e) == (-qty, -qty * price)
+    before = ch_state(env, taker, maker)
+    # the taker's cost would be 2**126 (fits), the maker's -2**127 (does not)
+    with ape.reverts(maker_blocked_at(0, 3)):
+        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, sender=env.book)
     assert ch_state(env, taker, maker) == before
