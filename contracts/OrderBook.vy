@@ -498,7 +498,9 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
     @dev Matches the taker: plans the walk, books every fill in ONE Clearinghouse call
          (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
          that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
-         its reason) — at most MAX_FILLS times, each refusal removing one order. Then
+         its reason) — at most MAX_FILLS + 1 plans: each refusal blocks one more distinct
+         order among the at most MAX_FILLS a plan touches, so after MAX_FILLS refusals the
+         last plan has no fill left to refuse and is booked (nothing unbooked is applied). Then
          applies the plan to the book and feeds the fixing once (inside the fixing window:
          outside it no accumulator changes, so the registry is not called). Returns (lots left,
          whether the book still crosses).
@@ -509,7 +511,7 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
     crossing: bool = False
     ok: bool = False
     out: Bytes[MAX_REVERT] = b""
-    for attempt: uint256 in range(MAX_FILLS):
+    for attempt: uint256 in range(MAX_FILLS + 1):
         steps, remaining, crossing, ok, out = self._walk(t, qty, max_fills, blocked)
         if ok:
             break
