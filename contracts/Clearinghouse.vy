@@ -17,7 +17,8 @@
         rounded up) to the fee account, inside the vault. Caps per market (owner-set, never
         0): open interest of a (series, kind) = Σ over accounts and strikes of long lots;
         position cap = max |qty| of one account in one instrument. Both are checked only when
-        a fill adds exposure, so reducing always works.
+        a fill adds exposure, so reducing always works (short of a futures cost of ±2**127
+        raw units, which its word cannot hold: see `_apply`).
         Units: amounts, prices, strikes, premiums and bounds are raw settlement-token units
         (per lot); quantities are whole lots. There is no division except in fees, which
         round up (against the user).
