@@ -401,20 +401,23 @@ def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uin
 
 
 @internal
-def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[uint256, MAX_FILLS], uint256, bool, bool, Bytes[MAX_REVERT]):
+def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS], order_id: uint256) -> (uint256, bool, bool, uint256):
     """
-    @dev Plans the matching without writing the book: walks the opposite side best level
-         first, oldest order first, touching at most `max_fills` orders. Stale, self-trade
-         and already refused orders become cancel steps; the others fills, all booked in ONE
-         Clearinghouse call (`settle_fills`; none when there is no fill). Returns (steps,
-         lots left, whether the book still crosses the taker's price, booked, the revert
-         data when not). The fills and their encoding (~17 KB of memory at MAX_FILLS) live
-         only in this frame, which `_match` callees share: memory expansion is paid by every
-         `place_order`, resting ones included, so no copy of them is returned.
+    @dev One plan of the matching: walks the opposite side best level first, oldest order
+         first, touching at most `max_fills` orders. Stale, self-trade and already refused
+         orders become cancel steps; the others fills, all booked in ONE Clearinghouse call
+         (`settle_fills`; none when there is no fill); once booked, the plan is applied to
+         the book (`_apply_steps`). Returns (lots left, whether the book still crosses the
+         taker's price, booked, and then the fills' notional Σ price·qty, else the refused
+         order: id | cancel reason << 248). The steps, the fills and their encoding (~19 KB
+         of memory at MAX_FILLS) live only in this frame: Vyper puts a caller's frame above
+         its callees', and every `place_order`, resting ones included, pays the memory
+         expansion up to its own frame, so nothing of them is returned.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
     fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
+    notional: uint256 = 0                        # Σ price·qty of the fills (`record_fills`)
     remaining: uint256 = qty
     idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
     oid: uint256 = 0
@@ -446,6 +449,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             if q < maker_qty:
                 release = release * q // maker_qty
             fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=release))
+            notional = unsafe_add(notional, unsafe_mul(level_price, q))    # < 64 · 2**112 · 2**64
             remaining -= q
         else:
             q = 0
@@ -461,20 +465,22 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             if idx != pl.EMPTY:
                 oid = ost._head(ost.levels[opp][idx])
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    if len(fills) == 0:
-        return steps, remaining, crossing, True, b""
-    ok: bool = False
+    ok: bool = True
     out: Bytes[MAX_REVERT] = b""
-    ok, out = raw_call(
-        clearinghouse,
-        abi_encode(
-            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
-            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
-        ),
-        max_outsize=MAX_REVERT,
-        revert_on_failure=False,
-    )
-    return steps, remaining, crossing, ok, out
+    if len(fills) > 0:
+        ok, out = raw_call(
+            clearinghouse,
+            abi_encode(
+                msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
+                method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
+            ),
+            max_outsize=MAX_REVERT,
+            revert_on_failure=False,
+        )
+    if not ok:
+        return remaining, crossing, False, self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248)
+    self._apply_steps(t, steps, order_id)
+    return remaining, crossing, True, notional
 
 
 @view
@@ -500,29 +506,24 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
          that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
          its reason) — at most MAX_FILLS + 1 plans: each refusal blocks one more distinct
          order among the at most MAX_FILLS a plan touches, so after MAX_FILLS refusals the
-         last plan has no fill left to refuse and is booked (nothing unbooked is applied). Then
-         applies the plan to the book and feeds the fixing once (inside the fixing window:
-         outside it no accumulator changes, so the registry is not called). Returns (lots left,
-         whether the book still crosses).
+         last plan has no fill left to refuse and is booked (nothing unbooked is applied;
+         `_walk` applies the booked plan to the book). Then feeds the fixing once (inside the
+         fixing window: outside it no accumulator changes, so the registry is not called).
+         Returns (lots left, whether the book still crosses).
     """
     blocked: DynArray[uint256, MAX_FILLS] = []
-    steps: DynArray[uint256, MAX_FILLS] = []
     remaining: uint256 = qty
     crossing: bool = False
     ok: bool = False
-    out: Bytes[MAX_REVERT] = b""
+    word: uint256 = 0
     for attempt: uint256 in range(MAX_FILLS + 1):
-        steps, remaining, crossing, ok, out = self._walk(t, qty, max_fills, blocked)
+        remaining, crossing, ok, word = self._walk(t, qty, max_fills, blocked, order_id)
         if ok:
             break
-        blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
-    self._apply_steps(t, steps, order_id)
+        # a 65th refusal cannot happen (see above); were it to, this append would revert
+        blocked.append(word)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
-        notional: uint256 = 0
-        for word: uint256 in steps:
-            if word >> STEP_REASON == 0:
-                notional += (((word >> STEP_IDX) & 65535) + t.base) * tick * ((word >> STEP_QTY) & M96)
-        extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
+        extcall ISeriesRegistry(registry).record_fills(t.expiry, word, qty - remaining)    # word: Σ price·qty
     return remaining, crossing
 
 
