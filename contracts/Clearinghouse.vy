@@ -1,4 +1,5 @@
 # pragma version ~=0.4.3
+# pragma optimize codesize
 """
 @title Clearinghouse
 @notice The risk engine shared by every Rangebound market. It keeps positions per
@@ -16,7 +17,8 @@
         rounded up) to the fee account, inside the vault. Caps per market (owner-set, never
         0): open interest of a (series, kind) = Σ over accounts and strikes of long lots;
         position cap = max |qty| of one account in one instrument. Both are checked only when
-        a fill adds exposure, so reducing always works.
+        a fill adds exposure, so reducing always works (short of a futures cost of ±2**127
+        raw units, which its word cannot hold: see `_apply`).
         Units: amounts, prices, strikes, premiums and bounds are raw settlement-token units
         (per lot); quantities are whole lots. There is no division except in fees, which
         round up (against the user).
@@ -56,10 +58,8 @@ exports: (
 
 
 struct Position:
-    n: int256                               # lots, futures net quantity (signed)
-    cost: int256                            # raw units, Σ q·P of futures fills (signed)
-    req: uint256                            # raw units, stored requirement of this series
-    listed: uint256                         # index + 1 in the account's open list, 0 = not open
+    nc: uint256                             # futures net quantity n (lots, int128) << 128 | cost Σ q·P (raw units, int128), two's complement halves: one word (`_futures`)
+    meta: uint256                           # stored requirement of this series (raw units) << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
@@ -90,6 +90,9 @@ MAX_BATCH: public(constant(uint256)) = 64             # fills per settle_fills c
 WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
+SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
+COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
+LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -102,8 +105,7 @@ oi_cap: public(HashMap[address, uint256])                           # lots, per 
 position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
-series_total: HashMap[address, uint256]                             # raw units, Σ stored series requirements of an account
-reserved: public(HashMap[address, uint256])                         # raw units, Σ order reserves of an account (all books)
+totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, low 128 bits) | Σ stored series requirements << 128 (one word: `requirement` reads both)
 book_reserved: public(HashMap[address, HashMap[address, uint256]])  # raw units, book -> account -> reserve held by that book
 oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, series id -> kind -> Σ long quantities
 
@@ -294,9 +296,32 @@ def _option_qty(account: address, sid: uint256, kind: uint8, strike: uint256) ->
 
 @view
 @internal
+def _futures(account: address, sid: uint256) -> (int256, int256):
+    """
+    @dev The futures net quantity n and cost of a position, from its one word `nc`.
+    """
+    w: int256 = convert(convert(self.positions[account][sid].nc, bytes32), int256)
+    return w >> 128, (w << 128) >> 128
+
+
+@pure
+@internal
+def _pack_nc(n: int256, cost: int256) -> uint256:
+    """
+    @dev The `nc` word of (n, cost): each its low 128 bits (|n| <= cap <= MAX_CAP and |cost|
+         < COST_LIMIT, which `_apply` enforces).
+    """
+    return (convert(convert(n, bytes32), uint256) << 128) | (convert(convert(cost, bytes32), uint256) & (2**128 - 1))
+
+
+@view
+@internal
 def _instrument_qty(account: address, sid: uint256, kind: uint8, strike: uint256) -> int256:
     if kind == c.FUTURE:
-        return self.positions[account][sid].n
+        n: int256 = 0
+        cost: int256 = 0
+        n, cost = self._futures(account, sid)
+        return n
     return self._option_qty(account, sid, kind, strike)
 
 
@@ -315,7 +340,8 @@ def _range(registry: address, expiry: uint256) -> (uint256, uint256):
 @view
 @internal
 def _requirement(account: address) -> uint256:
-    return self.series_total[account] + self.reserved[account]
+    w: uint256 = self.totals[account]
+    return (w >> 128) + (w & (SERIES_ONE - 1))
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -325,14 +351,14 @@ def _open(account: address, sid: uint256, registry: address, expiry: uint256, wh
     """
     @dev Adds the series to the account's open list (once).
     """
-    if self.positions[account][sid].listed != 0:
+    if self.positions[account][sid].meta & LISTED != 0:
         return
     count: uint256 = len(self.open_list[account])
     if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
         self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
-    self.positions[account][sid].listed = count + 1
+    self.positions[account][sid].meta += count + 1     # not open: its listed bits are 0
     log IClearinghouse.PositionOpened(account=account, registry=registry, expiry=expiry)
 
 
@@ -341,14 +367,14 @@ def _close(account: address, sid: uint256):
     """
     @dev Removes the series from the account's open list (swap with the last entry).
     """
-    index: uint256 = self.positions[account][sid].listed - 1
+    index: uint256 = (self.positions[account][sid].meta & LISTED) - 1
     last: uint256 = len(self.open_list[account]) - 1
     if index != last:
         moved: uint256 = self.open_list[account][last]
         self.open_list[account][index] = moved
-        self.positions[account][moved].listed = index + 1
+        self.positions[account][moved].meta -= last - index      # listed last + 1 -> index + 1
     self.open_list[account].pop()
-    self.positions[account][sid].listed = 0
+    self.positions[account][sid].meta -= index + 1
 
 
 @internal
@@ -357,14 +383,18 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     @dev Recomputes and stores one series' requirement over [lower, upper]; an empty
          position (nothing held, no locked P&L) leaves the open list.
     """
-    n: int256 = self.positions[account][sid].n
-    cost: int256 = self.positions[account][sid].cost
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
-    old: uint256 = self.positions[account][sid].req
+    meta: uint256 = self.positions[account][sid].meta
+    old: uint256 = meta >> 8
     if new != old:
-        self.positions[account][sid].req = new
-        self.series_total[account] = self.series_total[account] + new - old
+        self.positions[account][sid].meta = new * 256 + (meta & LISTED)
+        # checked multiplications: a requirement of 2**128 raw units or more reverts (no
+        # balance covers it); the series half is the high one, so its sum cannot carry
+        self.totals[account] = self.totals[account] + new * SERIES_ONE - old * SERIES_ONE
         log IClearinghouse.RequirementUpdated(
             account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
         )
@@ -403,7 +433,7 @@ def _release(book: address, account: address, amount: uint256):
     held: uint256 = self.book_reserved[book][account]
     assert held >= amount, "clearinghouse: release exceeds reserve"
     self.book_reserved[book][account] = held - amount
-    self.reserved[account] -= amount
+    self.totals[account] -= amount            # <= this book's reserve <= the reserve half: no borrow
     log IClearinghouse.Released(account=account, amount=amount)
 
 
@@ -412,15 +442,21 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
     """
     @dev Adds `delta` lots of the instrument to the account's position (futures cost
          `cost_delta` = Σ ±q·P), enforcing reduce-only, the position cap and the legs cap.
+         A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
+         at 2**31 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
     """
     old: int256 = 0
     new: int256 = 0
+    over: bool = False
     if kind == c.FUTURE:
-        old = self.positions[account][sid].n
+        cost: int256 = 0
+        old, cost = self._futures(account, sid)
         new = old + delta
-        self.positions[account][sid].n = new
-        self.positions[account][sid].cost += cost_delta
+        cost += cost_delta
+        # a cost beyond its int128 half counts as over the position cap (reverted below)
+        over = self._abs(cost) >= COST_LIMIT
+        self.positions[account][sid].nc = self._pack_nc(new, cost)
     else:
         key: uint256 = self._leg_key(kind, strike)
         words: DynArray[uint256, c.MAX_LEGS] = self.positions[account][sid].legs
@@ -462,9 +498,11 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
         if reduce_only and who >= WHO_BATCH:
             self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
         assert not reduce_only, "clearinghouse: reduce only"
-        if who != WHO_TAKER and self._abs(new) > cap:
+        over = over or self._abs(new) > cap
+    if over:
+        if who != WHO_TAKER:
             self._maker_blocked(BLOCKED_POSITION_CAP, who)
-        assert self._abs(new) <= cap, "clearinghouse: position cap"
+        raise "clearinghouse: position cap"
     return max(new, 0) - max(old, 0)
 
 
@@ -524,11 +562,21 @@ def requirement(account: address) -> uint256:
 
 @view
 @external
+def reserved(account: address) -> uint256:
+    """
+    @notice Σ order reserves of `account` over all books, raw units (the low half of its
+            `totals` word).
+    """
+    return self.totals[account] & (SERIES_ONE - 1)
+
+
+@view
+@external
 def series_requirement(account: address, registry: address, expiry: uint256) -> uint256:
     """
     @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
     """
-    return self.positions[account][self._sid(registry, expiry)].req
+    return self.positions[account][self._sid(registry, expiry)].meta >> 8
 
 
 @view
@@ -537,8 +585,7 @@ def futures_position(account: address, registry: address, expiry: uint256) -> (i
     """
     @notice Futures net quantity (lots, signed) and cost Σ q·P (raw units, signed).
     """
-    sid: uint256 = self._sid(registry, expiry)
-    return self.positions[account][sid].n, self.positions[account][sid].cost
+    return self._futures(account, self._sid(registry, expiry))
 
 
 @view
@@ -588,12 +635,15 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
             series is not settled or nothing is open.
     """
     sid: uint256 = self._sid(registry, expiry)
-    if self.positions[account][sid].listed == 0 or self.book_of[registry] == empty(address):
+    if self.positions[account][sid].meta & LISTED == 0 or self.book_of[registry] == empty(address):
         return 0
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     if s == 0:
         return 0
-    return -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
+    return -margin_math._loss(n, cost, self._legs(account, sid), s)
 
 
 @view
@@ -646,15 +696,18 @@ def claim(account: address, registry: address, expiry: uint256):
     """
     self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
-    assert self.positions[account][sid].listed != 0, "clearinghouse: nothing to claim"
+    assert self.positions[account][sid].meta & LISTED != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
-    pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
+    pnl: int256 = -margin_math._loss(n, cost, self._legs(account, sid), s)
     # effects: clear the position word by word (refunds), then the list entry
-    self.series_total[account] -= self.positions[account][sid].req
-    self.positions[account][sid].req = 0
-    self.positions[account][sid].n = 0
-    self.positions[account][sid].cost = 0
+    meta: uint256 = self.positions[account][sid].meta
+    self.totals[account] -= (meta >> 8) * SERIES_ONE
+    self.positions[account][sid].meta = meta & LISTED     # `_close` below clears the rest
+    self.positions[account][sid].nc = 0
     count: uint256 = len(self.positions[account][sid].legs)
     for i: uint256 in range(count, bound=c.MAX_LEGS):
         self.positions[account][sid].legs[i] = 0
@@ -703,7 +756,9 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
         assert not self._increases(old, old + delta), "clearinghouse: reduce only"
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
-    self.reserved[account] += amount
+    w: uint256 = self.totals[account]
+    assert (w & (SERIES_ONE - 1)) + amount < SERIES_ONE, "clearinghouse: insufficient collateral"
+    self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
     return amount

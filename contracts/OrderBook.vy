@@ -400,18 +400,24 @@ def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uin
     return 0
 
 
-@view
 @internal
-def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> (DynArray[uint256, MAX_FILLS], DynArray[IClearinghouse.MakerFill, MAX_FILLS], uint256, bool):
+def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS], order_id: uint256) -> (uint256, bool, bool, uint256):
     """
-    @dev Plans the matching without writing: walks the opposite side best level first,
-         oldest order first, touching at most `max_fills` orders. Stale, self-trade and
-         already refused orders become cancel steps; the others fills. Returns (steps, fills,
-         lots left, whether the book still crosses the taker's price).
+    @dev One plan of the matching: walks the opposite side best level first, oldest order
+         first, touching at most `max_fills` orders. Stale, self-trade and already refused
+         orders become cancel steps; the others fills, all booked in ONE Clearinghouse call
+         (`settle_fills`; none when there is no fill); once booked, the plan is applied to
+         the book (`_apply_steps`). Returns (lots left, whether the book still crosses the
+         taker's price, booked, and then the fills' notional Σ price·qty, else the refused
+         order: id | cancel reason << 248). The steps, the fills and their encoding (~19 KB
+         of memory at MAX_FILLS) live only in this frame: Vyper puts a caller's frame above
+         its callees', and every `place_order`, resting ones included, pays the memory
+         expansion up to its own frame, so nothing of them is returned.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
     fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
+    notional: uint256 = 0                        # Σ price·qty of the fills (`record_fills`)
     remaining: uint256 = qty
     idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
     oid: uint256 = 0
@@ -437,13 +443,13 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             reason = CANCEL_SELF_TRADE
         else:
             reason = self._is_blocked(oid, blocked)
-        # pro rata release, rounded down (the maker stays over-reserved, never under);
-        # the final fill releases exactly what is left
-        release: uint256 = ost._reserve(book)
-        if q < maker_qty:
-            release = release * q // maker_qty
         if reason == 0:
+            # `_release_of`, inline (one internal call less per fill)
+            release: uint256 = ost._reserve(book)
+            if q < maker_qty:
+                release = release * q // maker_qty
             fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=release))
+            notional = unsafe_add(notional, unsafe_mul(level_price, q))    # < 64 · 2**112 · 2**64
             remaining -= q
         else:
             q = 0
@@ -459,32 +465,9 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
             if idx != pl.EMPTY:
                 oid = ost._head(ost.levels[opp][idx])
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    return steps, fills, remaining, crossing
-
-
-@internal
-def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool):
-    """
-    @dev Matches the taker: plans the walk, books every fill in ONE Clearinghouse call
-         (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
-         that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
-         its reason) — at most MAX_FILLS times, each refusal removing one order. Then
-         applies the plan to the book and feeds the fixing once (inside the fixing window:
-         outside it no accumulator changes, so the registry is not called). Returns (lots left,
-         whether the book still crosses).
-    """
-    blocked: DynArray[uint256, MAX_FILLS] = []
-    steps: DynArray[uint256, MAX_FILLS] = []
-    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
-    remaining: uint256 = qty
-    crossing: bool = False
-    for attempt: uint256 in range(MAX_FILLS):
-        steps, fills, remaining, crossing = self._walk(t, qty, max_fills, blocked)
-        if len(fills) == 0:
-            break
-        # one call books every fill (inline: a helper taking `fills` would copy them again)
-        ok: bool = False
-        out: Bytes[MAX_REVERT] = b""
+    ok: bool = True
+    out: Bytes[MAX_REVERT] = b""
+    if len(fills) > 0:
         ok, out = raw_call(
             clearinghouse,
             abi_encode(
@@ -494,15 +477,53 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
             max_outsize=MAX_REVERT,
             revert_on_failure=False,
         )
+    if not ok:
+        return remaining, crossing, False, self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248)
+    self._apply_steps(t, steps, order_id)
+    return remaining, crossing, True, notional
+
+
+@view
+@internal
+def _release_of(book: uint256, q: uint256) -> uint256:
+    """
+    @dev The reserve a fill of `q` lots of a resting order (book word `book`) releases: pro
+         rata, rounded down (the maker stays over-reserved, never under); the final fill
+         releases exactly what is left. `_walk` books it (inline), `_apply_steps` writes it.
+    """
+    release: uint256 = ost._reserve(book)
+    maker_qty: uint256 = ost._qty(book)
+    if q < maker_qty:
+        release = release * q // maker_qty
+    return release
+
+
+@internal
+def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool):
+    """
+    @dev Matches the taker: plans the walk, books every fill in ONE Clearinghouse call
+         (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
+         that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
+         its reason) — at most MAX_FILLS + 1 plans: each refusal blocks one more distinct
+         order among the at most MAX_FILLS a plan touches, so after MAX_FILLS refusals the
+         last plan has no fill left to refuse and is booked (nothing unbooked is applied;
+         `_walk` applies the booked plan to the book). Then feeds the fixing once (inside the
+         fixing window: outside it no accumulator changes, so the registry is not called).
+         Returns (lots left, whether the book still crosses).
+    """
+    blocked: DynArray[uint256, MAX_FILLS] = []
+    remaining: uint256 = qty
+    crossing: bool = False
+    ok: bool = False
+    word: uint256 = 0
+    for attempt: uint256 in range(MAX_FILLS + 1):
+        remaining, crossing, ok, word = self._walk(t, qty, max_fills, blocked, order_id)
         if ok:
             break
-        blocked.append(self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248))
-    self._apply_steps(t, steps, order_id)
+        # a 65th refusal cannot happen (see above); were it to, this append would revert
+        blocked.append(word)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
-        notional: uint256 = 0
-        for f: IClearinghouse.MakerFill in fills:
-            notional += f.price * f.qty
-        extcall ISeriesRegistry(registry).record_fills(t.expiry, notional, qty - remaining)
+        extcall ISeriesRegistry(registry).record_fills(t.expiry, word, qty - remaining)    # word: Σ price·qty
     return remaining, crossing
 
 
@@ -558,8 +579,8 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
-            # the same pro-rata release as planned (and booked) in `_walk`
-            ost._shrink(opp, oid, idx, book, q, reserve * q // maker_qty)
+            # the same pro-rata release as booked in `_walk`
+            ost._shrink(opp, oid, idx, book, q, self._release_of(book, q))
         else:
             self._remove(opp, oid, link, maker_qty, ost.DIRTY)
         log IOrderBook.OrderFilled(

@@ -139,10 +139,19 @@ def _next_down(side: bytes32, start: uint256) -> uint256:
 def _best(side: bytes32, descending: bool) -> uint256:
     """
     @dev Best index of a side: highest for bids (`descending`), lowest for asks; EMPTY when empty.
+         From the summary word down: two storage reads (one when the side is empty), where
+         `_next_up(side, 0)` / `_next_down(side, MAX_PRICE_INDEX − 1)` would first read the
+         edge leaf word, empty on almost every book (a cold read each order).
     """
+    s: uint256 = self.summary[side]
+    if s == 0:
+        return EMPTY
+    wi: uint256 = 0
     if descending:
-        return self._next_down(side, MAX_PRICE_INDEX - 1)
-    return self._next_up(side, 0)
+        wi = self._msb(s)
+        return (wi << 8) | self._msb(self.leaf[side][wi])
+    wi = self._lsb(s)
+    return (wi << 8) | self._lsb(self.leaf[side][wi])
 
 
 @view

@@ -86,7 +86,7 @@ interface IClearinghouse {
     function requirement(address account) external view returns (uint256);
     function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty) external returns (uint256);
     function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, TradingState calldata state) external returns (uint256);
-    function reserved(address arg0) external view returns (uint256);
+    function reserved(address account) external view returns (uint256);
     function series_requirement(address account, address registry, uint256 expiry) external view returns (uint256);
     function set_caps(address registry, uint256 oi_cap_, uint256 position_cap_) external;
     function set_fee_account(address fee_account_) external;
