@@ -37,7 +37,7 @@ import pytest
 import requests
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import NOT_OWNER, fund, storage_digest, sunday_noon_after
+from helpers import NOT_OWNER, deploy_reverts, fund, storage_digest, sunday_noon_after
 
 from rangebound.constants import (
     CALL,
@@ -735,7 +735,7 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
             chain.mine(timestamp=chain.pending_timestamp + 3 * DAY)
         call = lambda: project.SeriesRegistry.deploy(params, sender=d)
     before, digest = readable_state(w), storage_digest(chain)
-    with ape.reverts(reason):
+    with deploy_reverts(reason, d):
         call()
     assert readable_state(w) == before and storage_digest(chain) == digest
     TRIED.append(name)
