@@ -80,7 +80,11 @@ struct Window:
 
 p: ISeriesRegistry.MarketParams                        # market parameters
 index_num: uint256                                     # feed answer -> raw units/lot numerator
-index_den: uint256                                     # ... and denominator
+# packed copy of what every index read needs besides the numerator (one cold slot, not three):
+# the index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20)
+# and the feed's decimals d (bits 184..191): the denominator is 10**d * WAD; `_peg_word`'s
+# layout with a zero threshold. Rewritten by every set_parameter from the checked parameters.
+index_word: uint256
 # packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
 # feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
 # decimals (bits 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). Rewritten
@@ -115,7 +119,7 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     self._check_params(params_)
     self.p = params_
     self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
-    self.index_den = 10 ** convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256) * c.WAD
+    self.index_word = self._peg_word(params_.index_feed, params_.index_heartbeat, convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256), 0)
     self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
     now_update: uint256 = calendar._update_time(block.timestamp)
     price: uint256 = 0
@@ -154,7 +158,7 @@ def _check_params(q: ISeriesRegistry.MarketParams):
 @internal
 def _to_lot_price(answer: int256) -> uint256:
     # index per lot, rounded DOWN to tick
-    raw: uint256 = convert(answer, uint256) * self.index_num // self.index_den
+    raw: uint256 = convert(answer, uint256) * self.index_num // (10 ** (self.index_word >> PEG_DECIMALS_SHIFT) * c.WAD)
     if raw >= MAX_INDEX_PRICE:
         return 0    # unusable (no source): keeps every packed price field in range
     return raw - raw % self.p.tick
@@ -168,7 +172,7 @@ def _round_at(at: uint256) -> (uint256, int256, uint256, uint256):
          id 0 when there is none, and the feed's latest round id. Binary search over the
          rounds of the latest round's phase (at most MAX_ROUND_SEARCH steps).
     """
-    feed: IAggregatorV3 = IAggregatorV3(self.p.index_feed)
+    feed: IAggregatorV3 = IAggregatorV3(convert(convert(self.index_word & (2**160 - 1), uint160), address))
     rid: uint80 = 0
     ans: int256 = 0
     started: uint256 = 0
@@ -215,7 +219,7 @@ def _index_at(at: uint256) -> (uint256, bool):
     upd: uint256 = 0
     latest: uint256 = 0
     rid, ans, upd, latest = self._round_at(at)
-    if rid == 0 or ans <= 0 or at - upd > self.p.index_heartbeat:
+    if rid == 0 or ans <= 0 or at - upd > (self.index_word >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
         return 0, False
     price: uint256 = self._to_lot_price(ans)
     return price, price > 0
@@ -846,4 +850,5 @@ def set_parameter(name: String[32], new_value: uint256):
     self._check_params(q)
     self.p = q
     self.peg_word = self._peg_word(q.peg_feed, q.peg_heartbeat, (self.peg_word >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
+    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, self.index_word >> PEG_DECIMALS_SHIFT, 0)
     log ISeriesRegistry.ParameterSet(name=name, value=new_value)
