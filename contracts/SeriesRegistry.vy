@@ -50,6 +50,7 @@ SOURCE_INDEX_MODE: constant(uint8) = 4    # index mode (the default): the fresh 
 MAX_GUARD_BPS: constant(uint256) = 100    # bps, market-mode guard of a daily fixing (1%)
 EXPIRY_GUARD_BPS: constant(uint256) = 25  # bps, market-mode guard of an expiry fixing (0.25%)
 MAX_ROUND_SEARCH: constant(uint256) = 64   # binary-search steps over feed rounds (2**64 rounds)
+MAX_POW10: constant(uint256) = 77         # 10**77 < 2**256 < 10**78: steps of the index scale's reduction
 # raw units/lot: an index at or above this is no source (keeps every packed price field in range:
 # fixings < 2**104, ranges and strikes < 2**128 at any alpha the parameter bounds allow)
 MAX_INDEX_PRICE: constant(uint256) = 2**96
@@ -79,11 +80,13 @@ struct Window:
 
 
 p: ISeriesRegistry.MarketParams                        # market parameters
-index_num: uint256                                     # feed answer -> raw units/lot numerator
-# packed copy of what every index read needs besides the numerator (one cold slot, not three):
-# the index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20)
-# and the feed's decimals d (bits 184..191): the denominator is 10**d * WAD; `_peg_word`'s
-# layout with a zero threshold. Rewritten by every set_parameter from the checked parameters.
+index_num: uint256                                     # feed answer -> raw units/lot numerator (lot_size * 10**token_decimals)
+# packed, what every index read needs (one cold slot, not four; `_peg_word`'s layout): the
+# index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), e
+# (bits 184..191) and n (bits 192..255): raw units/lot = answer * n // 10**e, the fraction
+# index_num / (10**feed decimals * WAD) with the common powers of ten taken out (exact). n = 0:
+# the reduced numerator needs 64 bits or more, read index_num (e is then unreduced).
+# Rewritten by every set_parameter from the checked parameters (e and n kept).
 index_word: uint256
 # packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
 # feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
@@ -118,8 +121,7 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     ownable_2step.__init__()
     self._check_params(params_)
     self.p = params_
-    self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
-    self.index_word = self._peg_word(params_.index_feed, params_.index_heartbeat, convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256), 0)
+    self._set_index_scale(params_)
     self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
     now_update: uint256 = calendar._update_time(block.timestamp)
     price: uint256 = 0
@@ -158,7 +160,11 @@ def _check_params(q: ISeriesRegistry.MarketParams):
 @internal
 def _to_lot_price(answer: int256) -> uint256:
     # index per lot, rounded DOWN to tick
-    raw: uint256 = convert(answer, uint256) * self.index_num // (10 ** (self.index_word >> PEG_DECIMALS_SHIFT) * c.WAD)
+    w: uint256 = self.index_word
+    n: uint256 = w >> PEG_THRESHOLD_SHIFT
+    if n == 0:
+        n = self.index_num
+    raw: uint256 = convert(answer, uint256) * n // 10 ** ((w >> PEG_DECIMALS_SHIFT) & 255)
     if raw >= MAX_INDEX_PRICE:
         return 0    # unusable (no source): keeps every packed price field in range
     return raw - raw % self.p.tick
@@ -277,6 +283,29 @@ def _peg_word(feed: address, heartbeat: uint256, decimals: uint256, threshold: u
     # threshold <= WAD < 2**64); a feed's decimals() is a uint8 (< 2**8)
     return (convert(convert(feed, uint160), uint256) | (heartbeat << PEG_HEARTBEAT_SHIFT)
             | (decimals << PEG_DECIMALS_SHIFT) | (threshold << PEG_THRESHOLD_SHIFT))
+
+
+@internal
+def _set_index_scale(q: ISeriesRegistry.MarketParams):
+    """
+    @dev Deployment: index_num and `index_word` (see there). Reduces index_num / 10**e, e =
+         feed decimals + 18, by ten while both divide (at most MAX_POW10 times: 10**e < 2**256,
+         which the first power checks, as the unreduced denominator did).
+    """
+    n: uint256 = q.lot_size * 10 ** convert(q.token_decimals, uint256)
+    self.index_num = n
+    e: uint256 = convert(staticcall IAggregatorV3(q.index_feed).decimals(), uint256) + 18
+    d: uint256 = 10 ** e
+    for i: uint256 in range(MAX_POW10):
+        if d == 1 or n % 10 != 0:
+            break
+        n //= 10
+        d //= 10
+        e -= 1
+    if n >= 2**64:
+        n = 0
+        e = convert(staticcall IAggregatorV3(q.index_feed).decimals(), uint256) + 18
+    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, e, n)
 
 
 # ---------------------------------------------------------------- strikes
