@@ -163,7 +163,7 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     extcall IERC20(asset).approve(vault, max_value(uint256), default_return_value=True)
 
 
-struct TradeParams:   # pool_params' trading values, unpacked from its two packed slots
+struct TradeParams:   # pool_params' trading values, unpacked from its packed slot
     w: uint256            # WAD, volatility multiplier
     beta: uint256         # WAD, inventory slope
     max_util: uint256     # WAD, max utilisation
@@ -172,7 +172,7 @@ struct TradeParams:   # pool_params' trading values, unpacked from its two packe
     base_spread: uint256  # bps
     util_spread: uint256  # bps
     fee_bps: uint256      # bps
-    paused: bool          # the guardian's pause (pausable.paused, copied into trade_b)
+    paused: bool          # the guardian's pause (pausable.paused, copied into bit 255)
 
 
 struct Trade:
@@ -202,12 +202,20 @@ def _total_assets() -> uint256:
 @internal
 def _params() -> TradeParams:
     """
-    @dev The trading parameters and the pause flag from pool_params' two packed slots.
+    @dev The trading parameters and the pause flag from pool_params' packed slot (one read).
     """
-    a: uint256 = pool_params.trade_a
-    b: uint256 = pool_params.trade_b
-    m: uint256 = 2**64 - 1
-    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=(b >> 192) & (2**63 - 1), paused=b >> 255 != 0)
+    a: uint256 = pool_params.trade
+    return TradeParams(
+        w=a & (2**pool_params.BETA_SHIFT - 1),
+        beta=(a >> pool_params.BETA_SHIFT) & (2**(pool_params.MAX_UTIL_SHIFT - pool_params.BETA_SHIFT) - 1),
+        max_util=(a >> pool_params.MAX_UTIL_SHIFT) & (2**(pool_params.DEPTH_SHIFT - pool_params.MAX_UTIL_SHIFT) - 1),
+        depth=(a >> pool_params.DEPTH_SHIFT) & (2**(pool_params.CUTOFF_SHIFT - pool_params.DEPTH_SHIFT) - 1),
+        cutoff=(a >> pool_params.CUTOFF_SHIFT) & (2**(pool_params.BASE_SPREAD_SHIFT - pool_params.CUTOFF_SHIFT) - 1),
+        base_spread=(a >> pool_params.BASE_SPREAD_SHIFT) & (2**(pool_params.UTIL_SPREAD_SHIFT - pool_params.BASE_SPREAD_SHIFT) - 1),
+        util_spread=(a >> pool_params.UTIL_SPREAD_SHIFT) & (2**(pool_params.FEE_SHIFT - pool_params.UTIL_SPREAD_SHIFT) - 1),
+        fee_bps=(a >> pool_params.FEE_SHIFT) & (2**(pool_params.PAUSED_SHIFT - pool_params.FEE_SHIFT) - 1),
+        paused=a >> pool_params.PAUSED_SHIFT != 0,
+    )
 
 
 @view

@@ -158,9 +158,8 @@ def _check_params(q: ISeriesRegistry.MarketParams):
 
 @view
 @internal
-def _to_lot_price(answer: int256) -> uint256:
-    # index per lot, rounded DOWN to tick
-    w: uint256 = self.index_word
+def _to_lot_price(answer: int256, w: uint256) -> uint256:
+    # index per lot, rounded DOWN to tick; `w` is `index_word` (read once per index read)
     n: uint256 = w >> PEG_THRESHOLD_SHIFT
     if n == 0:
         n = self.index_num
@@ -172,13 +171,13 @@ def _to_lot_price(answer: int256) -> uint256:
 
 @view
 @internal
-def _round_at(at: uint256) -> (uint256, int256, uint256, uint256):
+def _round_at(at: uint256, w: uint256) -> (uint256, int256, uint256, uint256):
     """
     @dev The latest feed round with updatedAt <= `at`: (round id, answer, updatedAt), round
          id 0 when there is none, and the feed's latest round id. Binary search over the
          rounds of the latest round's phase (at most MAX_ROUND_SEARCH steps).
     """
-    feed: IAggregatorV3 = IAggregatorV3(convert(convert(self.index_word & (2**160 - 1), uint160), address))
+    feed: IAggregatorV3 = IAggregatorV3(convert(convert(w & (2**160 - 1), uint160), address))
     rid: uint80 = 0
     ans: int256 = 0
     started: uint256 = 0
@@ -224,10 +223,11 @@ def _index_at(at: uint256) -> (uint256, bool):
     ans: int256 = 0
     upd: uint256 = 0
     latest: uint256 = 0
-    rid, ans, upd, latest = self._round_at(at)
-    if rid == 0 or ans <= 0 or at - upd > (self.index_word >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
+    w: uint256 = self.index_word
+    rid, ans, upd, latest = self._round_at(at, w)
+    if rid == 0 or ans <= 0 or at - upd > (w >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
         return 0, False
-    price: uint256 = self._to_lot_price(ans)
+    price: uint256 = self._to_lot_price(ans, w)
     return price, price > 0
 
 
@@ -242,7 +242,8 @@ def _index_after(at: uint256) -> uint256:
     ans: int256 = 0
     upd: uint256 = 0
     latest: uint256 = 0
-    rid, ans, upd, latest = self._round_at(at)
+    w: uint256 = self.index_word
+    rid, ans, upd, latest = self._round_at(at, w)
     if rid == 0:
         # no round at or before `at` in the latest phase (a Chainlink proxy moved to a new
         # aggregator after `at`): that phase's first round is the first reported after `at`
@@ -255,7 +256,7 @@ def _index_after(at: uint256) -> uint256:
     _a, ans, _s, upd, _b = staticcall IAggregatorV3(self.p.index_feed).getRoundData(convert(rid + 1, uint80))
     if ans <= 0 or upd <= at:
         return 0
-    return self._to_lot_price(ans)
+    return self._to_lot_price(ans, w)
 
 
 @view
