@@ -745,8 +745,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
-    assert state.live, "clearinghouse: series not live"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.lower, state.upper, state.reduce_only)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state)
     self._require_covered(taker)
 
 
@@ -852,19 +851,23 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"
-    assert state.live, "clearinghouse: series not live"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.lower, state.upper, state.reduce_only)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state)
     self._require_covered(taker)
 
 
 @internal
-def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, lower: uint256, upper: uint256, reduce_only: bool):
+def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, state: ISeriesRegistry.TradingState):
     """
     @dev Books the fills of one taker order: validates them, applies the taker's total once
          (position, open interest, requirement, one fee transfer), then each maker
          (`_maker_fill`). Maker-side failures raise MakerBlocked (one fill, `batch` False)
-         or MakerBlockedAt (fill i of a batch).
+         or MakerBlockedAt (fill i of a batch). `state` is the venue's trading state (live,
+         range, reduce-only), checked here once for both entry points.
     """
+    assert state.live, "clearinghouse: series not live"
+    lower: uint256 = state.lower
+    upper: uint256 = state.upper
+    reduce_only: bool = state.reduce_only
     sid: uint256 = self._sid(registry, expiry)
     assert kind <= c.PUT, "clearinghouse: bad kind"
     if kind == c.FUTURE:
