@@ -93,13 +93,16 @@ WHO_BATCH: constant(uint256) = 2
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
-taker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
-maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
+# packed fee rates, one slot (a fill reads both): taker_fee_bps (bps of notional, bits 0..127)
+# | maker_fee_bps (bps of notional, bits 128..255); each <= MAX_FEE_BPS
+fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
 market_fee_account: HashMap[address, address]                       # registry -> its fee account (empty = global fee_account)
-oi_cap: public(HashMap[address, uint256])                           # lots, per registry: max open interest of one (series, kind)
-position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
+# per registry, packed (a fill that adds open interest reads both): oi_cap (lots, max open
+# interest of one (series, kind); bits 0..127) | position_cap (lots, max |qty| of one account in
+# one instrument; bits 128..255); each <= MAX_CAP < 2**128
+caps: HashMap[address, uint256]
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
 series_total: HashMap[address, uint256]                             # raw units, Σ stored series requirements of an account
@@ -125,8 +128,7 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     ownable_2step.__init__()
     vault = vault_
     self.fee_account = fee_account_
-    self.taker_fee_bps = taker_fee_bps_
-    self.maker_fee_bps = maker_fee_bps_
+    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.AddressSet(name="vault", value=vault_)
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
@@ -605,7 +607,7 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
     """
     self._check_market(registry)
     st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
-    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
+    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128))
 
 
 @view
@@ -694,7 +696,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     if not st.current:
         st = self._series_state(registry, expiry, kind, strike)
     assert st.live, "clearinghouse: series not live"
-    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
@@ -783,13 +785,14 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         delta = -delta
     change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
     oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
-    if change > 0 and oi_after > oi_start and oi_after > self.oi_cap[registry]:
+    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & (2**128 - 1):
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
     self._refresh(f.maker, sid, lower, upper)
 
     notional: uint256 = f.price * f.qty
-    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    rates: uint256 = self.fee_rates
+    maker_fee: uint256 = self._fee(notional, rates >> 128)
     maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(f.maker)
     maker_out: uint256 = maker_fee
     maker_in: uint256 = 0
@@ -800,7 +803,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
             maker_out += notional
     if maker_balance < maker_out:
         self._maker_blocked(BLOCKED_COLLATERAL, who)
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    taker_fee: uint256 = self._fee(notional, rates & (2**128 - 1))
     owed: uint256 = taker_fee
     if own:
         # the maker is the market's fee account: no maker fee to itself, and the taker fee
@@ -890,7 +893,8 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         cost_delta = -cost_delta
 
     # the taker first, once: its own failure reverts it, whatever the makers' state
-    cap: uint256 = self.position_cap[registry]
+    caps: uint256 = self.caps[registry]
+    cap: uint256 = caps >> 128
     self._open(taker, sid, registry, expiry, WHO_TAKER)
     oi_start: uint256 = self.oi[sid][kind]
     oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
@@ -904,7 +908,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
         taker_fee += fee
     if oi_now != oi_start:
-        assert oi_now <= oi_start or oi_now <= self.oi_cap[registry], "clearinghouse: open interest cap"
+        assert oi_now <= oi_start or oi_now <= caps & (2**128 - 1), "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper)
     if taker_fee > 0:
@@ -931,8 +935,7 @@ def register_market(registry: address, book: address):
     assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
     self.registry_of[book] = registry
-    self.oi_cap[registry] = DEFAULT_OI_CAP
-    self.position_cap[registry] = DEFAULT_POSITION_CAP
+    self.caps[registry] = DEFAULT_OI_CAP | DEFAULT_POSITION_CAP << 128
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
     log IClearinghouse.VenueRegistered(registry=registry, venue=book)
     log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
@@ -966,8 +969,7 @@ def set_caps(registry: address, oi_cap_: uint256, position_cap_: uint256):
     ownable._check_owner()
     self._check_market(registry)
     assert oi_cap_ > 0 and oi_cap_ <= MAX_CAP and position_cap_ > 0 and position_cap_ <= MAX_CAP, "clearinghouse: cap out of bounds"
-    self.oi_cap[registry] = oi_cap_
-    self.position_cap[registry] = position_cap_
+    self.caps[registry] = oi_cap_ | position_cap_ << 128
     log IClearinghouse.CapsSet(registry=registry, oi_cap=oi_cap_, position_cap=position_cap_)
 
 
@@ -979,8 +981,7 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
-    self.taker_fee_bps = taker_fee_bps_
-    self.maker_fee_bps = maker_fee_bps_
+    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
     log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
 
@@ -1016,3 +1017,41 @@ def fee_account_of(registry: address) -> address:
             else the global `fee_account`.
     """
     return self._fee_to(registry)
+
+
+# ---------------------------------------------------------------- packed fee rates and caps
+
+@view
+@external
+def taker_fee_bps() -> uint256:
+    """
+    @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
+    """
+    return self.fee_rates & (2**128 - 1)
+
+
+@view
+@external
+def maker_fee_bps() -> uint256:
+    """
+    @notice Maker fee, bps of notional (<= MAX_FEE_BPS).
+    """
+    return self.fee_rates >> 128
+
+
+@view
+@external
+def oi_cap(registry: address) -> uint256:
+    """
+    @notice Lots: the market's max open interest of one (series, kind) (0 = not registered).
+    """
+    return self.caps[registry] & (2**128 - 1)
+
+
+@view
+@external
+def position_cap(registry: address) -> uint256:
+    """
+    @notice Lots: the market's max |qty| of one account in one instrument (0 = not registered).
+    """
+    return self.caps[registry] >> 128
