@@ -58,8 +58,10 @@ exports: (
 struct Position:
     n: int256                               # lots, futures net quantity (signed)
     cost: int256                            # raw units, Σ q·P of futures fills (signed)
-    req: uint256                            # raw units, stored requirement of this series
-    listed: uint256                         # index + 1 in the account's open list, 0 = not open
+    # packed, one slot (a fill reads both): listed (index + 1 in the account's open list, 0 =
+    # not open; bits 0..7, <= MAX_OPEN_SERIES) | req (raw units, stored requirement of this
+    # series; bits 8..255: a requirement is below 2**240, lots < 2**97 times prices < 2**128)
+    word: uint256
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
@@ -93,8 +95,9 @@ WHO_BATCH: constant(uint256) = 2
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
-# packed fee rates, one slot (a fill reads both): taker_fee_bps (bps of notional, bits 0..127)
-# | maker_fee_bps (bps of notional, bits 128..255); each <= MAX_FEE_BPS
+maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS (what an order reserves)
+# both fee rates again, packed in one slot (a fill reads both): taker_fee_bps (bps of notional,
+# bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS. Written with maker_fee_bps.
 fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
@@ -128,6 +131,7 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     ownable_2step.__init__()
     vault = vault_
     self.fee_account = fee_account_
+    self.maker_fee_bps = maker_fee_bps_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.AddressSet(name="vault", value=vault_)
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
@@ -327,14 +331,15 @@ def _open(account: address, sid: uint256, registry: address, expiry: uint256, wh
     """
     @dev Adds the series to the account's open list (once).
     """
-    if self.positions[account][sid].listed != 0:
+    w: uint256 = self.positions[account][sid].word
+    if w & 255 != 0:
         return
     count: uint256 = len(self.open_list[account])
     if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
         self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
     self.open_list[account].append(sid)
-    self.positions[account][sid].listed = count + 1
+    self.positions[account][sid].word = w | (count + 1)
     log IClearinghouse.PositionOpened(account=account, registry=registry, expiry=expiry)
 
 
@@ -343,14 +348,15 @@ def _close(account: address, sid: uint256):
     """
     @dev Removes the series from the account's open list (swap with the last entry).
     """
-    index: uint256 = self.positions[account][sid].listed - 1
+    w: uint256 = self.positions[account][sid].word
+    index: uint256 = (w & 255) - 1
     last: uint256 = len(self.open_list[account]) - 1
     if index != last:
         moved: uint256 = self.open_list[account][last]
         self.open_list[account][index] = moved
-        self.positions[account][moved].listed = index + 1
+        self.positions[account][moved].word = self.positions[account][moved].word >> 8 << 8 | (index + 1)
     self.open_list[account].pop()
-    self.positions[account][sid].listed = 0
+    self.positions[account][sid].word = w >> 8 << 8
 
 
 @internal
@@ -363,9 +369,10 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     cost: int256 = self.positions[account][sid].cost
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
-    old: uint256 = self.positions[account][sid].req
+    w: uint256 = self.positions[account][sid].word
+    old: uint256 = w >> 8
     if new != old:
-        self.positions[account][sid].req = new
+        self.positions[account][sid].word = new << 8 | (w & 255)
         self.series_total[account] = self.series_total[account] + new - old
         log IClearinghouse.RequirementUpdated(
             account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
@@ -530,7 +537,7 @@ def series_requirement(account: address, registry: address, expiry: uint256) -> 
     """
     @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
     """
-    return self.positions[account][self._sid(registry, expiry)].req
+    return self.positions[account][self._sid(registry, expiry)].word >> 8
 
 
 @view
@@ -590,7 +597,7 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
             series is not settled or nothing is open.
     """
     sid: uint256 = self._sid(registry, expiry)
-    if self.positions[account][sid].listed == 0 or self.book_of[registry] == empty(address):
+    if self.positions[account][sid].word & 255 == 0 or self.book_of[registry] == empty(address):
         return 0
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     if s == 0:
@@ -607,7 +614,7 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
     """
     self._check_market(registry)
     st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
-    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128))
+    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
 
 
 @view
@@ -648,13 +655,14 @@ def claim(account: address, registry: address, expiry: uint256):
     """
     self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
-    assert self.positions[account][sid].listed != 0, "clearinghouse: nothing to claim"
+    w: uint256 = self.positions[account][sid].word
+    assert w & 255 != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
     pnl: int256 = -margin_math._loss(self.positions[account][sid].n, self.positions[account][sid].cost, self._legs(account, sid), s)
     # effects: clear the position word by word (refunds), then the list entry
-    self.series_total[account] -= self.positions[account][sid].req
-    self.positions[account][sid].req = 0
+    self.series_total[account] -= w >> 8
+    self.positions[account][sid].word = w & 255
     self.positions[account][sid].n = 0
     self.positions[account][sid].cost = 0
     count: uint256 = len(self.positions[account][sid].legs)
@@ -696,7 +704,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     if not st.current:
         st = self._series_state(registry, expiry, kind, strike)
     assert st.live, "clearinghouse: series not live"
-    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128)
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
@@ -873,10 +881,8 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
     reduce_only: bool = state.reduce_only
     sid: uint256 = self._sid(registry, expiry)
     assert kind <= c.PUT, "clearinghouse: bad kind"
-    if kind == c.FUTURE:
-        assert strike == 0, "clearinghouse: bad strike"
-    else:
-        assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    # a future has strike 0, an option a strike in (0, STRIKE_LIMIT)
+    assert (kind == c.FUTURE) == (strike == 0) and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
     qty: uint256 = 0
     cost: uint256 = 0
     for f: IClearinghouse.MakerFill in fills:
@@ -981,6 +987,7 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
+    self.maker_fee_bps = maker_fee_bps_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
     log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
@@ -1028,15 +1035,6 @@ def taker_fee_bps() -> uint256:
     @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
     """
     return self.fee_rates & (2**128 - 1)
-
-
-@view
-@external
-def maker_fee_bps() -> uint256:
-    """
-    @notice Maker fee, bps of notional (<= MAX_FEE_BPS).
-    """
-    return self.fee_rates >> 128
 
 
 @view
