@@ -239,16 +239,6 @@ def _leg_qty(word: uint256) -> int256:
 
 @pure
 @internal
-def _unpack(word: uint256) -> margin_math.Leg:
-    return margin_math.Leg(
-        kind=convert(word & 255, uint8),
-        strike=(word & KEY_MASK) >> 8,
-        qty=self._leg_qty(word),
-    )
-
-
-@pure
-@internal
 def _fee(notional: uint256, bps: uint256) -> uint256:
     """
     @dev notional·bps / BPS rounded UP (against the user).
@@ -284,7 +274,8 @@ def _increases(old: int256, new: int256) -> bool:
 def _legs(account: address, sid: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
     out: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     for word: uint256 in self.positions[account][sid].legs:
-        out.append(self._unpack(word))
+        # `_unpack` in place (the margin sweep and every view of the legs run this per leg)
+        out.append(margin_math.Leg(kind=convert(word & 255, uint8), strike=(word & KEY_MASK) >> 8, qty=convert(word >> 128, int256) - QTY_OFFSET))
     return out
 
 
@@ -369,11 +360,11 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     cost: int256 = self.positions[account][sid].cost
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
-    w: uint256 = self.positions[account][sid].word
-    old: uint256 = w >> 8
-    if new != old:
-        self.positions[account][sid].word = new << 8 | (w & 255)
-        self.series_total[account] = self.series_total[account] + new - old
+    old: uint256 = self.positions[account][sid].word      # old requirement << 8 | listed
+    if new != old >> 8:
+        self.positions[account][sid].word = new << 8 | (old & 255)
+        # unchecked: the total includes the old requirement, each requirement is below 2**240
+        self.series_total[account] = unsafe_sub(unsafe_add(self.series_total[account], new), old >> 8)
         log IClearinghouse.RequirementUpdated(
             account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
         )
@@ -755,7 +746,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.live, state.lower, state.upper, state.reduce_only)
     self._require_covered(taker)
 
 
@@ -862,23 +853,20 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.live, state.lower, state.upper, state.reduce_only)
     self._require_covered(taker)
 
 
 @internal
-def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, state: ISeriesRegistry.TradingState):
+def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, live: bool, lower: uint256, upper: uint256, reduce_only: bool):
     """
     @dev Books the fills of one taker order: validates them, applies the taker's total once
          (position, open interest, requirement, one fee transfer), then each maker
          (`_maker_fill`). Maker-side failures raise MakerBlocked (one fill, `batch` False)
-         or MakerBlockedAt (fill i of a batch). `state` is the venue's trading state (live,
-         range, reduce-only), checked here once for both entry points.
+         or MakerBlockedAt (fill i of a batch). `live`, [lower, upper] and `reduce_only`
+         are the venue's trading state; `live` is checked here, once for both entry points.
     """
-    assert state.live, "clearinghouse: series not live"
-    lower: uint256 = state.lower
-    upper: uint256 = state.upper
-    reduce_only: bool = state.reduce_only
+    assert live, "clearinghouse: series not live"
     sid: uint256 = self._sid(registry, expiry)
     assert kind <= c.PUT, "clearinghouse: bad kind"
     # a future has strike 0, an option a strike in (0, STRIKE_LIMIT)

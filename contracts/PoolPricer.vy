@@ -33,7 +33,6 @@ interface Registry:
     def bounds(expiry: uint256) -> (uint256, uint256): view
     def strike_active(expiry: uint256, strike: uint256) -> bool: view
     def variance() -> uint256: view
-    def tick() -> uint256: view
     def min_qty() -> uint256: view
     def settlement_price(expiry: uint256) -> uint256: view
     def reduce_only() -> bool: view
@@ -139,7 +138,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
             (requirement ÷ vault cash, WAD rounded UP; max uint when there is no cash) and,
             when that is above `max_util` (WAD; otherwise False, the pool does not need it),
             whether the trade raises the series requirement (both requirements recomputed on
-            [lo, hi]), the market's tick and the Clearinghouse taker fee rate.
+            [lo, hi]) and the Clearinghouse taker fee rate.
             Reverts "pool: too many legs" past MAX_LEGS.
     """
     e: student_t.Ends = self._ends(self._index(registry, True), w, expiry, lo, hi)
@@ -176,7 +175,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
         raises = after > margin_math._requirement(n, cost, legs, lo, hi)
     return pool_math.TradeInputs(
         model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=raises,
-        tick=staticcall Registry(registry).tick(), fee_bps=staticcall Clearing(ch).taker_fee_bps(),
+        fee_bps=staticcall Clearing(ch).taker_fee_bps(),
     )
 
 
