@@ -806,15 +806,16 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
     owed: uint256 = taker_fee
     if own:
         # the maker is the market's fee account: no maker fee to itself, and the taker fee
-        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it)
+        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it).
+        # The vault is a contract (checked at deployment, immutable): no code-size check
         owed = 0
         if kind == c.FUTURE:
             if taker_fee > 0:
-                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee)
+                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
         elif taker_is_buy:
-            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee)
+            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
         else:
-            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee)
+            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
     else:
         if kind != c.FUTURE:
             if taker_is_buy:

@@ -480,7 +480,7 @@ def _enter(assets: uint256, shares: uint256, receiver: address):
     assert assets > 0 and shares > 0, "pool: zero amount"
     assert receiver != empty(address), "pool: zero address"
     assert extcall IERC20(asset).transferFrom(msg.sender, self, assets, default_return_value=True), "pool: transfer failed"
-    extcall Vault(vault).deposit(assets)
+    extcall Vault(vault).deposit(assets, skip_contract_check=True)     # the Clearinghouse's vault: a contract
     erc20._mint(receiver, shares)
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 
@@ -493,7 +493,7 @@ def _exit(assets: uint256, shares: uint256, receiver: address, owner: address):
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    extcall Vault(vault).withdraw_to(receiver, assets)
+    extcall Vault(vault).withdraw_to(receiver, assets, skip_contract_check=True)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
 
 
