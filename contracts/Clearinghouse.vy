@@ -96,13 +96,17 @@ LISTED: constant(uint256) = 255                       # the open-list bits of `P
 
 vault: public(immutable(address))                                   # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
-taker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
-maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS
+maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS (what an order reserves)
+# both fee rates again, packed in one slot (a fill reads both): taker_fee_bps (bps of notional,
+# bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS. Written with maker_fee_bps.
+fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
 market_fee_account: HashMap[address, address]                       # registry -> its fee account (empty = global fee_account)
-oi_cap: public(HashMap[address, uint256])                           # lots, per registry: max open interest of one (series, kind)
-position_cap: public(HashMap[address, uint256])                     # lots, per registry: max |qty| of one account in one instrument
+# per registry, packed (a fill that adds open interest reads both): oi_cap (lots, max open
+# interest of one (series, kind); bits 0..127) | position_cap (lots, max |qty| of one account in
+# one instrument; bits 128..255); each <= MAX_CAP < 2**128
+caps: HashMap[address, uint256]
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
 totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, low 128 bits) | Σ stored series requirements << 128 (one word: `requirement` reads both)
@@ -127,8 +131,8 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     ownable_2step.__init__()
     vault = vault_
     self.fee_account = fee_account_
-    self.taker_fee_bps = taker_fee_bps_
     self.maker_fee_bps = maker_fee_bps_
+    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.AddressSet(name="vault", value=vault_)
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
@@ -235,16 +239,6 @@ def _leg_qty(word: uint256) -> int256:
 
 @pure
 @internal
-def _unpack(word: uint256) -> margin_math.Leg:
-    return margin_math.Leg(
-        kind=convert(word & 255, uint8),
-        strike=(word & KEY_MASK) >> 8,
-        qty=self._leg_qty(word),
-    )
-
-
-@pure
-@internal
 def _fee(notional: uint256, bps: uint256) -> uint256:
     """
     @dev notional·bps / BPS rounded UP (against the user).
@@ -280,7 +274,8 @@ def _increases(old: int256, new: int256) -> bool:
 def _legs(account: address, sid: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
     out: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     for word: uint256 in self.positions[account][sid].legs:
-        out.append(self._unpack(word))
+        # the leg unpacked in place (the margin sweep and every view of the legs run this per leg)
+        out.append(margin_math.Leg(kind=convert(word & 255, uint8), strike=(word & KEY_MASK) >> 8, qty=convert(word >> 128, int256) - QTY_OFFSET))
     return out
 
 
@@ -800,8 +795,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
-    assert state.live, "clearinghouse: series not live"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.lower, state.upper, state.reduce_only)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.live, state.lower, state.upper, state.reduce_only)
     self._require_covered(taker)
 
 
@@ -839,13 +833,14 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         delta = -delta
     change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
     oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
-    if change > 0 and oi_after > oi_start and oi_after > self.oi_cap[registry]:
+    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & (2**128 - 1):
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
     self._refresh(f.maker, sid, lower, upper)
 
     notional: uint256 = f.price * f.qty
-    maker_fee: uint256 = self._fee(notional, self.maker_fee_bps)
+    rates: uint256 = self.fee_rates
+    maker_fee: uint256 = self._fee(notional, rates >> 128)
     maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(f.maker)
     maker_out: uint256 = maker_fee
     maker_in: uint256 = 0
@@ -856,19 +851,20 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
             maker_out += notional
     if maker_balance < maker_out:
         self._maker_blocked(BLOCKED_COLLATERAL, who)
-    taker_fee: uint256 = self._fee(notional, self.taker_fee_bps)
+    taker_fee: uint256 = self._fee(notional, rates & (2**128 - 1))
     owed: uint256 = taker_fee
     if own:
         # the maker is the market's fee account: no maker fee to itself, and the taker fee
-        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it)
+        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it).
+        # The vault is a contract (checked at deployment, immutable): no code-size check
         owed = 0
         if kind == c.FUTURE:
             if taker_fee > 0:
-                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee)
+                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
         elif taker_is_buy:
-            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee)
+            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
         else:
-            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee)
+            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
     else:
         if kind != c.FUTURE:
             if taker_is_buy:
@@ -907,25 +903,24 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"
-    assert state.live, "clearinghouse: series not live"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.lower, state.upper, state.reduce_only)
+    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.live, state.lower, state.upper, state.reduce_only)
     self._require_covered(taker)
 
 
 @internal
-def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, lower: uint256, upper: uint256, reduce_only: bool):
+def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, live: bool, lower: uint256, upper: uint256, reduce_only: bool):
     """
     @dev Books the fills of one taker order: validates them, applies the taker's total once
          (position, open interest, requirement, one fee transfer), then each maker
          (`_maker_fill`). Maker-side failures raise MakerBlocked (one fill, `batch` False)
-         or MakerBlockedAt (fill i of a batch).
+         or MakerBlockedAt (fill i of a batch). `live`, [lower, upper] and `reduce_only`
+         are the venue's trading state; `live` is checked here, once for both entry points.
     """
+    assert live, "clearinghouse: series not live"
     sid: uint256 = self._sid(registry, expiry)
     assert kind <= c.PUT, "clearinghouse: bad kind"
-    if kind == c.FUTURE:
-        assert strike == 0, "clearinghouse: bad strike"
-    else:
-        assert strike > 0 and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    # a future has strike 0, an option a strike in (0, STRIKE_LIMIT)
+    assert (kind == c.FUTURE) == (strike == 0) and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
     qty: uint256 = 0
     cost: uint256 = 0
     for f: IClearinghouse.MakerFill in fills:
@@ -942,7 +937,8 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         cost_delta = -cost_delta
 
     # the taker first, once: its own failure reverts it, whatever the makers' state
-    cap: uint256 = self.position_cap[registry]
+    caps: uint256 = self.caps[registry]
+    cap: uint256 = caps >> 128
     self._open(taker, sid, registry, expiry, WHO_TAKER)
     oi_start: uint256 = self.oi[sid][kind]
     oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
@@ -956,7 +952,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
         taker_fee += fee
     if oi_now != oi_start:
-        assert oi_now <= oi_start or oi_now <= self.oi_cap[registry], "clearinghouse: open interest cap"
+        assert oi_now <= oi_start or oi_now <= caps & (2**128 - 1), "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper)
     if taker_fee > 0:
@@ -983,8 +979,7 @@ def register_market(registry: address, book: address):
     assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
     self.registry_of[book] = registry
-    self.oi_cap[registry] = DEFAULT_OI_CAP
-    self.position_cap[registry] = DEFAULT_POSITION_CAP
+    self.caps[registry] = DEFAULT_OI_CAP | DEFAULT_POSITION_CAP << 128
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
     log IClearinghouse.VenueRegistered(registry=registry, venue=book)
     log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
@@ -1018,8 +1013,7 @@ def set_caps(registry: address, oi_cap_: uint256, position_cap_: uint256):
     ownable._check_owner()
     self._check_market(registry)
     assert oi_cap_ > 0 and oi_cap_ <= MAX_CAP and position_cap_ > 0 and position_cap_ <= MAX_CAP, "clearinghouse: cap out of bounds"
-    self.oi_cap[registry] = oi_cap_
-    self.position_cap[registry] = position_cap_
+    self.caps[registry] = oi_cap_ | position_cap_ << 128
     log IClearinghouse.CapsSet(registry=registry, oi_cap=oi_cap_, position_cap=position_cap_)
 
 
@@ -1031,8 +1025,8 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
-    self.taker_fee_bps = taker_fee_bps_
     self.maker_fee_bps = maker_fee_bps_
+    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
     log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
 
@@ -1068,3 +1062,32 @@ def fee_account_of(registry: address) -> address:
             else the global `fee_account`.
     """
     return self._fee_to(registry)
+
+
+# ---------------------------------------------------------------- packed fee rates and caps
+
+@view
+@external
+def taker_fee_bps() -> uint256:
+    """
+    @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
+    """
+    return self.fee_rates & (2**128 - 1)
+
+
+@view
+@external
+def oi_cap(registry: address) -> uint256:
+    """
+    @notice Lots: the market's max open interest of one (series, kind) (0 = not registered).
+    """
+    return self.caps[registry] & (2**128 - 1)
+
+
+@view
+@external
+def position_cap(registry: address) -> uint256:
+    """
+    @notice Lots: the market's max |qty| of one account in one instrument (0 = not registered).
+    """
+    return self.caps[registry] >> 128

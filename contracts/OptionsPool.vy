@@ -139,6 +139,7 @@ clearinghouse: public(immutable(address))        # Clearinghouse (the pool's pos
 registry: public(immutable(address))             # the market's SeriesRegistry
 book: public(immutable(address))                 # the market's OrderBook (hedges)
 pricer: public(immutable(address))               # PoolPricer (Student-t and margin maths)
+market_tick: immutable(uint256)                  # raw units per lot: the registry's tick (fixed at its deployment)
 
 
 @deploy
@@ -156,6 +157,7 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     book = book_
     clearinghouse = clearinghouse_
     pricer = pricer_
+    market_tick = staticcall Registry(registry_).tick()
     vault = staticcall Clearing(clearinghouse_).vault()
     asset = staticcall Vault(vault).token()
     erc20.__init__(name_, symbol_, staticcall IERC20Detailed(asset).decimals() + DECIMALS_OFFSET, name_, "1")
@@ -163,7 +165,7 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     extcall IERC20(asset).approve(vault, max_value(uint256), default_return_value=True)
 
 
-struct TradeParams:   # pool_params' trading values, unpacked from its two packed slots
+struct TradeParams:   # pool_params' trading values, unpacked from its packed slot
     w: uint256            # WAD, volatility multiplier
     beta: uint256         # WAD, inventory slope
     max_util: uint256     # WAD, max utilisation
@@ -172,7 +174,7 @@ struct TradeParams:   # pool_params' trading values, unpacked from its two packe
     base_spread: uint256  # bps
     util_spread: uint256  # bps
     fee_bps: uint256      # bps
-    paused: bool          # the guardian's pause (pausable.paused, copied into trade_b)
+    paused: bool          # the guardian's pause (pausable.paused, copied into bit 255)
 
 
 struct Trade:
@@ -202,21 +204,32 @@ def _total_assets() -> uint256:
 @internal
 def _params() -> TradeParams:
     """
-    @dev The trading parameters and the pause flag from pool_params' two packed slots.
+    @dev The trading parameters and the pause flag from pool_params' packed slot (one read).
     """
-    a: uint256 = pool_params.trade_a
-    b: uint256 = pool_params.trade_b
-    m: uint256 = 2**64 - 1
-    return TradeParams(w=a & m, beta=(a >> 64) & m, max_util=(a >> 128) & m, depth=a >> 192, cutoff=b & m, base_spread=(b >> 64) & m, util_spread=(b >> 128) & m, fee_bps=(b >> 192) & (2**63 - 1), paused=b >> 255 != 0)
+    a: uint256 = pool_params.trade
+    return TradeParams(
+        w=a & (2**pool_params.BETA_SHIFT - 1),
+        beta=(a >> pool_params.BETA_SHIFT) & (2**(pool_params.MAX_UTIL_SHIFT - pool_params.BETA_SHIFT) - 1),
+        max_util=(a >> pool_params.MAX_UTIL_SHIFT) & (2**(pool_params.DEPTH_SHIFT - pool_params.MAX_UTIL_SHIFT) - 1),
+        depth=(a >> pool_params.DEPTH_SHIFT) & (2**(pool_params.CUTOFF_SHIFT - pool_params.DEPTH_SHIFT) - 1),
+        cutoff=(a >> pool_params.CUTOFF_SHIFT) & (2**(pool_params.BASE_SPREAD_SHIFT - pool_params.CUTOFF_SHIFT) - 1),
+        base_spread=(a >> pool_params.BASE_SPREAD_SHIFT) & (2**(pool_params.UTIL_SPREAD_SHIFT - pool_params.BASE_SPREAD_SHIFT) - 1),
+        util_spread=(a >> pool_params.UTIL_SPREAD_SHIFT) & (2**(pool_params.FEE_SHIFT - pool_params.UTIL_SPREAD_SHIFT) - 1),
+        fee_bps=(a >> pool_params.FEE_SHIFT) & (2**(pool_params.PAUSED_SHIFT - pool_params.FEE_SHIFT) - 1),
+        paused=a >> pool_params.PAUSED_SHIFT != 0,
+    )
 
 
 @view
 @internal
-def _check_quotable(expiry: uint256, kind: uint8, qty: uint256, tp: TradeParams, st: ISeriesRegistry.TradingState):
+def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: bool, st: ISeriesRegistry.TradingState) -> Trade:
     """
-    @dev The quoting rules of docs/architecture.md §15, each with its own reason, on the
-         registry's trading state of the series (`st`, one read).
+    @dev Validates a trade and prices it: model × inventory integral × (1 ± spread + fee),
+         per lot on tick in [tick, max payoff], plus the Clearinghouse taker fee. The quoting
+         rules of docs/architecture.md §15 first, each with its own reason, on the registry's
+         trading state of the series (`st`, one read).
     """
+    tp: TradeParams = self._params()
     assert not tp.paused, "pool: paused"
     assert kind == c.CALL or kind == c.PUT, "pool: bad kind"
     assert qty > 0, "pool: zero quantity"
@@ -227,17 +240,6 @@ def _check_quotable(expiry: uint256, kind: uint8, qty: uint256, tp: TradeParams,
     tod: uint256 = block.timestamp % c.DAY
     assert tod < c.WINDOW_START or tod > c.WINDOW_END, "pool: fixing window"
     assert st.strike_active, "pool: strike not active"
-
-
-@view
-@internal
-def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: bool, st: ISeriesRegistry.TradingState) -> Trade:
-    """
-    @dev Validates a trade and prices it: model × inventory integral × (1 ± spread + fee),
-         per lot on tick in [tick, max payoff], plus the Clearinghouse taker fee.
-    """
-    tp: TradeParams = self._params()
-    self._check_quotable(expiry, kind, qty, tp, st)
     d: int256 = convert(qty, int256)
     if is_buy:
         d = -d
@@ -247,7 +249,7 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
         max_payoff = st.upper - strike
     elif kind == c.PUT and strike > st.lower:
         max_payoff = strike - st.lower
-    assert max_payoff >= ti.tick, "pool: strike not active"
+    assert max_payoff >= market_tick, "pool: strike not active"
     q1: int256 = ti.q0 + d
     assert convert(abs(q1), uint256) <= tp.depth, "pool: depth"
     if st.reduce_only:
@@ -255,7 +257,7 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     assert not ti.raises or ti.u <= tp.max_util, "pool: utilisation"
     markup: uint256 = pool_math._spread_bps(tp.base_spread, tp.util_spread, min(ti.u, WAD)) + tp.fee_bps
     value: uint256 = pool_math._trade_value(ti.model, ti.q0, qty, is_buy, tp.beta, tp.depth, markup)
-    price: uint256 = pool_math._lot_price(value, qty, is_buy, ti.tick, max_payoff)
+    price: uint256 = pool_math._lot_price(value, qty, is_buy, market_tick, max_payoff)
     premium: uint256 = price * qty
     fee: uint256 = math._ceil_div(premium * ti.fee_bps, BPS)
     total: uint256 = premium + fee
@@ -378,7 +380,7 @@ def hedge(expiry: uint256):
     assert size > pool_params.hedge_band * WAD, "pool: within band"
     lots: uint256 = (size + WAD // 2) // WAD    # nearest lot, halves up
     is_buy: bool = d < 0
-    tick: uint256 = staticcall Registry(registry).tick()
+    tick: uint256 = market_tick
     limit: uint256 = 0
     if is_buy:
         limit = math._ceil_div(math._mul_div(f, BPS + pool_params.max_slippage, BPS, True), tick) * tick
@@ -478,7 +480,7 @@ def _enter(assets: uint256, shares: uint256, receiver: address):
     assert assets > 0 and shares > 0, "pool: zero amount"
     assert receiver != empty(address), "pool: zero address"
     assert extcall IERC20(asset).transferFrom(msg.sender, self, assets, default_return_value=True), "pool: transfer failed"
-    extcall Vault(vault).deposit(assets)
+    extcall Vault(vault).deposit(assets, skip_contract_check=True)     # the Clearinghouse's vault: a contract
     erc20._mint(receiver, shares)
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 
@@ -491,7 +493,7 @@ def _exit(assets: uint256, shares: uint256, receiver: address, owner: address):
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    extcall Vault(vault).withdraw_to(receiver, assets)
+    extcall Vault(vault).withdraw_to(receiver, assets, skip_contract_check=True)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
 
 

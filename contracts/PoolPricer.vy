@@ -33,7 +33,6 @@ interface Registry:
     def bounds(expiry: uint256) -> (uint256, uint256): view
     def strike_active(expiry: uint256, strike: uint256) -> bool: view
     def variance() -> uint256: view
-    def tick() -> uint256: view
     def min_qty() -> uint256: view
     def settlement_price(expiry: uint256) -> uint256: view
     def reduce_only() -> bool: view
@@ -58,6 +57,7 @@ interface Vault:
 
 MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open series per account
 WAD: constant(uint256) = 10**18
+IWAD: constant(int256) = 10**18
 
 
 struct Index:
@@ -138,7 +138,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
             (requirement ÷ vault cash, WAD rounded UP; max uint when there is no cash) and,
             when that is above `max_util` (WAD; otherwise False, the pool does not need it),
             whether the trade raises the series requirement (both requirements recomputed on
-            [lo, hi]), the market's tick and the Clearinghouse taker fee rate.
+            [lo, hi]) and the Clearinghouse taker fee rate.
             Reverts "pool: too many legs" past MAX_LEGS.
     """
     e: student_t.Ends = self._ends(self._index(registry, True), w, expiry, lo, hi)
@@ -146,16 +146,15 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
     cost: int256 = 0
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     n, cost, legs = self._position(ch, account, registry, expiry)
-    before_legs: DynArray[margin_math.Leg, c.MAX_LEGS] = legs
     q0: int256 = 0
-    found: bool = False
+    at: uint256 = len(legs)     # the leg traded: found at `at`, else appended there
     for i: uint256 in range(len(legs), bound=c.MAX_LEGS):
         if legs[i].kind == kind and legs[i].strike == strike:
             q0 = legs[i].qty
             legs[i].qty += dq
-            found = True
+            at = i
             break
-    if not found:
+    if at == len(legs):
         assert len(legs) < c.MAX_LEGS, "pool: too many legs"
         legs.append(margin_math.Leg(kind=kind, strike=strike, qty=dq))
     after: uint256 = margin_math._requirement(n, cost, legs, lo, hi)
@@ -168,10 +167,15 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
             u = pool_math._util(total, cash)
     raises: bool = False
     if u > max_util:
-        raises = after > margin_math._requirement(n, cost, before_legs, lo, hi)
+        # the legs before the trade, restored in place (no second copy of the array)
+        if q0 == 0:
+            legs.pop()
+        else:
+            legs[at].qty = q0
+        raises = after > margin_math._requirement(n, cost, legs, lo, hi)
     return pool_math.TradeInputs(
         model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=raises,
-        tick=staticcall Registry(registry).tick(), fee_bps=staticcall Clearing(ch).taker_fee_bps(),
+        fee_bps=staticcall Clearing(ch).taker_fee_bps(),
     )
 
 
@@ -209,14 +213,27 @@ def marks(registry: address, ch: address, account: address, w: uint256) -> int25
         if n != 0:
             total += n * convert(student_t._price_at(c.FUTURE, 0, e), int256)
         es: int256 = student_t._es_numerator(e)
-        # legs come sorted by strike: a call and a put of one strike share the call numerator
+        # legs come sorted by strike: a call and a put of one strike share the call numerator.
+        # Per leg, `student_t._price_from` in place (the same integers): the put's numerator
+        # by parity, then floor(x / WAD) clipped to [0, max payoff], 0 below one WAD
         last: uint256 = 0       # no strike is 0
         num: int256 = 0
         for leg: margin_math.Leg in staticcall Clearing(ch).option_legs(account, registry, ref.expiry):
-            if leg.strike != last:
-                num = student_t._call_numerator(leg.strike, e)
-                last = leg.strike
-            total += leg.qty * convert(student_t._price_from(leg.kind, leg.strike, lo, hi, es, num), int256)
+            k: uint256 = leg.strike
+            if k != last:
+                num = student_t._call_numerator(k, e)     # asserts k < 2**128
+                last = k
+            x: int256 = num
+            top: uint256 = 0
+            if leg.kind == c.CALL:
+                if hi > k:
+                    top = unsafe_sub(hi, k)
+            else:
+                x = unsafe_add(unsafe_sub(num, es), unsafe_mul(convert(k, int256), IWAD))
+                if k > lo:
+                    top = unsafe_sub(k, lo)
+            if x >= IWAD:
+                total += leg.qty * convert(min(convert(unsafe_div(x, IWAD), uint256), top), int256)
     return total
 
 

@@ -50,6 +50,7 @@ SOURCE_INDEX_MODE: constant(uint8) = 4    # index mode (the default): the fresh 
 MAX_GUARD_BPS: constant(uint256) = 100    # bps, market-mode guard of a daily fixing (1%)
 EXPIRY_GUARD_BPS: constant(uint256) = 25  # bps, market-mode guard of an expiry fixing (0.25%)
 MAX_ROUND_SEARCH: constant(uint256) = 64   # binary-search steps over feed rounds (2**64 rounds)
+MAX_POW10: constant(uint256) = 77         # 10**77 < 2**256 < 10**78: steps of the index scale's reduction
 # raw units/lot: an index at or above this is no source (keeps every packed price field in range:
 # fixings < 2**104, ranges and strikes < 2**128 at any alpha the parameter bounds allow)
 MAX_INDEX_PRICE: constant(uint256) = 2**96
@@ -79,8 +80,14 @@ struct Window:
 
 
 p: ISeriesRegistry.MarketParams                        # market parameters
-index_num: uint256                                     # feed answer -> raw units/lot numerator
-index_den: uint256                                     # ... and denominator
+index_num: uint256                                     # feed answer -> raw units/lot numerator (lot_size * 10**token_decimals)
+# packed, what every index read needs (one cold slot, not four; `_peg_word`'s layout): the
+# index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), e
+# (bits 184..191) and n (bits 192..255): raw units/lot = answer * n // 10**e, the fraction
+# index_num / (10**feed decimals * WAD) with the common powers of ten taken out (exact). n = 0:
+# the reduced numerator needs 64 bits or more, read index_num (e is then unreduced).
+# Rewritten by every set_parameter from the checked parameters (e and n kept).
+index_word: uint256
 # packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
 # feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
 # decimals (bits 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). Rewritten
@@ -114,8 +121,7 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     ownable_2step.__init__()
     self._check_params(params_)
     self.p = params_
-    self.index_num = params_.lot_size * 10 ** convert(params_.token_decimals, uint256)
-    self.index_den = 10 ** convert(staticcall IAggregatorV3(params_.index_feed).decimals(), uint256) * c.WAD
+    self._set_index_scale(params_)
     self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
     now_update: uint256 = calendar._update_time(block.timestamp)
     price: uint256 = 0
@@ -152,9 +158,12 @@ def _check_params(q: ISeriesRegistry.MarketParams):
 
 @view
 @internal
-def _to_lot_price(answer: int256) -> uint256:
-    # index per lot, rounded DOWN to tick
-    raw: uint256 = convert(answer, uint256) * self.index_num // self.index_den
+def _to_lot_price(answer: int256, w: uint256) -> uint256:
+    # index per lot, rounded DOWN to tick; `w` is `index_word` (read once per index read)
+    n: uint256 = w >> PEG_THRESHOLD_SHIFT
+    if n == 0:
+        n = self.index_num
+    raw: uint256 = convert(answer, uint256) * n // 10 ** ((w >> PEG_DECIMALS_SHIFT) & 255)
     if raw >= MAX_INDEX_PRICE:
         return 0    # unusable (no source): keeps every packed price field in range
     return raw - raw % self.p.tick
@@ -162,13 +171,13 @@ def _to_lot_price(answer: int256) -> uint256:
 
 @view
 @internal
-def _round_at(at: uint256) -> (uint256, int256, uint256, uint256):
+def _round_at(at: uint256, w: uint256) -> (uint256, int256, uint256, uint256):
     """
     @dev The latest feed round with updatedAt <= `at`: (round id, answer, updatedAt), round
          id 0 when there is none, and the feed's latest round id. Binary search over the
          rounds of the latest round's phase (at most MAX_ROUND_SEARCH steps).
     """
-    feed: IAggregatorV3 = IAggregatorV3(self.p.index_feed)
+    feed: IAggregatorV3 = IAggregatorV3(convert(convert(w & (2**160 - 1), uint160), address))
     rid: uint80 = 0
     ans: int256 = 0
     started: uint256 = 0
@@ -214,10 +223,11 @@ def _index_at(at: uint256) -> (uint256, bool):
     ans: int256 = 0
     upd: uint256 = 0
     latest: uint256 = 0
-    rid, ans, upd, latest = self._round_at(at)
-    if rid == 0 or ans <= 0 or at - upd > self.p.index_heartbeat:
+    w: uint256 = self.index_word
+    rid, ans, upd, latest = self._round_at(at, w)
+    if rid == 0 or ans <= 0 or at - upd > (w >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
         return 0, False
-    price: uint256 = self._to_lot_price(ans)
+    price: uint256 = self._to_lot_price(ans, w)
     return price, price > 0
 
 
@@ -232,7 +242,8 @@ def _index_after(at: uint256) -> uint256:
     ans: int256 = 0
     upd: uint256 = 0
     latest: uint256 = 0
-    rid, ans, upd, latest = self._round_at(at)
+    w: uint256 = self.index_word
+    rid, ans, upd, latest = self._round_at(at, w)
     if rid == 0:
         # no round at or before `at` in the latest phase (a Chainlink proxy moved to a new
         # aggregator after `at`): that phase's first round is the first reported after `at`
@@ -245,7 +256,7 @@ def _index_after(at: uint256) -> uint256:
     _a, ans, _s, upd, _b = staticcall IAggregatorV3(self.p.index_feed).getRoundData(convert(rid + 1, uint80))
     if ans <= 0 or upd <= at:
         return 0
-    return self._to_lot_price(ans)
+    return self._to_lot_price(ans, w)
 
 
 @view
@@ -273,6 +284,29 @@ def _peg_word(feed: address, heartbeat: uint256, decimals: uint256, threshold: u
     # threshold <= WAD < 2**64); a feed's decimals() is a uint8 (< 2**8)
     return (convert(convert(feed, uint160), uint256) | (heartbeat << PEG_HEARTBEAT_SHIFT)
             | (decimals << PEG_DECIMALS_SHIFT) | (threshold << PEG_THRESHOLD_SHIFT))
+
+
+@internal
+def _set_index_scale(q: ISeriesRegistry.MarketParams):
+    """
+    @dev Deployment: index_num and `index_word` (see there). Reduces index_num / 10**e, e =
+         feed decimals + 18, by ten while both divide (at most MAX_POW10 times: 10**e < 2**256,
+         which the first power checks, as the unreduced denominator did).
+    """
+    n: uint256 = q.lot_size * 10 ** convert(q.token_decimals, uint256)
+    self.index_num = n
+    e: uint256 = convert(staticcall IAggregatorV3(q.index_feed).decimals(), uint256) + 18
+    d: uint256 = 10 ** e
+    for i: uint256 in range(MAX_POW10):
+        if d == 1 or n % 10 != 0:
+            break
+        n //= 10
+        d //= 10
+        e -= 1
+    if n >= 2**64:
+        n = 0
+        e = convert(staticcall IAggregatorV3(q.index_feed).decimals(), uint256) + 18
+    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, e, n)
 
 
 # ---------------------------------------------------------------- strikes
@@ -846,4 +880,5 @@ def set_parameter(name: String[32], new_value: uint256):
     self._check_params(q)
     self.p = q
     self.peg_word = self._peg_word(q.peg_feed, q.peg_heartbeat, (self.peg_word >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
+    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, self.index_word >> PEG_DECIMALS_SHIFT, 0)
     log ISeriesRegistry.ParameterSet(name=name, value=new_value)

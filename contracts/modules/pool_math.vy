@@ -32,7 +32,6 @@ struct TradeInputs:
     q0: int256        # lots, the pool's position in the instrument before the trade
     u: uint256        # WAD, utilisation after the trade (rounded UP; max uint without cash)
     raises: bool      # the trade raises the pool's series requirement (only computed when u > max_util)
-    tick: uint256     # raw units per lot, the market's price grid
     fee_bps: uint256  # bps, the Clearinghouse taker fee rate
 
 

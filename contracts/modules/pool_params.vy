@@ -29,7 +29,7 @@ event GuardianSet:
 MIN_VOL_MULT: constant(uint256) = 10**17         # WAD
 MAX_VOL_MULT: constant(uint256) = 10 * 10**18    # WAD
 MAX_BETA: constant(uint256) = 10**18             # WAD: the price stays >= 0 along any path
-MAX_DEPTH: constant(uint256) = 10**9             # lots
+MAX_DEPTH: constant(uint256) = 4_000_000         # lots (< 2**22: its lane of `trade`)
 MAX_BASE_SPREAD: constant(uint256) = 1_000       # bps
 MAX_UTIL_SPREAD: constant(uint256) = 5_000       # bps at 100 % utilisation
 MIN_MAX_UTIL: constant(uint256) = 10**17         # WAD
@@ -39,6 +39,15 @@ MAX_HEDGE_BAND: constant(uint256) = 10**9        # lots
 MAX_SLIPPAGE: constant(uint256) = 2_000          # bps
 MAX_FEE: constant(uint256) = 500                 # bps, trade fee
 MAX_LP_FEE: constant(uint256) = 100              # bps, entry/exit fee
+# lanes of `trade` (bit offsets)
+BETA_SHIFT: constant(uint256) = 64
+MAX_UTIL_SHIFT: constant(uint256) = 124
+DEPTH_SHIFT: constant(uint256) = 184
+CUTOFF_SHIFT: constant(uint256) = 206
+BASE_SPREAD_SHIFT: constant(uint256) = 223
+UTIL_SPREAD_SHIFT: constant(uint256) = 233
+FEE_SHIFT: constant(uint256) = 246
+PAUSED_SHIFT: constant(uint256) = 255
 
 guardian: public(address)                        # may pause (never blocks LP exits)
 vol_multiplier: public(uint256)                  # WAD, w in s = F sqrt(w v tau / 2)
@@ -52,12 +61,13 @@ hedge_band: public(uint256)                      # lots of |delta| tolerated bef
 max_slippage: public(uint256)                    # bps around F for a hedge's limit price
 fee_bps: public(uint256)                         # bps, the pool's trade fee (in the premium)
 lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in the pool)
-# @dev The trading parameters again, packed in 64-bit lanes so a quote reads two slots, not
-#      eight (written by every setter; each value's bound keeps it below 2**64):
-#      trade_a = vol_multiplier | beta << 64 | max_utilisation << 128 | depth << 192
-#      trade_b = cutoff | base_spread << 64 | util_spread << 128 | fee_bps << 192 | paused << 255
-trade_a: uint256
-trade_b: uint256
+# @dev The trading parameters and the pause flag again, packed in one word so a quote reads
+#      one slot, not nine (rewritten by every setter, pause and unpause; each value's bound
+#      keeps it inside its lane): vol_multiplier (bits 0..63, <= 1e19 < 2**64) | beta (64..123,
+#      <= 1e18 < 2**60) | max_utilisation (124..183, <= 1e18) | depth (184..205, < 2**22) |
+#      cutoff (206..222, <= 86,400 < 2**17) | base_spread (223..232, <= 1,000 < 2**10) |
+#      util_spread (233..245, <= 5,000 < 2**13) | fee_bps (246..254, <= 500 < 2**9) | paused (255)
+trade: uint256
 
 
 @deploy
@@ -84,11 +94,12 @@ def __init__(guardian_: address):
 @internal
 def _pack():
     """
-    @dev Rewrites `trade_a`/`trade_b` from the public values (all bounded below 2**64) and
-         the pause flag (bit 255 of `trade_b`; fee_bps <= MAX_FEE never reaches it).
+    @dev Rewrites `trade` from the public values (each bounded inside its lane) and the
+         pause flag.
     """
-    self.trade_a = self.vol_multiplier | self.beta << 64 | self.max_utilisation << 128 | self.depth << 192
-    self.trade_b = self.cutoff | self.base_spread << 64 | self.util_spread << 128 | self.fee_bps << 192 | convert(pausable.paused, uint256) << 255
+    self.trade = (self.vol_multiplier | self.beta << BETA_SHIFT | self.max_utilisation << MAX_UTIL_SHIFT
+                  | self.depth << DEPTH_SHIFT | self.cutoff << CUTOFF_SHIFT | self.base_spread << BASE_SPREAD_SHIFT
+                  | self.util_spread << UTIL_SPREAD_SHIFT | self.fee_bps << FEE_SHIFT | convert(pausable.paused, uint256) << PAUSED_SHIFT)
 
 
 # ---------------------------------------------------------------- setters
@@ -123,7 +134,7 @@ def set_beta(new_value: uint256):
 @external
 def set_depth(new_value: uint256):
     """
-    @notice Depth: max |net lots| per instrument (1..1e9). Owner only.
+    @notice Depth: max |net lots| per instrument (1..4,000,000). Owner only.
     """
     self._set("depth", new_value, 1, MAX_DEPTH)
     self.depth = new_value

@@ -343,10 +343,8 @@ def _price_from(kind: uint8, strike: uint256, lo: uint256, hi: uint256, es: int2
         num = unsafe_add(unsafe_sub(num, es), unsafe_mul(convert(strike, int256), IWAD))
         if strike > lo:
             top = unsafe_sub(strike, lo)
-    # floor(num / WAD) (signed), clipped to [0, top]
-    q: int256 = unsafe_div(num, IWAD)
-    if num < 0 and unsafe_mul(q, IWAD) != num:
-        q = unsafe_sub(q, 1)
-    if q <= 0:
+    # floor(num / WAD) (signed), clipped to [0, top]: 0 for num below one WAD (a floor <= 0),
+    # else the quotient (num > 0: truncation is the floor)
+    if num < IWAD:
         return 0
-    return min(convert(q, uint256), top)
+    return min(convert(unsafe_div(num, IWAD), uint256), top)

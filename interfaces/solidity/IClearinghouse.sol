@@ -69,7 +69,7 @@ interface IClearinghouse {
     function fee_account_of(address registry) external view returns (address);
     function futures_position(address account, address registry, uint256 expiry) external view returns (int256, int256);
     function maker_fee_bps() external view returns (uint256);
-    function oi_cap(address arg0) external view returns (uint256);
+    function oi_cap(address registry) external view returns (uint256);
     function open_interest(address registry, uint256 expiry, uint8 kind) external view returns (uint256);
     function open_series(address account) external view returns (SeriesRef[] memory);
     function option_legs(address account, address registry, uint256 expiry) external view returns (Leg[] memory);
@@ -77,7 +77,7 @@ interface IClearinghouse {
     function order_reserve(address registry, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty) external view returns (uint256);
     function owner() external view returns (address);
     function pending_owner() external view returns (address);
-    function position_cap(address arg0) external view returns (uint256);
+    function position_cap(address registry) external view returns (uint256);
     function recalculate(address account) external;
     function register_market(address registry, address book) external;
     function register_venue(address venue) external;

@@ -13,7 +13,6 @@ interface IPoolPricer {
         int256 q0; // lots, the pool's position in the instrument before the trade
         uint256 u; // WAD, utilisation after the trade (rounded UP; max uint without cash)
         bool raises; // the trade raises the pool's series requirement (only computed when u > max_util)
-        uint256 tick; // raw units per lot, the market's price grid
         uint256 fee_bps; // bps, the Clearinghouse taker fee rate
     }
 

@@ -13,7 +13,7 @@ from .pool_helpers import series
 SETTERS = [  # (setter, getter, lowest, highest) as the bounds of contracts/modules/pool_params.vy
     ("set_vol_multiplier", "vol_multiplier", 10**17, 10 * 10**18),
     ("set_beta", "beta", 0, 10**18),
-    ("set_depth", "depth", 1, 10**9),
+    ("set_depth", "depth", 1, 4_000_000),
     ("set_base_spread", "base_spread", 0, 1_000),
     ("set_util_spread", "util_spread", 0, 5_000),
     ("set_max_utilisation", "max_utilisation", 10**17, 10**18),
@@ -26,7 +26,7 @@ SETTERS = [  # (setter, getter, lowest, highest) as the bounds of contracts/modu
 
 
 def test_setters__trading_params__trade_path_reads_the_new_values(world, deployer, taker):
-    """Quotes read the packed copy of the trading parameters (pool_params.trade_a/trade_b):
+    """Quotes read the packed copy of the trading parameters (pool_params.trade):
     each setter must move it. Spreads, fee and beta raise a buy quote of a pool already short;
     after a new volatility multiplier the traded model equals `model_price`."""
     pool = world.markets["BTC"].pool
