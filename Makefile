@@ -18,7 +18,7 @@ install: $(VENV)/.installed $(BIN)/anvil
 # --compile-bytecode: every `ape` process imports ~2,000 modules; without .pyc files (and with
 # PYTHONDONTWRITEBYTECODE set, as in this workplace) each start recompiles them (~5 s).
 # requirements.lock pins the run-time dependencies, requirements-dev.lock the `dev` and `report`
-# extras (pytest, hypothesis, ruff, matplotlib): `make install` (and so `make test`/`make demo`)
+# extras (pytest, pytest-xdist, hypothesis, ruff, matplotlib): `make install` (and so `make test`/`make demo`)
 # installs both; `make install-runtime` only the first (a keeper or deploy host).
 $(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock
 	$(MAKE) --no-print-directory venv LOCKS="requirements.lock requirements-dev.lock"
