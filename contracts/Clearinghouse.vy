@@ -68,7 +68,7 @@ struct SeriesRef:
     expiry: uint256
 
 
-MAX_OPEN_SERIES: public(constant(uint256)) = 24       # open (account, series) pairs per account
+MAX_OPEN_SERIES: public(constant(uint256)) = c.MAX_OPEN_SERIES   # open (account, series) pairs per account
 MAX_FEE_BPS: public(constant(uint256)) = 50           # bps, cap on taker and maker fee rates
 MAX_CAP: public(constant(uint256)) = 2**96            # lots, upper bound of any cap
 DEFAULT_OI_CAP: public(constant(uint256)) = 10**12    # lots, per (series, kind) at registration
@@ -85,7 +85,7 @@ BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
 BLOCKED_OI_CAP: constant(uint8) = 4                   # a maker buy over the open-interest cap
 BLOCKED_COLLATERAL: constant(uint8) = 5               # the maker's collateral (e.g. fee raised)
 BLOCKED_REDUCE_ONLY: constant(uint8) = 6              # a maker fill adding exposure in reduce-only mode (settle_fills only)
-MAX_BATCH: public(constant(uint256)) = 64             # fills per settle_fills call (the book's MAX_FILLS)
+MAX_BATCH: public(constant(uint256)) = c.MAX_FILLS     # fills per settle_fills call (the book's MAX_FILLS)
 # who is filled: the taker, the maker of `settle_fill`, or fill i of `settle_fills` (i + WHO_BATCH)
 WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1

@@ -69,10 +69,10 @@ exports: (
 
 # ---------------------------------------------------------------- bounds and codes
 
-MAX_FILLS: public(constant(uint256)) = 64        # resting orders one taker call may touch
-MAX_DEPTH: public(constant(uint256)) = 32        # price levels per depth page
-MAX_SWEEP: public(constant(uint256)) = 32        # orders per sweep_dead_orders call
-MAX_QUEUE: public(constant(uint256)) = 32        # order ids per queue page
+MAX_FILLS: public(constant(uint256)) = c.MAX_FILLS        # resting orders one taker call may touch
+MAX_DEPTH: public(constant(uint256)) = c.MAX_DEPTH_PAGE   # price levels per depth page
+MAX_SWEEP: public(constant(uint256)) = c.MAX_SWEEP        # orders per sweep_dead_orders call
+MAX_QUEUE: public(constant(uint256)) = c.MAX_QUEUE        # order ids per queue page
 MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,536 price ticks per book
 
 # OrderCancelled.reason

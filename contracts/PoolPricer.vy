@@ -55,7 +55,7 @@ interface Vault:
     def balance_of(account: address) -> uint256: view
 
 
-MAX_OPEN_SERIES: constant(uint256) = 24          # the Clearinghouse's open series per account
+MAX_OPEN_SERIES: constant(uint256) = c.MAX_OPEN_SERIES   # the Clearinghouse's open series per account
 WAD: constant(uint256) = 10**18
 IWAD: constant(int256) = 10**18
 

@@ -600,7 +600,7 @@ def params() -> ISeriesRegistry.MarketParams:
 
 @view
 @external
-def live_expiries() -> DynArray[uint256, 6]:
+def live_expiries() -> DynArray[uint256, c.LIVE_SERIES]:
     """
     @notice The six live expiries at this block's time, ascending (pure calendar: true even
             if no daily update has run yet).
@@ -610,7 +610,7 @@ def live_expiries() -> DynArray[uint256, 6]:
 
 @view
 @external
-def listed_expiries() -> DynArray[uint256, 6]:
+def listed_expiries() -> DynArray[uint256, c.LIVE_SERIES]:
     """
     @notice The expiries live as of the last applied daily update.
     """
@@ -652,7 +652,7 @@ def series_info(expiry: uint256) -> Series:
 
 @view
 @external
-def strikes(expiry: uint256) -> DynArray[uint256, 64]:
+def strikes(expiry: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
     """
     @notice Every strike of the series (uniform grid + inserted midpoints), ascending,
             active or not.

@@ -29,6 +29,11 @@ IOC: constant(uint256) = 2
 MAX_STRIKES: constant(uint256) = 64
 MIN_ACTIVE_STRIKES: constant(uint256) = 20
 MAX_LEGS: constant(uint256) = 32          # option legs per (account, series)
+MAX_OPEN_SERIES: constant(uint256) = 24   # open (account, series) pairs per account (Clearinghouse)
+MAX_FILLS: constant(uint256) = 64         # resting orders one taker call may touch = fills per settle_fills
+MAX_SWEEP: constant(uint256) = 32         # order ids per sweep_dead_orders call
+MAX_DEPTH_PAGE: constant(uint256) = 32    # price levels per OrderBook.depth page (the book's MAX_DEPTH)
+MAX_QUEUE: constant(uint256) = 32         # order ids per OrderBook.queue page
 # daily updates replayed in one call: ~0.9-1.1M gas a day with six series, so 10 days stay under
 # the 2**24 (16,777,216) per-transaction gas cap of EIP-7825 and far under a 30M block; after a
 # longer gap, callers repeat `daily_update` (record_fill, settle and place_order refuse until done)
