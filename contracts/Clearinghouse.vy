@@ -94,7 +94,7 @@ SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ serie
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 
-vault: public(immutable(address))                                   # CollateralVault
+vault: public(immutable(ICollateralVault))                          # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
 maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS (what an order reserves)
 # both fee rates again, packed in one slot (a fill reads both): taker_fee_bps (bps of notional,
@@ -129,7 +129,7 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
     ownable.__init__()
     ownable_2step.__init__()
-    vault = vault_
+    vault = ICollateralVault(vault_)
     self.fee_account = fee_account_
     self.maker_fee_bps = maker_fee_bps_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
@@ -416,7 +416,7 @@ def _require_covered(account: address):
     @dev The account's vault balance must cover its requirement; if the stored one is too
          high, it is first brought down to the current ranges.
     """
-    balance: uint256 = staticcall ICollateralVault(vault).balance_of(account)
+    balance: uint256 = staticcall vault.balance_of(account)
     if balance >= self._requirement(account):
         return
     self._recalculate(account)
@@ -710,7 +710,7 @@ def claim(account: address, registry: address, expiry: uint256):
     self._close(account, sid)
     # interaction
     if pnl != 0:
-        extcall ICollateralVault(vault).apply_pnl(account, pnl)
+        extcall vault.apply_pnl(account, pnl)
     log IClearinghouse.RequirementUpdated(account=account, registry=registry, expiry=expiry, requirement=0)
     log IClearinghouse.Claimed(account=account, registry=registry, expiry=expiry, pnl=pnl)
 
@@ -841,7 +841,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
     notional: uint256 = f.price * f.qty
     rates: uint256 = self.fee_rates
     maker_fee: uint256 = self._fee(notional, rates >> 128)
-    maker_balance: uint256 = staticcall ICollateralVault(vault).balance_of(f.maker)
+    maker_balance: uint256 = staticcall vault.balance_of(f.maker)
     maker_out: uint256 = maker_fee
     maker_in: uint256 = 0
     if kind != c.FUTURE:
@@ -860,19 +860,19 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         owed = 0
         if kind == c.FUTURE:
             if taker_fee > 0:
-                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
+                extcall vault.transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
         elif taker_is_buy:
-            extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
+            extcall vault.transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
         else:
-            extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
+            extcall vault.transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
     else:
         if kind != c.FUTURE:
             if taker_is_buy:
-                extcall ICollateralVault(vault).transfer_internal(taker, f.maker, notional)
+                extcall vault.transfer_internal(taker, f.maker, notional)
             else:
-                extcall ICollateralVault(vault).transfer_internal(f.maker, taker, notional)
+                extcall vault.transfer_internal(f.maker, taker, notional)
         if maker_fee > 0:
-            extcall ICollateralVault(vault).transfer_internal(f.maker, fee_to, maker_fee)
+            extcall vault.transfer_internal(f.maker, fee_to, maker_fee)
     maker_balance = maker_balance + maker_in - maker_out
     if maker_balance < self._requirement(f.maker):
         self._recalculate(f.maker)
@@ -956,7 +956,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper)
     if taker_fee > 0:
-        extcall ICollateralVault(vault).transfer_internal(taker, fee_to, taker_fee)
+        extcall vault.transfer_internal(taker, fee_to, taker_fee)
 
 
 # ---------------------------------------------------------------- governance

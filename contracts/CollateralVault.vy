@@ -36,7 +36,7 @@ exports: (
     pausable.paused,
 )
 
-token: public(immutable(address))        # settlement token (USD1)
+token: public(immutable(IERC20))         # settlement token (USD1)
 balances: HashMap[address, uint256]      # raw token units per account
 total_balances: public(uint256)          # raw token units, sum of all balances
 pnl_applied: public(int256)              # raw token units, net settled P&L credited so far
@@ -55,7 +55,7 @@ def __init__(token_: address, guardian_: address):
     ownable.__init__()
     ownable_2step.__init__()
     pausable.__init__()
-    token = token_
+    token = IERC20(token_)
     self.guardian = guardian_
     log ICollateralVault.GuardianSet(guardian=guardian_)
 
@@ -120,7 +120,7 @@ def excess() -> uint256:
 @view
 @internal
 def _excess() -> uint256:
-    held: int256 = convert(staticcall IERC20(token).balanceOf(self), int256)
+    held: int256 = convert(staticcall token.balanceOf(self), int256)
     owed: int256 = convert(self.total_balances, int256) - self.pnl_applied
     if held <= owed:
         return 0
@@ -139,10 +139,10 @@ def deposit(amount: uint256):
     """
     assert not pausable.paused, "vault: paused"
     assert amount > 0, "vault: zero amount"
-    before: uint256 = staticcall IERC20(token).balanceOf(self)
-    ok: bool = extcall IERC20(token).transferFrom(msg.sender, self, amount, default_return_value=True)
+    before: uint256 = staticcall token.balanceOf(self)
+    ok: bool = extcall token.transferFrom(msg.sender, self, amount, default_return_value=True)
     assert ok, "vault: transfer failed"
-    after: uint256 = staticcall IERC20(token).balanceOf(self)
+    after: uint256 = staticcall token.balanceOf(self)
     assert after - before == amount, "vault: fee-on-transfer token"
     self.balances[msg.sender] += amount
     self.total_balances += amount
@@ -162,7 +162,7 @@ def _withdraw(receiver: address, amount: uint256):
     self.balances[msg.sender] = bal - amount
     self.total_balances -= amount
     # a transfer fee on the way out is the receiver's cost: the vault parts with exactly `amount`
-    ok: bool = extcall IERC20(token).transfer(receiver, amount, default_return_value=True)
+    ok: bool = extcall token.transfer(receiver, amount, default_return_value=True)
     assert ok, "vault: transfer failed"
     log ICollateralVault.Withdraw(account=msg.sender, receiver=receiver, amount=amount)
 
@@ -284,7 +284,7 @@ def sweep(treasury: address) -> uint256:
     assert treasury != empty(address), "vault: zero receiver"
     amount: uint256 = self._excess()
     assert amount > 0, "vault: nothing to sweep"
-    ok: bool = extcall IERC20(token).transfer(treasury, amount, default_return_value=True)
+    ok: bool = extcall token.transfer(treasury, amount, default_return_value=True)
     assert ok, "vault: transfer failed"
     log ICollateralVault.Swept(treasury=treasury, amount=amount)
     return amount

@@ -134,11 +134,11 @@ EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWit
 BPS: constant(uint256) = 10_000
 WAD: constant(uint256) = 10**18
 asset: public(immutable(address))                # settlement token
-vault: public(immutable(address))                # CollateralVault (the pool's cash)
-clearinghouse: public(immutable(address))        # Clearinghouse (the pool's positions)
-registry: public(immutable(address))             # the market's SeriesRegistry
-book: public(immutable(address))                 # the market's OrderBook (hedges)
-pricer: public(immutable(address))               # PoolPricer (Student-t and margin maths)
+vault: public(immutable(Vault))                  # CollateralVault (the pool's cash)
+clearinghouse: public(immutable(Clearing))       # Clearinghouse (the pool's positions)
+registry: public(immutable(Registry))            # the market's SeriesRegistry
+book: public(immutable(Book))                    # the market's OrderBook (hedges)
+pricer: public(immutable(Pricer))                # PoolPricer (Student-t and margin maths)
 market_tick: immutable(uint256)                  # raw units per lot: the registry's tick (fixed at its deployment)
 
 
@@ -153,16 +153,16 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     ownable.__init__()
     ownable_2step.__init__()
     pausable.__init__()
-    registry = registry_
-    book = book_
-    clearinghouse = clearinghouse_
-    pricer = pricer_
+    registry = Registry(registry_)
+    book = Book(book_)
+    clearinghouse = Clearing(clearinghouse_)
+    pricer = Pricer(pricer_)
     market_tick = staticcall Registry(registry_).tick()
-    vault = staticcall Clearing(clearinghouse_).vault()
-    asset = staticcall Vault(vault).token()
+    vault = Vault(staticcall Clearing(clearinghouse_).vault())
+    asset = staticcall vault.token()
     erc20.__init__(name_, symbol_, staticcall IERC20Detailed(asset).decimals() + DECIMALS_OFFSET, name_, "1")
     pool_params.__init__(guardian_)
-    extcall IERC20(asset).approve(vault, max_value(uint256), default_return_value=True)
+    extcall IERC20(asset).approve(vault.address, max_value(uint256), default_return_value=True)
 
 
 struct TradeParams:   # pool_params' trading values, unpacked from its packed slot
@@ -192,7 +192,7 @@ def _total_assets() -> uint256:
     @dev Vault balance + marks of open series + unclaimed settled P&L (PoolPricer.marks),
          floored at 0. O(MAX_OPEN_SERIES × MAX_LEGS).
     """
-    total: int256 = convert(staticcall Vault(vault).balance_of(self), int256) + staticcall Pricer(pricer).marks(registry, clearinghouse, self, pool_params.vol_multiplier)
+    total: int256 = convert(staticcall vault.balance_of(self), int256) + staticcall pricer.marks(registry.address, clearinghouse.address, self, pool_params.vol_multiplier)
     if total <= 0:
         return 0
     return convert(total, uint256)
@@ -243,7 +243,7 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
     d: int256 = convert(qty, int256)
     if is_buy:
         d = -d
-    ti: pool_math.TradeInputs = staticcall Pricer(pricer).trade_inputs(registry, clearinghouse, vault, self, expiry, kind, strike, d, tp.w, st.lower, st.upper, tp.max_util)
+    ti: pool_math.TradeInputs = staticcall pricer.trade_inputs(registry.address, clearinghouse.address, vault.address, self, expiry, kind, strike, d, tp.w, st.lower, st.upper, tp.max_util)
     max_payoff: uint256 = 0
     if kind == c.CALL and st.upper > strike:
         max_payoff = st.upper - strike
@@ -278,7 +278,7 @@ def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, pr
     ok: bool = False
     out: Bytes[256] = b""
     ok, out = raw_call(
-        clearinghouse,
+        clearinghouse.address,
         abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), st, method_id=SETTLE_FILL),
         max_outsize=256,
         revert_on_failure=False,
@@ -298,7 +298,7 @@ def quote(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: b
             quote (see `buy`). Needs a current registry ("pool: registry not current" while
             an 08:00 UTC update is due: a view cannot run it; `buy`/`sell` do).
     """
-    return self._trade(expiry, kind, strike, qty, is_buy, staticcall Pricer(pricer).trading_state(registry, expiry, strike)).total
+    return self._trade(expiry, kind, strike, qty, is_buy, staticcall pricer.trading_state(registry.address, expiry, strike)).total
 
 
 @view
@@ -308,7 +308,7 @@ def model_price(expiry: uint256, kind: uint8, strike: uint256) -> uint256:
     @notice Model value per lot (raw units, no spread) of CALL/PUT `strike` (FUTURE: E[S]) on the
             clamped Student-t law; with a stale index, at the last reference fixing.
     """
-    return staticcall Pricer(pricer).model_price(registry, expiry, kind, strike, pool_params.vol_multiplier)
+    return staticcall pricer.model_price(registry.address, expiry, kind, strike, pool_params.vol_multiplier)
 
 
 @view
@@ -321,7 +321,7 @@ def delta(expiry: uint256) -> int256:
     f: uint256 = 0
     lo: uint256 = 0
     hi: uint256 = 0
-    d, f, lo, hi = staticcall Pricer(pricer).series_delta(registry, clearinghouse, self, expiry, pool_params.vol_multiplier, False)
+    d, f, lo, hi = staticcall pricer.series_delta(registry.address, clearinghouse.address, self, expiry, pool_params.vol_multiplier, False)
     return d
 
 
@@ -341,7 +341,7 @@ def buy(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, max_premium
             pool's own account cannot take the trade: leg or series limit, position cap,
             collateral).
     """
-    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    st: ISeriesRegistry.TradingState = extcall registry.trading_state(expiry, kind, strike)
     t: Trade = self._trade(expiry, kind, strike, qty, True, st)
     assert t.total <= max_premium, "pool: slippage"
     self._book(expiry, kind, strike, True, t.price, qty, st)
@@ -355,7 +355,7 @@ def sell(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, min_premiu
     @notice Sells `qty` lots of an option to the pool, receiving at least `min_premium` in total
             (after the fee, as `quote` returns it). Refusals as `buy`.
     """
-    st: ISeriesRegistry.TradingState = extcall Registry(registry).trading_state(expiry, kind, strike)
+    st: ISeriesRegistry.TradingState = extcall registry.trading_state(expiry, kind, strike)
     t: Trade = self._trade(expiry, kind, strike, qty, False, st)
     assert t.total >= min_premium, "pool: slippage"
     self._book(expiry, kind, strike, False, t.price, qty, st)
@@ -370,12 +370,12 @@ def hedge(expiry: uint256):
             sends an IOC futures order on the market's book for the rounded difference, limit
             F (1 ± max_slippage) on tick inside [L, U]. Works while paused.
     """
-    assert staticcall Registry(registry).is_live(expiry), "pool: series not live"
+    assert staticcall registry.is_live(expiry), "pool: series not live"
     d: int256 = 0
     f: uint256 = 0
     lo: uint256 = 0
     hi: uint256 = 0
-    d, f, lo, hi = staticcall Pricer(pricer).series_delta(registry, clearinghouse, self, expiry, pool_params.vol_multiplier, True)
+    d, f, lo, hi = staticcall pricer.series_delta(registry.address, clearinghouse.address, self, expiry, pool_params.vol_multiplier, True)
     size: uint256 = convert(abs(d), uint256)
     assert size > pool_params.hedge_band * WAD, "pool: within band"
     lots: uint256 = (size + WAD // 2) // WAD    # nearest lot, halves up
@@ -388,7 +388,7 @@ def hedge(expiry: uint256):
     else:
         limit = f * (BPS - pool_params.max_slippage) // BPS
         limit = max(limit - limit % tick, lo)
-    extcall Book(book).place_order(expiry, c.FUTURE, 0, is_buy, limit, lots, c.IOC, MAX_HEDGE_FILLS)
+    extcall book.place_order(expiry, c.FUTURE, 0, is_buy, limit, lots, c.IOC, MAX_HEDGE_FILLS)
     log Hedged(expiry=expiry, is_buy=is_buy, qty=lots, limit=limit, delta_before=d)
 
 
@@ -398,7 +398,7 @@ def claim(expiry: uint256):
     """
     @notice Claims the pool's settled position in `expiry` (permissionless; keepers call it).
     """
-    extcall Clearing(clearinghouse).claim(self, registry, expiry)
+    extcall clearinghouse.claim(self, registry.address, expiry)
 
 
 # ---------------------------------------------------------------- ERC-4626 (LP shares)
@@ -460,7 +460,7 @@ def _exit_room() -> uint256:
          redemption sent on their answer still fits a block later, when marks have moved by
          a second of time decay (they only under-state, as ERC-4626 allows).
     """
-    free: uint256 = staticcall Vault(vault).free_collateral(self)
+    free: uint256 = staticcall vault.free_collateral(self)
     return free - math._ceil_div(free * EXIT_MARGIN_BPS, BPS)
 
 
@@ -480,7 +480,7 @@ def _enter(assets: uint256, shares: uint256, receiver: address):
     assert assets > 0 and shares > 0, "pool: zero amount"
     assert receiver != empty(address), "pool: zero address"
     assert extcall IERC20(asset).transferFrom(msg.sender, self, assets, default_return_value=True), "pool: transfer failed"
-    extcall Vault(vault).deposit(assets, skip_contract_check=True)     # the Clearinghouse's vault: a contract
+    extcall vault.deposit(assets, skip_contract_check=True)     # the Clearinghouse's vault: a contract
     erc20._mint(receiver, shares)
     log Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 
@@ -489,11 +489,11 @@ def _enter(assets: uint256, shares: uint256, receiver: address):
 def _exit(assets: uint256, shares: uint256, receiver: address, owner: address):
     assert assets > 0 and shares > 0, "pool: zero amount"
     assert receiver != empty(address), "pool: zero address"
-    assert assets <= staticcall Vault(vault).free_collateral(self), "pool: exceeds free collateral"
+    assert assets <= staticcall vault.free_collateral(self), "pool: exceeds free collateral"
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
     erc20._burn(owner, shares)
-    extcall Vault(vault).withdraw_to(receiver, assets, skip_contract_check=True)
+    extcall vault.withdraw_to(receiver, assets, skip_contract_check=True)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
 
 

@@ -123,8 +123,8 @@ STEP_REASON: constant(uint256) = 160
 
 # ---------------------------------------------------------------- storage
 
-registry: public(immutable(address))             # SeriesRegistry of this market
-clearinghouse: public(immutable(address))        # shared Clearinghouse (reserves, fills, margin)
+registry: public(immutable(ISeriesRegistry))     # SeriesRegistry of this market
+clearinghouse: public(immutable(IClearinghouse)) # shared Clearinghouse (reserves, fills, margin)
 tick: public(immutable(uint256))                 # raw token units per lot, the registry's tick
 guardian: public(address)                        # may pause (and unpause) new orders
 next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
@@ -146,8 +146,8 @@ def __init__(registry_: address, clearinghouse_: address, guardian_: address):
     ownable.__init__()
     ownable_2step.__init__()
     pausable.__init__()
-    registry = registry_
-    clearinghouse = clearinghouse_
+    registry = ISeriesRegistry(registry_)
+    clearinghouse = IClearinghouse(clearinghouse_)
     tick = staticcall ISeriesRegistry(registry_).tick()
     assert tick > 0, "book: zero tick"
     self.guardian = guardian_
@@ -222,7 +222,7 @@ def _adds_exposure(account: address, expiry: uint256, kind: uint8, strike: uint2
     @dev Whether trading `qty` lots on side `is_buy` would enlarge or flip `account`'s
          position in the instrument (what reduce-only mode forbids).
     """
-    return staticcall IClearinghouse(clearinghouse).would_increase(account, registry, expiry, kind, strike, is_buy, qty)
+    return staticcall clearinghouse.would_increase(account, registry.address, expiry, kind, strike, is_buy, qty)
 
 
 @view
@@ -234,10 +234,10 @@ def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
     """
     if block.timestamp >= expiry:
         return True
-    if staticcall ISeriesRegistry(registry).settlement_price(expiry) != 0:
+    if staticcall registry.settlement_price(expiry) != 0:
         return True
     if kind != c.FUTURE:
-        return not staticcall ISeriesRegistry(registry).strike_active(expiry, strike)
+        return not staticcall registry.strike_active(expiry, strike)
     return False
 
 
@@ -342,7 +342,7 @@ def _trading_window(expiry: uint256, kind: uint8, strike: uint256, price: uint25
          allowed price, price index base, the state, which the Clearinghouse then trusts);
          fixes the futures book's base at its first use.
     """
-    st: ISeriesRegistry.TradingState = extcall ISeriesRegistry(registry).trading_state(expiry, kind, strike)
+    st: ISeriesRegistry.TradingState = extcall registry.trading_state(expiry, kind, strike)
     assert st.current, "book: catch-up incomplete"
     assert expiry < 1 << 40 and st.live, "book: series not live"
     lo: uint256 = st.lower
@@ -469,7 +469,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256,
     out: Bytes[MAX_REVERT] = b""
     if len(fills) > 0:
         ok, out = raw_call(
-            clearinghouse,
+            clearinghouse.address,
             abi_encode(
                 msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
                 method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
@@ -523,7 +523,7 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
         # a 65th refusal cannot happen (see above); were it to, this append would revert
         blocked.append(word)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
-        extcall ISeriesRegistry(registry).record_fills(t.expiry, word, qty - remaining)    # word: Σ price·qty
+        extcall registry.record_fills(t.expiry, word, qty - remaining)    # word: Σ price·qty
     return remaining, crossing
 
 
@@ -575,7 +575,7 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
         if reason != 0:
             self._remove(opp, oid, link, maker_qty, 0)
             if reserve > 0:
-                extcall IClearinghouse(clearinghouse).release(maker, reserve)
+                extcall clearinghouse.release(maker, reserve)
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
@@ -595,7 +595,7 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
     @dev Rests the remainder: reserves its stand-alone worst case in the Clearinghouse
          (which checks the caller's collateral) and appends it to its level.
     """
-    reserved: uint256 = extcall IClearinghouse(clearinghouse).reserve(
+    reserved: uint256 = extcall clearinghouse.reserve(
         msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
     )
     assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
@@ -646,7 +646,7 @@ def cancel_order(order_id: uint256):
     reserve: uint256 = 0
     qty, reserve = self._unlink_order(order_id, link)
     if reserve > 0:
-        extcall IClearinghouse(clearinghouse).release(owner, reserve)
+        extcall clearinghouse.release(owner, reserve)
     log IOrderBook.OrderCancelled(order_id=order_id, owner=owner, remaining=qty, reason=CANCEL_OWNER)
 
 
@@ -677,7 +677,7 @@ def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP])
         swept += 1
         log IOrderBook.OrderCancelled(order_id=order_id, owner=account, remaining=qty, reason=CANCEL_DEAD)
     if total > 0:
-        extcall IClearinghouse(clearinghouse).release(account, total)
+        extcall clearinghouse.release(account, total)
     return swept
 
 
@@ -705,7 +705,7 @@ def _best_live(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> u
     """
     lo: uint256 = 0
     hi: uint256 = 0
-    lo, hi = staticcall ISeriesRegistry(registry).bounds(expiry)
+    lo, hi = staticcall registry.bounds(expiry)
     low: uint256 = 0
     high: uint256 = 0
     low, high = self._window(kind, strike, lo, hi)
