@@ -91,6 +91,7 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
+LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: fee_rates' taker fee, caps' OI cap, totals' reserves, nc's cost
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 
@@ -306,7 +307,7 @@ def _pack_nc(n: int256, cost: int256) -> uint256:
     @dev The `nc` word of (n, cost): each its low 128 bits (|n| <= cap <= MAX_CAP and |cost|
          < COST_LIMIT, which `_apply` enforces).
     """
-    return (convert(convert(n, bytes32), uint256) << 128) | (convert(convert(cost, bytes32), uint256) & (2**128 - 1))
+    return (convert(convert(n, bytes32), uint256) << 128) | (convert(convert(cost, bytes32), uint256) & LOW_HALF)
 
 
 @view
@@ -336,7 +337,7 @@ def _range(registry: address, expiry: uint256) -> (uint256, uint256):
 @internal
 def _requirement(account: address) -> uint256:
     w: uint256 = self.totals[account]
-    return (w >> 128) + (w & (SERIES_ONE - 1))
+    return (w >> 128) + (w & LOW_HALF)
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -562,7 +563,7 @@ def reserved(account: address) -> uint256:
     @notice Σ order reserves of `account` over all books, raw units (the low half of its
             `totals` word).
     """
-    return self.totals[account] & (SERIES_ONE - 1)
+    return self.totals[account] & LOW_HALF
 
 
 @view
@@ -752,7 +753,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
     w: uint256 = self.totals[account]
-    assert (w & (SERIES_ONE - 1)) + amount < SERIES_ONE, "clearinghouse: insufficient collateral"
+    assert (w & LOW_HALF) + amount < SERIES_ONE, "clearinghouse: insufficient collateral"
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
@@ -833,7 +834,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         delta = -delta
     change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
     oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
-    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & (2**128 - 1):
+    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & LOW_HALF:
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
     self._refresh(f.maker, sid, lower, upper)
@@ -851,7 +852,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
             maker_out += notional
     if maker_balance < maker_out:
         self._maker_blocked(BLOCKED_COLLATERAL, who)
-    taker_fee: uint256 = self._fee(notional, rates & (2**128 - 1))
+    taker_fee: uint256 = self._fee(notional, rates & LOW_HALF)
     owed: uint256 = taker_fee
     if own:
         # the maker is the market's fee account: no maker fee to itself, and the taker fee
@@ -952,7 +953,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
         taker_fee += fee
     if oi_now != oi_start:
-        assert oi_now <= oi_start or oi_now <= caps & (2**128 - 1), "clearinghouse: open interest cap"
+        assert oi_now <= oi_start or oi_now <= caps & LOW_HALF, "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper)
     if taker_fee > 0:
@@ -1072,7 +1073,7 @@ def taker_fee_bps() -> uint256:
     """
     @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
     """
-    return self.fee_rates & (2**128 - 1)
+    return self.fee_rates & LOW_HALF
 
 
 @view
@@ -1081,7 +1082,7 @@ def oi_cap(registry: address) -> uint256:
     """
     @notice Lots: the market's max open interest of one (series, kind) (0 = not registered).
     """
-    return self.caps[registry] & (2**128 - 1)
+    return self.caps[registry] & LOW_HALF
 
 
 @view
