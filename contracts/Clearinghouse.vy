@@ -97,9 +97,8 @@ LISTED: constant(uint256) = 255                       # the open-list bits of `P
 
 vault: public(immutable(ICollateralVault))                          # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
-maker_fee_bps: public(uint256)                                      # bps of notional, <= MAX_FEE_BPS (what an order reserves)
-# both fee rates again, packed in one slot (a fill reads both): taker_fee_bps (bps of notional,
-# bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS. Written with maker_fee_bps.
+# both fee rates, packed in one slot (a fill reads both; an order's reserve the maker's):
+# taker_fee_bps (bps of notional, bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS
 fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
@@ -132,7 +131,6 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     ownable_2step.__init__()
     vault = ICollateralVault(vault_)
     self.fee_account = fee_account_
-    self.maker_fee_bps = maker_fee_bps_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.AddressSet(name="vault", value=vault_)
     log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
@@ -651,7 +649,7 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
     """
     self._check_market(registry)
     st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
-    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps))
+    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128))
 
 
 @view
@@ -743,7 +741,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     if not st.current:
         st = self._series_state(registry, expiry, kind, strike)
     assert st.live, "clearinghouse: series not live"
-    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.maker_fee_bps)
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
@@ -1026,7 +1024,6 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
-    self.maker_fee_bps = maker_fee_bps_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
     log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
     log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
@@ -1074,6 +1071,15 @@ def taker_fee_bps() -> uint256:
     @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
     """
     return self.fee_rates & LOW_HALF
+
+
+@view
+@external
+def maker_fee_bps() -> uint256:
+    """
+    @notice Maker fee, bps of notional (<= MAX_FEE_BPS); an order reserves it with its worst case.
+    """
+    return self.fee_rates >> 128
 
 
 @view
