@@ -44,6 +44,7 @@ settings.load_profile("long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() ==
 CHAIN_HALF = ("tests/integration/", "tests/fork/")
 
 
+@pytest.hookimpl(optionalhook=True)    # xdist's hook: pytest without xdist runs in one process
 def pytest_xdist_make_scheduler(config, log):
     if config.getoption("dist") != "loadscope":
         return None

@@ -185,7 +185,7 @@ def record_errors(key: str) -> Iterator[None]:
         raise click.UsageError(str(exc)) from exc
 
 
-def json_option(help_text: str = "print a JSON document instead of tables") -> Callable:
+def json_option() -> Callable:
     """`--json` for the scripts that read a recorded deployment: an eager flag that lowers Ape's
     log level to WARNING before the network connects, so stdout holds the JSON document alone
     (Ape logs "Connecting to a 'anvil' node." at INFO on stdout) and `| jq` works."""
@@ -199,4 +199,4 @@ def json_option(help_text: str = "print a JSON document instead of tables") -> C
         return value
 
     return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=quiet_logs,
-                        help=help_text)
+                        help="print a JSON document instead of tables")
