@@ -96,7 +96,7 @@ BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a make
 M48: constant(uint256) = (1 << 48) - 1
 M96: constant(uint256) = (1 << 96) - 1
 M112: constant(uint256) = (1 << 112) - 1
-M248: constant(uint256) = (1 << 248) - 1
+M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index
 
 # ---------------------------------------------------------------- matching plan (memory only)
 
@@ -389,98 +389,146 @@ def _best_crosses(t: Taker) -> bool:
 
 @view
 @internal
-def _is_blocked(order_id: uint256, blocked: DynArray[uint256, MAX_FILLS]) -> uint8:
+def _step_reason(t: Taker, level_price: uint256, maker: address) -> uint8:
     """
-    @dev The cancel reason of an order the Clearinghouse refused earlier in this call (its
-         id in the low 248 bits, reason in the top byte of `blocked`), 0 if none.
+    @dev Why the walk cancels a resting order it reaches instead of filling it (0: it fills):
+         its price left the series' window (stale: a post-only order cleans these on its
+         way), or it is the taker's own. A post-only taker reaching any other order reverts.
     """
-    for word: uint256 in blocked:
-        if word & M248 == order_id:
-            return convert(word >> 248, uint8)
+    if level_price < t.low or level_price > t.high:
+        return CANCEL_STALE
+    assert t.flags & c.POST_ONLY == 0, "book: post-only would cross"
+    if maker == msg.sender:
+        return CANCEL_SELF_TRADE
     return 0
 
 
+@view
 @internal
-def _walk(t: Taker, qty: uint256, max_fills: uint256, blocked: DynArray[uint256, MAX_FILLS], order_id: uint256) -> (uint256, bool, bool, uint256):
+def _after(opp: bytes32, idx: uint256, oid: uint256, taker_is_buy: bool) -> (uint256, uint256):
     """
-    @dev One plan of the matching: walks the opposite side best level first, oldest order
-         first, touching at most `max_fills` orders. Stale, self-trade and already refused
-         orders become cancel steps; the others fills, all booked in ONE Clearinghouse call
-         (`settle_fills`; none when there is no fill); once booked, the plan is applied to
-         the book (`_apply_steps`). Returns (lots left, whether the book still crosses the
-         taker's price, booked, and then the fills' notional Σ price·qty, else the refused
-         order: id | cancel reason << 248). The steps, the fills and their encoding (~19 KB
-         of memory at MAX_FILLS) live only in this frame: Vyper puts a caller's frame above
-         its callees', and every `place_order`, resting ones included, pays the memory
-         expansion up to its own frame, so nothing of them is returned.
+    @dev The walk's next resting order after `oid` (at price index `idx`): the next one of
+         its level, else the head of the next non-empty level (bids downwards, asks upwards).
+         Returns (price index, order id), (EMPTY, 0) past the last level.
+    """
+    nxt: uint256 = ost._next(ost.o_link[oid])
+    if nxt != 0:
+        return idx, nxt
+    after: uint256 = pl._after(opp, idx, not taker_is_buy)
+    if after == pl.EMPTY:
+        return after, 0
+    return after, ost._head(ost.levels[opp][after])
+
+
+@internal
+def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool, uint256):
+    """
+    @dev Plans, books and applies the match. The walk goes down the opposite side, best level
+         first, oldest order first, touching at most `max_fills` orders: stale and self-trade
+         orders become cancel steps, the others fills, booked in ONE Clearinghouse call
+         (`_book`). When the Clearinghouse refuses a fill for a condition of its maker alone
+         (`MakerBlockedAt`) the plan is cut back to it: it becomes a cancel step with its
+         reason, the fills before it are booked on their own (they passed) and the walk goes on
+         after it; a fill refused while booking such a cut plan becomes a cancel step in place.
+         So a refused order is never sent again and a fill at most twice (linear, not one
+         re-plan per refusal), in at most 2·max_fills + 1 rounds: each refuses one more order,
+         books a cut plan, or ends. The booked plan is then applied (`_apply_steps`). Returns
+         (lots left, whether the book still crosses the taker's price, Σ price·qty of the fills).
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
-    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
-    notional: uint256 = 0                        # Σ price·qty of the fills (`record_fills`)
+    booked: uint256 = 0                          # steps[:booked] are final (their fills booked)
+    notional: uint256 = 0                        # Σ price·qty of the booked fills
     remaining: uint256 = qty
-    idx: uint256 = pl._best(opp, not t.is_buy)    # bids are walked downwards, asks upwards
+    idx: uint256 = pl._best(opp, not t.is_buy)   # the cursor: the next order to visit
     oid: uint256 = 0
     if idx != pl.EMPTY:
         oid = ost._head(ost.levels[opp][idx])
-    for step: uint256 in range(MAX_FILLS):
-        if step == max_fills or remaining == 0 or idx == pl.EMPTY:
-            break
-        level_price: uint256 = (idx + t.base) * tick
-        if not self._crosses(level_price, t.price, t.is_buy):
-            break
-        link: uint256 = ost.o_link[oid]
-        maker: address = ost._owner(link)
-        book: uint256 = ost.o_book[oid]
-        maker_qty: uint256 = ost._qty(book)
-        q: uint256 = min(remaining, maker_qty)
-        reason: uint8 = 0
-        if level_price < t.low or level_price > t.high:
-            reason = CANCEL_STALE                    # a post-only order cleans these on its way
-        elif t.flags & c.POST_ONLY != 0:
-            raise "book: post-only would cross"
-        elif maker == msg.sender:
-            reason = CANCEL_SELF_TRADE
-        else:
-            reason = self._is_blocked(oid, blocked)
-        if reason == 0:
-            # `_release_of`, inline (one internal call less per fill)
-            release: uint256 = ost._reserve(book)
-            if q < maker_qty:
-                release = release * q // maker_qty
-            fills.append(IClearinghouse.MakerFill(maker=maker, price=level_price, qty=q, release=release))
-            notional = unsafe_add(notional, unsafe_mul(level_price, q))    # < 64 · 2**112 · 2**64
-            remaining -= q
-        else:
-            q = 0
-        steps.append(oid | (idx << STEP_IDX) | (q << STEP_QTY) | (convert(reason, uint256) << STEP_REASON))
-        if q < maker_qty:
+    cut: bool = False                            # book the plan as it is before walking on
+    for r: uint256 in range(2 * MAX_FILLS + 1):
+        for s: uint256 in range(MAX_FILLS):
+            if cut or len(steps) == max_fills or remaining == 0 or idx == pl.EMPTY:
+                break
+            level_price: uint256 = (idx + t.base) * tick
+            if not self._crosses(level_price, t.price, t.is_buy):
+                break
+            q: uint256 = 0
+            reason: uint8 = self._step_reason(t, level_price, ost._owner(ost.o_link[oid]))
             if reason == 0:
-                break                                # partly filled: the taker is done
-        if remaining == 0:
-            break                                    # filled: no next level to look up
-        oid = ost._next(link)
-        if oid == 0:
-            idx = pl._after(opp, idx, not t.is_buy)
-            if idx != pl.EMPTY:
-                oid = ost._head(ost.levels[opp][idx])
+                q = min(remaining, ost._qty(ost.o_book[oid]))
+                remaining -= q
+            steps.append(oid | (idx << STEP_IDX) | (q << STEP_QTY) | (convert(reason, uint256) << STEP_REASON))
+            if remaining == 0:
+                break                                # filled, maybe partly: the cursor stays on it
+            idx, oid = self._after(opp, idx, oid, t.is_buy)
+        ok: bool = False
+        word: uint256 = 0
+        why: uint8 = 0
+        ok, word, why = self._book(t, steps, booked)
+        if ok:
+            notional += word
+            booked = len(steps)
+            if not cut:
+                break
+            cut = False
+            continue
+        at: uint256 = self._fill_step(steps, booked, word)
+        refused: uint256 = steps[at]
+        remaining += (refused >> STEP_QTY) & M96
+        if cut:
+            steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
+            continue
+        for i: uint256 in range(MAX_FILLS):
+            if len(steps) == at + 1:
+                break
+            remaining += (steps.pop() >> STEP_QTY) & M96
+        steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
+        idx, oid = self._after(opp, (refused >> STEP_IDX) & 65535, refused & M48, t.is_buy)
+        cut = word > 0                               # fills before it: book them on their own first
+    assert booked == len(steps), "book: match incomplete"     # unreachable (the bound above)
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    ok: bool = True
-    out: Bytes[MAX_REVERT] = b""
-    if len(fills) > 0:
-        ok, out = raw_call(
-            clearinghouse.address,
-            abi_encode(
-                msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
-                method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
-            ),
-            max_outsize=MAX_REVERT,
-            revert_on_failure=False,
-        )
-    if not ok:
-        return remaining, crossing, False, self._nth_fill(steps, self._blocked_fill(out)) | (convert(self._blocked_reason(out), uint256) << 248)
     self._apply_steps(t, steps, order_id)
-    return remaining, crossing, True, notional
+    return remaining, crossing, notional
+
+
+@internal
+def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (bool, uint256, uint8):
+    """
+    @dev Books the fills among `steps[start:]` in ONE Clearinghouse call (`settle_fills`;
+         none without a fill). Returns (True, Σ price·qty, 0) when booked, or (False, index
+         among those fills, cancel reason) when the Clearinghouse refused one for a condition
+         of its maker alone; any other failure (the taker's own) is re-raised. The fills and
+         their encoding (~17 KB at MAX_FILLS) live only in this frame: Vyper puts a caller's
+         frame above its callees', and every `place_order`, resting ones included, pays the
+         memory expansion up to its own frame, so nothing of them is returned.
+    """
+    fills: DynArray[IClearinghouse.MakerFill, MAX_FILLS] = []
+    notional: uint256 = 0
+    for i: uint256 in range(start, len(steps), bound=MAX_FILLS):
+        word: uint256 = steps[i]
+        if word >> STEP_REASON != 0:
+            continue
+        oid: uint256 = word & M48
+        q: uint256 = (word >> STEP_QTY) & M96
+        price: uint256 = (((word >> STEP_IDX) & 65535) + t.base) * tick
+        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[oid]), price=price, qty=q, release=self._release_of(ost.o_book[oid], q)))
+        notional = unsafe_add(notional, unsafe_mul(price, q))    # < 64 · 2**112 · 2**64
+    if len(fills) == 0:
+        return True, 0, 0
+    ok: bool = False
+    out: Bytes[MAX_REVERT] = b""
+    ok, out = raw_call(
+        clearinghouse.address,
+        abi_encode(
+            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
+            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
+        ),
+        max_outsize=MAX_REVERT,
+        revert_on_failure=False,
+    )
+    if ok:
+        return True, notional, 0
+    return False, self._blocked_fill(out), self._blocked_reason(out)
 
 
 @view
@@ -489,7 +537,7 @@ def _release_of(book: uint256, q: uint256) -> uint256:
     """
     @dev The reserve a fill of `q` lots of a resting order (book word `book`) releases: pro
          rata, rounded down (the maker stays over-reserved, never under); the final fill
-         releases exactly what is left. `_walk` books it (inline), `_apply_steps` writes it.
+         releases exactly what is left. `_book` books it, `_apply_steps` writes it.
     """
     release: uint256 = ost._reserve(book)
     maker_qty: uint256 = ost._qty(book)
@@ -501,29 +549,17 @@ def _release_of(book: uint256, q: uint256) -> uint256:
 @internal
 def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool):
     """
-    @dev Matches the taker: plans the walk, books every fill in ONE Clearinghouse call
-         (`settle_fills`), and when the Clearinghouse refuses one maker for a condition of
-         that maker alone (`MakerBlockedAt`) plans again without it (it is cancelled with
-         its reason) — at most MAX_FILLS + 1 plans: each refusal blocks one more distinct
-         order among the at most MAX_FILLS a plan touches, so after MAX_FILLS refusals the
-         last plan has no fill left to refuse and is booked (nothing unbooked is applied;
-         `_walk` applies the booked plan to the book). Then feeds the fixing once (inside the
-         fixing window: outside it no accumulator changes, so the registry is not called).
-         Returns (lots left, whether the book still crosses).
+    @dev Matches the taker (`_walk`: plans, books in the Clearinghouse, applies to the book),
+         then feeds the fixing once (inside the fixing window: outside it no accumulator
+         changes, so the registry is not called). Returns (lots left, whether the book still
+         crosses).
     """
-    blocked: DynArray[uint256, MAX_FILLS] = []
-    remaining: uint256 = qty
+    remaining: uint256 = 0
     crossing: bool = False
-    ok: bool = False
-    word: uint256 = 0
-    for attempt: uint256 in range(MAX_FILLS + 1):
-        remaining, crossing, ok, word = self._walk(t, qty, max_fills, blocked, order_id)
-        if ok:
-            break
-        # a 65th refusal cannot happen (see above); were it to, this append would revert
-        blocked.append(word)
+    notional: uint256 = 0
+    remaining, crossing, notional = self._walk(t, qty, max_fills, order_id)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
-        extcall registry.record_fills(t.expiry, word, qty - remaining)    # word: Σ price·qty
+        extcall registry.record_fills(t.expiry, notional, qty - remaining)    # Σ price·qty
     return remaining, crossing
 
 
@@ -542,15 +578,15 @@ def _in_window() -> bool:
 
 @pure
 @internal
-def _nth_fill(steps: DynArray[uint256, MAX_FILLS], index: uint256) -> uint256:
+def _fill_step(steps: DynArray[uint256, MAX_FILLS], start: uint256, index: uint256) -> uint256:
     """
-    @dev Order id of the `index`-th fill (0-based) among the plan's steps.
+    @dev Position in `steps` of the `index`-th fill (0-based) among `steps[start:]`.
     """
     n: uint256 = 0
-    for word: uint256 in steps:
-        if word >> STEP_REASON == 0:
+    for i: uint256 in range(start, len(steps), bound=MAX_FILLS):
+        if steps[i] >> STEP_REASON == 0:
             if n == index:
-                return word & M48
+                return i
             n += 1
     raise "book: bad fill index"
 
