@@ -447,6 +447,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
          A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
          at 2**31 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
+         It changes `legs` but not their count in `meta`: the caller's `_refresh` of the same
+         position with `moved` stores it (before the call returns).
     """
     old: int256 = 0
     new: int256 = 0
