@@ -59,7 +59,7 @@ exports: (
 
 struct Position:
     nc: uint256                             # futures net quantity n (lots, int128) << 128 | cost Σ q·P (raw units, int128), two's complement halves: one word (`_futures`)
-    meta: uint256                           # stored requirement of this series (raw units) << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
+    meta: uint256                           # stored requirement of this series (raw units) << REQ_SHIFT | number of option legs << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
@@ -94,6 +94,8 @@ SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ serie
 LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: fee_rates' taker fee, caps' OI cap, totals' reserves, nc's cost
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
+LEG_COUNT: constant(uint256) = 255 << 8               # the bits of `Position.meta` counting its option legs (MAX_LEGS < 256): a futures-only position never reads `legs`
+REQ_SHIFT: constant(uint256) = 16                     # the stored requirement sits above both
 
 vault: public(immutable(ICollateralVault))                          # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -372,20 +374,26 @@ def _close(account: address, sid: uint256):
 
 
 @internal
-def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
+def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256, moved: bool):
     """
-    @dev Recomputes and stores one series' requirement over [lower, upper]; an empty
-         position (nothing held, no locked P&L) leaves the open list.
+    @dev Recomputes and stores one series' requirement over [lower, upper] and its number
+         of option legs; an empty position (nothing held, no locked P&L) leaves the open
+         list. The legs are read only when `moved` (an option fill just changed them) or
+         the stored count says there are some, so a futures-only position never reads them.
     """
     n: int256 = 0
     cost: int256 = 0
     n, cost = self._futures(account, sid)
-    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = self._legs(account, sid)
-    new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
     meta: uint256 = self.positions[account][sid].meta
-    old: uint256 = meta >> 8
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+    if moved or meta & LEG_COUNT != 0:
+        legs = self._legs(account, sid)
+    new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
+    old: uint256 = meta >> REQ_SHIFT
+    word: uint256 = (new << REQ_SHIFT) | (len(legs) << 8) | (meta & LISTED)
+    if word != meta:
+        self.positions[account][sid].meta = word
     if new != old:
-        self.positions[account][sid].meta = new * 256 + (meta & LISTED)
         # checked multiplications: a requirement of 2**128 raw units or more reverts (no
         # balance covers it); the series half is the high one, so its sum cannot carry
         self.totals[account] = self.totals[account] + new * SERIES_ONE - old * SERIES_ONE
@@ -406,7 +414,7 @@ def _recalculate(account: address):
         lower: uint256 = 0
         upper: uint256 = 0
         lower, upper = self._range(convert(sid >> 96, address), sid & (EXPIRY_LIMIT - 1))
-        self._refresh(account, sid, lower, upper)
+        self._refresh(account, sid, lower, upper, False)
 
 
 @internal
@@ -439,6 +447,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
          A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
          at 2**31 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
+         It changes `legs` but not their count in `meta`: the caller's `_refresh` of the same
+         position with `moved` stores it (before the call returns).
     """
     old: int256 = 0
     new: int256 = 0
@@ -570,7 +580,7 @@ def series_requirement(account: address, registry: address, expiry: uint256) -> 
     """
     @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
     """
-    return self.positions[account][self._sid(registry, expiry)].meta >> 8
+    return self.positions[account][self._sid(registry, expiry)].meta >> REQ_SHIFT
 
 
 @view
@@ -690,22 +700,25 @@ def claim(account: address, registry: address, expiry: uint256):
     """
     self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
-    assert self.positions[account][sid].meta & LISTED != 0, "clearinghouse: nothing to claim"
+    meta: uint256 = self.positions[account][sid].meta
+    assert meta & LISTED != 0, "clearinghouse: nothing to claim"
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
     n: int256 = 0
     cost: int256 = 0
     n, cost = self._futures(account, sid)
-    pnl: int256 = -margin_math._loss(n, cost, self._legs(account, sid), s)
+    legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+    if meta & LEG_COUNT != 0:
+        legs = self._legs(account, sid)
+    pnl: int256 = -margin_math._loss(n, cost, legs, s)
     # effects: clear the position word by word (refunds), then the list entry
-    meta: uint256 = self.positions[account][sid].meta
-    self.totals[account] -= (meta >> 8) * SERIES_ONE
+    self.totals[account] -= (meta >> REQ_SHIFT) * SERIES_ONE
     self.positions[account][sid].meta = meta & LISTED     # `_close` below clears the rest
     self.positions[account][sid].nc = 0
-    count: uint256 = len(self.positions[account][sid].legs)
-    for i: uint256 in range(count, bound=c.MAX_LEGS):
-        self.positions[account][sid].legs[i] = 0
-    self.positions[account][sid].legs = []
+    if len(legs) != 0:
+        for i: uint256 in range(len(legs), bound=c.MAX_LEGS):
+            self.positions[account][sid].legs[i] = 0
+        self.positions[account][sid].legs = []
     self._close(account, sid)
     # interaction
     if pnl != 0:
@@ -835,7 +848,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
     if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & LOW_HALF:
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
-    self._refresh(f.maker, sid, lower, upper)
+    self._refresh(f.maker, sid, lower, upper, kind != c.FUTURE)
 
     notional: uint256 = f.price * f.qty
     rates: uint256 = self.fee_rates
@@ -953,7 +966,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
     if oi_now != oi_start:
         assert oi_now <= oi_start or oi_now <= caps & LOW_HALF, "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
-    self._refresh(taker, sid, lower, upper)
+    self._refresh(taker, sid, lower, upper, kind != c.FUTURE)
     if taker_fee > 0:
         extcall vault.transfer_internal(taker, fee_to, taker_fee)
 

@@ -1,0 +1,178 @@
+"""Clearinghouse: the number of option legs kept in `Position.meta` (bits 8..15, beside the
+open-list bits; the stored requirement above them) so that a futures-only position never reads
+its legs. Read back from storage (slot from the compiler's layout, checked against the
+`futures_position` word next to it) and checked after every kind of change: legs opened up to
+MAX_LEGS, closed in the middle, first and last, reduced, futures mixed in the same series, every
+leg closed, recalculation over a narrower range and claim."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eth_utils import keccak
+from helpers import fund
+
+from rangebound import margin
+from rangebound.constants import CALL, FUTURE, PUT
+
+from .clearinghouse_helpers import (
+    active_strikes,
+    daily_updates,
+    fill,
+    legs_of,
+    reference_requirement,
+    settle_series,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+MAX_LEGS = 32          # contracts/modules/constants.vy: option legs per (account, series)
+NC, META = 0, 1        # Position's words: nc, meta, then the legs array
+
+
+@pytest.fixture(scope="module")
+def positions_slot() -> int:
+    """The storage slot of `positions`, from the compiler's layout of the Clearinghouse."""
+    vyper = Path(sys.executable).parent / "vyper"
+    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", "contracts/Clearinghouse.vy"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)["storage_layout"]["positions"]["slot"]
+
+
+def _word(env, slot: int, account, e: int, member: int) -> int:
+    """A word of positions[account][sid] (Vyper: keccak256(slot . key) per HashMap level)."""
+    sid = (int(env.registry.address, 16) << 96) | e
+    inner = keccak(slot.to_bytes(32, "big") + bytes.fromhex(account.address[2:]).rjust(32, b"\0"))
+    base = int.from_bytes(keccak(inner + sid.to_bytes(32, "big")), "big")
+    raw = env.ch.provider.get_storage(env.ch.address, base + member)
+    return int.from_bytes(bytes(raw), "big")
+
+
+def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:
+    """(stored requirement, leg count, open-list index + 1) of one position's `meta` word."""
+    n, cost = env.ch.futures_position(account, env.registry, e)
+    nc = _word(env, slot, account, e, NC)
+    assert nc == ((n % 2**128) << 128) | (cost % 2**128)      # the slot really is that position
+    meta = _word(env, slot, account, e, META)
+    return meta >> 16, (meta >> 8) & 255, meta & 255
+
+
+def check(env, slot: int, account, e: int) -> int:
+    """The count is the number of legs, the stored requirement the Python mirror's (ranges
+    unchanged since the last fill), the open-list bits say whether the series is open; returns
+    the count."""
+    req, count, listed = meta_of(env, slot, account, e)
+    assert count == len(legs_of(env, account, e))
+    assert req == env.ch.series_requirement(account, env.registry, e) == reference_requirement(env, account, e)
+    open_ = [s[1] for s in env.ch.open_series(account) if s[0] == env.registry.address]
+    assert (listed != 0) == (e in open_)
+    return count
+
+
+def test_settle_fill__legs_to_max_closed_in_middle__count_follows_futures_see_legs(
+        env, maker, taker, positions_slot):
+    e = env.expiries[-1]                       # widest range, most active strikes
+    ks = active_strikes(env, e)
+    instruments = [(CALL, k) for k in ks] + [(PUT, k) for k in ks]
+    assert len(instruments) >= MAX_LEGS
+    fund(env.system, maker, 1_000_000)
+    fund(env.system, taker, 1_000_000)
+    premium = env.usd(0.01)
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(101), 2)
+    assert check(env, positions_slot, taker, e) == 0 == check(env, positions_slot, maker, e)
+    # taker sells the even legs and buys the odd ones, 1-3 lots each, up to MAX_LEGS
+    side = {ins: i % 2 == 1 for i, ins in enumerate(instruments[:MAX_LEGS])}
+    lots = {ins: 1 + i % 3 for i, ins in enumerate(instruments[:MAX_LEGS])}
+    for i, (kind, k) in enumerate(instruments[:MAX_LEGS]):
+        fill(env, taker, maker, e, kind, k, side[kind, k], premium, lots[kind, k])
+        if i in (0, 15):
+            assert check(env, positions_slot, taker, e) == i + 1 == check(env, positions_slot, maker, e)
+    assert check(env, positions_slot, taker, e) == MAX_LEGS == check(env, positions_slot, maker, e)
+    # a leg reduced (3 lots to 2, not closed) keeps the count
+    kind, k = instruments[2]
+    fill(env, taker, maker, e, kind, k, not side[kind, k], premium, 1)
+    assert check(env, positions_slot, taker, e) == MAX_LEGS
+    # closed in the middle, first and last: the count falls by one each time
+    for n, i in enumerate((16, 0, MAX_LEGS - 1, 8)):
+        kind, k = instruments[i]
+        fill(env, taker, maker, e, kind, k, not side[kind, k], premium, lots[kind, k])
+        assert check(env, positions_slot, taker, e) == MAX_LEGS - 1 - n == check(env, positions_slot, maker, e)
+    # futures flat at their cost: the legs still count, the series stays open
+    fill(env, taker, maker, e, FUTURE, 0, False, env.usd(101), 2)
+    assert env.ch.futures_position(taker, env.registry, e) == (0, 0)
+    assert check(env, positions_slot, taker, e) == MAX_LEGS - 4 == check(env, positions_slot, maker, e)
+    # a later futures fill computes the requirement with every leg
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(99), 3)
+    assert check(env, positions_slot, taker, e) == MAX_LEGS - 4 == check(env, positions_slot, maker, e)
+    # a leg re-opened in the middle of the sorted legs counts again
+    kind, k = instruments[16]
+    fill(env, taker, maker, e, kind, k, True, premium, 1)
+    assert check(env, positions_slot, taker, e) == MAX_LEGS - 3 == check(env, positions_slot, maker, e)
+
+
+def test_settle_fill__every_leg_closed__count_zero_futures_only_requirement(
+        env, maker, taker, maker2, positions_slot):
+    ch, reg = env.ch, env.registry
+    e = env.expiries[1]
+    ks = active_strikes(env, e)
+    for a in (maker, taker, maker2):
+        fund(env.system, a, 100_000)
+    legs = [(CALL, ks[2]), (PUT, ks[len(ks) // 2]), (CALL, ks[-3])]
+    for kind, k in legs:
+        fill(env, taker, maker, e, kind, k, False, env.usd(0.5), 2)
+    fill(env, taker, maker2, e, FUTURE, 0, True, env.usd(100), 4)
+    assert check(env, positions_slot, taker, e) == 3
+    assert check(env, positions_slot, maker2, e) == 0
+    for kind, k in legs:
+        fill(env, taker, maker, e, kind, k, True, env.usd(0.5), 2)
+    assert check(env, positions_slot, taker, e) == 0 == check(env, positions_slot, maker, e)
+    lo, hi = reg.bounds(e)
+    assert ch.series_requirement(taker, reg, e) == margin.requirement(4, 4 * env.usd(100), [], lo, hi)
+    # the maker's options closed at their premium: flat, its series left the open list
+    assert meta_of(env, positions_slot, maker, e) == (0, 0, 0)
+    # futures-only fills on both sides of a position that had legs
+    fill(env, maker2, taker, e, FUTURE, 0, True, env.usd(102), 1)
+    assert check(env, positions_slot, taker, e) == 0 == check(env, positions_slot, maker2, e)
+    assert ch.series_requirement(taker, reg, e) == margin.requirement(3, 4 * env.usd(100) - env.usd(102), [], lo, hi)
+    # an option leg again after the count went back to 0
+    fill(env, taker, maker, e, PUT, ks[3], True, env.usd(0.5), 1)
+    assert check(env, positions_slot, taker, e) == 1 == check(env, positions_slot, maker, e)
+
+
+def test_recalculate_and_claim__mixed_and_futures_only__legs_read_count_cleared(
+        env, maker, taker, maker2, keeper, chain, positions_slot):
+    ch, reg = env.ch, env.registry
+    e = env.expiries[0]
+    ks = active_strikes(env, e)
+    for a in (maker, taker, maker2):
+        fund(env.system, a, 100_000)
+    k_call = min(ks, key=lambda k: abs(k - env.usd(102)))
+    k_put = min(ks, key=lambda k: abs(k - env.usd(98)))
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(101), 3)
+    fill(env, taker, maker, e, CALL, k_call, False, env.usd(0.8), 2)
+    fill(env, taker, maker, e, PUT, k_put, True, env.usd(0.6), 1)
+    fill(env, maker2, maker, e, FUTURE, 0, False, env.usd(100), 5)
+    # a narrower range: recalculate reads the legs of the mixed positions only
+    daily_updates(env, chain, keeper, 1)
+    for a in (taker, maker, maker2):
+        ch.recalculate(a, sender=keeper)
+        assert check(env, positions_slot, a, e) == (0 if a == maker2 else 2)
+    s = settle_series(env, chain, keeper, e, 103_000)
+    want = {
+        taker: margin.pnl(s, 3, 3 * env.usd(101), [(CALL, k_call, -2), (PUT, k_put, 1)]),
+        maker: margin.pnl(s, 2, 5 * env.usd(100) - 3 * env.usd(101), [(CALL, k_call, 2), (PUT, k_put, -1)]),
+        maker2: margin.pnl(s, -5, -5 * env.usd(100), []),
+    }
+    assert sum(want.values()) == 0
+    for a, pnl in want.items():
+        ch.recalculate(a, sender=keeper)
+        assert ch.series_requirement(a, reg, e) == max(0, -pnl)     # the loss at S, legs included
+        assert meta_of(env, positions_slot, a, e)[1] == (0 if a == maker2 else 2)
+        tx = ch.claim(a, reg, e, sender=keeper)
+        assert tx.events.filter(ch.Claimed)[0].pnl == pnl
+        assert meta_of(env, positions_slot, a, e) == (0, 0, 0)
+        assert legs_of(env, a, e) == [] and ch.futures_position(a, reg, e) == (0, 0)
+        assert ch.requirement(a) == 0 and len(ch.open_series(a)) == 0
