@@ -22,11 +22,14 @@ from snekmate.utils import pausable
 from interfaces import ICollateralVault
 from interfaces import IRiskEngine
 
+from contracts.modules import guardian as gd
+
 implements: ICollateralVault
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: pausable
+initializes: gd[ownable := ownable]
 
 exports: (
     ownable_2step.owner,
@@ -34,6 +37,8 @@ exports: (
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
     pausable.paused,
+    gd.guardian,
+    gd.set_guardian,
 )
 
 token: public(immutable(IERC20))         # settlement token (USD1)
@@ -41,7 +46,6 @@ balances: HashMap[address, uint256]      # raw token units per account
 total_balances: public(uint256)          # raw token units, sum of all balances
 pnl_applied: public(int256)              # raw token units, net settled P&L credited so far
 risk_engine: public(address)             # Clearinghouse; set once, empty = no requirements
-guardian: public(address)                # may pause (and unpause) deposits
 
 
 @deploy
@@ -56,8 +60,7 @@ def __init__(token_: address, guardian_: address):
     ownable_2step.__init__()
     pausable.__init__()
     token = IERC20(token_)
-    self.guardian = guardian_
-    log ICollateralVault.GuardianSet(guardian=guardian_)
+    gd.__init__(guardian_)
 
 
 # ---------------------------------------------------------------- role checks
@@ -69,7 +72,7 @@ def _check_risk_engine():
 
 @internal
 def _check_guardian():
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "vault: not guardian"
+    assert gd._is_pauser(), "vault: not guardian"
 
 
 # ---------------------------------------------------------------- views
@@ -240,16 +243,6 @@ def set_risk_engine(engine: address):
     assert engine.is_contract, "vault: risk engine not a contract"
     self.risk_engine = engine
     log ICollateralVault.RiskEngineSet(risk_engine=engine)
-
-
-@external
-def set_guardian(guardian_: address):
-    """
-    @notice Replaces the guardian (empty disables it; the owner can still pause). Owner only.
-    """
-    ownable._check_owner()
-    self.guardian = guardian_
-    log ICollateralVault.GuardianSet(guardian=guardian_)
 
 
 @external

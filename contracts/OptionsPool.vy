@@ -32,12 +32,14 @@ from snekmate.utils import pausable
 from contracts.modules import constants as c
 from contracts.modules import pool_math
 from contracts.modules import pool_params
+from contracts.modules import guardian as gd
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: erc20[ownable := ownable]
 initializes: pausable
-initializes: pool_params[ownable := ownable, pausable := pausable]
+initializes: gd[ownable := ownable]
+initializes: pool_params[ownable := ownable, pausable := pausable, gd := gd]
 
 exports: (
     ownable_2step.owner,
@@ -59,6 +61,7 @@ exports: (
     erc20.eip712Domain,
     pausable.paused,
     pool_params.__interface__,
+    gd.guardian,
 )
 
 
@@ -161,7 +164,8 @@ def __init__(registry_: address, book_: address, clearinghouse_: address, pricer
     vault = Vault(staticcall Clearing(clearinghouse_).vault())
     asset = staticcall vault.token()
     erc20.__init__(name_, symbol_, staticcall IERC20Detailed(asset).decimals() + DECIMALS_OFFSET, name_, "1")
-    pool_params.__init__(guardian_)
+    gd.__init__(guardian_)
+    pool_params.__init__()
     extcall IERC20(asset).approve(vault.address, max_value(uint256), default_return_value=True)
 
 

@@ -50,6 +50,7 @@ from contracts.modules import constants as c
 from contracts.modules import calendar
 from contracts.modules import price_levels as pl
 from contracts.modules import order_store as ost
+from contracts.modules import guardian as gd
 
 implements: IOrderBook
 
@@ -58,6 +59,7 @@ initializes: ownable_2step[ownable := ownable]
 initializes: pausable
 initializes: pl
 initializes: ost
+initializes: gd[ownable := ownable]
 
 exports: (
     ownable_2step.owner,
@@ -65,6 +67,8 @@ exports: (
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
     pausable.paused,
+    gd.guardian,
+    gd.set_guardian,
 )
 
 # ---------------------------------------------------------------- bounds and codes
@@ -126,7 +130,6 @@ STEP_REASON: constant(uint256) = 160
 registry: public(immutable(ISeriesRegistry))     # SeriesRegistry of this market
 clearinghouse: public(immutable(IClearinghouse)) # shared Clearinghouse (reserves, fills, margin)
 tick: public(immutable(uint256))                 # raw token units per lot, the registry's tick
-guardian: public(address)                        # may pause (and unpause) new orders
 next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
 
 future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
@@ -150,15 +153,14 @@ def __init__(registry_: address, clearinghouse_: address, guardian_: address):
     clearinghouse = IClearinghouse(clearinghouse_)
     tick = staticcall ISeriesRegistry(registry_).tick()
     assert tick > 0, "book: zero tick"
-    self.guardian = guardian_
-    log IOrderBook.GuardianSet(guardian=guardian_)
+    gd.__init__(guardian_)
 
 
 # ---------------------------------------------------------------- role checks
 
 @internal
 def _check_guardian():
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "book: not guardian"
+    assert gd._is_pauser(), "book: not guardian"
 
 
 # ---------------------------------------------------------------- helpers
@@ -864,16 +866,6 @@ def is_dead(order_id: uint256) -> bool:
 
 
 # ---------------------------------------------------------------- governance
-
-@external
-def set_guardian(guardian_: address):
-    """
-    @notice Replaces the guardian (empty disables it; the owner can still pause). Owner only.
-    """
-    ownable._check_owner()
-    self.guardian = guardian_
-    log IOrderBook.GuardianSet(guardian=guardian_)
-
 
 @external
 def pause():

@@ -2,8 +2,10 @@
 """
 @title Rangebound options pool parameters
 @notice The owner-set, bounded parameters of an OptionsPool (docs/architecture.md §15), its guardian
-        and pause: one setter per parameter, each checking its bounds and emitting
-        `ParameterSet(name, value)`. Initialised and exported by OptionsPool.
+        setter and pause: one setter per parameter, each checking its bounds and emitting
+        `ParameterSet(name, value)`. Initialised and exported by OptionsPool. The guardian itself
+        (storage, `GuardianSet`, who may pause) is contracts/modules/guardian.vy, shared with
+        the vault and the book; the pool's setter also refuses an empty guardian.
 @custom:security Setters are owner-only (the pool's two-step owner); pause/unpause are the
         guardian's or the owner's. Pausing never blocks LP exits (the pool checks it only on
         deposits, mints and trades).
@@ -12,17 +14,17 @@
 from snekmate.auth import ownable
 from snekmate.utils import pausable
 
+from contracts.modules import guardian as gd
+
 uses: ownable
 uses: pausable
+uses: gd
 
 WAD: constant(uint256) = 10**18
 
 event ParameterSet:
     name: String[32]
     value: uint256
-
-event GuardianSet:
-    guardian: indexed(address)
 
 
 # parameter bounds
@@ -49,7 +51,6 @@ UTIL_SPREAD_SHIFT: constant(uint256) = 233
 FEE_SHIFT: constant(uint256) = 246
 PAUSED_SHIFT: constant(uint256) = 255
 
-guardian: public(address)                        # may pause (never blocks LP exits)
 vol_multiplier: public(uint256)                  # WAD, w in s = F sqrt(w v tau / 2)
 beta: public(uint256)                            # WAD, inventory slope
 depth: public(uint256)                           # lots, max |q| per instrument
@@ -71,12 +72,11 @@ trade: uint256
 
 
 @deploy
-def __init__(guardian_: address):
+def __init__():
     """
     @notice Defaults: w 1, beta 0.1, depth 1,000 lots, spreads 50 + 200 bps, max utilisation
             0.8, cutoff 1 h, hedge band 1 lot, slippage 100 bps, fee 10 bps, LP fee 10 bps.
     """
-    self.guardian = guardian_
     self.vol_multiplier = WAD
     self.beta = 10**17
     self.depth = 1_000
@@ -225,8 +225,7 @@ def set_guardian(guardian_: address):
     """
     ownable._check_owner()
     assert guardian_ != empty(address), "pool: zero address"
-    self.guardian = guardian_
-    log GuardianSet(guardian=guardian_)
+    gd._set_guardian(guardian_)
 
 
 @external
@@ -235,7 +234,7 @@ def pause():
     @notice Stops deposits, mints and trades (LP exits, hedges and claims continue).
             Guardian or owner.
     """
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
+    assert gd._is_pauser(), "pool: not guardian"
     pausable._pause()
     self._pack()
 
@@ -245,6 +244,6 @@ def unpause():
     """
     @notice Resumes the pool. Guardian or owner.
     """
-    assert msg.sender == self.guardian or msg.sender == ownable.owner, "pool: not guardian"
+    assert gd._is_pauser(), "pool: not guardian"
     pausable._unpause()
     self._pack()
