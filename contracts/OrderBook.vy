@@ -98,7 +98,6 @@ BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a make
 
 # masks of the matching plan's words (the order and level words belong to `order_store`)
 M48: constant(uint256) = (1 << 48) - 1
-M96: constant(uint256) = (1 << 96) - 1
 M112: constant(uint256) = (1 << 112) - 1
 M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index
 
@@ -119,10 +118,13 @@ struct Taker:
 
 
 # a step of a plan (one resting order touched by a taker) is one word, to keep the plan's
-# memory small: order id (48) | price index (16) << 48 | lots filled (96) << 64 | cancel reason (8) << 160
+# memory small: order id (48) | price index (16) << 48 | lots filled (64) << 64 |
+# cancel reason (8) << 128 | reserve the fill releases (96) << 136 (lots and reserve: the
+# ranges of `order_store`)
 STEP_IDX: constant(uint256) = 48
 STEP_QTY: constant(uint256) = 64
-STEP_REASON: constant(uint256) = 160
+STEP_REASON: constant(uint256) = 128
+STEP_RELEASE: constant(uint256) = 136
 
 
 # ---------------------------------------------------------------- storage
@@ -456,12 +458,16 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
             if not self._crosses(level_price, t.price, t.is_buy):
                 break
             link: uint256 = ost.o_link[oid]
-            q: uint256 = 0
+            word: uint256 = oid | (idx << STEP_IDX)
             reason: uint8 = self._step_reason(level_price, t.low, t.high, t.flags, ost._owner(link))
             if reason == 0:
-                q = min(remaining, ost._qty(ost.o_book[oid]))
+                book: uint256 = ost.o_book[oid]
+                q: uint256 = min(remaining, ost._qty(book))
                 remaining -= q
-            steps.append(oid | (idx << STEP_IDX) | (q << STEP_QTY) | (convert(reason, uint256) << STEP_REASON))
+                word |= (q << STEP_QTY) | (self._release_of(book, q) << STEP_RELEASE)
+            else:
+                word |= convert(reason, uint256) << STEP_REASON
+            steps.append(word)
             if remaining == 0:
                 break                                # filled, maybe partly: the cursor stays on it
             oid = ost._next(link)                    # `_after`, inline (one internal call less per step)
@@ -482,14 +488,14 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
             continue
         at: uint256 = self._fill_step(steps, booked, word)
         refused: uint256 = steps[at]
-        remaining += (refused >> STEP_QTY) & M96
+        remaining += (refused >> STEP_QTY) & M64
         if cut:
             steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
             continue
         for i: uint256 in range(MAX_FILLS):
             if len(steps) == at + 1:
                 break
-            remaining += (steps.pop() >> STEP_QTY) & M96
+            remaining += (steps.pop() >> STEP_QTY) & M64
         steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
         idx, oid = self._after(opp, (refused >> STEP_IDX) & 65535, ost.o_link[refused & M48], t.is_buy)
         cut = word > 0                               # fills before it: book them on their own first
@@ -514,17 +520,11 @@ def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (boo
     notional: uint256 = 0
     for i: uint256 in range(start, len(steps), bound=MAX_FILLS):
         word: uint256 = steps[i]
-        if word >> STEP_REASON != 0:
+        if (word >> STEP_REASON) & 255 != 0:
             continue
-        oid: uint256 = word & M48
-        q: uint256 = (word >> STEP_QTY) & M96
+        q: uint256 = (word >> STEP_QTY) & M64
         price: uint256 = (((word >> STEP_IDX) & 65535) + t.base) * tick
-        book: uint256 = ost.o_book[oid]
-        # `_release_of`, inline (one internal call less per fill)
-        release: uint256 = ost._reserve(book)
-        if q < ost._qty(book):
-            release = release * q // ost._qty(book)
-        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[oid]), price=price, qty=q, release=release))
+        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[word & M48]), price=price, qty=q, release=word >> STEP_RELEASE))
         notional = unsafe_add(notional, unsafe_mul(price, q))    # < 64 · 2**112 · 2**64
     if len(fills) == 0:
         return True, 0, 0
@@ -550,7 +550,8 @@ def _release_of(book: uint256, q: uint256) -> uint256:
     """
     @dev The reserve a fill of `q` lots of a resting order (book word `book`) releases: pro
          rata, rounded down (the maker stays over-reserved, never under); the final fill
-         releases exactly what is left. `_book` books it (inline), `_apply_steps` writes it.
+         releases exactly what is left. The walk keeps it in the fill's step: `_book` books
+         it, `_apply_steps` writes it.
     """
     release: uint256 = ost._reserve(book)
     maker_qty: uint256 = ost._qty(book)
@@ -597,7 +598,7 @@ def _fill_step(steps: DynArray[uint256, MAX_FILLS], start: uint256, index: uint2
     """
     n: uint256 = 0
     for i: uint256 in range(start, len(steps), bound=MAX_FILLS):
-        if steps[i] >> STEP_REASON == 0:
+        if (steps[i] >> STEP_REASON) & 255 == 0:
             if n == index:
                 return i
             n += 1
@@ -614,8 +615,8 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
     for word: uint256 in steps:
         oid: uint256 = word & M48
         idx: uint256 = (word >> STEP_IDX) & 65535
-        q: uint256 = (word >> STEP_QTY) & M96
-        reason: uint8 = convert(word >> STEP_REASON, uint8)
+        q: uint256 = (word >> STEP_QTY) & M64
+        reason: uint8 = convert((word >> STEP_REASON) & 255, uint8)
         link: uint256 = ost.o_link[oid]        # re-read: earlier removals relink it
         maker: address = ost._owner(link)
         book: uint256 = ost.o_book[oid]
@@ -628,8 +629,8 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
-            # the same pro-rata release as booked in `_walk`
-            ost._shrink(opp, oid, idx, book, q, self._release_of(book, q))
+            # the release booked with the fill (`_release_of`, kept in the step)
+            ost._shrink(opp, oid, idx, book, q, word >> STEP_RELEASE)
         else:
             self._remove(opp, oid, link, maker_qty, ost.DIRTY)
         log IOrderBook.OrderFilled(

@@ -587,12 +587,14 @@ class MarketMachine(RuleBasedStateMachine):
     # played by `stranger` + `taker` trading with each other; none of these may break an
     # invariant, revert an honest taker, or move a settlement past the expiry guard.
 
-    @rule(series=SERIES, n=st.integers(0, 2**16))
+    @rule(series=SERIES, n=st.integers(0, 2**16), behind=st.booleans())
     @step
-    def adversary_unfillable(self, series, n):
+    def adversary_unfillable(self, series, n, behind):
         """The attacker rests an order it cannot fill (the position cap is lowered under it),
         then an honest trader takes the book: the attacker's order is cancelled (reason 10),
-        never the honest order; the cap is restored afterwards."""
+        never the honest order; the cap is restored afterwards. `behind`: an honest one-lot
+        order rests first at the same price, so the refusal comes after a fill of the same
+        batch (the book books that fill on its own, then walks on)."""
         e = self.e
         expiry = self.live()[series]
         lo, hi, _ = self.read_series(expiry)
@@ -600,18 +602,31 @@ class MarketMachine(RuleBasedStateMachine):
         is_buy = held >= 0
         px = self.center(lo, hi)              # inside the makers' quotes: rests as the best
         cap = abs(held) + 1                   # the attacker's 2 lots would pass it
-        fits = [h for h in ("maker", "maker2", "taker")
-                if abs(self.pos.get((h, expiry), Pos()).n + (-2 if is_buy else 2)) <= cap
-                or not adds_exposure(self.pos.get((h, expiry), Pos()).n,
-                                     self.pos.get((h, expiry), Pos()).n + (-2 if is_buy else 2))]
-        if not fits:
+        take = 3 if behind else 2
+        sign = -1 if is_buy else 1            # the honest taker's side
+
+        def fits(who, lots):
+            n0 = self.pos.get((who, expiry), Pos()).n
+            return abs(n0 + sign * lots) <= cap or not adds_exposure(n0, n0 + sign * lots)
+
+        takers = [h for h in ("maker", "maker2", "taker") if fits(h, take)]
+        if not takers:
             return
+        honest = takers[n % len(takers)]
+        ahead = None
+        if behind:
+            fronts = [h for h in ("maker", "maker2", "taker") if h != honest and fits(h, -1)]
+            if not fronts:
+                return
+            receipt, ahead = self.place(fronts[n % len(fronts)], expiry, FUTURE, 0, is_buy, px, 1,
+                                        POST_ONLY, 1, lo, hi)
+            if receipt is None:
+                return
         receipt, oid = self.place("stranger", expiry, FUTURE, 0, is_buy, px, 2, POST_ONLY, 1, lo, hi)
         if receipt is None or int(e.book.orders(oid).owner, 16) == 0:
             return
         self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, cap, sender="deployer")
-        honest = fits[n % len(fits)]
-        receipt, _ = self.place(honest, expiry, FUTURE, 0, not is_buy, px, 2, IOC, 8, lo, hi,
+        receipt, _ = self.place(honest, expiry, FUTURE, 0, not is_buy, px, take, IOC, 8, lo, hi,
                                 extra={"clearinghouse: position cap"})
         if receipt is not None:
             ours = [c.reason for c in receipt.decode_logs(e.book.OrderCancelled) if c.order_id == oid]
@@ -620,6 +635,8 @@ class MarketMachine(RuleBasedStateMachine):
             if ours:
                 assert ours == [CANCEL_POSITION_CAP], f"unfillable maker cancelled with {ours}"
                 self.counts["unfillable_cancelled"] = self.counts.get("unfillable_cancelled", 0) + 1
+                if ahead and any(f.maker_order_id == ahead for f in receipt.decode_logs(e.book.OrderFilled)):
+                    self.counts["unfillable_behind_a_fill"] = self.counts.get("unfillable_behind_a_fill", 0) + 1
         self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, DEFAULT_POSITION_CAP,
                 sender="deployer")
 
@@ -1161,7 +1178,20 @@ def test_regression__adversary_unfillable_maker_cancelled(env, campaign):
     every invariant holds (the CI swarm may not draw this exact path)."""
     state = _replay(env, campaign, [
         ("open_market", {"series": [0], "qty": 4, "options": False}),
-        ("adversary_unfillable", {"series": 0, "n": 0}),
+        ("adversary_unfillable", {"series": 0, "n": 0, "behind": False}),
     ])
     assert state.counts.get("unfillable_cancelled", 0) == 1
+    assert state.counts["tokens_lost"] == 0
+
+
+def test_regression__adversary_unfillable_behind_a_fill(env, campaign):
+    """The same refusal one fill into the batch: an honest one-lot order rests ahead of the
+    adversary's at its price, the honest taker fills it, the adversary's order is refused after
+    it (the book books the fill on its own, cancels the refused order and walks on), and every
+    invariant holds."""
+    state = _replay(env, campaign, [
+        ("open_market", {"series": [0], "qty": 4, "options": False}),
+        ("adversary_unfillable", {"series": 0, "n": 0, "behind": True}),
+    ])
+    assert state.counts.get("unfillable_behind_a_fill", 0) == 1
     assert state.counts["tokens_lost"] == 0
