@@ -104,6 +104,7 @@ DESCRIPTIONS: dict[str, str] = {
     "pool_deposit_per_leg": "slope: extra deposit gas per open leg of the pool (0 -> 12)",
     "pool_redeem_per_leg": "slope: extra redeem gas per open leg of the pool (0 -> 12)",
     "hedge": "pool.hedge: IOC futures order filling one resting maker",
+    "take_refused_maker": "take_1_maker behind a refused ask (maker fee raised over its exact reserve)",
 }
 
 
@@ -320,10 +321,31 @@ class Bench:
             if self.fills(tx) != n:
                 raise BenchError(f"take of {n} orders filled {self.fills(tx)}")
             self.s.add(f"take_{n}_orders_1_maker", tx)
+        for i in range(reps):
+            self.s.add("take_refused_maker", self.refused_take(expiry, px, makers[i % len(makers)], taker))
         # a withdrawal that has to recalculate one open series
         for m in makers[:reps]:
             self.s.add("withdraw_1_series", self.tx.send(m, self.vault, "withdraw",
                                                          self.system.usd(10)))
+
+    def refused_take(self, expiry: int, price: int, maker: str, taker: str) -> Tx:
+        """An IOC buy of one lot whose best ask the Clearinghouse refuses (its owner, a fresh
+        account, holds exactly that ask's reserve, then the maker fee is raised: `MakerBlockedAt`,
+        the ask is cancelled) and which then fills `maker`'s ask behind it; fees restored."""
+        odd = self.tx.address("maker")
+        need = int(self.ch.order_reserve(self.registry.address, expiry, FUTURE, 0, False, price, 1))
+        self.tx.send(self.deployer, self.token, "mint", odd, need)
+        self.tx.send(odd, self.token, "approve", self.vault.address, need)
+        self.tx.send(odd, self.vault, "deposit", need)
+        self.place(odd, expiry, price, 1, False)
+        self.place(maker, expiry, price, 1, False)
+        taker_bps, maker_bps = int(self.ch.taker_fee_bps()), int(self.ch.maker_fee_bps())
+        self.tx.send(self.deployer, self.ch, "set_fees", taker_bps, int(self.ch.MAX_FEE_BPS()))
+        tx = self.place(taker, expiry, price, 1, True, flags=IOC, max_fills=2)
+        self.tx.send(self.deployer, self.ch, "set_fees", taker_bps, maker_bps)
+        if self.fills(tx) != 1 or len(tx.decode(self.book.OrderCancelled)) != 1:
+            raise BenchError("the refused ask was not cancelled before the fill")
+        return tx
 
     def measure_legs(self, expiry: int) -> None:
         """Option trade on an existing leg by a taker holding k legs (k = 1, 4, 16, 32)."""
@@ -462,7 +484,7 @@ class Bench:
         ops: dict[str, int] = {}
         for name in ("deposit", "deposit_cold", "withdraw", "withdraw_1_series", "place_resting",
                      "place_resting_same_level", "place_resting_cold", "cancel", "take_1_maker",
-                     "take_1_maker_cold", "settle", "claim_4_legs", "claim_counterparty",
+                     "take_1_maker_cold", "take_refused_maker", "settle", "claim_4_legs", "claim_counterparty",
                      "daily_update_6_series", "daily_update_6_series_no_refill",
                      "daily_update_listing_day"):
             if s.data.get(name):
