@@ -70,7 +70,7 @@ struct SeriesRef:
 
 MAX_OPEN_SERIES: public(constant(uint256)) = c.MAX_OPEN_SERIES   # open (account, series) pairs per account
 MAX_FEE_BPS: public(constant(uint256)) = 50           # bps, cap on taker and maker fee rates
-MAX_CAP: public(constant(uint256)) = 2**96            # lots, upper bound of any cap
+MAX_CAP: public(constant(uint256)) = 2**48 - 1        # lots, upper bound of any cap (a cap's field of `caps`)
 DEFAULT_OI_CAP: public(constant(uint256)) = 10**12    # lots, per (series, kind) at registration
 DEFAULT_POSITION_CAP: public(constant(uint256)) = 10**9  # lots, per (account, instrument)
 EXPIRY_LIMIT: constant(uint256) = 2**96               # expiries are packed into 96 bits
@@ -91,7 +91,9 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
-LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: fee_rates' taker fee, caps' OI cap, totals' reserves, nc's cost
+LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: fee_rates' taker fee, totals' reserves, nc's cost
+CAP_SHIFT: constant(uint256) = 48                     # `caps`: position cap << 48, fee account << 96 (FEE_TO_SHIFT)
+FEE_TO_SHIFT: constant(uint256) = 96
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 LEG_COUNT: constant(uint256) = 255 << 8               # the bits of `Position.meta` counting its option legs (MAX_LEGS < 256): a futures-only position never reads `legs`
@@ -104,10 +106,10 @@ fee_account: public(address)                                        # receives e
 fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
-market_fee_account: HashMap[address, address]                       # registry -> its fee account (empty = global fee_account)
-# per registry, packed (a fill that adds open interest reads both): oi_cap (lots, max open
-# interest of one (series, kind); bits 0..127) | position_cap (lots, max |qty| of one account in
-# one instrument; bits 128..255); each <= MAX_CAP < 2**128
+# per registry, packed (every fill reads them together): oi_cap (lots, max open interest of one
+# (series, kind); bits 0..47) | position_cap (lots, max |qty| of one account in one instrument;
+# bits 48..95), each <= MAX_CAP < 2**48 | the market's fee account (bits 96..255; empty = the
+# global fee_account)
 caps: HashMap[address, uint256]
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
@@ -194,11 +196,11 @@ def _venue_registry(venue: address) -> address:
 
 @view
 @internal
-def _fee_to(registry: address) -> address:
+def _fee_to(caps: uint256) -> address:
     """
-    @dev The market's own fee account, else the global one.
+    @dev The market's own fee account (in its `caps` word), else the global one.
     """
-    account: address = self.market_fee_account[registry]
+    account: address = convert(convert(caps >> FEE_TO_SHIFT, uint160), address)
     if account == empty(address):
         return self.fee_account
     return account
@@ -445,7 +447,7 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
     @dev Adds `delta` lots of the instrument to the account's position (futures cost
          `cost_delta` = Σ ±q·P), enforcing reduce-only, the position cap and the legs cap.
          A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
-         at 2**31 raw units per lot) counts as over the position cap, reducing included.
+         at 2**79 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
          It changes `legs` but not their count in `meta`: the caller's `_refresh` of the same
          position with `moved` stores it (before the call returns).
@@ -845,7 +847,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
         delta = -delta
     change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
     oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
-    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & LOW_HALF:
+    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & MAX_CAP:
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
     self._refresh(f.maker, sid, lower, upper, kind != c.FUTURE)
@@ -950,12 +952,12 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
 
     # the taker first, once: its own failure reverts it, whatever the makers' state
     caps: uint256 = self.caps[registry]
-    cap: uint256 = caps >> 128
+    cap: uint256 = (caps >> CAP_SHIFT) & MAX_CAP
     self._open(taker, sid, registry, expiry, WHO_TAKER)
     oi_start: uint256 = self.oi[sid][kind]
     oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
     taker_fee: uint256 = 0
-    fee_to: address = self._fee_to(registry)
+    fee_to: address = self._fee_to(caps)
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
         who: uint256 = WHO_MAKER
         if batch:
@@ -964,7 +966,7 @@ def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8,
         oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
         taker_fee += fee
     if oi_now != oi_start:
-        assert oi_now <= oi_start or oi_now <= caps & LOW_HALF, "clearinghouse: open interest cap"
+        assert oi_now <= oi_start or oi_now <= caps & MAX_CAP, "clearinghouse: open interest cap"
         self.oi[sid][kind] = oi_now
     self._refresh(taker, sid, lower, upper, kind != c.FUTURE)
     if taker_fee > 0:
@@ -991,7 +993,7 @@ def register_market(registry: address, book: address):
     assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
     self.registry_of[book] = registry
-    self.caps[registry] = DEFAULT_OI_CAP | DEFAULT_POSITION_CAP << 128
+    self.caps[registry] = DEFAULT_OI_CAP | DEFAULT_POSITION_CAP << CAP_SHIFT    # global fee account
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
     log IClearinghouse.VenueRegistered(registry=registry, venue=book)
     log IClearinghouse.CapsSet(registry=registry, oi_cap=DEFAULT_OI_CAP, position_cap=DEFAULT_POSITION_CAP)
@@ -1025,7 +1027,7 @@ def set_caps(registry: address, oi_cap_: uint256, position_cap_: uint256):
     ownable._check_owner()
     self._check_market(registry)
     assert oi_cap_ > 0 and oi_cap_ <= MAX_CAP and position_cap_ > 0 and position_cap_ <= MAX_CAP, "clearinghouse: cap out of bounds"
-    self.caps[registry] = oi_cap_ | position_cap_ << 128
+    self.caps[registry] = (self.caps[registry] >> FEE_TO_SHIFT << FEE_TO_SHIFT) | oi_cap_ | position_cap_ << CAP_SHIFT
     log IClearinghouse.CapsSet(registry=registry, oi_cap=oi_cap_, position_cap=position_cap_)
 
 
@@ -1061,7 +1063,7 @@ def set_market_fee_account(registry: address, account: address):
     """
     ownable._check_owner()
     self._check_market(registry)
-    self.market_fee_account[registry] = account
+    self.caps[registry] = (self.caps[registry] & (2**FEE_TO_SHIFT - 1)) | convert(convert(account, uint160), uint256) << FEE_TO_SHIFT
     log IClearinghouse.MarketFeeAccountSet(registry=registry, account=account)
 
 
@@ -1072,7 +1074,7 @@ def fee_account_of(registry: address) -> address:
     @notice The account that receives the fees of `registry`'s fills: its own fee account,
             else the global `fee_account`.
     """
-    return self._fee_to(registry)
+    return self._fee_to(self.caps[registry])
 
 
 # ---------------------------------------------------------------- packed fee rates and caps
@@ -1101,7 +1103,7 @@ def oi_cap(registry: address) -> uint256:
     """
     @notice Lots: the market's max open interest of one (series, kind) (0 = not registered).
     """
-    return self.caps[registry] & LOW_HALF
+    return self.caps[registry] & MAX_CAP
 
 
 @view
@@ -1110,4 +1112,4 @@ def position_cap(registry: address) -> uint256:
     """
     @notice Lots: the market's max |qty| of one account in one instrument (0 = not registered).
     """
-    return self.caps[registry] >> 128
+    return (self.caps[registry] >> CAP_SHIFT) & MAX_CAP

@@ -33,10 +33,10 @@ def test_settle_fills__futures_cost_of_2_127_or_more__reverts_position_cap_state
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     ch.set_caps(reg, ch.MAX_CAP(), ch.MAX_CAP(), sender=deployer)   # the cap itself allows it
-    # a venue's state is trusted: a market priced in 2**32 raw units per lot (an 18-decimal
-    # token), where MAX_CAP lots would be worth more than the cost half holds
+    # a venue's state is trusted: a market priced in 2**80 raw units per lot (far beyond any
+    # real one), where MAX_CAP (2**48 - 1) lots would be worth more than the cost half holds
     live, lo, _hi, ro, min_qty, active = trading_state_of(env, e)[1:]
-    price = 2**32
+    price = 2**80
     state = (True, live, lo, 2**100, ro, min_qty, active)
     qty = 2**127 // price + 1                                          # qty · price >= 2**127
     assert qty <= ch.MAX_CAP()
@@ -53,10 +53,10 @@ def test_settle_fills__maker_cost_of_2_127_or_more__maker_blocked_position_cap(e
     ch.set_caps(reg, ch.MAX_CAP(), ch.MAX_CAP(), sender=deployer)
     ch.set_fees(0, 0, sender=deployer)
     # a range of one price: every requirement is 0, so nobody needs collateral
-    price = 2**32
+    price = 2**80
     live, _lo, _hi, ro, min_qty, active = trading_state_of(env, e)[1:]
     state = (True, live, price, price, ro, min_qty, active)
-    qty = 2**94                                                        # qty · price = 2**126
+    qty = 2**46                                                        # qty · price = 2**126; 2·qty < MAX_CAP
     ch.settle_fills(maker2, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, sender=env.book)
     assert ch.futures_position(maker, reg, e) == (-qty, -qty * price)
     before = ch_state(env, taker, maker)
