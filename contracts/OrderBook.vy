@@ -56,7 +56,6 @@ implements: IOrderBook
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
-initializes: pausable
 initializes: pl
 initializes: ost
 initializes: gd[ownable := ownable]
@@ -66,7 +65,6 @@ exports: (
     ownable_2step.pending_owner,
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
-    pausable.paused,
     gd.guardian,
     gd.set_guardian,
 )
@@ -99,6 +97,7 @@ BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a make
 # masks of the matching plan's words (the order and level words belong to `order_store`)
 M48: constant(uint256) = (1 << 48) - 1
 M112: constant(uint256) = (1 << 112) - 1
+PAUSED: constant(uint256) = 1 << 255                     # `order_state`'s pause flag
 M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index
 
 # ---------------------------------------------------------------- matching plan (memory only)
@@ -132,7 +131,9 @@ STEP_RELEASE: constant(uint256) = 136
 registry: public(immutable(ISeriesRegistry))     # SeriesRegistry of this market
 clearinghouse: public(immutable(IClearinghouse)) # shared Clearinghouse (reserves, fills, margin)
 tick: public(immutable(uint256))                 # raw token units per lot, the registry's tick
-next_order_id: public(uint256)                   # last order id assigned (ids start at 1)
+# last order id assigned (bits 0..39; ids start at 1) | PAUSED: `place_order` reads both in one
+# slot (the pause is snekmate's `pausable` semantics and events, its flag kept here)
+order_state: uint256
 
 future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
 
@@ -150,7 +151,6 @@ def __init__(registry_: address, clearinghouse_: address, guardian_: address):
     assert clearinghouse_.is_contract, "book: clearinghouse not a contract"
     ownable.__init__()
     ownable_2step.__init__()
-    pausable.__init__()
     registry = ISeriesRegistry(registry_)
     clearinghouse = IClearinghouse(clearinghouse_)
     tick = staticcall ISeriesRegistry(registry_).tick()
@@ -290,6 +290,8 @@ def place_order(
            stale orders cancelled on the way, all count).
     @return The id of the resting order, 0 when nothing rests.
     """
+    state: uint256 = self.order_state
+    assert state & PAUSED == 0, "book: paused"
     self._validate(expiry, kind, strike, price, qty, flags, max_fills)
     low: uint256 = 0
     high: uint256 = 0
@@ -299,9 +301,9 @@ def place_order(
     if st.reduce_only:
         assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
 
-    order_id: uint256 = self.next_order_id + 1
+    order_id: uint256 = state + 1                 # not paused: `state` is the last id
     assert order_id <= ost.MAX_ID, "book: order ids exhausted"    # 1.1e12 orders: never in practice
-    self.next_order_id = order_id
+    self.order_state = order_id
     log IOrderBook.OrderPlaced(
         order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
         is_buy=is_buy, price=price, qty=qty, flags=flags
@@ -329,9 +331,9 @@ def place_order(
 @internal
 def _validate(expiry: uint256, kind: uint8, strike: uint256, price: uint256, qty: uint256, flags: uint256, max_fills: uint256):
     """
-    @dev Checks of the order's own arguments (no registry read) and the pause.
+    @dev Checks of the order's own arguments (no registry read; the pause is checked first,
+         with the order id in `place_order`).
     """
-    assert not pausable.paused, "book: paused"
     assert kind <= c.PUT, "book: bad kind"
     assert flags & ~(c.POST_ONLY | c.IOC) == 0 and flags != c.POST_ONLY | c.IOC, "book: bad flags"
     assert max_fills >= 1 and max_fills <= MAX_FILLS, "book: bad max fills"
@@ -874,8 +876,10 @@ def pause():
     @notice Stops new orders. Guardian or owner. Cancels and sweeps never stop.
     """
     self._check_guardian()
-    assert not pausable.paused, "book: paused"
-    pausable._pause()
+    state: uint256 = self.order_state
+    assert state & PAUSED == 0, "book: paused"
+    self.order_state = state | PAUSED
+    log pausable.Paused(account=msg.sender)
 
 
 @external
@@ -884,5 +888,25 @@ def unpause():
     @notice Resumes new orders. Guardian or owner.
     """
     self._check_guardian()
-    assert pausable.paused, "book: not paused"
-    pausable._unpause()
+    state: uint256 = self.order_state
+    assert state & PAUSED != 0, "book: not paused"
+    self.order_state = state & ~PAUSED
+    log pausable.Unpaused(account=msg.sender)
+
+
+@view
+@external
+def paused() -> bool:
+    """
+    @notice Whether new orders are stopped (guardian or owner). Cancels and sweeps never stop.
+    """
+    return self.order_state & PAUSED != 0
+
+
+@view
+@external
+def next_order_id() -> uint256:
+    """
+    @notice The last order id assigned (ids start at 1; 0 before the first order).
+    """
+    return self.order_state & ost.MAX_ID
