@@ -214,7 +214,10 @@ class MarketMachine(RuleBasedStateMachine):
         """Before a call that runs the lazy update: if more days are due than one call may
         replay (orders and settlement then revert with "... catch-up incomplete"), `who` calls
         `daily_update` until at most MAX_CATCH_UP_DAYS are left for the lazy path."""
-        for _ in range(8):          # 8 calls cover 80 days; the machine never skips that far
+        # one call replays MAX_CATCH_UP_DAYS days: enough calls for every day due (a long
+        # campaign can stay silent for 50 steps of two days each: 100 days)
+        due = max(0, cal.update_time(self.now) - self.last_update) // DAY
+        for _ in range(due // MAX_CATCH_UP_DAYS + 1):
             if cal.update_time(self.now) - self.last_update <= MAX_CATCH_UP_DAYS * DAY:
                 return
             self.tx(self.e.registry.daily_update, sender=who)
