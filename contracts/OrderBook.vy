@@ -478,17 +478,17 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
                 if idx != pl.EMPTY:
                     oid = ost._head(ost.levels[opp][idx])
         ok: bool = False
-        word: uint256 = 0
+        booked_or_index: uint256 = 0                 # Σ price·qty booked, or the refused fill's index
         why: uint8 = 0
-        ok, word, why = self._book(t, steps, booked)
+        ok, booked_or_index, why = self._book(t, steps, booked)
         if ok:
-            notional += word
+            notional += booked_or_index
             booked = len(steps)
             if not cut:
                 break
             cut = False
             continue
-        at: uint256 = self._fill_step(steps, booked, word)
+        at: uint256 = self._fill_step(steps, booked, booked_or_index)
         refused: uint256 = steps[at]
         remaining += (refused >> STEP_QTY) & M64
         if cut:
@@ -500,7 +500,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
             remaining += (steps.pop() >> STEP_QTY) & M64
         steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
         idx, oid = self._after(opp, (refused >> STEP_IDX) & 65535, ost.o_link[refused & M48], t.is_buy)
-        cut = word > 0                               # fills before it: book them on their own first
+        cut = booked_or_index > 0                    # fills before it: book them on their own first
     assert booked == len(steps), "book: match incomplete"     # unreachable (the bound above)
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
     self._apply_steps(t, steps, order_id)
