@@ -436,11 +436,14 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
          (`_book`). When the Clearinghouse refuses a fill for a condition of its maker alone
          (`MakerBlockedAt`) the plan is cut back to it: it becomes a cancel step with its
          reason, the fills before it are booked on their own (they passed) and the walk goes on
-         after it; a fill refused while booking such a cut plan becomes a cancel step in place.
-         So a refused order is never sent again and a fill at most twice (linear, not one
-         re-plan per refusal), in at most 2·max_fills + 1 rounds: each refuses one more order,
-         books a cut plan, or ends. The booked plan is then applied (`_apply_steps`). Returns
-         (lots left, whether the book still crosses the taker's price, Σ price·qty of the fills).
+         after it; a fill refused while booking such a cut plan becomes a cancel step in place
+         (today's Clearinghouse cannot do that: no maker check depends on the fills after it;
+         the branch keeps the bound whatever it does). So a refused order is never sent again
+         and a fill at most twice (linear, not one re-plan per refusal). Bound: every round but
+         the last makes at least one step final (a refused order, or a booked fill), and a plan
+         has at most max_fills steps, so at most MAX_FILLS + 1 rounds (64 refusals reach it).
+         The booked plan is then applied (`_apply_steps`). Returns (lots left, whether the
+         book still crosses the taker's price, Σ price·qty of the fills).
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
@@ -452,7 +455,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
     if idx != pl.EMPTY:
         oid = ost._head(ost.levels[opp][idx])
     cut: bool = False                            # book the plan as it is before walking on
-    for r: uint256 in range(2 * MAX_FILLS + 1):
+    for r: uint256 in range(MAX_FILLS + 1):
         for s: uint256 in range(MAX_FILLS):
             if cut or len(steps) == max_fills or remaining == 0 or idx == pl.EMPTY:
                 break
