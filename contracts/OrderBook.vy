@@ -98,7 +98,7 @@ BLOCKED_REDUCE_ONLY: constant(uint8) = 6         # MakerBlockedAt code of a make
 M48: constant(uint256) = (1 << 48) - 1
 M112: constant(uint256) = (1 << 112) - 1
 PAUSED: constant(uint256) = 1 << 255                     # `order_state`'s pause flag
-M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index
+M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index (bits 0..63); its lots field
 
 # ---------------------------------------------------------------- matching plan (memory only)
 
@@ -494,14 +494,14 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
         at: uint256 = self._fill_step(steps, booked, booked_or_index)
         refused: uint256 = steps[at]
         remaining += (refused >> STEP_QTY) & M64
+        steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)    # now a cancel step
         if cut:
-            steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
             continue
+        # a first refusal: the plan is cut back to it, the walk goes on after it
         for i: uint256 in range(MAX_FILLS):
             if len(steps) == at + 1:
                 break
             remaining += (steps.pop() >> STEP_QTY) & M64
-        steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)
         idx, oid = self._after(opp, (refused >> STEP_IDX) & 65535, ost.o_link[refused & M48], t.is_buy)
         cut = booked_or_index > 0                    # fills before it: book them on their own first
     assert booked == len(steps), "book: match incomplete"     # unreachable (the bound above)
