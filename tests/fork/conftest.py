@@ -37,17 +37,18 @@ import os
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import ape
 import pytest
+from ape.exceptions import ProviderError, SubprocessError
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 from helpers import SEPOLIA_CHAIN_ID
 
-from rangebound.dev.node import rpc, start_anvil
+from rangebound.dev.node import START_ATTEMPTS, free_port, rpc, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -262,6 +263,12 @@ def preserved_tree(folder: Path):
                 p.write_bytes(data)
 
 
+@pytest.fixture
+def fork_with_ports(networks, upstream):
+    """`fork_with_ports(port)`: `fork_of` the upstream, its anvil's ports drawn from `port()`."""
+    return lambda port: fork_of(networks, upstream, port)
+
+
 @pytest.fixture(scope="module")
 def fork(networks, upstream, upstream_deployment, upstream_before, deployments_env):
     """Connected to ethereum:sepolia-fork:foundry (forking the upstream) for one module."""
@@ -270,24 +277,44 @@ def fork(networks, upstream, upstream_deployment, upstream_before, deployments_e
 
 
 @contextmanager
-def fork_of(networks, upstream):
-    """Connect to ethereum:sepolia-fork:foundry forking `upstream`; restores everything."""
+def fork_of(networks, upstream, port=free_port):
+    """Connect to ethereum:sepolia-fork:foundry forking `upstream`; restores everything.
+
+    The fork's anvil gets a port from `port()` (`free_port`: the kernel's pick), tried up to
+    `START_ATTEMPTS` times. Ape's `host: auto` draws a random port from 49152-60999, which is
+    inside Linux's ephemeral range (32768-60999): when the draw hits the local port of one of
+    this session's open client connections, anvil exits at once with "Address already in use"
+    and Ape waits its 20 s and raises RPCTimeoutError (seen once in CI, every fork test of the
+    module erroring at setup).
+    """
     net = networks.ethereum.sepolia_fork
     fork_cfg = getattr(net.ecosystem.config, net.name)
     saved_upstream = getattr(fork_cfg, "upstream_provider", None)
     outer = networks.active_provider
-    settings = {"fork": {"ethereum": {"sepolia": {"upstream_provider": upstream.url}}}}
     cache = Path(ape.config.DATA_FOLDER) / net.ecosystem.name / net.upstream_network.name
     try:
-        with preserved_tree(cache), net.use_provider(
-            "foundry", provider_settings=settings, disconnect_after=True
-        ) as p:
+        with preserved_tree(cache), ExitStack() as stack:
+            p = _connect_fork(net, upstream, stack, port)
             assert p.network.name == "sepolia-fork"
             assert p.fork_url == upstream.url
             yield p
     finally:
         fork_cfg.upstream_provider = saved_upstream
     assert networks.active_provider is outer, "fork provider was not popped"
+
+
+def _connect_fork(net, upstream, stack: ExitStack, port):
+    """The connected fork provider, entered on `stack`; a fresh `port()` on each attempt."""
+    failures = []
+    for _ in range(START_ATTEMPTS):
+        settings = {"host": f"http://127.0.0.1:{port()}",
+                    "fork": {"ethereum": {"sepolia": {"upstream_provider": upstream.url}}}}
+        try:
+            return stack.enter_context(
+                net.use_provider("foundry", provider_settings=settings, disconnect_after=True))
+        except (SubprocessError, ProviderError) as err:  # the port was taken before anvil bound it
+            failures.append(f"{settings['host']}: {err}")
+    raise RuntimeError("fork anvil did not start:\n" + "\n".join(failures))
 
 
 # ---------------------------------------------------------------- real third-party code upstream
