@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rangebound.dev.node import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -15,6 +17,9 @@ def test_demo__short_horizon__writes_consistent_reports(tmp_path):
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
+    # The demo's anvil on a kernel-picked free port: Ape's `host: auto` draws from 49152-60999,
+    # inside the ephemeral range this session's open connections hold (tests/fork/conftest.py).
+    env["APE_FOUNDRY_HOST"] = f"http://127.0.0.1:{free_port()}"
     out = subprocess.run(
         ["ape", "run", "demo", "--days", "6", "--quiet", "--out", str(tmp_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
