@@ -249,10 +249,12 @@ def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
 def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, emptied: uint256):
     """
     @dev Removes an order from its level (`order_store`) and clears the level's bitmap bit
-         when it became empty (its word then set to `emptied`: 0, or DIRTY after a fill).
+         when it became empty (its word then set to `emptied`: 0 after a cancel, or DIRTY
+         after a fill). A cancel leaves emptied bitmap words KEPT (non-zero), a fill zeroes
+         them: whichever side's refund is not already capped (`price_levels`).
     """
     if ost._remove(side, order_id, link, qty, emptied):
-        pl._clear(side, ost._index(link))
+        pl._clear(side, ost._index(link), emptied == 0)
 
 
 # ---------------------------------------------------------------- trading

@@ -11,10 +11,12 @@
         DIRTY bit 255 on a level that a fill emptied: that level keeps a non-zero word, so the
         next order at that price (a maker re-quoting) writes non-zero -> non-zero (2,900 gas,
         not 20,000). A level is empty exactly when its head is 0 (whatever the DIRTY bit).
-        A level emptied by a cancel is zeroed instead: a cancel's gas is small enough that
-        its refunds stay under the EIP-3529 cap (gas used / 5), so the refund is worth more
-        to the canceller than the dirty word. A removed order clears both its words (the
-        refunds; ids are never reused, so a dirty order word would help no later order).
+        A level emptied by a cancel is zeroed instead: the order's two words refund 9,600 and
+        the EIP-3529 cap (gas used / 5) is ~12,400 on a cancel, so the level's zeroing is
+        worth ~2,800 to the canceller, and `cancel` stays under its 50,000 target. (The
+        bitmap words it empties refund nothing more: `price_levels` keeps them non-zero.) A
+        removed order clears both its words (the refunds; ids are never reused, so a dirty
+        order word would help no later order).
 @custom:security Pure storage layout: no external calls, no loops. The caller validates
         the ranges (`MAX_ID`, `MAX_QTY`, `MAX_RESERVE`, `MAX_STRIKE_TICKS`, expiry < 2**40)
         before `_insert`, and marks/clears the level's bitmap bit exactly when `_insert`

@@ -79,6 +79,8 @@ DESCRIPTIONS: dict[str, str] = {
     "place_resting": "book.place_order resting on a new price level, maker holds reserves",
     "place_resting_same_level": "book.place_order joining an existing price level",
     "place_resting_cold": "book.place_order, the maker's first order (reserve slots 0 -> x)",
+    "place_resting_new_side": "book.place_order, first order ever on a side (an option strike's bids)",
+    "place_resting_requote": "book.place_order on a side its last cancel emptied, one tick away",
     "cancel": "book.cancel_order, the level's only order",
     "take_1_maker": "IOC futures buy filling one maker, both already hold the series",
     "take_1_maker_cold": "IOC futures buy filling one maker, first trade of both in the series",
@@ -283,6 +285,24 @@ class Bench:
             m = self.funded("maker")
             self.s.add("place_resting_cold",
                        self.place(m, expiry, base - (i + 1) * self.tick, 1, False))
+        self.measure_requotes(expiry, maker)
+
+    def measure_requotes(self, expiry: int, maker: str) -> None:
+        """A side's first order ever (each rep a new option strike's bid side: its bitmap words
+        and level are new), and a re-quote: the maker's only bid is cancelled, which empties
+        the side, and the maker bids again one tick higher (cancel-replace: a new level on a
+        side whose bitmap words the cancel left non-zero)."""
+        strikes = self.active_strikes(expiry)
+        for k in strikes[: self.config.reps]:
+            price = self.premium(expiry, CALL, k)
+            tx = self.s.add("place_resting_new_side", self.place(maker, expiry, price, 1, True,
+                                                                 kind=CALL, strike=k))
+            oid = self.order_id(tx)
+            self.tx.send(maker, self.book, "cancel_order", oid)
+            tx = self.s.add("place_resting_requote",
+                            self.place(maker, expiry, price + self.tick, 1, True, kind=CALL,
+                                       strike=k))
+            self.tx.send(maker, self.book, "cancel_order", self.order_id(tx))
 
     def measure_takes(self, expiry: int) -> None:
         """take_1_maker cold and warm, then taker cost vs makers filled."""
@@ -483,7 +503,8 @@ class Bench:
         cfg, s = self.config, self.s
         ops: dict[str, int] = {}
         for name in ("deposit", "deposit_cold", "withdraw", "withdraw_1_series", "place_resting",
-                     "place_resting_same_level", "place_resting_cold", "cancel", "take_1_maker",
+                     "place_resting_same_level", "place_resting_cold",
+                     "place_resting_new_side", "place_resting_requote", "cancel", "take_1_maker",
                      "take_1_maker_cold", "take_refused_maker", "settle", "claim_4_legs", "claim_counterparty",
                      "daily_update_6_series", "daily_update_6_series_no_refill",
                      "daily_update_listing_day"):

@@ -888,14 +888,29 @@ class MarketMachine(RuleBasedStateMachine):
         self.check_ranges(out, series, listed)
         series_total = self.check_positions(out, keys, held, sum(p[0] for p in per.values()))
         self.check_reserves(out, oids, per, series_total)
+        self.check_best_prices(out, insts)
+
+    def check_best_prices(self, out, insts: list[tuple[int, int, int]]) -> None:
+        """No book rests crossed, and each side's top level (`depth`, stale levels included:
+        `best_bid`/`best_ask` skip those) is the best price of the orders still resting in the
+        model: the price-level bitmap, KEPT words included, agrees with the orders."""
+        best: dict[tuple[int, int, int, bool], int] = {}
+        for o in self.orders.values():
+            key = (o["expiry"], o["kind"], o["strike"], o["is_buy"])
+            pick = max if o["is_buy"] else min
+            best[key] = pick(best.get(key, o["price"]), o["price"])
         for x, k, s in insts:
-            bid, ask = next(out), next(out)
+            bid, ask, bids, asks = next(out), next(out), next(out), next(out)
             assert bid == 0 or ask == 0 or bid < ask, f"book {(x, k, s)} rests crossed"
+            for buy, top in ((True, bids), (False, asks)):
+                want = best.get((x, k, s, buy))
+                got = top[0][0] if top else None
+                assert got == want, f"book {(x, k, s)}, {'bids' if buy else 'asks'}: top {got} != {want}"
 
     def state_calls(self) -> tuple[list[tuple], list[int], list[tuple[str, int]], list[int],
                                    list[tuple[int, int, int]]]:
         """The views `check_state` reads, in its order: the clock and the listing, five per
-        holder, two per series, four per open position, one per order, two per instrument."""
+        holder, two per series, four per open position, one per order, four per instrument."""
         e = self.e
         v, c, reg, b = e.vault.address, e.ch.address, e.registry.address, e.book.address
         calls: list[tuple] = [
@@ -935,6 +950,8 @@ class MarketMachine(RuleBasedStateMachine):
         for x, k, s in insts:
             calls += [(b, "best_bid(uint256,uint8,uint256)", [x, k, s], ["uint256"]),
                       (b, "best_ask(uint256,uint8,uint256)", [x, k, s], ["uint256"])]
+            calls += [(b, "depth(uint256,uint8,uint256,bool,uint256)", [x, k, s, buy, 1],
+                       ["uint256[2][]"]) for buy in (True, False)]
         return calls, series, keys, oids, insts
 
     def check_clock_and_listing(self, out) -> tuple[tuple[int, int, int], list[int]]:

@@ -60,7 +60,7 @@ def test_constants__sources__match_the_contract_literals():
     assert c.CANCEL_REASONS == {1: "owner", 2: "ioc", 3: "self_trade", 4: "stale", 5: "dead",
                                 6: "max_fills", 7: "reduce_only", 8: "legs", 9: "series",
                                 10: "position_cap", 11: "oi_cap", 12: "collateral"}
-    assert c.WINDOW_END == 7 * 3600 + 59 * 60 + 59 and c.MAX_PRICE_INDEX == 256 * 256
+    assert c.WINDOW_END == 7 * 3600 + 59 * 60 + 59 and c.MAX_PRICE_INDEX == 255 * 255
     assert (c.MAX_GUARD_BPS, c.EXPIRY_GUARD_BPS) == (100, 25)     # SeriesRegistry, private
 
 

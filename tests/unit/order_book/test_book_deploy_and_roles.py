@@ -21,7 +21,7 @@ def test_constructor__wiring(funded):
     assert env.book.clearinghouse() == env.ch.address
     assert env.book.tick() == env.tick
     assert env.book.MAX_FILLS() == 64
-    assert env.book.MAX_PRICE_INDEX() == 65_536
+    assert env.book.MAX_PRICE_INDEX() == 65_025
 
 
 def test_pause__guardian_stops_orders_cancels_continue(funded, guardian, maker):

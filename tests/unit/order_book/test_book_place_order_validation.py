@@ -13,6 +13,7 @@ from rangebound.constants import (
     CALL,
     FUTURE,
     IOC,
+    MAX_PRICE_INDEX,
     POST_ONLY,
     PUT,
 )
@@ -140,22 +141,24 @@ def test_place_order__expired_series__reverts(funded, maker):
 
 
 def test_place_order__price_index_beyond_bitmap__reverts(deployer, guardian, maker):
-    """A 0.001-USD tick makes the monthly range wider than the 65,536 ticks a book indexes."""
+    """A 0.001-USD tick makes the monthly range wider than the 65,025 ticks a book indexes."""
+    n = MAX_PRICE_INDEX
+    assert n == 65_025
     system = deploy_system(deployer, guardian=guardian, tick_usd=0.001)
     market = system.markets["BTC"]
     book, registry = market.book, market.registry
     expiry = registry.live_expiries()[-1]
     lo, hi = registry.bounds(expiry)
     tick = registry.tick()
-    assert (hi - lo) // tick > 65_536
+    assert (hi - lo) // tick > n
     fund_account(system.token, system.vault, deployer, maker, hi * 100)
-    book.place_order(expiry, FUTURE, 0, True, lo + 65_535 * tick, 1, 0, 1, sender=maker)
+    book.place_order(expiry, FUTURE, 0, True, lo + (n - 1) * tick, 1, 0, 1, sender=maker)
     with ape.reverts("book: price index too large"):
-        book.place_order(expiry, FUTURE, 0, True, lo + 65_536 * tick, 1, 0, 1, sender=maker)
+        book.place_order(expiry, FUTURE, 0, True, lo + n * tick, 1, 0, 1, sender=maker)
     k = next(x for x in registry.strikes(expiry) if lo < x < hi)
-    assert hi - k > 65_537 * tick
-    book.place_order(expiry, CALL, k, True, 65_536 * tick, 1, 0, 1, sender=maker)
+    assert hi - k > (n + 1) * tick
+    book.place_order(expiry, CALL, k, True, n * tick, 1, 0, 1, sender=maker)
     with ape.reverts("book: price index too large"):
-        book.place_order(expiry, CALL, k, True, 65_537 * tick, 1, 0, 1, sender=maker)
-    assert book.best_bid(expiry, CALL, k) == 65_536 * tick
-    assert book.best_bid(expiry, FUTURE, 0) == lo + 65_535 * tick
+        book.place_order(expiry, CALL, k, True, (n + 1) * tick, 1, 0, 1, sender=maker)
+    assert book.best_bid(expiry, CALL, k) == n * tick
+    assert book.best_bid(expiry, FUTURE, 0) == lo + (n - 1) * tick
