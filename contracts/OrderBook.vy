@@ -75,7 +75,7 @@ MAX_FILLS: public(constant(uint256)) = c.MAX_FILLS        # resting orders one t
 MAX_DEPTH: public(constant(uint256)) = c.MAX_DEPTH_PAGE   # price levels per depth page
 MAX_SWEEP: public(constant(uint256)) = c.MAX_SWEEP        # orders per sweep_dead_orders call
 MAX_QUEUE: public(constant(uint256)) = c.MAX_QUEUE        # order ids per queue page
-MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,536 price ticks per book
+MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,025 price ticks per book side
 
 # OrderCancelled.reason
 CANCEL_OWNER: constant(uint8) = 1
