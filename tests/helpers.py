@@ -8,13 +8,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import ape
+from eth_utils import keccak
 
-from rangebound.constants import DAY
+from rangebound.constants import DAY, ROOT
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, report
@@ -140,6 +144,31 @@ def storage_digest(chain) -> str:
             storage = json.loads(storage.replace("'", '"'))
         h.update(f"{addr}|{a.get('balance')}|{a.get('code')}|{sorted(storage.items())}".encode())
     return h.hexdigest()
+
+
+def storage_layout(contract: str) -> dict[str, Any]:
+    """The compiler's storage layout of `contracts/<contract>.vy` (`vyper -f layout`): variable
+    (or module, then its variables) -> {"slot", "type", "n_slots"}."""
+    vyper = Path(sys.executable).parent / "vyper"
+    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", f"contracts/{contract}.vy"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)["storage_layout"]
+
+
+def map_slot(slot: int, *keys: bytes | int | str) -> int:
+    """The slot of `m[k1][k2]...` for a HashMap `m` at `slot` (Vyper: keccak256(slot . key) per
+    level); a key is a 32-byte word, an int or an address."""
+    for key in keys:
+        if isinstance(key, str):
+            key = int(key, 16)
+        word = key.to_bytes(32, "big") if isinstance(key, int) else key
+        slot = int.from_bytes(keccak(slot.to_bytes(32, "big") + word), "big")
+    return slot
+
+
+def storage_word(contract: Any, slot: int) -> int:
+    """The word stored at `slot` of `contract`."""
+    return int.from_bytes(bytes(contract.provider.get_storage(contract.address, slot)), "big")
 
 
 def cli_json(cli: Any, args: list[str]) -> Any:

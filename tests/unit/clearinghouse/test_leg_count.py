@@ -7,17 +7,11 @@ leg closed, recalculation over a narrower range and claim."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from eth_utils import keccak
-from helpers import fund
+from helpers import fund, map_slot, storage_layout, storage_word
 
 from rangebound import margin
-from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.constants import CALL, FUTURE, MAX_LEGS, PUT
 
 from .clearinghouse_helpers import (
     active_strikes,
@@ -28,27 +22,19 @@ from .clearinghouse_helpers import (
     settle_series,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-MAX_LEGS = 32          # contracts/modules/constants.vy: option legs per (account, series)
 NC, META = 0, 1        # Position's words: nc, meta, then the legs array
 
 
 @pytest.fixture(scope="module")
 def positions_slot() -> int:
     """The storage slot of `positions`, from the compiler's layout of the Clearinghouse."""
-    vyper = Path(sys.executable).parent / "vyper"
-    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", "contracts/Clearinghouse.vy"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(out.stdout)["storage_layout"]["positions"]["slot"]
+    return storage_layout("Clearinghouse")["positions"]["slot"]
 
 
 def _word(env, slot: int, account, e: int, member: int) -> int:
-    """A word of positions[account][sid] (Vyper: keccak256(slot . key) per HashMap level)."""
+    """A word of positions[account][sid]."""
     sid = (int(env.registry.address, 16) << 96) | e
-    inner = keccak(slot.to_bytes(32, "big") + bytes.fromhex(account.address[2:]).rjust(32, b"\0"))
-    base = int.from_bytes(keccak(inner + sid.to_bytes(32, "big")), "big")
-    raw = env.ch.provider.get_storage(env.ch.address, base + member)
-    return int.from_bytes(bytes(raw), "big")
+    return storage_word(env.ch, map_slot(slot, account.address, sid) + member)
 
 
 def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:

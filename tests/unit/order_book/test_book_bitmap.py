@@ -6,20 +6,15 @@ with KEPT words present. Words are read back from storage (slots from the compil
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
+from helpers import map_slot, storage_layout, storage_word
 
 from rangebound.constants import FUTURE, IOC
 
 from .book_helpers import place
 
-ROOT = Path(__file__).resolve().parents[3]
 KEPT = 1 << 255
 INDEX_BITS = 255       # contracts/modules/price_levels.vy: price indices per leaf word
 
@@ -27,10 +22,7 @@ INDEX_BITS = 255       # contracts/modules/price_levels.vy: price indices per le
 @pytest.fixture(scope="module")
 def slots() -> dict[str, int]:
     """The storage slots of the bitmap's `leaf` and `summary` maps in the OrderBook."""
-    vyper = Path(sys.executable).parent / "vyper"
-    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", "contracts/OrderBook.vy"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
-    pl = json.loads(out.stdout)["storage_layout"]["pl"]
+    pl = storage_layout("OrderBook")["pl"]
     return {"leaf": pl["leaf"]["slot"], "summary": pl["summary"]["slot"]}
 
 
@@ -39,18 +31,11 @@ def _side(env, is_buy: bool) -> bytes:
     return keccak(encode(["uint256", "uint8", "uint256", "bool"], [env.expiry, FUTURE, 0, is_buy]))
 
 
-def _load(env, slot: int) -> int:
-    return int.from_bytes(bytes(env.book.provider.get_storage(env.book.address, slot)), "big")
-
-
 def words(env, slots, is_buy: bool, leaves: int = 2) -> tuple[int, list[int]]:
-    """(summary, [leaf 0, leaf 1, ...]) of one futures side, as stored
-    (Vyper: keccak256(slot . key) per HashMap level)."""
+    """(summary, [leaf 0, leaf 1, ...]) of one futures side, as stored."""
     side = _side(env, is_buy)
-    summary = _load(env, int.from_bytes(keccak(slots["summary"].to_bytes(32, "big") + side), "big"))
-    inner = keccak(slots["leaf"].to_bytes(32, "big") + side)
-    leaf = [_load(env, int.from_bytes(keccak(inner + w.to_bytes(32, "big")), "big"))
-            for w in range(leaves)]
+    summary = storage_word(env.book, map_slot(slots["summary"], side))
+    leaf = [storage_word(env.book, map_slot(slots["leaf"], side, w)) for w in range(leaves)]
     return summary, leaf
 
 
