@@ -62,6 +62,16 @@ REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..
 PEG_HEARTBEAT_SHIFT: constant(uint256) = 160  # peg word: heartbeat bits 160..183
 PEG_DECIMALS_SHIFT: constant(uint256) = 184   # peg word: feed decimals bits 184..191
 PEG_THRESHOLD_SHIFT: constant(uint256) = 192  # peg word: depeg threshold bits 192..255
+# `_set_param` ids: which parameter a typed setter sets
+PARAM_GUARD_BPS: constant(uint256) = 0
+PARAM_MIN_FIXING_VOLUME: constant(uint256) = 1
+PARAM_V_MIN: constant(uint256) = 2
+PARAM_V_MAX: constant(uint256) = 3
+PARAM_INDEX_HEARTBEAT: constant(uint256) = 4
+PARAM_PEG_HEARTBEAT: constant(uint256) = 5
+PARAM_DEPEG_THRESHOLD: constant(uint256) = 6
+PARAM_STRIKE_COUNT: constant(uint256) = 7
+PARAM_INDEX_MODE: constant(uint256) = 8
 
 
 struct Series:
@@ -80,18 +90,20 @@ struct Window:
 
 
 p: ISeriesRegistry.MarketParams                        # market parameters
+TICK: immutable(uint256)                               # raw units/lot: `p.tick`, fixed at deployment (no slot read per order)
+MIN_QTY: immutable(uint256)                            # lots: `p.min_qty`, fixed at deployment (no slot read per order)
 index_num: uint256                                     # feed answer -> raw units/lot numerator (lot_size * 10**token_decimals)
 # packed, what every index read needs (one cold slot, not four; `_peg_word`'s layout): the
 # index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), e
 # (bits 184..191) and n (bits 192..255): raw units/lot = answer * n // 10**e, the fraction
 # index_num / (10**feed decimals * WAD) with the common powers of ten taken out (exact). n = 0:
 # the reduced numerator needs 64 bits or more, read index_num (e is then unreduced).
-# Rewritten by every set_parameter from the checked parameters (e and n kept).
+# Rewritten by every parameter setter from the checked parameters (e and n kept).
 index_word: uint256
 # packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
 # feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
 # decimals (bits 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). Rewritten
-# by every set_parameter from the checked parameters.
+# by every parameter setter from the checked parameters.
 peg_word: uint256
 
 order_book: public(address)                            # the market's book (records fills), set once
@@ -121,6 +133,8 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     ownable_2step.__init__()
     self._check_params(params_)
     self.p = params_
+    TICK = params_.tick
+    MIN_QTY = params_.min_qty
     self._set_index_scale(params_)
     self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
     now_update: uint256 = calendar._update_time(block.timestamp)
@@ -166,7 +180,7 @@ def _to_lot_price(answer: int256, w: uint256) -> uint256:
     raw: uint256 = convert(answer, uint256) * n // 10 ** ((w >> PEG_DECIMALS_SHIFT) & 255)
     if raw >= MAX_INDEX_PRICE:
         return 0    # unusable (no source): keeps every packed price field in range
-    return raw - raw % self.p.tick
+    return raw - raw % TICK
 
 
 @view
@@ -314,7 +328,7 @@ def _set_index_scale(q: ISeriesRegistry.MarketParams):
 @internal
 def _refill_strikes(expiry: uint256, lower: uint256, upper: uint256):
     # the grid lives in packed words (contracts/modules/strike_grid.vy)
-    new: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = strike_grid._refill(expiry, lower, upper, self.p.tick)
+    new: DynArray[uint256, c.MIN_ACTIVE_STRIKES] = strike_grid._refill(expiry, lower, upper, TICK)
     for k: uint256 in new:
         log ISeriesRegistry.StrikeInserted(expiry=expiry, strike=k)
 
@@ -327,7 +341,7 @@ def _list(expiry: uint256, price: uint256, at: uint256, v: uint256):
     a: uint256 = range_math._alpha(v, t_days, self.p.k, self.p.m)
     lo: uint256 = 0
     hi: uint256 = 0
-    lo, hi = range_math._suggested_bounds(price, a, self.p.tick)
+    lo, hi = range_math._suggested_bounds(price, a, TICK)
     n: uint256 = self.p.strike_count
     self.series[expiry] = lo | (hi << 128)      # both < 2**128 (MAX_INDEX_PRICE)
     strike_grid._list(expiry, lo, hi, n, at)
@@ -341,7 +355,7 @@ def _move_range(expiry: uint256, price: uint256, at: uint256, day: uint256, v: u
     a: uint256 = range_math._alpha(v, t_days, self.p.k, self.p.m)
     s_lo: uint256 = 0
     s_hi: uint256 = 0
-    s_lo, s_hi = range_math._suggested_bounds(price, a, self.p.tick)
+    s_lo, s_hi = range_math._suggested_bounds(price, a, TICK)
     old_lo: uint256 = 0
     old_hi: uint256 = 0
     old_lo, old_hi = self._bounds(expiry)
@@ -376,7 +390,7 @@ def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> u
         source = SOURCE_INDEX
         w: Window = self.windows[expiry][day]
         if w.volume > 0 and w.volume >= self.p.min_fixing_volume:
-            tick: uint256 = self.p.tick
+            tick: uint256 = TICK
             price = w.notional // w.volume       # VWAP rounded DOWN ...
             price -= price % tick                # ... to tick
             g: uint256 = self.p.guard_bps
@@ -497,7 +511,7 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
         active = self._on_grid(expiry, strike)
     return ISeriesRegistry.TradingState(
         current=current, live=upper != 0 and block.timestamp < expiry, lower=lower, upper=upper,
-        reduce_only=self._reduce_only(), min_qty=self.p.min_qty, strike_active=active,
+        reduce_only=self._reduce_only(), min_qty=MIN_QTY, strike_active=active,
     )
 
 
@@ -577,7 +591,7 @@ def tick() -> uint256:
     """
     @notice Price grid of the market (raw units/lot).
     """
-    return self.p.tick
+    return TICK
 
 
 @view
@@ -586,7 +600,7 @@ def min_qty() -> uint256:
     """
     @notice Smallest order quantity (lots).
     """
-    return self.p.min_qty
+    return MIN_QTY
 
 
 @view
@@ -641,7 +655,7 @@ def series_info(expiry: uint256) -> Series:
     """
     @notice Everything stored about a series.
     """
-    g: strike_grid.Grid = strike_grid._grid(expiry, self.p.tick)
+    g: strike_grid.Grid = strike_grid._grid(expiry, TICK)
     return Series(
         lower=self.series[expiry] & (2**128 - 1), upper=self.series[expiry] >> 128,
         listed_at=g.listed_at,
@@ -659,7 +673,7 @@ def strikes(expiry: uint256) -> DynArray[uint256, c.MAX_STRIKES]:
     """
     if self.series[expiry] == 0:
         return []
-    return strike_grid._strikes(expiry, self.p.tick)
+    return strike_grid._strikes(expiry, TICK)
 
 
 @view
@@ -689,7 +703,7 @@ def _bounds(expiry: uint256) -> (uint256, uint256):
 @internal
 def _on_grid(expiry: uint256, strike: uint256) -> bool:
     # grid membership from the packed grid, without building it (strike_grid._on_grid)
-    return strike_grid._on_grid(expiry, strike, self.p.tick)
+    return strike_grid._on_grid(expiry, strike, TICK)
 
 
 @view
@@ -819,7 +833,7 @@ def set_order_book(book: address):
     assert self.order_book == empty(address), "registry: order book already set"
     assert book.is_contract, "registry: not a contract"
     self.order_book = book
-    log ISeriesRegistry.AddressSet(name="order_book", value=book)
+    log ISeriesRegistry.OrderBookSet(order_book=book)
 
 
 @external
@@ -832,7 +846,7 @@ def set_pool(pool_: address):
     assert self.pool == empty(address), "registry: pool already set"
     assert pool_.is_contract, "registry: not a contract"
     self.pool = pool_
-    log ISeriesRegistry.AddressSet(name="pool", value=pool_)
+    log ISeriesRegistry.PoolSet(pool=pool_)
 
 
 @view
@@ -845,40 +859,117 @@ def is_venue(venue: address) -> bool:
     return venue != empty(address) and (venue == self.order_book or venue == self.pool)
 
 
-@external
-def set_parameter(name: String[32], new_value: uint256):
+@internal
+def _set_param(param: uint256, new_value: uint256):
     """
-    @notice Sets one market parameter within its bounds. Owner only. Names: guard_bps,
-            min_fixing_volume, v_min, v_max, index_heartbeat, peg_heartbeat,
-            depeg_threshold, strike_count (new listings), index_mode (0/1).
+    @dev The body of every typed setter: owner only; copies the parameters, sets `param`
+         (a PARAM_* id) to `new_value`, checks them all against their bounds (`_check_params`,
+         the deployment's checks) and rewrites the packed words that copy them.
     """
     ownable._check_owner()
     q: ISeriesRegistry.MarketParams = self.p
-    if name == "guard_bps":
+    if param == PARAM_GUARD_BPS:
         q.guard_bps = new_value
-    elif name == "min_fixing_volume":
+    elif param == PARAM_MIN_FIXING_VOLUME:
         q.min_fixing_volume = new_value
-    elif name == "v_min":
+    elif param == PARAM_V_MIN:
         q.v_min = new_value
         q.v0 = max(q.v0, new_value)
-    elif name == "v_max":
+    elif param == PARAM_V_MAX:
         q.v_max = new_value
         q.v0 = min(q.v0, new_value)
-    elif name == "index_heartbeat":
+    elif param == PARAM_INDEX_HEARTBEAT:
         q.index_heartbeat = new_value
-    elif name == "peg_heartbeat":
+    elif param == PARAM_PEG_HEARTBEAT:
         q.peg_heartbeat = new_value
-    elif name == "depeg_threshold":
+    elif param == PARAM_DEPEG_THRESHOLD:
         q.depeg_threshold = new_value
-    elif name == "strike_count":
+    elif param == PARAM_STRIKE_COUNT:
         q.strike_count = new_value
-    elif name == "index_mode":
-        assert new_value <= 1, "registry: bad flag"
+    else:   # PARAM_INDEX_MODE
         q.index_mode = new_value == 1
-    else:
-        raise "registry: unknown parameter"
     self._check_params(q)
     self.p = q
     self.peg_word = self._peg_word(q.peg_feed, q.peg_heartbeat, (self.peg_word >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
     self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, self.index_word >> PEG_DECIMALS_SHIFT, 0)
-    log ISeriesRegistry.ParameterSet(name=name, value=new_value)
+
+
+@external
+def set_guard_bps(new_value: uint256):
+    """
+    @notice Market-mode guard of a daily fixing around a fresh index (bps, 0..100; 0 = off). Owner only; emits GuardBpsSet.
+    """
+    self._set_param(PARAM_GUARD_BPS, new_value)
+    log ISeriesRegistry.GuardBpsSet(guard_bps=new_value)
+
+
+@external
+def set_min_fixing_volume(new_value: uint256):
+    """
+    @notice Lots the fixing window needs for its VWAP to count (market mode). Owner only; emits MinFixingVolumeSet.
+    """
+    self._set_param(PARAM_MIN_FIXING_VOLUME, new_value)
+    log ISeriesRegistry.MinFixingVolumeSet(min_fixing_volume=new_value)
+
+
+@external
+def set_v_min(new_value: uint256):
+    """
+    @notice Daily variance floor (WAD, > 0, <= v_max); v0 is raised to it. Owner only; emits VMinSet.
+    """
+    self._set_param(PARAM_V_MIN, new_value)
+    log ISeriesRegistry.VMinSet(v_min=new_value)
+
+
+@external
+def set_v_max(new_value: uint256):
+    """
+    @notice Daily variance cap (WAD, >= v_min, <= WAD / 10); v0 is lowered to it. Owner only; emits VMaxSet.
+    """
+    self._set_param(PARAM_V_MAX, new_value)
+    log ISeriesRegistry.VMaxSet(v_max=new_value)
+
+
+@external
+def set_index_heartbeat(new_value: uint256):
+    """
+    @notice Seconds after which an index answer is stale (1..MAX_HEARTBEAT). Owner only; emits IndexHeartbeatSet.
+    """
+    self._set_param(PARAM_INDEX_HEARTBEAT, new_value)
+    log ISeriesRegistry.IndexHeartbeatSet(index_heartbeat=new_value)
+
+
+@external
+def set_peg_heartbeat(new_value: uint256):
+    """
+    @notice Seconds after which a USD1/USD answer is stale, i.e. a depeg (1..MAX_HEARTBEAT). Owner only; emits PegHeartbeatSet.
+    """
+    self._set_param(PARAM_PEG_HEARTBEAT, new_value)
+    log ISeriesRegistry.PegHeartbeatSet(peg_heartbeat=new_value)
+
+
+@external
+def set_depeg_threshold(new_value: uint256):
+    """
+    @notice USD per USD1 (WAD, MIN_DEPEG_THRESHOLD..WAD) below which the market is reduce-only. Owner only; emits DepegThresholdSet.
+    """
+    self._set_param(PARAM_DEPEG_THRESHOLD, new_value)
+    log ISeriesRegistry.DepegThresholdSet(depeg_threshold=new_value)
+
+
+@external
+def set_strike_count(new_value: uint256):
+    """
+    @notice Uniform strikes of new listings (20..50). Owner only; emits StrikeCountSet.
+    """
+    self._set_param(PARAM_STRIKE_COUNT, new_value)
+    log ISeriesRegistry.StrikeCountSet(strike_count=new_value)
+
+
+@external
+def set_index_mode(new_value: bool):
+    """
+    @notice True: every fixing is the fresh index (the default); False: market mode (window VWAP when its volume reaches min_fixing_volume, guarded). Owner only; emits IndexModeSet.
+    """
+    self._set_param(PARAM_INDEX_MODE, convert(new_value, uint256))
+    log ISeriesRegistry.IndexModeSet(index_mode=new_value)

@@ -59,16 +59,25 @@ interface ISeriesRegistry {
         uint256 volume; // Σ qty (lots)
     }
 
-    event AddressSet(string name, address indexed value);
+    event DepegThresholdSet(uint256 depeg_threshold);
     event FillRecorded(uint256 indexed expiry, uint256 price, uint256 qty, bool in_window);
     event FixingSet(uint256 indexed expiry, uint256 indexed day, uint256 price, uint8 source);
+    event GuardBpsSet(uint256 guard_bps);
+    event IndexHeartbeatSet(uint256 index_heartbeat);
+    event IndexModeSet(bool index_mode);
+    event MinFixingVolumeSet(uint256 min_fixing_volume);
+    event OrderBookSet(address indexed order_book);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
-    event ParameterSet(string name, uint256 value);
+    event PegHeartbeatSet(uint256 peg_heartbeat);
+    event PoolSet(address indexed pool);
     event RangeUpdated(uint256 indexed expiry, uint256 indexed day, uint256 lower, uint256 upper);
     event SeriesListed(uint256 indexed expiry, uint256 lower, uint256 upper, uint256 strike_count);
     event SeriesSettled(uint256 indexed expiry, uint256 price, uint256 fixing);
+    event StrikeCountSet(uint256 strike_count);
     event StrikeInserted(uint256 indexed expiry, uint256 strike);
+    event VMaxSet(uint256 v_max);
+    event VMinSet(uint256 v_min);
     event VarianceUpdated(uint256 indexed day, uint256 variance, int256 log_return);
 
     function accept_ownership() external;
@@ -93,9 +102,17 @@ interface ISeriesRegistry {
     function reduce_only() external view returns (bool);
     function reference_price() external view returns (uint256);
     function series_info(uint256 expiry) external view returns (Series memory);
+    function set_depeg_threshold(uint256 new_value) external;
+    function set_guard_bps(uint256 new_value) external;
+    function set_index_heartbeat(uint256 new_value) external;
+    function set_index_mode(bool new_value) external;
+    function set_min_fixing_volume(uint256 new_value) external;
     function set_order_book(address book) external;
-    function set_parameter(string calldata name, uint256 new_value) external;
+    function set_peg_heartbeat(uint256 new_value) external;
     function set_pool(address pool_) external;
+    function set_strike_count(uint256 new_value) external;
+    function set_v_max(uint256 new_value) external;
+    function set_v_min(uint256 new_value) external;
     function settle(uint256 expiry) external;
     function settlement_price(uint256 expiry) external view returns (uint256);
     function strike_active(uint256 expiry, uint256 strike) external view returns (bool);

@@ -99,7 +99,7 @@ def test_hedge__stale_index__reverts(world, deployer, chain, taker, keeper):
     pool = m.pool
     expiry, strike = series(world)
     pool.buy(expiry, CALL, strike, 10, 10**30, sender=taker)         # delta beyond the band
-    m.registry.set_parameter("index_heartbeat", 60, sender=deployer)
+    m.registry.set_index_heartbeat(60, sender=deployer)
     chain.mine(timestamp=chain.pending_timestamp + 120)
     refused(chain, "pool: stale index", pool.hedge, expiry, sender=keeper)
     assert abs(pool.delta(expiry)) > pool.hedge_band() * 10**18     # marks still work

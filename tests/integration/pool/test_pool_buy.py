@@ -86,7 +86,7 @@ def test_buy__inactive_strike__reverts(world, taker):
 
 def test_buy__stale_index__reverts(world, deployer, chain, taker):
     reg = world.markets["BTC"].registry
-    reg.set_parameter("index_heartbeat", 60, sender=deployer)
+    reg.set_index_heartbeat(60, sender=deployer)
     chain.mine(timestamp=chain.pending_timestamp + 120)
     assert not reg.needs_update()
     expiry, strike = series(world)

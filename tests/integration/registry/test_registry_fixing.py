@@ -137,7 +137,7 @@ def test_settle__stale_index_market_mode__no_vwap_fixing_waits_for_next_round(ma
     lo, _ = reg.bounds(e)
     trade(s, e, a_sell, a_buy, lo, 10)
     # make the 05:00 report stale at the window end by shortening the heartbeat
-    reg.set_parameter("index_heartbeat", 3_600, sender=s.deployer)
+    reg.set_index_heartbeat(3_600, sender=s.deployer)
     warp(chain, e + 60)
     with ape.reverts("registry: no fixing source"):
         reg.settle(e, sender=s.deployer)
