@@ -9,7 +9,7 @@ No network is needed: this is a plain click command (no Ape network option). See
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import click
 from rich.console import Console
@@ -119,18 +119,7 @@ def example_table() -> Table:
 @click.option("--corr", type=float, default=EXAMPLE_CORR, show_default=True)
 @click.option("--div", type=float, default=0.0, show_default=True, help="underlying carry yield")
 @click.option("--example", is_flag=True, help="Show the published example vs this library.")
-def cli(
-    kind: str,
-    spot: float,
-    strike: float,
-    t: float,
-    rate: float,
-    vol: float,
-    fx_vol: float,
-    corr: float,
-    div: float,
-    example: bool,
-) -> None:
+def cli(example: bool, **inputs: Any) -> None:
     """Vanilla vs quanto (USD1-settled) option prices and Greeks."""
     console = Console()
     try:
@@ -140,7 +129,7 @@ def cli(
                 "The published figures are not reproducible with the stated 4.5 % rate; "
                 "see docs/pricing.md."
             )
-        console.print(quote_table(kind, spot, strike, t, rate, vol, fx_vol, corr, div))
+        console.print(quote_table(**inputs))  # kind, spot, ... div: the options above
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

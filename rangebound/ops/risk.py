@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from typing import Any, cast
 
 from rangebound.constants import DAY, KINDS, WAD
@@ -147,27 +147,13 @@ class Greeks:
     delta_usd: float = 0.0
 
     def __add__(self, other: Greeks) -> Greeks:
-        return Greeks(
-            self.delta + other.delta,
-            self.gamma + other.gamma,
-            self.vega + other.vega,
-            self.theta + other.theta,
-            self.delta_usd + other.delta_usd,
-        )
+        return Greeks(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def scaled(self, k: float) -> Greeks:
-        return Greeks(
-            self.delta * k, self.gamma * k, self.vega * k, self.theta * k, self.delta_usd * k
-        )
+        return Greeks(*(a * k for a in astuple(self)))
 
     def as_dict(self) -> dict[str, float]:
-        return {
-            "delta": self.delta,
-            "gamma": self.gamma,
-            "vega": self.vega,
-            "theta": self.theta,
-            "delta_usd": self.delta_usd,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

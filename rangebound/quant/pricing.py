@@ -69,6 +69,14 @@ __all__ = [
 _VOL_CAP = 100.0  # implied-vol search stops at 10,000 % a year
 
 
+def _spot_inputs(
+    spot: ArrayLike, strike: ArrayLike, t: ArrayLike, rate: ArrayLike, div: ArrayLike
+) -> tuple[Array, Array, Array, Array, Array]:
+    """Checked (spot, strike, t, rate, div) of the functions on spot, in that order."""
+    s, k, tt = _positive("spot", spot), _positive("strike", strike), _time(t)
+    return s, k, tt, _finite("rate", rate), _finite("div", div)
+
+
 def black_scholes(
     kind: Kind,
     spot: ArrayLike,
@@ -84,8 +92,8 @@ def black_scholes(
     yield). t == 0 returns the intrinsic value; vol == 0 the discounted intrinsic of the forward.
     """
     w = _sign(kind)
-    s, k, tt = _positive("spot", spot), _positive("strike", strike), _time(t)
-    r, q, v = _finite("rate", rate), _finite("div", div), _nonneg("vol", vol)
+    s, k, tt, r, q = _spot_inputs(spot, strike, t, rate, div)
+    v = _nonneg("vol", vol)
     forward = s * np.exp((r - q) * tt)
     return _out(_black(w, forward, k, tt, v, np.exp(-r * tt)))
 
@@ -172,8 +180,8 @@ def greeks(
     (+inf exactly at the forward), vega -> S*e^(-qt)*sqrt(t)*n(d1).
     """
     w = _sign(kind)
-    s, k, tt = _positive("spot", spot), _positive("strike", strike), _time(t)
-    r, q, v = _finite("rate", rate), _finite("div", div), _nonneg("vol", vol)
+    s, k, tt, r, q = _spot_inputs(spot, strike, t, rate, div)
+    v = _nonneg("vol", vol)
     dq, dr = np.exp(-q * tt), np.exp(-r * tt)
     forward = s * np.exp((r - q) * tt)
     sd = v * np.sqrt(tt)
@@ -240,8 +248,7 @@ def _parity_forward(
     spot: ArrayLike, strike: ArrayLike, t: ArrayLike, rate: ArrayLike, div: ArrayLike
 ) -> Array:
     """S*e^(-div*t) - K*e^(-rate*t): what C - P must equal."""
-    s, k, tt = _positive("spot", spot), _positive("strike", strike), _time(t)
-    r, q = _finite("rate", rate), _finite("div", div)
+    s, k, tt, r, q = _spot_inputs(spot, strike, t, rate, div)
     return s * np.exp(-q * tt) - k * np.exp(-r * tt)
 
 
@@ -348,8 +355,7 @@ def implied_vol(
     """
     w = _sign(kind)
     p = _nonneg("price", price)
-    s, k, tt = _positive("spot", spot), _positive("strike", strike), _time(t)
-    r, q = _finite("rate", rate), _finite("div", div)
+    s, k, tt, r, q = _spot_inputs(spot, strike, t, rate, div)
     _require("t", tt, tt > 0, "> 0 for an implied volatility (at t == 0 the price is intrinsic)")
     p, s, k, tt, r, q = np.broadcast_arrays(p, s, k, tt, r, q)
     forward, df = s * np.exp((r - q) * tt), np.exp(-r * tt)

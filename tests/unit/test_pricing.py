@@ -338,20 +338,19 @@ LN_CASES = [  # strike, forward, vol, t, lo, hi
 ]
 
 
-@pytest.mark.parametrize("kind", ["call", "put"])
-@pytest.mark.parametrize("case", T_CASES)
-def test_truncated_t__closed_form__matches_quadrature(kind, case):
-    for fn in (pr.truncated_t, pr.clamped_t):
-        closed = fn(kind, *case)
-        assert fn(kind, *case, method="quad") == pytest.approx(closed, rel=1e-9, abs=1e-10)
+RANGE_CASES = [  # (model, its arguments after kind): both views of both models
+    *((fn, case) for fn in (pr.truncated_t, pr.clamped_t) for case in T_CASES),
+    *((fn, case) for fn in (pr.truncated_lognormal, pr.clamped_lognormal) for case in LN_CASES),
+]
 
 
 @pytest.mark.parametrize("kind", ["call", "put"])
-@pytest.mark.parametrize("case", LN_CASES)
-def test_truncated_lognormal__closed_form__matches_quadrature(kind, case):
-    for fn in (pr.truncated_lognormal, pr.clamped_lognormal):
-        closed = fn(kind, *case)
-        assert fn(kind, *case, method="quad") == pytest.approx(closed, rel=1e-9, abs=1e-10)
+@pytest.mark.parametrize(
+    ("fn", "case"), RANGE_CASES, ids=[f"{fn.__name__}-{case}" for fn, case in RANGE_CASES]
+)
+def test_range_models__closed_form__matches_quadrature(kind, fn, case):
+    closed = fn(kind, *case)
+    assert fn(kind, *case, method="quad") == pytest.approx(closed, rel=1e-9, abs=1e-10)
 
 
 @SLOW
