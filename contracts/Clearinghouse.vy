@@ -136,10 +136,8 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     vault = ICollateralVault(vault_)
     self.fee_account = fee_account_
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
-    log IClearinghouse.AddressSet(name="vault", value=vault_)
-    log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
-    log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
-    log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
+    log IClearinghouse.FeeAccountSet(fee_account=fee_account_)
+    log IClearinghouse.FeesSet(taker_fee_bps=taker_fee_bps_, maker_fee_bps=maker_fee_bps_)
 
 
 # ---------------------------------------------------------------- role checks
@@ -1040,8 +1038,7 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
     self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
-    log IClearinghouse.ParameterSet(name="taker_fee_bps", value=taker_fee_bps_)
-    log IClearinghouse.ParameterSet(name="maker_fee_bps", value=maker_fee_bps_)
+    log IClearinghouse.FeesSet(taker_fee_bps=taker_fee_bps_, maker_fee_bps=maker_fee_bps_)
 
 
 @external
@@ -1052,7 +1049,7 @@ def set_fee_account(fee_account_: address):
     ownable._check_owner()
     assert fee_account_ != empty(address), "clearinghouse: zero address"
     self.fee_account = fee_account_
-    log IClearinghouse.AddressSet(name="fee_account", value=fee_account_)
+    log IClearinghouse.FeeAccountSet(fee_account=fee_account_)
 
 
 @external

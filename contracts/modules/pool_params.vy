@@ -3,7 +3,7 @@
 @title Rangebound options pool parameters
 @notice The owner-set, bounded parameters of an OptionsPool (docs/architecture.md §15), its guardian
         setter and pause: one setter per parameter, each checking its bounds and emitting
-        `ParameterSet(name, value)`. Initialised and exported by OptionsPool. The guardian itself
+        its own event (`VolMultiplierSet`, ..., `LpFeeSet`). Initialised and exported by OptionsPool. The guardian itself
         (storage, `GuardianSet`, who may pause) is contracts/modules/guardian.vy, shared with
         the vault and the book; the pool's setter also refuses an empty guardian.
 @custom:security Setters are owner-only (the pool's two-step owner); pause/unpause are the
@@ -22,9 +22,49 @@ uses: gd
 
 WAD: constant(uint256) = 10**18
 
-event ParameterSet:
-    name: String[32]
-    value: uint256
+# Emitted by `set_vol_multiplier` with the new value.
+event VolMultiplierSet:
+    vol_multiplier: uint256          # WAD
+
+# Emitted by `set_beta` with the new value.
+event BetaSet:
+    beta: uint256                    # WAD
+
+# Emitted by `set_depth` with the new value.
+event DepthSet:
+    depth: uint256                   # lots
+
+# Emitted by `set_base_spread` with the new value.
+event BaseSpreadSet:
+    base_spread: uint256             # bps
+
+# Emitted by `set_util_spread` with the new value.
+event UtilSpreadSet:
+    util_spread: uint256             # bps at 100 % utilisation
+
+# Emitted by `set_max_utilisation` with the new value.
+event MaxUtilisationSet:
+    max_utilisation: uint256         # WAD
+
+# Emitted by `set_cutoff` with the new value.
+event CutoffSet:
+    cutoff: uint256                  # s before expiry
+
+# Emitted by `set_hedge_band` with the new value.
+event HedgeBandSet:
+    hedge_band: uint256              # lots of |delta|
+
+# Emitted by `set_max_slippage` with the new value.
+event MaxSlippageSet:
+    max_slippage: uint256            # bps
+
+# Emitted by `set_fee` with the new value.
+event FeeSet:
+    fee_bps: uint256                 # bps of the premium
+
+# Emitted by `set_lp_fee` with the new value.
+event LpFeeSet:
+    lp_fee_bps: uint256              # bps, entry/exit
 
 
 # parameter bounds
@@ -62,7 +102,7 @@ hedge_band: public(uint256)                      # lots of |delta| tolerated bef
 max_slippage: public(uint256)                    # bps around F for a hedge's limit price
 fee_bps: public(uint256)                         # bps, the pool's trade fee (in the premium)
 lp_fee_bps: public(uint256)                      # bps, entry/exit fee (stays in the pool)
-# @dev The trading parameters and the pause flag again, packed in one word so a quote reads
+# The trading parameters and the pause flag again, packed in one word so a quote reads
 #      one slot, not nine (rewritten by every setter, pause and unpause; each value's bound
 #      keeps it inside its lane): vol_multiplier (bits 0..63, <= 1e19 < 2**64) | beta (64..123,
 #      <= 1e18 < 2**60) | max_utilisation (124..183, <= 1e18) | depth (184..205, < 2**22) |
@@ -105,10 +145,10 @@ def _pack():
 # ---------------------------------------------------------------- setters
 
 @internal
-def _set(name: String[32], new_value: uint256, lo: uint256, hi: uint256):
+def _check(new_value: uint256, lo: uint256, hi: uint256):
+    # every setter: owner only, `new_value` within [lo, hi]
     ownable._check_owner()
     assert new_value >= lo and new_value <= hi, "pool: out of bounds"
-    log ParameterSet(name=name, value=new_value)
 
 
 @external
@@ -116,8 +156,9 @@ def set_vol_multiplier(new_value: uint256):
     """
     @notice Volatility multiplier w (WAD, 0.1..10). Owner only.
     """
-    self._set("vol_multiplier", new_value, MIN_VOL_MULT, MAX_VOL_MULT)
+    self._check(new_value, MIN_VOL_MULT, MAX_VOL_MULT)
     self.vol_multiplier = new_value
+    log VolMultiplierSet(vol_multiplier=new_value)
     self._pack()
 
 
@@ -126,8 +167,9 @@ def set_beta(new_value: uint256):
     """
     @notice Inventory slope beta (WAD, 0..1). Owner only.
     """
-    self._set("beta", new_value, 0, MAX_BETA)
+    self._check(new_value, 0, MAX_BETA)
     self.beta = new_value
+    log BetaSet(beta=new_value)
     self._pack()
 
 
@@ -136,8 +178,9 @@ def set_depth(new_value: uint256):
     """
     @notice Depth: max |net lots| per instrument (1..4,000,000). Owner only.
     """
-    self._set("depth", new_value, 1, MAX_DEPTH)
+    self._check(new_value, 1, MAX_DEPTH)
     self.depth = new_value
+    log DepthSet(depth=new_value)
     self._pack()
 
 
@@ -146,8 +189,9 @@ def set_base_spread(new_value: uint256):
     """
     @notice Base spread (bps, 0..1000). Owner only.
     """
-    self._set("base_spread", new_value, 0, MAX_BASE_SPREAD)
+    self._check(new_value, 0, MAX_BASE_SPREAD)
     self.base_spread = new_value
+    log BaseSpreadSet(base_spread=new_value)
     self._pack()
 
 
@@ -156,8 +200,9 @@ def set_util_spread(new_value: uint256):
     """
     @notice Utilisation spread gamma (bps added at 100 % utilisation, 0..5000). Owner only.
     """
-    self._set("util_spread", new_value, 0, MAX_UTIL_SPREAD)
+    self._check(new_value, 0, MAX_UTIL_SPREAD)
     self.util_spread = new_value
+    log UtilSpreadSet(util_spread=new_value)
     self._pack()
 
 
@@ -166,8 +211,9 @@ def set_max_utilisation(new_value: uint256):
     """
     @notice Max utilisation (WAD, 0.1..1) above which risk-raising trades revert. Owner only.
     """
-    self._set("max_utilisation", new_value, MIN_MAX_UTIL, WAD)
+    self._check(new_value, MIN_MAX_UTIL, WAD)
     self.max_utilisation = new_value
+    log MaxUtilisationSet(max_utilisation=new_value)
     self._pack()
 
 
@@ -176,8 +222,9 @@ def set_cutoff(new_value: uint256):
     """
     @notice Seconds before expiry when quoting stops (600..86400). Owner only.
     """
-    self._set("cutoff", new_value, MIN_CUTOFF, MAX_CUTOFF)
+    self._check(new_value, MIN_CUTOFF, MAX_CUTOFF)
     self.cutoff = new_value
+    log CutoffSet(cutoff=new_value)
     self._pack()
 
 
@@ -186,8 +233,9 @@ def set_hedge_band(new_value: uint256):
     """
     @notice Lots of |delta| tolerated before `hedge` trades (0..1e9). Owner only.
     """
-    self._set("hedge_band", new_value, 0, MAX_HEDGE_BAND)
+    self._check(new_value, 0, MAX_HEDGE_BAND)
     self.hedge_band = new_value
+    log HedgeBandSet(hedge_band=new_value)
 
 
 @external
@@ -195,8 +243,9 @@ def set_max_slippage(new_value: uint256):
     """
     @notice Hedge limit distance from F (bps, 1..2000). Owner only.
     """
-    self._set("max_slippage", new_value, 1, MAX_SLIPPAGE)
+    self._check(new_value, 1, MAX_SLIPPAGE)
     self.max_slippage = new_value
+    log MaxSlippageSet(max_slippage=new_value)
 
 
 @external
@@ -204,8 +253,9 @@ def set_fee(new_value: uint256):
     """
     @notice The pool's trade fee (bps of the premium, 0..500). Owner only.
     """
-    self._set("fee_bps", new_value, 0, MAX_FEE)
+    self._check(new_value, 0, MAX_FEE)
     self.fee_bps = new_value
+    log FeeSet(fee_bps=new_value)
     self._pack()
 
 
@@ -214,8 +264,9 @@ def set_lp_fee(new_value: uint256):
     """
     @notice Entry/exit fee (bps, 0..100), kept by the pool. Owner only.
     """
-    self._set("lp_fee_bps", new_value, 0, MAX_LP_FEE)
+    self._check(new_value, 0, MAX_LP_FEE)
     self.lp_fee_bps = new_value
+    log LpFeeSet(lp_fee_bps=new_value)
 
 
 @external

@@ -83,9 +83,13 @@ event ReporterAdded:
 event ReporterRemoved:
     reporter: indexed(address)
 
-event ParameterSet:
-    name: String[32]
-    value: uint256
+# @dev Emitted by `set_min_submissions` and at deployment.
+event MinSubmissionsSet:
+    min_submissions: uint256     # reports to finalise a round (1..MAX_REPORTERS)
+
+# @dev Emitted by `set_max_deviation_bps` and at deployment.
+event MaxDeviationSet:
+    max_deviation_bps: uint256   # bps vs the previous final answer (1..BPS)
 
 decimals: public(immutable(uint8))               # decimals of every answer
 description: public(immutable(String[64]))       # e.g. "BTC / USD"
@@ -309,14 +313,14 @@ def _jump(round_id: uint80, answer: int256):
 def _set_min_submissions(n: uint256):
     assert n >= 1 and n <= MAX_REPORTERS, "feed: min_submissions out of bounds"
     self.min_submissions = n
-    log ParameterSet(name="min_submissions", value=n)
+    log MinSubmissionsSet(min_submissions=n)
 
 
 @internal
 def _set_max_deviation_bps(bps: uint256):
     assert bps >= 1 and bps <= c.BPS, "feed: max_deviation out of bounds"
     self.max_deviation_bps = bps
-    log ParameterSet(name="max_deviation_bps", value=bps)
+    log MaxDeviationSet(max_deviation_bps=bps)
 
 
 @internal

@@ -39,15 +39,15 @@ interface IClearinghouse {
         bool strike_active; // options: the strike is on the series' active grid
     }
 
-    event AddressSet(string name, address indexed value);
     event CapsSet(address indexed registry, uint256 oi_cap, uint256 position_cap);
     event Claimed(address indexed account, address indexed registry, uint256 indexed expiry, int256 pnl);
+    event FeeAccountSet(address indexed fee_account);
+    event FeesSet(uint256 taker_fee_bps, uint256 maker_fee_bps);
     event Fill(address indexed registry, uint256 indexed expiry, address indexed taker, address maker, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 taker_fee, uint256 maker_fee);
     event MarketFeeAccountSet(address indexed registry, address indexed account);
     event MarketRegistered(address indexed registry, address indexed book);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
-    event ParameterSet(string name, uint256 value);
     event PositionOpened(address indexed account, address indexed registry, uint256 indexed expiry);
     event Released(address indexed account, uint256 amount);
     event RequirementUpdated(address indexed account, address indexed registry, uint256 indexed expiry, uint256 requirement);

@@ -8,17 +8,27 @@ pragma solidity >=0.8.4 <0.9.0;
 
 interface IOptionsPool {
     event Approval(address indexed owner, address indexed spender, uint256 value);
+    event BaseSpreadSet(uint256 base_spread);
+    event BetaSet(uint256 beta);
+    event CutoffSet(uint256 cutoff);
     event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares);
+    event DepthSet(uint256 depth);
+    event FeeSet(uint256 fee_bps);
     event GuardianSet(address indexed guardian);
+    event HedgeBandSet(uint256 hedge_band);
     event Hedged(uint256 indexed expiry, bool is_buy, uint256 qty, uint256 limit, int256 delta_before);
+    event LpFeeSet(uint256 lp_fee_bps);
+    event MaxSlippageSet(uint256 max_slippage);
+    event MaxUtilisationSet(uint256 max_utilisation);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
-    event ParameterSet(string name, uint256 value);
     event Paused(address account);
     event RoleMinterChanged(address indexed minter, bool status);
     event Traded(address indexed trader, uint256 indexed expiry, uint8 kind, uint256 strike, bool trader_is_buy, uint256 qty, uint256 price, uint256 model);
     event Transfer(address indexed sender, address indexed receiver, uint256 value);
     event Unpaused(address account);
+    event UtilSpreadSet(uint256 util_spread);
+    event VolMultiplierSet(uint256 vol_multiplier);
     event Withdraw(address indexed sender, address indexed receiver, address indexed owner, uint256 assets, uint256 shares);
 
     function DOMAIN_SEPARATOR() external view returns (bytes32);

@@ -9,10 +9,11 @@ pragma solidity >=0.8.4 <0.9.0;
 interface IReporterFeed {
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
     event JumpPending(uint80 indexed round_id, address indexed reporter, int256 answer, uint256 confirmations);
+    event MaxDeviationSet(uint256 max_deviation_bps);
+    event MinSubmissionsSet(uint256 min_submissions);
     event NewRound(uint256 indexed roundId, address indexed startedBy, uint256 startedAt);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
-    event ParameterSet(string name, uint256 value);
     event ReportSubmitted(uint80 indexed round_id, address indexed reporter, int256 answer);
     event ReporterAdded(address indexed reporter);
     event ReporterRemoved(address indexed reporter);

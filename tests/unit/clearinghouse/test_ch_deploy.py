@@ -32,6 +32,14 @@ def test_constructor__public_face(env, deployer):
     assert env.vault.risk_engine() == ch.address
 
 
+def test_constructor__logs_fee_account_and_fees(project, chain, deployer, env, treasury):
+    ch = project.Clearinghouse.deploy(env.vault, treasury, 5, 2, sender=deployer)
+    logs = chain.get_receipt(ch.txn_hash).events
+    got = [(e.event_name, dict(e.event_arguments)) for e in logs if e.event_name != "OwnershipTransferred"]
+    assert got == [("FeeAccountSet", {"fee_account": treasury.address}),
+                   ("FeesSet", {"taker_fee_bps": 5, "maker_fee_bps": 2})]
+
+
 def test_ownership__two_step(env, deployer, guardian, stranger):
     ch = env.ch
     ch.transfer_ownership(guardian, sender=deployer)

@@ -39,8 +39,7 @@ def test_set_market_fee_account__fees_of_that_market_only(env, deployer, strange
 def test_set_fees__events_and_bounds(env, deployer, stranger):
     ch = env.ch
     tx = ch.set_fees(50, 0, sender=deployer)
-    evs = tx.events.filter(ch.ParameterSet)
-    assert [(e.name, e.value) for e in evs] == [("taker_fee_bps", 50), ("maker_fee_bps", 0)]
+    assert [(e.event_name, e.taker_fee_bps, e.maker_fee_bps) for e in tx.events] == [("FeesSet", 50, 0)]
     assert ch.taker_fee_bps() == 50 and ch.maker_fee_bps() == 0
     with ape.reverts("clearinghouse: fee too high"):
         ch.set_fees(51, 0, sender=deployer)
@@ -54,8 +53,7 @@ def test_set_fees__events_and_bounds(env, deployer, stranger):
 def test_set_fee_account__event_and_zero__reverts(env, deployer, stranger, keeper):
     ch = env.ch
     tx = ch.set_fee_account(keeper, sender=deployer)
-    ev = tx.events.filter(ch.AddressSet)[0]
-    assert ev.name == "fee_account" and ev.value == keeper.address
+    assert [(e.event_name, e.fee_account) for e in tx.events] == [("FeeAccountSet", keeper.address)]
     with ape.reverts("clearinghouse: zero address"):
         ch.set_fee_account(ape.utils.ZERO_ADDRESS, sender=deployer)
     with ape.reverts("ownable: caller is not the owner"):

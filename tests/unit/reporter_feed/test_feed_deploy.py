@@ -33,8 +33,9 @@ def test_deploy__sets_parameters(feed, owner, reporter, stranger):
 
 def test_deploy__emits_parameters(chain, project, owner):
     f = project.ReporterFeed.deploy(DECIMALS, "ETH / USD", 2, 300, sender=owner)
-    logs = feed_events(chain.get_receipt(f.txn_hash), f.ParameterSet)
-    assert [(e.name, e.value) for e in logs] == [("min_submissions", 2), ("max_deviation_bps", 300)]
+    receipt = chain.get_receipt(f.txn_hash)
+    assert [e.min_submissions for e in feed_events(receipt, f.MinSubmissionsSet)] == [2]
+    assert [e.max_deviation_bps for e in feed_events(receipt, f.MaxDeviationSet)] == [300]
 
 
 @pytest.mark.parametrize(

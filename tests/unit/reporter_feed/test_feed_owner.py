@@ -110,18 +110,14 @@ def test_add_reporter__too_many__reverts(full_feed, owner, stranger):
 def test_set_min_submissions__sets_and_emits(feed, owner):
     tx = feed.set_min_submissions(MAX_REPORTERS, sender=owner)
     assert feed.min_submissions() == MAX_REPORTERS
-    assert [(e.name, e.value) for e in feed_events(tx, feed.ParameterSet)] == [
-        ("min_submissions", MAX_REPORTERS)
-    ]
+    assert [(e.event_name, e.min_submissions) for e in tx.events] == [("MinSubmissionsSet", MAX_REPORTERS)]
 
 
 def test_set_max_deviation_bps__sets_and_emits(feed, owner):
     for bps in (1, BPS):
         tx = feed.set_max_deviation_bps(bps, sender=owner)
         assert feed.max_deviation_bps() == bps
-        assert [(e.name, e.value) for e in feed_events(tx, feed.ParameterSet)] == [
-            ("max_deviation_bps", bps)
-        ]
+        assert [(e.event_name, e.max_deviation_bps) for e in tx.events] == [("MaxDeviationSet", bps)]
 
 
 @pytest.mark.parametrize(
