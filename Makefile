@@ -66,11 +66,16 @@ test: install
 	$(APE) compile
 	$(APE) test tests -p no:cacheprovider -n $(JOBS) --dist loadscope $(TESTARGS)
 
+# The anvil that `ape run` starts gets a port the kernel reports free, not Ape's `host: auto`
+# draw, which can hit a port an open connection holds (docs/decisions.md, "Tooling"); a host you
+# set yourself (APE_FOUNDRY_HOST) is kept.
+FREE_HOST = $${APE_FOUNDRY_HOST:-$$($(BIN)/python -m rangebound.dev.node)}
+
 demo: install
-	$(APE) run demo $(DEMOARGS)
+	APE_FOUNDRY_HOST=$(FREE_HOST) $(APE) run demo $(DEMOARGS)
 
 bench: install
-	$(APE) run bench
+	APE_FOUNDRY_HOST=$(FREE_HOST) $(APE) run bench
 
 fuzz: install
 	RANGEBOUND_FUZZ=long $(APE) test tests/stateful -p no:cacheprovider -s $(TESTARGS)

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 from hypothesis import HealthCheck, settings
 
-from rangebound.dev.node import fast_receipt_polling
+from rangebound.dev.node import fast_receipt_polling, free_host
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system
 
@@ -42,6 +42,20 @@ settings.load_profile("long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() ==
 # are the scheduler's scopes, so node ids stay as they are (Ape's fixture isolation keys on
 # them: a `loadgroup` suffix made it set module fixtures up again for every test).
 CHAIN_HALF = ("tests/integration/", "tests/fork/")
+
+
+def pytest_configure(config):
+    """Each test process's anvil gets a port the kernel reports free (`free_host`), not Ape's
+    `host: auto` draw: that draw is random in 49152-60999, inside Linux's ephemeral range, and
+    when it hits a port held by an open connection of any process on the machine, anvil exits
+    at once ("Address already in use") and Ape waits 20 s and raises RPCTimeoutError at
+    session start (docs/decisions.md, "Tooling"). Set in each xdist worker, never in the
+    controller, so the workers' ports differ; a host the user set is kept. Subprocesses that
+    must start their own anvil override or drop it (test_demo.py, test_deploy_and_console.py),
+    and the fork fixtures connect without it (tests/fork/conftest.py, `_connect_fork`)."""
+    in_controller = os.environ.get("PYTEST_XDIST_WORKER") is None and getattr(config.option, "numprocesses", None)
+    if "APE_FOUNDRY_HOST" not in os.environ and not in_controller:
+        os.environ["APE_FOUNDRY_HOST"] = free_host()
 
 
 @pytest.hookimpl(optionalhook=True)    # xdist's hook: pytest without xdist runs in one process

@@ -41,6 +41,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_host() -> str:
+    """`http://127.0.0.1:<free_port()>`: a host for Ape's foundry provider (`APE_FOUNDRY_HOST`)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 def anvil_executable() -> str:
     """The project's anvil wrapper, else `anvil` on PATH."""
     wrapper = ROOT / ".venv" / "bin" / "anvil"
@@ -153,3 +158,7 @@ def warp(chain: Any, ts: int) -> None:
     last block's). A helper that wants "07:56, before the 08:00 update" and finds the clock
     already past 07:56 (but before 08:00) reports now instead, which serves the same fixing."""
     chain.pending_timestamp = max(chain.pending_timestamp, ts)
+
+
+if __name__ == "__main__":   # `python -m rangebound.dev.node`: a free host (the Makefile's demo and bench)
+    print(free_host())

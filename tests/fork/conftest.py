@@ -303,6 +303,17 @@ def fork_of(networks, upstream, port=free_port):
     assert networks.active_provider is outer, "fork provider was not popped"
 
 
+@contextmanager
+def _env_without(name: str):
+    """`name` out of the environment inside the block, put back after."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
+
+
 def _connect_fork(net, upstream, stack: ExitStack, port):
     """The connected fork provider, entered on `stack`; a fresh `port()` on each attempt."""
     failures = []
@@ -310,8 +321,9 @@ def _connect_fork(net, upstream, stack: ExitStack, port):
         settings = {"host": f"http://127.0.0.1:{port()}",
                     "fork": {"ethereum": {"sepolia": {"upstream_provider": upstream.url}}}}
         try:
-            return stack.enter_context(
-                net.use_provider("foundry", provider_settings=settings, disconnect_after=True))
+            with _env_without("APE_FOUNDRY_HOST"):   # Ape would take it over the fork's own host
+                return stack.enter_context(
+                    net.use_provider("foundry", provider_settings=settings, disconnect_after=True))
         except (SubprocessError, ProviderError) as err:  # the port was taken before anvil bound it
             failures.append(f"{settings['host']}: {err}")
     raise RuntimeError("fork anvil did not start:\n" + "\n".join(failures))

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rangebound.dev.node import free_port
+from rangebound.dev.node import free_host
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ def test_demo__short_horizon__writes_consistent_reports(tmp_path):
     env["MPLBACKEND"] = "Agg"
     # The demo's anvil on a kernel-picked free port: Ape's `host: auto` draws from 49152-60999,
     # inside the ephemeral range this session's open connections hold (tests/fork/conftest.py).
-    env["APE_FOUNDRY_HOST"] = f"http://127.0.0.1:{free_port()}"
+    env["APE_FOUNDRY_HOST"] = free_host()
     out = subprocess.run(
         ["ape", "run", "demo", "--days", "6", "--quiet", "--out", str(tmp_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
