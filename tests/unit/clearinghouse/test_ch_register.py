@@ -69,7 +69,8 @@ def test_register_market__venue_checks__revert_state_unchanged(env, deployer, pr
     reg, venue = _loose_venue(env, deployer, project)
     with ape.reverts("clearinghouse: registry disowns venue"):      # registry does not name it
         ch.register_market(reg, venue, sender=deployer)
-    reg.set_order_book(venue, sender=deployer)
+    tx = reg.set_order_book(venue, sender=deployer)
+    assert [(e.event_name, e.order_book) for e in tx.events] == [("OrderBookSet", venue.address)]
     venue.set_targets(reg, env.vault, sender=deployer)
     with ape.reverts("clearinghouse: venue of another clearinghouse"):
         ch.register_market(reg, venue, sender=deployer)
@@ -128,7 +129,7 @@ def test_register_venue__invalid__reverts(env, deployer, stranger, project, mock
     with ape.reverts("registry: not a contract"):
         reg.set_pool(stranger, sender=deployer)
     tx = reg.set_pool(pool, sender=deployer)
-    assert [(e.name, e.value) for e in tx.events] == [("pool", pool.address)]
+    assert [(e.event_name, e.pool) for e in tx.events] == [("PoolSet", pool.address)]
     with ape.reverts("registry: pool already set"):
         reg.set_pool(env.vault, sender=deployer)
     assert reg.pool() == pool.address and reg.is_venue(pool) and not reg.is_venue(stranger)
