@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]          # the repository
 CONTRACTS = ROOT / "contracts"
 
-_LINE = re.compile(r"^(\w+):\s*(?:public\()?constant\(\w+\)\)?\s*=\s*([^#\n]+)", re.MULTILINE)
+# integer constants only (`uint256`, `int128`, `uint8`, ...): a `bytes4` method id is not one
+_LINE = re.compile(r"^(\w+):\s*(?:public\()?constant\(u?int\d*\)\)?\s*=\s*([^#\n]+)", re.MULTILINE)
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Pow: operator.pow, ast.LShift: operator.lshift, ast.FloorDiv: operator.floordiv}
 
@@ -134,6 +135,10 @@ CANCEL_REASONS: dict[int, str] = {
     code: name.removeprefix("CANCEL_").lower() for name, code in _C.items()
     if name.startswith("CANCEL_")
 }
+
+# ------------------------------------------------------------------ OptionsPool (ERC-4626 shares)
+_P = read_constants("OptionsPool.vy")
+POOL_VIRTUAL_SHARES: int = _P["VIRTUAL_SHARES"]   # share units of the empty pool's virtual holder (per asset unit + 1)
 
 # ------------------------------------------------------------------ deployment defaults
 # Parameters of `deploy_system` that the reference models also default to (one definition).

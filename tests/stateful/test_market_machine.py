@@ -94,10 +94,28 @@ from rangebound.constants import (
     MAX_SWEEP,
     POST_ONLY,
     PUT,
+    WAD,
 )
 from rangebound.deploy import DEFAULTS, feed_answer
 
 HEARTBEAT = DEFAULTS["index_heartbeat"]   # an older index report is no index
+# (parameter, value, expected revert or None) for `retune`: each bound, inside and one past
+RETUNES = [
+    ("guard_bps", 0, None), ("guard_bps", 10, None), ("guard_bps", GUARD_BPS, None),
+    ("guard_bps", 100, None), ("guard_bps", 101, "registry: guard too wide"),
+    ("min_fixing_volume", 1, None), ("min_fixing_volume", MIN_FIXING_VOLUME, None),
+    ("min_fixing_volume", 4 * MIN_FIXING_VOLUME, None),
+    ("index_mode", True, None), ("index_mode", False, None), ("index_mode", False, None),
+    ("depeg_threshold", WAD // 2, None), ("depeg_threshold", WAD * 85 // 100, None),
+    ("depeg_threshold", WAD * 97 // 100, None), ("depeg_threshold", WAD * 98 // 100, None),
+    ("depeg_threshold", WAD * 99 // 100, None), ("depeg_threshold", WAD, None),
+    ("depeg_threshold", WAD + 1, "registry: depeg threshold"),
+    ("depeg_threshold", WAD // 2 - 1, "registry: depeg threshold"),
+    ("v_max", WAD // 10, None), ("v_max", WAD // 10 + 1, "registry: v_max too large"),
+    ("v_max", int(0.05**2 * WAD), None), ("v_min", 1, None), ("v_min", int(0.01**2 * WAD), None),
+    ("v_min", 0, "registry: variance bounds"),
+    ("strike_count", 20, None), ("strike_count", 50, None), ("strike_count", 51, "registry: strike count"),
+]
 # the reasons a maker may be cancelled with while a taker walks the book
 ORDER_TUPLE = "(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"   # OrderBook.orders
 MAKER_CANCELS = (CANCEL_SELF_TRADE, CANCEL_STALE, CANCEL_REDUCE_ONLY, CANCEL_LEGS, CANCEL_SERIES,
@@ -190,6 +208,13 @@ class MarketMachine(RuleBasedStateMachine):
         self.last_update = cal.update_time(self.now - 1)
         for ex in cal.live_expiries(self.now - 1):
             self.bounds[ex] = tuple(e.registry.bounds(ex))
+        p = e.registry.params()
+        # the parameters the model follows (the owner retunes them: `retune`), and those in force
+        # at each day's update, which forms that day's fixings (recorded by the checks)
+        self.params = {"guard_bps": p.guard_bps, "min_fixing_volume": p.min_fixing_volume,
+                       "index_mode": p.index_mode, "depeg_threshold": p.depeg_threshold}
+        self.fix_params: dict[int, dict] = {}
+        self.snap_upto = self.last_update
 
     # ------------------------------------------------------------ helpers
 
@@ -199,7 +224,8 @@ class MarketMachine(RuleBasedStateMachine):
 
     @property
     def reduce_only(self) -> bool:
-        return self.peg < 0.97
+        """The registry's depeg rule: the peg answer in WAD, rounded down, below the threshold."""
+        return feed_answer(self.peg) * WAD // 10**8 < self.params["depeg_threshold"]
 
     @property
     def update_due(self) -> bool:
@@ -304,17 +330,21 @@ class MarketMachine(RuleBasedStateMachine):
         minimum, clamped within the guard (0.25% on the expiry day), else the index. A fill
         outside the window never counts."""
         tick = self.e.tick
+        params = self.fix_params.get(day, self.params)      # as at the update that formed it
         w_start, w_end = cal.window(day * DAY)
         idx, idx_ok = self.index_at(w_end)
         if not idx_ok:
             return 0
+        if params["index_mode"]:
+            return idx
         in_window = [f for f in self.futures_fills.get(expiry, []) if w_start <= f[0] <= w_end]
         volume = sum(q for _, _, q in in_window)
-        if not volume or volume < MIN_FIXING_VOLUME:
+        if not volume or volume < params["min_fixing_volume"]:
             return idx
         price = sum(p * q for _, p, q in in_window) // volume
         price -= price % tick
-        g = min(GUARD_BPS, EXPIRY_GUARD_BPS) if expiry // DAY == day else GUARD_BPS
+        guard = params["guard_bps"]
+        g = min(guard, EXPIRY_GUARD_BPS) if expiry // DAY == day else guard
         lo = idx * (BPS - g) // BPS
         lo = (lo + tick - 1) // tick * tick
         hi = idx * (BPS + g) // BPS
@@ -870,6 +900,28 @@ class MarketMachine(RuleBasedStateMachine):
         else:
             self.book_paused = now_paused
 
+    @rule(pick=st.integers(0, 10**6), who=st.sampled_from(["deployer", "deployer", "deployer", "stranger", "guardian"]))
+    @step
+    def retune(self, pick, who):
+        """The owner sets one market parameter through its typed setter, in or out of bounds;
+        anyone else is refused. The fixing model follows the new guard, minimum volume and
+        index mode from the next update on, and the depeg model the new threshold; variance
+        bounds and the strike count reach the ranges and listings the checks watch."""
+        e = self.e
+        name, value, reason = RETUNES[pick % len(RETUNES)]
+        if reason is None and name in ("v_min", "v_max"):     # the other bound is on chain
+            p = e.registry.params()
+            if (name == "v_min" and value > p.v_max) or (name == "v_max" and value < p.v_min):
+                reason = "registry: variance bounds"
+        if who != "deployer":
+            reason = "ownable: caller is not the owner"
+        r, _ = self.tx(getattr(e.registry, f"set_{name}"), value, sender=who,
+                       allowed={reason} if reason else frozenset(), must_fail=reason is not None)
+        if r is not None and name in self.params:
+            self.params[name] = value
+        self.counts["retunes"] = self.counts.get("retunes", 0) + (r is not None)
+        assert e.registry.reduce_only() == self.reduce_only
+
     # ------------------------------------------------------------ invariants
 
     @invariant()
@@ -964,6 +1016,9 @@ class MarketMachine(RuleBasedStateMachine):
         vault_paused, book_paused = next(out), next(out)
         assert (vault_paused, book_paused) == (self.vault_paused, self.book_paused)
         self.last_update = last_update
+        for u in range(self.snap_upto + DAY, last_update + 1, DAY):   # days this step's updates formed
+            self.fix_params.setdefault(u // DAY, dict(self.params))
+        self.snap_upto = max(self.snap_upto, last_update)
         assert len(listed) == 6 and list(listed) == cal.live_expiries(last_update)
         assert all(x > last_update for x in listed)
         assert len(self.live()) == 6 and all(x > self.now - 1 for x in self.live())

@@ -32,6 +32,9 @@ After every step:
   - time steps (hours, mornings, expiries): S' == S, the pool does not trade, and its cash
     moves only by its own claims and fees received (Δ vault balance == Σ its `Claimed` P&L
     + fees), so NAV/share moves only by the model's re-marks, settled P&L and fees;
+* the owner retunes a pool parameter (in bounds, or one past and refused; a stranger is always
+  refused): S' == S and the pool's cash is unchanged, and TA' == TA unless the volatility
+  multiplier (the marks' model) moved; every invariant above then holds under the new value;
 * no trader round trip profits: buying then selling back the same lots returns at most the
   cost (a rule), and every trade pays/receives exactly what `quote` said.
 """
@@ -51,7 +54,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from rangebound.constants import CALL, FUTURE, PUT
+from rangebound.constants import CALL, FUTURE, POOL_VIRTUAL_SHARES, PUT, WAD
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, report
@@ -69,8 +72,24 @@ def env(chain, accounts, deployer, guardian):
 
 
 REFUSED: dict[str, int] = {}
+RETUNED: dict[str, int] = {}     # setter -> retunes applied
 STATS = {"trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0, "lp_actions": 0,
-         "zero_sum_checks": 0}
+         "zero_sum_checks": 0, "retunes": 0}
+# (setter, value, in bounds) for `retune`, the bounds of contracts/modules/pool_params.vy: the
+# edges, values that bite (depth 1, utilisation 10 %, a day's cutoff) and one past each edge
+RETUNES = [
+    ("set_vol_multiplier", WAD // 10, True), ("set_vol_multiplier", 2 * WAD, True),
+    ("set_vol_multiplier", 10 * WAD + 1, False), ("set_beta", 0, True), ("set_beta", WAD, True),
+    ("set_beta", WAD + 1, False), ("set_depth", 1, True), ("set_depth", 4_000_000, True),
+    ("set_depth", 0, False), ("set_base_spread", 0, True), ("set_base_spread", 1_000, True),
+    ("set_util_spread", 5_000, True), ("set_util_spread", 5_001, False),
+    ("set_max_utilisation", WAD // 10, True), ("set_max_utilisation", WAD, True),
+    ("set_max_utilisation", WAD // 10 - 1, False), ("set_cutoff", 600, True),
+    ("set_cutoff", 86_400, True), ("set_cutoff", 599, False), ("set_hedge_band", 0, True),
+    ("set_hedge_band", 10**9, True), ("set_max_slippage", 1, True), ("set_max_slippage", 2_000, True),
+    ("set_max_slippage", 0, False), ("set_fee", 0, True), ("set_fee", 500, True), ("set_fee", 501, False),
+    ("set_lp_fee", 100, True), ("set_lp_fee", 0, True), ("set_lp_fee", 101, False),
+]
 
 
 class PoolMachine(RuleBasedStateMachine):
@@ -87,6 +106,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.claimed: dict[int, int] = {}   # expiry -> Σ claimed P&L
         self.series: set[int] = set()        # expiries anyone traded
         self.crossed = False                 # this example has moved past an expiry
+        self.retuned: str | None = None      # the setter the last retune step applied
 
     # ------------------------------------------------------------ helpers
 
@@ -159,11 +179,14 @@ class PoolMachine(RuleBasedStateMachine):
         self.check_share_price(ta, ts)
 
     def check_share_price(self, ta: int, ts: int) -> None:
-        """Assets per share never fall on an LP action (same-block marks: 1 unit of slack per
-        second elapsed would be time decay; the action is in the next block)."""
+        """The price of a share never falls on an LP action (same-block marks: 1 unit of slack per
+        second elapsed would be time decay; the action is in the next block). The price is the
+        pool's own, (TA + 1) / (S + VIRTUAL_SHARES), at which every deposit and redemption
+        converts: with the virtual offset, TA / S of the real holders alone is not conserved
+        when S is small (the virtual holder's share of TA, V / (S + V), changes with S)."""
         ta2, ts2 = self.share_price()
-        if ts and ts2:
-            assert ta2 * ts * (10**9 + 1) >= ta * ts2 * 10**9
+        v = POOL_VIRTUAL_SHARES
+        assert (ta2 + 1) * (ts + v) * (10**9 + 1) >= (ta + 1) * (ts2 + v) * 10**9
 
     def trade(self, who: str, expiry: int, kind: int, strike: int, qty: int, is_buy: bool) -> int | None:
         acct = self.roles[who]
@@ -214,7 +237,14 @@ class PoolMachine(RuleBasedStateMachine):
             self.pool.hedge(expiry, sender=self.roles["keeper"])
             STATS["hedges"] += 1
         except ape.exceptions.ContractLogicError as err:
-            assert any(r in str(err) for r in ("pool: stale index", "pool: series not live", "book: ")), str(err)
+            # a same-expiry hedge can RAISE the requirement (short calls hedged near the top of
+            # the range lose on the futures at the lower bound: docs/decisions.md, "A hedge can
+            # raise the pool's requirement"); with the LPs' free collateral taken out it reverts
+            # and the pool stays fully collateralised, unhedged
+            allowed = ("pool: stale index", "pool: series not live", "book: ",
+                       "clearinghouse: insufficient collateral")
+            assert any(r in str(err) for r in allowed), str(err)
+            REFUSED[f"hedge: {err}"] = REFUSED.get(f"hedge: {err}", 0) + 1
 
     def advance(self, mode: str, move_bps: int, hours: int) -> None:
         if mode == "expiry":   # mornings until the nearest series has expired and settled
@@ -259,9 +289,29 @@ class PoolMachine(RuleBasedStateMachine):
                         STATS["claims"] += 1
         self.liquidity()
 
+    def retune(self, n: int, who: str) -> None:
+        """The owner sets one pool parameter (RETUNES[n]); out of bounds, or from a stranger,
+        it reverts with its reason and changes nothing."""
+        setter, value, ok = RETUNES[n % len(RETUNES)]
+        STATS["retunes"] += 1                # attempts: a stranger's or an out-of-bounds one too
+        fn = getattr(self.pool, setter)
+        getter = {"set_fee": "fee_bps", "set_lp_fee": "lp_fee_bps"}.get(setter, setter[4:])
+        before = int(getattr(self.pool, getter)())
+        self.retuned = None
+        if who == "stranger" or not ok:
+            reason = "ownable: caller is not the owner" if who == "stranger" else "pool: out of bounds"
+            with ape.reverts(reason):
+                fn(value, sender=self.roles["stranger"] if who == "stranger" else self.system.deployer)
+            assert int(getattr(self.pool, getter)()) == before
+            return
+        fn(value, sender=self.system.deployer)
+        assert int(getattr(self.pool, getter)()) == value
+        self.retuned = setter
+        RETUNED[setter] = RETUNED.get(setter, 0) + 1
+
     # one rule that dispatches, so hypothesis' swarm testing cannot switch an action off
     @rule(
-        action=st.sampled_from(["deposit", "redeem", "trade", "round_trip", "hedge", "advance"]),
+        action=st.sampled_from(["deposit", "redeem", "trade", "round_trip", "hedge", "advance", "retune"]),
         who=st.integers(0, 1), series=st.integers(0, 2), strike=st.integers(0, 63),
         kind=st.sampled_from([CALL, PUT]), qty=st.integers(1, 30), flag=st.booleans(),
         n=st.integers(0, 5_000),
@@ -300,12 +350,15 @@ class PoolMachine(RuleBasedStateMachine):
         spread, fees, hedge, claims, filled = self.explained(b0, b1)
         self.check_zero_sum(filled)
         if action in ("deposit", "redeem"):
-            # (with no shares before there is no holder to protect: the first LP of an
-            # emptied pool buys in at the virtual offset, fees left behind included)
-            assert ts == 0 or ta2 * ts >= ta * ts2, "LP action lowered NAV per share"
+            # at the pool's own price (check_share_price), exactly: no slack
+            v = POOL_VIRTUAL_SHARES
+            assert (ta2 + 1) * (ts + v) >= (ta + 1) * (ts2 + v), "LP action lowered the share price"
         elif action == "advance":
             assert ts2 == ts and spread == hedge == 0
             assert int(self.vault.balance_of(self.pool)) - cash == claims + fees
+        elif action == "retune":
+            assert b1 - b0 <= 1 and ts2 == ts and int(self.vault.balance_of(self.pool)) == cash
+            assert ta2 == ta or self.retuned == "set_vol_multiplier", (self.retuned, ta, ta2)
         else:
             assert ts2 == ts
             assert ta2 - ta == spread + fees + hedge, (ta2 - ta, spread, fees, hedge)
@@ -324,6 +377,8 @@ class PoolMachine(RuleBasedStateMachine):
             self.round_trip(trader, series, strike, kind, qty, flag)
         elif action == "hedge":
             self.hedge(series, strike, qty)   # always pushes delta: every example hedges
+        elif action == "retune":
+            self.retune(n, "stranger" if flag and who else "owner")
         else:
             # the first move of time in an example crosses an expiry (settle, claim, trade on)
             mode = ("hours", "morning", "expiry")[n % 3] if self.crossed else "expiry"
@@ -387,6 +442,6 @@ def test_pool_machine(env):
         )
     finally:
         provider.make_request("anvil_removeBlockTimestampInterval", [])
-    print("\npool machine:", STATS, "refused quotes:", REFUSED)
+    print("\npool machine:", STATS, "refused quotes:", REFUSED, "retunes applied:", RETUNED)
     # derandomized: every rule ran (trades, round trips, hedges, LPs, mornings, claims at expiry)
     assert min(STATS.values()) > 0, STATS

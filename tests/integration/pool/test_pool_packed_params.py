@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import ape
 
-from rangebound.constants import CALL
+from rangebound.constants import CALL, WAD
 from rangebound.models import pool as pm
 
 from .pool_helpers import series
 
-WAD = 10**18
 HIGHEST = {"set_vol_multiplier": 10 * WAD, "set_beta": WAD, "set_depth": 4_000_000,
            "set_base_spread": 1_000, "set_util_spread": 5_000, "set_max_utilisation": WAD,
            "set_cutoff": 86_400, "set_fee": 500}

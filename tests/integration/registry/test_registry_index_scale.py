@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from ape import project
 
+from rangebound.constants import WAD
 from rangebound.ops.deploy import DEFAULTS, market_params
-
-WAD = 10**18
 
 
 @pytest.mark.parametrize("lot_size, decimals", [
