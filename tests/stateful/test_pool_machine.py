@@ -378,7 +378,7 @@ class PoolMachine(RuleBasedStateMachine):
         elif action == "hedge":
             self.hedge(series, strike, qty)   # always pushes delta: every example hedges
         elif action == "retune":
-            self.retune(n, "stranger" if flag and who else "owner")
+            self.retune(n, "stranger" if n % 7 == 0 else "owner")
         else:
             # the first move of time in an example crosses an expiry (settle, claim, trade on)
             mode = ("hours", "morning", "expiry")[n % 3] if self.crossed else "expiry"
