@@ -30,6 +30,21 @@ NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert rea
 # ------------------------------------------------------------------ funding
 
 SEPOLIA_CHAIN_ID = 11155111  # the public test network the fork tests fork
+# OptionsPool's setters: (setter, getter = its event's field, event, lowest, highest), the bounds
+# of contracts/modules/pool_params.vy
+POOL_SETTERS = [
+    ("set_vol_multiplier", "vol_multiplier", "VolMultiplierSet", 10**17, 10 * 10**18),
+    ("set_beta", "beta", "BetaSet", 0, 10**18),
+    ("set_depth", "depth", "DepthSet", 1, 4_000_000),
+    ("set_base_spread", "base_spread", "BaseSpreadSet", 0, 1_000),
+    ("set_util_spread", "util_spread", "UtilSpreadSet", 0, 5_000),
+    ("set_max_utilisation", "max_utilisation", "MaxUtilisationSet", 10**17, 10**18),
+    ("set_cutoff", "cutoff", "CutoffSet", 600, 86_400),
+    ("set_hedge_band", "hedge_band", "HedgeBandSet", 0, 10**9),
+    ("set_max_slippage", "max_slippage", "MaxSlippageSet", 1, 2_000),
+    ("set_fee", "fee_bps", "FeeSet", 0, 500),
+    ("set_lp_fee", "lp_fee_bps", "LpFeeSet", 0, 100),
+]
 
 
 def fund_account(token: Any, vault: Any, minter: Any, account: Any, amount: int,

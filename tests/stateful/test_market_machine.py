@@ -44,6 +44,7 @@ import time
 
 import pytest
 from ape import chain
+from helpers import NOT_OWNER
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -91,7 +92,9 @@ from rangebound.constants import (
     HOUR,
     IOC,
     MAX_CATCH_UP_DAYS,
+    MAX_GUARD_BPS,
     MAX_SWEEP,
+    MIN_DEPEG_THRESHOLD,
     POST_ONLY,
     PUT,
     WAD,
@@ -102,15 +105,15 @@ HEARTBEAT = DEFAULTS["index_heartbeat"]   # an older index report is no index
 # (parameter, value, expected revert or None) for `retune`: each bound, inside and one past
 RETUNES = [
     ("guard_bps", 0, None), ("guard_bps", 10, None), ("guard_bps", GUARD_BPS, None),
-    ("guard_bps", 100, None), ("guard_bps", 101, "registry: guard too wide"),
+    ("guard_bps", MAX_GUARD_BPS, None), ("guard_bps", MAX_GUARD_BPS + 1, "registry: guard too wide"),
     ("min_fixing_volume", 1, None), ("min_fixing_volume", MIN_FIXING_VOLUME, None),
     ("min_fixing_volume", 4 * MIN_FIXING_VOLUME, None),
     ("index_mode", True, None), ("index_mode", False, None), ("index_mode", False, None),
-    ("depeg_threshold", WAD // 2, None), ("depeg_threshold", WAD * 85 // 100, None),
+    ("depeg_threshold", MIN_DEPEG_THRESHOLD, None), ("depeg_threshold", WAD * 85 // 100, None),
     ("depeg_threshold", WAD * 97 // 100, None), ("depeg_threshold", WAD * 98 // 100, None),
     ("depeg_threshold", WAD * 99 // 100, None), ("depeg_threshold", WAD, None),
     ("depeg_threshold", WAD + 1, "registry: depeg threshold"),
-    ("depeg_threshold", WAD // 2 - 1, "registry: depeg threshold"),
+    ("depeg_threshold", MIN_DEPEG_THRESHOLD - 1, "registry: depeg threshold"),
     ("v_max", WAD // 10, None), ("v_max", WAD // 10 + 1, "registry: v_max too large"),
     ("v_max", int(0.05**2 * WAD), None), ("v_min", 1, None), ("v_min", int(0.01**2 * WAD), None),
     ("v_min", 0, "registry: variance bounds"),
@@ -914,7 +917,7 @@ class MarketMachine(RuleBasedStateMachine):
             if (name == "v_min" and value > p.v_max) or (name == "v_max" and value < p.v_min):
                 reason = "registry: variance bounds"
         if who != "deployer":
-            reason = "ownable: caller is not the owner"
+            reason = NOT_OWNER
         r, _ = self.tx(getattr(e.registry, f"set_{name}"), value, sender=who,
                        allowed={reason} if reason else frozenset(), must_fail=reason is not None)
         if r is not None and name in self.params:

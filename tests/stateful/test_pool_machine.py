@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import sunday_noon_after
+from helpers import NOT_OWNER, POOL_SETTERS, sunday_noon_after
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -54,7 +54,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from rangebound.constants import CALL, FUTURE, POOL_VIRTUAL_SHARES, PUT, WAD
+from rangebound.constants import CALL, FUTURE, POOL_VIRTUAL_SHARES, PUT
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, report
@@ -77,21 +77,19 @@ REFUSED: dict[str, int] = {}
 RETUNED: dict[str, int] = {}     # setter -> retunes applied
 STATS = {"trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0, "lp_actions": 0,
          "zero_sum_checks": 0, "retunes": 0}
-# (setter, value, in bounds) for `retune`, the bounds of contracts/modules/pool_params.vy: the
-# edges, values that bite (depth 1, utilisation 10 %, a day's cutoff) and one past each edge
-RETUNES = [
-    ("set_vol_multiplier", WAD // 10, True), ("set_vol_multiplier", 2 * WAD, True),
-    ("set_vol_multiplier", 10 * WAD + 1, False), ("set_beta", 0, True), ("set_beta", WAD, True),
-    ("set_beta", WAD + 1, False), ("set_depth", 1, True), ("set_depth", 4_000_000, True),
-    ("set_depth", 0, False), ("set_base_spread", 0, True), ("set_base_spread", 1_000, True),
-    ("set_util_spread", 5_000, True), ("set_util_spread", 5_001, False),
-    ("set_max_utilisation", WAD // 10, True), ("set_max_utilisation", WAD, True),
-    ("set_max_utilisation", WAD // 10 - 1, False), ("set_cutoff", 600, True),
-    ("set_cutoff", 86_400, True), ("set_cutoff", 599, False), ("set_hedge_band", 0, True),
-    ("set_hedge_band", 10**9, True), ("set_max_slippage", 1, True), ("set_max_slippage", 2_000, True),
-    ("set_max_slippage", 0, False), ("set_fee", 0, True), ("set_fee", 500, True), ("set_fee", 501, False),
-    ("set_lp_fee", 100, True), ("set_lp_fee", 0, True), ("set_lp_fee", 101, False),
-]
+# (setter, getter, value, in bounds) for `retune`: each pool setter at both edges (depth 1, 10 %
+# utilisation and a day's cutoff among them: values that bite) and one past each edge
+RETUNES = [(setter, getter, value, ok) for setter, getter, _event, lo, hi in POOL_SETTERS
+           for value, ok in ((lo, True), (hi, True), (hi + 1, False), (lo - 1, False))
+           if value >= 0]                          # a lowest bound of 0 has no "one below"
+
+
+def price_kept(before: tuple[int, int], after: tuple[int, int], slack_ppb: int = 0) -> bool:
+    """The pool's share price (TA + 1) / (S + VIRTUAL_SHARES), at which every deposit and
+    redemption converts, is no lower after than before, give or take `slack_ppb` parts per
+    billion (cross-multiplied: exact)."""
+    (ta, ts), (ta2, ts2), v = before, after, POOL_VIRTUAL_SHARES
+    return (ta2 + 1) * (ts + v) * (10**9 + slack_ppb) >= (ta + 1) * (ts2 + v) * 10**9
 
 
 class PoolMachine(RuleBasedStateMachine):
@@ -187,8 +185,7 @@ class PoolMachine(RuleBasedStateMachine):
         converts: with the virtual offset, TA / S of the real holders alone is not conserved
         when S is small (the virtual holder's share of TA, V / (S + V), changes with S)."""
         ta2, ts2 = self.share_price()
-        v = POOL_VIRTUAL_SHARES
-        assert (ta2 + 1) * (ts + v) * (10**9 + 1) >= (ta + 1) * (ts2 + v) * 10**9
+        assert price_kept((ta, ts), (ta2, ts2), slack_ppb=1)
 
     def trade(self, who: str, expiry: int, kind: int, strike: int, qty: int, is_buy: bool) -> int | None:
         acct = self.roles[who]
@@ -294,14 +291,13 @@ class PoolMachine(RuleBasedStateMachine):
     def retune(self, n: int, who: str) -> None:
         """The owner sets one pool parameter (RETUNES[n]); out of bounds, or from a stranger,
         it reverts with its reason and changes nothing."""
-        setter, value, ok = RETUNES[n % len(RETUNES)]
+        setter, getter, value, ok = RETUNES[n % len(RETUNES)]
         STATS["retunes"] += 1                # attempts: a stranger's or an out-of-bounds one too
         fn = getattr(self.pool, setter)
-        getter = {"set_fee": "fee_bps", "set_lp_fee": "lp_fee_bps"}.get(setter, setter[4:])
         before = int(getattr(self.pool, getter)())
         self.retuned = None
         if who == "stranger" or not ok:
-            reason = "ownable: caller is not the owner" if who == "stranger" else "pool: out of bounds"
+            reason = NOT_OWNER if who == "stranger" else "pool: out of bounds"
             with ape.reverts(reason):
                 fn(value, sender=self.roles["stranger"] if who == "stranger" else self.system.deployer)
             assert int(getattr(self.pool, getter)()) == before
@@ -353,8 +349,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.check_zero_sum(filled)
         if action in ("deposit", "redeem"):
             # at the pool's own price (check_share_price), exactly: no slack
-            v = POOL_VIRTUAL_SHARES
-            assert (ta2 + 1) * (ts + v) >= (ta + 1) * (ts2 + v), "LP action lowered the share price"
+            assert price_kept((ta, ts), (ta2, ts2)), "LP action lowered the share price"
         elif action == "advance":
             assert ts2 == ts and spread == hedge == 0
             assert int(self.vault.balance_of(self.pool)) - cash == claims + fees

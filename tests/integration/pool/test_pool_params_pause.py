@@ -5,24 +5,11 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import NOT_OWNER, POOL_SETTERS
 
 from rangebound.constants import CALL
 
 from .pool_helpers import series
-
-SETTERS = [  # (setter, getter = the event's field, event, lowest, highest) as contracts/modules/pool_params.vy
-    ("set_vol_multiplier", "vol_multiplier", "VolMultiplierSet", 10**17, 10 * 10**18),
-    ("set_beta", "beta", "BetaSet", 0, 10**18),
-    ("set_depth", "depth", "DepthSet", 1, 4_000_000),
-    ("set_base_spread", "base_spread", "BaseSpreadSet", 0, 1_000),
-    ("set_util_spread", "util_spread", "UtilSpreadSet", 0, 5_000),
-    ("set_max_utilisation", "max_utilisation", "MaxUtilisationSet", 10**17, 10**18),
-    ("set_cutoff", "cutoff", "CutoffSet", 600, 86_400),
-    ("set_hedge_band", "hedge_band", "HedgeBandSet", 0, 10**9),
-    ("set_max_slippage", "max_slippage", "MaxSlippageSet", 1, 2_000),
-    ("set_fee", "fee_bps", "FeeSet", 0, 500),
-    ("set_lp_fee", "lp_fee_bps", "LpFeeSet", 0, 100),
-]
 
 
 def test_setters__trading_params__trade_path_reads_the_new_values(world, deployer, taker):
@@ -44,11 +31,11 @@ def test_setters__trading_params__trade_path_reads_the_new_values(world, deploye
     assert tx.events.filter(pool.Traded)[0].model == pool.model_price(expiry, CALL, strike)
 
 
-@pytest.mark.parametrize(("setter", "getter", "event", "lowest", "highest"), SETTERS)
+@pytest.mark.parametrize(("setter", "getter", "event", "lowest", "highest"), POOL_SETTERS)
 def test_setter__bounds_owner_and_event(world, deployer, stranger, setter, getter, event, lowest, highest):
     pool = world.markets["BTC"].pool
     fn, before = getattr(pool, setter), getattr(pool, getter)()
-    with ape.reverts("ownable: caller is not the owner"):
+    with ape.reverts(NOT_OWNER):
         fn(highest, sender=stranger)
     with ape.reverts("pool: out of bounds"):
         fn(highest + 1, sender=deployer)

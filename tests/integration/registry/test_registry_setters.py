@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import ape
 import pytest
+from helpers import NOT_OWNER
 
 from rangebound.constants import HOUR, MAX_HEARTBEAT, WAD
 from rangebound.ops.deploy import report
-
-NOT_OWNER = "ownable: caller is not the owner"
 
 # setter name -> (event, a new in-bounds value); index_mode is a bool
 SETTERS = {
