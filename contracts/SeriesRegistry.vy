@@ -897,7 +897,8 @@ def _set_param(param: uint256, new_value: uint256):
 @external
 def set_guard_bps(new_value: uint256):
     """
-    @notice Market-mode guard of a daily fixing around a fresh index (bps, 0..100; 0 = off). Owner only; emits GuardBpsSet.
+    @notice Market-mode guard of a daily fixing around a fresh index (bps, 0..100; 0 = off).
+            Owner only; emits GuardBpsSet.
     """
     self._set_param(PARAM_GUARD_BPS, new_value)
     log ISeriesRegistry.GuardBpsSet(guard_bps=new_value)
@@ -906,7 +907,8 @@ def set_guard_bps(new_value: uint256):
 @external
 def set_min_fixing_volume(new_value: uint256):
     """
-    @notice Lots the fixing window needs for its VWAP to count (market mode). Owner only; emits MinFixingVolumeSet.
+    @notice Lots the fixing window needs for its VWAP to count (market mode). Owner only;
+            emits MinFixingVolumeSet.
     """
     self._set_param(PARAM_MIN_FIXING_VOLUME, new_value)
     log ISeriesRegistry.MinFixingVolumeSet(min_fixing_volume=new_value)
@@ -924,7 +926,8 @@ def set_v_min(new_value: uint256):
 @external
 def set_v_max(new_value: uint256):
     """
-    @notice Daily variance cap (WAD, >= v_min, <= WAD / 10); v0 is lowered to it. Owner only; emits VMaxSet.
+    @notice Daily variance cap (WAD, >= v_min, <= WAD / 10); v0 is lowered to it. Owner
+            only; emits VMaxSet.
     """
     self._set_param(PARAM_V_MAX, new_value)
     log ISeriesRegistry.VMaxSet(v_max=new_value)
@@ -933,7 +936,8 @@ def set_v_max(new_value: uint256):
 @external
 def set_index_heartbeat(new_value: uint256):
     """
-    @notice Seconds after which an index answer is stale (1..MAX_HEARTBEAT). Owner only; emits IndexHeartbeatSet.
+    @notice Seconds after which an index answer is stale (1..MAX_HEARTBEAT). Owner only;
+            emits IndexHeartbeatSet.
     """
     self._set_param(PARAM_INDEX_HEARTBEAT, new_value)
     log ISeriesRegistry.IndexHeartbeatSet(index_heartbeat=new_value)
@@ -942,7 +946,8 @@ def set_index_heartbeat(new_value: uint256):
 @external
 def set_peg_heartbeat(new_value: uint256):
     """
-    @notice Seconds after which a USD1/USD answer is stale, i.e. a depeg (1..MAX_HEARTBEAT). Owner only; emits PegHeartbeatSet.
+    @notice Seconds after which a USD1/USD answer is stale, i.e. a depeg (1..MAX_HEARTBEAT).
+            Owner only; emits PegHeartbeatSet.
     """
     self._set_param(PARAM_PEG_HEARTBEAT, new_value)
     log ISeriesRegistry.PegHeartbeatSet(peg_heartbeat=new_value)
@@ -951,7 +956,8 @@ def set_peg_heartbeat(new_value: uint256):
 @external
 def set_depeg_threshold(new_value: uint256):
     """
-    @notice USD per USD1 (WAD, MIN_DEPEG_THRESHOLD..WAD) below which the market is reduce-only. Owner only; emits DepegThresholdSet.
+    @notice USD per USD1 (WAD, MIN_DEPEG_THRESHOLD..WAD) below which the market is reduce-
+            only. Owner only; emits DepegThresholdSet.
     """
     self._set_param(PARAM_DEPEG_THRESHOLD, new_value)
     log ISeriesRegistry.DepegThresholdSet(depeg_threshold=new_value)
@@ -969,7 +975,9 @@ def set_strike_count(new_value: uint256):
 @external
 def set_index_mode(new_value: bool):
     """
-    @notice True: every fixing is the fresh index (the default); False: market mode (window VWAP when its volume reaches min_fixing_volume, guarded). Owner only; emits IndexModeSet.
+    @notice True: every fixing is the fresh index (the default); False: market mode (window
+            VWAP when its volume reaches min_fixing_volume, guarded). Owner only; emits
+            IndexModeSet.
     """
     self._set_param(PARAM_INDEX_MODE, convert(new_value, uint256))
     log ISeriesRegistry.IndexModeSet(index_mode=new_value)
