@@ -63,6 +63,15 @@ struct Position:
     legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
+struct Booking:                # one taker order being booked (`settle_fill`, `settle_fills`)
+    sid: uint256               # @dev the series id (registry << 96 | expiry)
+    caps: uint256              # @dev the market's `caps` word (OI cap, position cap, fee account)
+    cap: uint256               # @dev lots, the market's position cap
+    fee_to: address            # @dev the market's fee account
+    oi_start: uint256          # @dev lots, the open interest before the order
+    oi_now: uint256            # @dev lots, the open interest so far
+    taker_fee: uint256         # @dev raw units, Σ taker fees still to move (each rounded up)
+
 struct SeriesRef:
     registry: address
     expiry: uint256
@@ -426,7 +435,9 @@ def _require_covered(account: address):
     balance: uint256 = staticcall vault.balance_of(account)
     if balance >= self._requirement(account):
         return
-    self._recalculate(account)
+    # the rare path in a call of its own: a recalculation's memory (every open series' legs)
+    # then is not part of every caller's frame, which each order's memory expansion pays for
+    extcall IClearinghouse(self).recalculate_nested(account)
     assert balance >= self._requirement(account), "clearinghouse: insufficient collateral"
 
 
@@ -690,6 +701,16 @@ def recalculate(account: address):
 
 
 @external
+def recalculate_nested(account: address):
+    """
+    @notice `recalculate` for this contract's own calls, made while it holds the lock (a
+            collateral check whose stored requirement is stale). Nobody else may call it.
+    """
+    assert msg.sender == self, "clearinghouse: not self"
+    self._recalculate(account)
+
+
+@external
 @nonreentrant
 def claim(account: address, registry: address, expiry: uint256):
     """
@@ -807,7 +828,12 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
     registry: address = self._check_book()
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, [IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)], False, state.live, state.lower, state.upper, state.reduce_only)
+    f: IClearinghouse.MakerFill = IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)
+    self._check_trade(state.live, kind, strike)
+    self._check_fill(f, taker, kind, state.lower, state.upper)
+    b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, price * qty, state.reduce_only)
+    b.oi_now, b.taker_fee = self._maker_fill(registry, b.sid, kind, strike, taker, taker_is_buy, f, state.reduce_only, b.cap, state.lower, state.upper, WHO_MAKER, b.oi_start, b.oi_now, b.fee_to)
+    self._close_booking(b, taker, kind, strike, state.lower, state.upper)
     self._require_covered(taker)
 
 
@@ -887,7 +913,7 @@ def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, t
             extcall vault.transfer_internal(f.maker, fee_to, maker_fee)
     maker_balance = maker_balance + maker_in - maker_out
     if maker_balance < self._requirement(f.maker):
-        self._recalculate(f.maker)
+        extcall IClearinghouse(self).recalculate_nested(f.maker)    # a call of its own, as in `_require_covered`
         if maker_balance < self._requirement(f.maker):
             self._maker_blocked(BLOCKED_COLLATERAL, who)
     log IClearinghouse.Fill(
@@ -915,60 +941,87 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     """
     registry: address = self._check_book()
     assert len(fills) > 0, "clearinghouse: zero quantity"
-    self._book_fills(registry, taker, expiry, kind, strike, taker_is_buy, fills, True, state.live, state.lower, state.upper, state.reduce_only)
-    self._require_covered(taker)
-
-
-@internal
-def _book_fills(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], batch: bool, live: bool, lower: uint256, upper: uint256, reduce_only: bool):
-    """
-    @dev Books the fills of one taker order: validates them, applies the taker's total once
-         (position, open interest, requirement, one fee transfer), then each maker
-         (`_maker_fill`). Maker-side failures raise MakerBlocked (one fill, `batch` False)
-         or MakerBlockedAt (fill i of a batch). `live`, [lower, upper] and `reduce_only`
-         are the venue's trading state; `live` is checked here, once for both entry points.
-    """
-    assert live, "clearinghouse: series not live"
-    sid: uint256 = self._sid(registry, expiry)
-    assert kind <= c.PUT, "clearinghouse: bad kind"
-    # a future has strike 0, an option a strike in (0, STRIKE_LIMIT)
-    assert (kind == c.FUTURE) == (strike == 0) and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+    self._check_trade(state.live, kind, strike)
     qty: uint256 = 0
     cost: uint256 = 0
     for f: IClearinghouse.MakerFill in fills:
-        assert f.maker != taker, "clearinghouse: self trade"
-        assert f.qty > 0, "clearinghouse: zero quantity"
-        if kind == c.FUTURE:
-            assert f.price >= lower and f.price <= upper, "clearinghouse: price out of range"
+        self._check_fill(f, taker, kind, state.lower, state.upper)
         qty += f.qty
         cost += f.price * f.qty
+    b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, cost, state.reduce_only)
+    for i: uint256 in range(len(fills), bound=MAX_BATCH):
+        fee: uint256 = 0
+        b.oi_now, fee = self._maker_fill(registry, b.sid, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, b.cap, state.lower, state.upper, i + WHO_BATCH, b.oi_start, b.oi_now, b.fee_to)
+        b.taker_fee += fee
+    self._close_booking(b, taker, kind, strike, state.lower, state.upper)
+    self._require_covered(taker)
+
+
+@pure
+@internal
+def _check_trade(live: bool, kind: uint8, strike: uint256):
+    """
+    @dev The instrument of a taker order: `live` is the venue's trading state (checked here,
+         once for both entry points), a known kind, a future with strike 0, an option a
+         strike in (0, STRIKE_LIMIT).
+    """
+    assert live, "clearinghouse: series not live"
+    assert kind <= c.PUT, "clearinghouse: bad kind"
+    assert (kind == c.FUTURE) == (strike == 0) and strike < STRIKE_LIMIT, "clearinghouse: bad strike"
+
+
+@pure
+@internal
+def _check_fill(f: IClearinghouse.MakerFill, taker: address, kind: uint8, lower: uint256, upper: uint256):
+    """
+    @dev One fill of a taker order: another account, some lots, a futures price inside the
+         venue's range [lower, upper].
+    """
+    assert f.maker != taker, "clearinghouse: self trade"
+    assert f.qty > 0, "clearinghouse: zero quantity"
+    if kind == c.FUTURE:
+        assert f.price >= lower and f.price <= upper, "clearinghouse: price out of range"
+
+
+@internal
+def _book_taker(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, qty: uint256, cost: uint256, reduce_only: bool) -> Booking:
+    """
+    @dev The taker's half of a taker order, once for all its fills (`qty` lots, Σ price·qty
+         `cost`): its position (its own failures revert it, whatever the makers' state) and
+         the open interest it moves. The entry point then books each maker (`_maker_fill`)
+         and closes the booking (`_close_booking`). The fills stay in the entry point's
+         frame: passing them down would copy up to MAX_BATCH of them into a frame of their
+         own, and every taker order pays the memory expansion up to the highest frame.
+    """
     delta: int256 = convert(qty, int256)
     cost_delta: int256 = convert(cost, int256)
     if not taker_is_buy:
         delta = -delta
         cost_delta = -cost_delta
+    b: Booking = empty(Booking)
+    b.sid = self._sid(registry, expiry)
+    b.caps = self.caps[registry]
+    b.cap = (b.caps >> CAP_SHIFT) & MAX_CAP
+    self._open(taker, b.sid, registry, expiry, WHO_TAKER)
+    b.oi_start = self.oi[b.sid][kind]
+    b.oi_now = convert(convert(b.oi_start, int256) + self._apply(taker, b.sid, kind, strike, cost_delta, delta, reduce_only, b.cap, WHO_TAKER), uint256)
+    b.fee_to = self._fee_to(b.caps)
+    return b
 
-    # the taker first, once: its own failure reverts it, whatever the makers' state
-    caps: uint256 = self.caps[registry]
-    cap: uint256 = (caps >> CAP_SHIFT) & MAX_CAP
-    self._open(taker, sid, registry, expiry, WHO_TAKER)
-    oi_start: uint256 = self.oi[sid][kind]
-    oi_now: uint256 = convert(convert(oi_start, int256) + self._apply(taker, sid, kind, strike, cost_delta, delta, reduce_only, cap, WHO_TAKER), uint256)
-    taker_fee: uint256 = 0
-    fee_to: address = self._fee_to(caps)
-    for i: uint256 in range(len(fills), bound=MAX_BATCH):
-        who: uint256 = WHO_MAKER
-        if batch:
-            who = i + WHO_BATCH
-        fee: uint256 = 0
-        oi_now, fee = self._maker_fill(registry, sid, kind, strike, taker, taker_is_buy, fills[i], reduce_only, cap, lower, upper, who, oi_start, oi_now, fee_to)
-        taker_fee += fee
-    if oi_now != oi_start:
-        assert oi_now <= oi_start or oi_now <= caps & MAX_CAP, "clearinghouse: open interest cap"
-        self.oi[sid][kind] = oi_now
-    self._refresh(taker, sid, lower, upper, kind != c.FUTURE)
-    if taker_fee > 0:
-        extcall vault.transfer_internal(taker, fee_to, taker_fee)
+
+@internal
+def _close_booking(b: Booking, taker: address, kind: uint8, strike: uint256, lower: uint256, upper: uint256):
+    """
+    @dev After the makers: the open interest (cap checked once, on the total), the taker's
+         requirement and its fee (the sum of the per-fill fees, each rounded up, in one
+         transfer).
+    """
+    if b.oi_now != b.oi_start:
+        assert b.oi_now <= b.oi_start or b.oi_now <= b.caps & MAX_CAP, "clearinghouse: open interest cap"
+        self.oi[b.sid][kind] = b.oi_now
+    self._refresh(taker, b.sid, lower, upper, kind != c.FUTURE)
+    if b.taker_fee > 0:
+        extcall vault.transfer_internal(taker, b.fee_to, b.taker_fee)
 
 
 # ---------------------------------------------------------------- governance

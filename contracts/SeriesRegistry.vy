@@ -493,7 +493,6 @@ def daily_update() -> bool:
 
 
 @external
-@nonreentrant
 def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState:
     """
     @notice Everything a venue checks before an order, in one call (docs/architecture.md §16): runs
@@ -502,7 +501,9 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
             depeg), the market's min qty and, for options (kind != 0), whether `strike` is an
             active strike. Permissionless (it only runs the lazy update).
     """
-    current: bool = self._daily_update()
+    current: bool = True
+    if self._last_update() < calendar._update_time(block.timestamp):
+        current = extcall ISeriesRegistry(self).daily_update()
     lower: uint256 = 0
     upper: uint256 = 0
     lower, upper = self._bounds(expiry)

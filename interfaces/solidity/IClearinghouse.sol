@@ -79,6 +79,7 @@ interface IClearinghouse {
     function pending_owner() external view returns (address);
     function position_cap(address registry) external view returns (uint256);
     function recalculate(address account) external;
+    function recalculate_nested(address account) external;
     function register_market(address registry, address book) external;
     function register_venue(address venue) external;
     function registry_of(address arg0) external view returns (address);

@@ -5,7 +5,10 @@ membership, reduce-only following the peg, `trading_state` agreeing with the sin
 from __future__ import annotations
 
 import ape
+from helpers import next_update, push_prices
 
+from rangebound.constants import DAY
+from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import feed_answer, report
 
@@ -69,3 +72,22 @@ def test_trading_state__one_read__agrees_with_the_single_views(registry, strange
             assert (st.current, st.live, st.lower, st.upper, st.reduce_only, st.min_qty) == (
                 True, registry.is_live(e), lo, hi, registry.reduce_only(), registry.min_qty())
             assert st.strike_active == (active and registry.strike_active(e, strike))
+
+
+def test_trading_state__due_morning__runs_the_update_first(registry, sys_, chain, stranger):
+    """The lazy update: a venue's read on a due morning applies the 08:00 update before it reads
+    (through the registry's own `daily_update`, the call that takes the lock: `trading_state`
+    itself writes nothing, so the update's memory is not part of every order's) and says current."""
+    t = next_update(chain.pending_timestamp)
+    warp(chain, t - 240)
+    push_prices(sys_)
+    warp(chain, t)
+    assert registry.last_update() == t - DAY
+    e = max(cal.live_expiries(t))
+    tx = registry.trading_state(e, 0, 0, sender=stranger)
+    assert registry.last_update() == t and not registry.needs_update()
+    assert tx.events.filter(registry.RangeUpdated), "the update ran inside the read"
+    st = tx.return_value
+    assert st.current and st.live and (st.lower, st.upper) == tuple(registry.bounds(e))
+    again = registry.trading_state(e, 0, 0, sender=stranger)   # current: nothing more to do
+    assert not again.events.filter(registry.RangeUpdated) and again.return_value == st

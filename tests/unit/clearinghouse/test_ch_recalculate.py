@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ape
+import pytest
 from helpers import fund, fund_account
 
 from rangebound.constants import CALL, FUTURE
 
-from .clearinghouse_helpers import active_strikes, daily_updates, fill, reference_requirement
+from .clearinghouse_helpers import active_strikes, daily_updates, fill, reference_requirement, trading_state_of
 
 
 def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, keeper, stranger, chain):
@@ -58,3 +60,40 @@ def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, 
     tx = ch.reserve(taker, e, FUTURE, 0, True, price, 1, sender=env.book)
     assert ch.requirement(taker) == fresh + extra
     assert tx.events.filter(ch.RequirementUpdated)[0].requirement == fresh
+
+
+def test_recalculate_nested__not_the_clearinghouse__reverts(env, maker, stranger):
+    """The lock-free entry of a collateral check's recalculation answers only the Clearinghouse
+    itself (a registered venue and the owner included)."""
+    for caller in (stranger, env.book, env.system.deployer):
+        with ape.reverts("clearinghouse: not self"):
+            env.ch.recalculate_nested(maker, sender=caller)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["settle_fill", "settle_fills"])
+def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, maker, taker, keeper, chain, batch):
+    """A maker whose fill in one series only fits once its other series' stored requirement is
+    brought down to today's narrower range is not refused: the Clearinghouse recalculates it
+    first (in a call of its own)."""
+    ch, reg = env.ch, env.registry
+    first = env.expiries[-1]
+    ch.set_fees(0, 0, sender=env.system.deployer)
+    fund(env.system, taker, 10_000)
+    _, hi0 = reg.bounds(first)
+    price, qty = env.usd(100), 50
+    fund_account(env.token, env.vault, env.system.deployer, maker, qty * (hi0 - price))
+    fill(env, taker, maker, first, FUTURE, 0, True, price, qty)     # the maker sells: exactly covered
+    daily_updates(env, chain, keeper, 3)
+    other = next(x for x in env.expiries if x != first)
+    lo_o, hi_o = reg.bounds(other)
+    near_top = hi_o - reg.tick()                                    # a sale there needs one tick per lot
+    stale, fresh = ch.requirement(maker), reference_requirement(env, maker, first)
+    assert fresh + (hi_o - near_top) <= env.vault.balance_of(maker) == stale
+    if batch:
+        tx = ch.settle_fills(taker, other, FUTURE, 0, True, [(maker, near_top, 1, 0)],
+                             trading_state_of(env, other), sender=env.book)
+    else:
+        tx = fill(env, taker, maker, other, FUTURE, 0, True, near_top, 1)
+    assert ch.futures_position(maker, reg, other)[0] == -1
+    assert ch.requirement(maker) == fresh + reference_requirement(env, maker, other) < stale
+    assert tx.events.filter(ch.Fill)
