@@ -8,7 +8,13 @@ from helpers import fund, fund_account
 
 from rangebound.constants import CALL, FUTURE
 
-from .clearinghouse_helpers import active_strikes, daily_updates, fill, reference_requirement, trading_state_of
+from .clearinghouse_helpers import (
+    active_strikes,
+    daily_updates,
+    fill,
+    reference_requirement,
+    trading_state_of,
+)
 
 
 def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, keeper, stranger, chain):
@@ -85,7 +91,7 @@ def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, ma
     fill(env, taker, maker, first, FUTURE, 0, True, price, qty)     # the maker sells: exactly covered
     daily_updates(env, chain, keeper, 3)
     other = next(x for x in env.expiries if x != first)
-    lo_o, hi_o = reg.bounds(other)
+    _, hi_o = reg.bounds(other)
     near_top = hi_o - reg.tick()                                    # a sale there needs one tick per lot
     stale, fresh = ch.requirement(maker), reference_requirement(env, maker, first)
     assert fresh + (hi_o - near_top) <= env.vault.balance_of(maker) == stale
