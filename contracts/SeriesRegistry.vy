@@ -57,7 +57,7 @@ MAX_INDEX_PRICE: constant(uint256) = 2**96
 # packed fields (docs/decisions.md, "Daily update in packed words")
 FIX_DAY_SHIFT: constant(uint256) = 104    # state word: fixing bits 0..103, its day 104..127
 SETTLE_SHIFT: constant(uint256) = 128     # state word: settlement bits 128..255
-LAST_UPDATE_SHIFT: constant(uint256) = 64  # hot word: variance bits 0..63, last_update 64..127
+M64: constant(uint256) = 2**64 - 1            # the low 64 bits: `hot`'s variance, `peg_word`'s last_update
 REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..255
 PEG_HEARTBEAT_SHIFT: constant(uint256) = 160  # peg word: heartbeat bits 160..183
 PEG_DECIMALS_SHIFT: constant(uint256) = 184   # peg word: feed decimals bits 184..191
@@ -92,6 +92,7 @@ struct Window:
 p: ISeriesRegistry.MarketParams                        # market parameters
 TICK: immutable(uint256)                               # raw units/lot: `p.tick`, fixed at deployment (no slot read per order)
 MIN_QTY: immutable(uint256)                            # lots: `p.min_qty`, fixed at deployment (no slot read per order)
+PEG_FEED: immutable(IAggregatorV3)                     # the USD1/USD feed: `p.peg_feed`, fixed at deployment (no setter)
 index_num: uint256                                     # feed answer -> raw units/lot numerator (lot_size * 10**token_decimals)
 # packed, what every index read needs (one cold slot, not four; `_peg_word`'s layout): the
 # index feed (bits 0..159), index_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), e
@@ -100,18 +101,19 @@ index_num: uint256                                     # feed answer -> raw unit
 # the reduced numerator needs 64 bits or more, read index_num (e is then unreduced).
 # Rewritten by every parameter setter from the checked parameters (e and n kept).
 index_word: uint256
-# packed copy of what the depeg check reads on every order (one cold slot, not four): the peg
-# feed (bits 0..159), peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the feed's
-# decimals (bits 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). Rewritten
-# by every parameter setter from the checked parameters.
+# packed, what every order reads (one cold slot for the lazy update's test and the depeg check,
+# not five): last_update (unix s, 08:00 UTC of the last daily update applied; bits 0..63),
+# peg_heartbeat (s, bits 160..183; <= MAX_HEARTBEAT < 2**20), the peg feed's decimals (bits
+# 184..191) and depeg_threshold (WAD, bits 192..255; <= WAD < 2**60). The feed is PEG_FEED.
+# Rewritten by every parameter setter from the checked parameters (last_update kept).
+# The listed expiries are not stored: they are calendar._live_expiries(last_update).
 peg_word: uint256
 
 order_book: public(address)                            # the market's book (records fills), set once
 pool: public(address)                                  # the market's OptionsPool (a venue, never records fills), set once
-# packed, read by every order and every update: variance (WAD, daily; bits 0..63, <= v_max <=
-# WAD / 10), last_update (unix s, 08:00 UTC of the last daily update applied; bits 64..127),
-# reference_price (raw units/lot, last reference fixing of the nearest series; bits 128..255).
-# The listed expiries are not stored: they are calendar._live_expiries(last_update).
+# packed, read by every update and every pool trade: variance (WAD, daily; bits 0..63, <= v_max
+# <= WAD / 10), reference_price (raw units/lot, last reference fixing of the nearest series;
+# bits 128..255).
 hot: uint256
 # expiry -> current range, packed: lower (raw units/lot, bits 0..127) | upper (bits 128..255);
 # 0 = not listed (upper > 0 once listed)
@@ -136,13 +138,14 @@ def __init__(params_: ISeriesRegistry.MarketParams):
     TICK = params_.tick
     MIN_QTY = params_.min_qty
     self._set_index_scale(params_)
-    self.peg_word = self._peg_word(params_.peg_feed, params_.peg_heartbeat, convert(staticcall IAggregatorV3(params_.peg_feed).decimals(), uint256), params_.depeg_threshold)
+    PEG_FEED = IAggregatorV3(params_.peg_feed)
     now_update: uint256 = calendar._update_time(block.timestamp)
+    self.peg_word = self._peg_word(now_update, params_.peg_heartbeat, convert(staticcall PEG_FEED.decimals(), uint256), params_.depeg_threshold)
     price: uint256 = 0
     fresh: bool = False
     price, fresh = self._index_at(block.timestamp)
     assert fresh, "registry: no fixing source"
-    self.hot = params_.v0 | (now_update << LAST_UPDATE_SHIFT) | (price << REF_SHIFT)
+    self.hot = params_.v0 | (price << REF_SHIFT)
     first: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(block.timestamp)
     for e: uint256 in first:
         self._list(e, price, now_update, params_.v0)
@@ -282,8 +285,7 @@ def _reduce_only() -> bool:
     upd: uint256 = 0
     answered: uint80 = 0
     w: uint256 = self.peg_word
-    feed: address = convert(convert(w & (2**160 - 1), uint160), address)
-    rid, ans, started, upd, answered = staticcall IAggregatorV3(feed).latestRoundData()
+    rid, ans, started, upd, answered = staticcall PEG_FEED.latestRoundData()
     if ans <= 0 or upd > block.timestamp or block.timestamp - upd > (w >> PEG_HEARTBEAT_SHIFT) & (2**24 - 1):
         return True   # a stale or broken peg feed is treated as a depeg
     # peg in WAD, rounded DOWN (a borderline peg counts as depegged)
@@ -293,10 +295,11 @@ def _reduce_only() -> bool:
 
 @pure
 @internal
-def _peg_word(feed: address, heartbeat: uint256, decimals: uint256, threshold: uint256) -> uint256:
-    # the fields are checked by _check_params first (heartbeat <= MAX_HEARTBEAT < 2**24,
-    # threshold <= WAD < 2**64); a feed's decimals() is a uint8 (< 2**8)
-    return (convert(convert(feed, uint160), uint256) | (heartbeat << PEG_HEARTBEAT_SHIFT)
+def _peg_word(low: uint256, heartbeat: uint256, decimals: uint256, threshold: uint256) -> uint256:
+    # `low` (bits 0..159): the index feed's address (`index_word`) or last_update (`peg_word`,
+    # < 2**40). The fields are checked by _check_params first (heartbeat <= MAX_HEARTBEAT <
+    # 2**24, threshold <= WAD < 2**64); a feed's decimals() is a uint8 (< 2**8)
+    return (low | (heartbeat << PEG_HEARTBEAT_SHIFT)
             | (decimals << PEG_DECIMALS_SHIFT) | (threshold << PEG_THRESHOLD_SHIFT))
 
 
@@ -320,7 +323,7 @@ def _set_index_scale(q: ISeriesRegistry.MarketParams):
     if n >= 2**64:
         n = 0
         e = convert(staticcall IAggregatorV3(q.index_feed).decimals(), uint256) + 18
-    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, e, n)
+    self.index_word = self._peg_word(convert(convert(q.index_feed, uint160), uint256), q.index_heartbeat, e, n)
 
 
 # ---------------------------------------------------------------- strikes
@@ -436,15 +439,15 @@ def _update_day(at: uint256):
     # no source (ref == 0): no variance update, ranges kept, new series listed around the
     # last reference price
     hot: uint256 = self.hot
-    v: uint256 = hot & (2**LAST_UPDATE_SHIFT - 1)
+    v: uint256 = hot & M64
     prev: uint256 = hot >> REF_SHIFT
     if ref != 0 and prev != 0:
         r: int256 = range_math._log_return(ref, prev)
         v = range_math._ewma(v, r, self.p.lam, self.p.v_min, self.p.v_max)
         log ISeriesRegistry.VarianceUpdated(day=day, variance=v, log_return=r)
     if ref != 0:
-        # ref < MAX_INDEX_PRICE * 1.01 (a fixing), v <= v_max < 2**64; last_update kept
-        self.hot = v | ((hot & (2**REF_SHIFT - 1)) >> LAST_UPDATE_SHIFT << LAST_UPDATE_SHIFT) | (ref << REF_SHIFT)
+        # ref < MAX_INDEX_PRICE * 1.01 (a fixing), v <= v_max < 2**64
+        self.hot = v | (ref << REF_SHIFT)
     else:
         ref = prev
     nxt: DynArray[uint256, c.LIVE_SERIES] = calendar._live_expiries(at)
@@ -473,8 +476,7 @@ def _daily_update() -> bool:
         self._update_day(at)
         if at >= target:
             break
-    hot: uint256 = self.hot
-    self.hot = (hot & (2**LAST_UPDATE_SHIFT - 1)) | (at << LAST_UPDATE_SHIFT) | (hot >> REF_SHIFT << REF_SHIFT)
+    self.peg_word = (self.peg_word & ~M64) | at     # last_update, bits 0..63
     return at >= target
 
 
@@ -787,13 +789,13 @@ def alpha(t_days: uint256) -> uint256:
 @view
 @internal
 def _variance() -> uint256:
-    return self.hot & (2**LAST_UPDATE_SHIFT - 1)
+    return self.hot & M64
 
 
 @view
 @internal
 def _last_update() -> uint256:
-    return (self.hot >> LAST_UPDATE_SHIFT) & (2**(REF_SHIFT - LAST_UPDATE_SHIFT) - 1)
+    return self.peg_word & M64
 
 
 @view
@@ -891,8 +893,9 @@ def _set_param(param: uint256, new_value: uint256):
         q.index_mode = new_value == 1
     self._check_params(q)
     self.p = q
-    self.peg_word = self._peg_word(q.peg_feed, q.peg_heartbeat, (self.peg_word >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
-    self.index_word = self._peg_word(q.index_feed, q.index_heartbeat, self.index_word >> PEG_DECIMALS_SHIFT, 0)
+    w: uint256 = self.peg_word
+    self.peg_word = self._peg_word(w & M64, q.peg_heartbeat, (w >> PEG_DECIMALS_SHIFT) & 255, q.depeg_threshold)
+    self.index_word = self._peg_word(convert(convert(q.index_feed, uint160), uint256), q.index_heartbeat, self.index_word >> PEG_DECIMALS_SHIFT, 0)
 
 
 @external

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import NOT_OWNER
+from helpers import NOT_OWNER, next_update
 
 from rangebound.constants import HOUR, MAX_HEARTBEAT, WAD
+from rangebound.dev.node import warp
 from rangebound.ops.deploy import report
 
 # setter name -> (event, a new in-bounds value); index_mode is a bool
@@ -114,6 +115,36 @@ def test_set_peg_parameters__reach_the_depeg_check(sys_, registry, deployer, cha
     assert not registry.reduce_only()
     registry.set_guard_bps(50, sender=deployer)             # another setter keeps the peg copy
     assert not registry.reduce_only()
+
+
+@pytest.mark.parametrize("name", sorted(SETTERS))
+def test_set__keeps_last_update(registry, deployer, name):
+    """`last_update` shares the depeg check's word (one cold slot per order for both): rewriting
+    the peg parameters keeps it, so no setter re-runs or skips a daily update."""
+    before, live = registry.last_update(), list(registry.live_expiries())
+    getattr(registry, f"set_{name}")(SETTERS[name][1], sender=deployer)
+    assert registry.last_update() == before and list(registry.live_expiries()) == live
+
+
+def test_daily_update__keeps_the_peg_parameters(sys_, registry, deployer, stranger, chain):
+    """The daily update writes `last_update` into the peg word and nothing else of it: the
+    threshold and the heartbeat the depeg check uses are the same the next morning."""
+    registry.set_depeg_threshold(WAD * 98 // 100, sender=deployer)
+    t = next_update(chain.pending_timestamp)
+    warp(chain, t - 240)
+    report(sys_.feeds["BTC/USD"], deployer, 100_000)
+    report(sys_.feeds["USD1/USD"], deployer, 0.975)
+    warp(chain, t)
+    registry.daily_update(sender=stranger)
+    assert registry.last_update() == t
+    assert registry.reduce_only()                           # 0.975 < 0.98: the threshold kept
+    registry.set_depeg_threshold(WAD * 975 // 1000, sender=deployer)
+    assert not registry.reduce_only() and registry.last_update() == t
+    registry.set_peg_heartbeat(1, sender=deployer)
+    chain.pending_timestamp += 60
+    chain.mine()
+    assert registry.reduce_only()                           # the heartbeat the check reads
+    assert registry.last_update() == t
 
 
 def test_tick_and_min_qty__fixed_at_deployment__trading_state_reports_them(registry, sys_):
