@@ -25,6 +25,7 @@ from rangebound.ops.deploy import deploy_system, report
 
 EIP170 = 24_576               # bytes: the largest deployable runtime (EIP-170)
 NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert reason
+EIP7825_TX_GAS_CAP = 2**24    # gas: the per-transaction cap (Fusaka), below any block limit
 
 
 # ------------------------------------------------------------------ funding

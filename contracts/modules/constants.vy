@@ -30,7 +30,10 @@ MAX_STRIKES: constant(uint256) = 64
 MIN_ACTIVE_STRIKES: constant(uint256) = 20
 MAX_LEGS: constant(uint256) = 32          # option legs per (account, series)
 MAX_OPEN_SERIES: constant(uint256) = 24   # open (account, series) pairs per account (Clearinghouse)
-MAX_FILLS: constant(uint256) = 64         # resting orders one taker call may touch = fills per settle_fills
+# resting orders one taker call may touch = fills per settle_fills. The worst such call (every
+# one refused by the Clearinghouse, each cut back and re-planned) must fit one transaction under
+# EIP-7825's 2**24 gas cap: 64 measured 25.7 M, 32 fits (tests/unit/test_refused_makers_at_bound.py)
+MAX_FILLS: constant(uint256) = 32
 MAX_SWEEP: constant(uint256) = 32         # order ids per sweep_dead_orders call
 MAX_DEPTH_PAGE: constant(uint256) = 32    # price levels per OrderBook.depth page (the book's MAX_DEPTH)
 MAX_QUEUE: constant(uint256) = 32         # order ids per OrderBook.queue page

@@ -28,7 +28,7 @@ import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import fund_account, sunday_noon_after
+from helpers import EIP7825_TX_GAS_CAP, fund_account, sunday_noon_after
 
 from rangebound.constants import (
     CALL,
@@ -641,9 +641,6 @@ def test_guardian_pause__stops_orders_and_deposits__never_exits(net, chain):
 
 
 # ---------------------------------------------------------------------------- gas and size limits
-
-
-EIP7825_TX_GAS_CAP = 2**24      # per-transaction gas cap (Fusaka); below any block's limit
 
 
 def test_keeper_absent_forty_days__catch_up_in_bounded_calls_each_under_tx_cap(net, chain):

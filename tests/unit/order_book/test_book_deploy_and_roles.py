@@ -20,7 +20,7 @@ def test_constructor__wiring(funded):
     assert env.book.registry() == env.registry.address
     assert env.book.clearinghouse() == env.ch.address
     assert env.book.tick() == env.tick
-    assert env.book.MAX_FILLS() == 64
+    assert env.book.MAX_FILLS() == 32
     assert env.book.MAX_PRICE_INDEX() == 65_025
 
 

@@ -13,6 +13,7 @@ from rangebound.constants import (
     CALL,
     FUTURE,
     IOC,
+    MAX_FILLS,
     MAX_PRICE_INDEX,
     POST_ONLY,
     PUT,
@@ -76,7 +77,7 @@ def test_place_order__invalid__reverts(funded, maker, taker, case, reason):
     elif case == "zero_max_fills":
         args["max_fills"] = 0
     elif case == "too_many_max_fills":
-        args["max_fills"] = 65
+        args["max_fills"] = MAX_FILLS + 1
     elif case == "not_live":
         args["expiry"] = env.expiry + 86_400
     elif case == "inactive_strike":
