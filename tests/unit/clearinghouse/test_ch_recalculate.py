@@ -46,20 +46,30 @@ def test_recalculate__range_narrows__requirement_only_falls(env, maker, taker, k
     assert not again.events.filter(ch.RequirementUpdated)
 
 
+def _exactly_covered_then_narrowed(env, chain, keeper, taker, maker, e, covered) -> int:
+    """`taker` buys 50 lots of `e`'s future at 100 USD from `maker` without fees; `covered` (one
+    of them) holds exactly the requirement of its side, the other plenty. Three mornings then
+    narrow the range, so `covered`'s stored requirement is stale-high. Returns the price."""
+    env.ch.set_fees(0, 0, sender=env.system.deployer)
+    lo0, hi0 = env.registry.bounds(e)
+    price, qty = env.usd(100), 50
+    other = maker if covered == taker else taker
+    fund(env.system, other, 10_000)
+    need = qty * (price - lo0) if covered == taker else qty * (hi0 - price)
+    fund_account(env.token, env.vault, env.system.deployer, covered, need)
+    fill(env, taker, maker, e, FUTURE, 0, True, price, qty)
+    assert env.ch.requirement(covered) == need == env.vault.balance_of(covered)
+    daily_updates(env, chain, keeper, 3)
+    return price
+
+
 def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, taker, keeper, chain):
     """An order that only fits with today's narrower ranges is not refused: the stored
     requirement is brought down first."""
     ch, reg = env.ch, env.registry
     e = env.expiries[-1]
-    ch.set_fees(0, 0, sender=env.system.deployer)
-    fund(env.system, maker, 10_000)
-    lo0, _ = reg.bounds(e)
-    price, qty = env.usd(100), 50
-    need = qty * (price - lo0)
-    fund_account(env.token, env.vault, env.system.deployer, taker, need)
-    fill(env, taker, maker, e, FUTURE, 0, True, price, qty)
-    ch.check_collateral(taker, sender=env.book)                 # exactly covered
-    daily_updates(env, chain, keeper, 3)
+    price = _exactly_covered_then_narrowed(env, chain, keeper, taker, maker, e, covered=taker)
+    ch.check_collateral(taker, sender=env.book)                 # still covered by its stored requirement
     stale, fresh = ch.requirement(taker), reference_requirement(env, taker, e)
     extra = ch.order_reserve(reg, e, FUTURE, 0, True, price, 1)
     assert fresh + extra <= env.vault.balance_of(taker) < stale + extra
@@ -83,13 +93,7 @@ def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, ma
     first (in a call of its own)."""
     ch, reg = env.ch, env.registry
     first = env.expiries[-1]
-    ch.set_fees(0, 0, sender=env.system.deployer)
-    fund(env.system, taker, 10_000)
-    _, hi0 = reg.bounds(first)
-    price, qty = env.usd(100), 50
-    fund_account(env.token, env.vault, env.system.deployer, maker, qty * (hi0 - price))
-    fill(env, taker, maker, first, FUTURE, 0, True, price, qty)     # the maker sells: exactly covered
-    daily_updates(env, chain, keeper, 3)
+    _exactly_covered_then_narrowed(env, chain, keeper, taker, maker, first, covered=maker)
     other = next(x for x in env.expiries if x != first)
     _, hi_o = reg.bounds(other)
     near_top = hi_o - reg.tick()                                    # a sale there needs one tick per lot
