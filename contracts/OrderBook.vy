@@ -295,13 +295,7 @@ def place_order(
     state: uint256 = self.order_state
     assert state & PAUSED == 0, "book: paused"
     self._validate(expiry, kind, strike, price, qty, flags, max_fills)
-    low: uint256 = 0
-    high: uint256 = 0
-    base: uint256 = 0
-    st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
-    low, high, base, st = self._trading_window(expiry, kind, strike, price, qty)
-    if st.reduce_only:
-        assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
+    t: Taker = self._taker(expiry, kind, strike, is_buy, price, qty, flags)
 
     order_id: uint256 = state + 1                 # not paused: `state` is the last id
     assert order_id <= ost.MAX_ID, "book: order ids exhausted"    # 1.1e12 orders: never in practice
@@ -311,7 +305,6 @@ def place_order(
         is_buy=is_buy, price=price, qty=qty, flags=flags
     )
 
-    t: Taker = Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high, st=st)
     remaining: uint256 = qty
     crossing: bool = False
     if self._best_crosses(t):
@@ -328,6 +321,22 @@ def place_order(
         return 0
     self._rest(t, order_id, remaining)
     return order_id
+
+
+@internal
+def _taker(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, flags: uint256) -> Taker:
+    """
+    @dev The order as matching and resting need it, after the checks that need the series'
+         trading state (`_trading_window`, one registry read) and reduce-only.
+    """
+    low: uint256 = 0
+    high: uint256 = 0
+    base: uint256 = 0
+    st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
+    low, high, base, st = self._trading_window(expiry, kind, strike, price, qty)
+    if st.reduce_only:
+        assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
+    return Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high, st=st)
 
 
 @internal
@@ -705,6 +714,43 @@ def cancel_order(order_id: uint256):
     if reserve > 0:
         extcall clearinghouse.release(owner, reserve)
     log IOrderBook.OrderCancelled(order_id=order_id, owner=owner, remaining=qty, reason=CANCEL_OWNER)
+
+
+@external
+def replace_order(order_id: uint256, price: uint256, qty: uint256):
+    """
+    @notice Moves the caller's resting order to a new price and quantity (a re-quote), keeping
+            its id, instrument and side: one call where a re-quote took a cancel and a new
+            order, and the order's two storage words are rewritten in place instead of
+            written fresh. The order goes to the back of its new level's queue, as a new
+            order would, even at the same price. Post-only: it never trades, reverts "book:
+            post-only would cross" at a live opposite order it would trade with (and, like a
+            post-only order, cancels stale ones on the way, at most MAX_FILLS). Its whole old
+            reserve is released and the new one reserved (the caller must then cover it). The
+            same checks as `place_order` (series live, price on tick inside the window, min
+            qty, reduce-only); stopped while paused.
+    @param order_id The caller's resting order.
+    @param price New limit price, raw units per lot (as `place_order`).
+    @param qty New quantity, lots, all of it resting.
+    """
+    assert self.order_state & PAUSED == 0, "book: paused"
+    link: uint256 = ost.o_link[order_id]
+    owner: address = ost._owner(link)
+    assert owner != empty(address), "book: unknown order"
+    assert owner == msg.sender, "book: not order owner"
+    old: uint256 = ost.o_book[order_id]
+    t: Taker = self._taker(ost._expiry(old), ost._kind(old), ost._strike_ticks(old) * tick, ost._is_buy(old), price, qty, c.POST_ONLY)
+    if self._best_crosses(t):
+        # post-only: stale orders are cancelled, a live one reverts; none is filled
+        unfilled: uint256 = 0
+        crossing: bool = False
+        unfilled, crossing = self._match(t, qty, MAX_FILLS, order_id)
+        assert not crossing, "book: post-only would cross"
+    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), 0)
+    if ost._reserve(old) > 0:
+        extcall clearinghouse.release(owner, ost._reserve(old))
+    self._rest(t, order_id, qty)        # its words: cleared above, rewritten here (net non-zero to non-zero)
+    log IOrderBook.OrderReplaced(order_id=order_id, owner=owner, price=price, qty=qty)
 
 
 @external

@@ -23,6 +23,7 @@ interface IOrderBook {
     event OrderCancelled(uint256 indexed order_id, address indexed owner, uint256 remaining, uint8 reason);
     event OrderFilled(uint256 indexed maker_order_id, address indexed maker, address indexed taker, uint256 price, uint256 qty, uint256 remaining, uint256 taker_order_id);
     event OrderPlaced(uint256 indexed order_id, address indexed owner, uint256 indexed expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, uint256 flags);
+    event OrderReplaced(uint256 indexed order_id, address indexed owner, uint256 price, uint256 qty);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
     event Paused(address account);
@@ -50,6 +51,7 @@ interface IOrderBook {
     function place_order(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, uint256 flags, uint256 max_fills) external returns (uint256);
     function queue(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 max_orders) external view returns (uint256[] memory);
     function registry() external view returns (address);
+    function replace_order(uint256 order_id, uint256 price, uint256 qty) external;
     function set_guardian(address guardian_) external;
     function sweep_dead_orders(address account, uint256[] calldata order_ids) external returns (uint256);
     function tick() external view returns (uint256);

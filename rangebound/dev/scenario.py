@@ -82,6 +82,7 @@ DESCRIPTIONS: dict[str, str] = {
     "place_resting_new_side": "book.place_order, first order ever on a side (an option strike's bids)",
     "place_resting_requote": "book.place_order on a side its last cancel emptied, one tick away",
     "cancel": "book.cancel_order, the level's only order",
+    "replace_order": "book.replace_order one tick away, same size (the re-quote in one call)",
     "take_1_maker": "IOC futures buy filling one maker, both already hold the series",
     "take_1_maker_cold": "IOC futures buy filling one maker, first trade of both in the series",
     "take_extra_maker": "slope: extra gas per additional maker filled (1 -> 20 makers)",
@@ -291,7 +292,7 @@ class Bench:
         """A side's first order ever (each rep a new option strike's bid side: its bitmap words
         and level are new), and a re-quote: the maker's only bid is cancelled, which empties
         the side, and the maker bids again one tick higher (cancel-replace: a new level on a
-        side whose bitmap words the cancel left non-zero)."""
+        side whose bitmap words the cancel left non-zero), then `replace_order` one more tick up."""
         strikes = self.active_strikes(expiry)
         for k in strikes[: self.config.reps]:
             price = self.premium(expiry, CALL, k)
@@ -302,7 +303,10 @@ class Bench:
             tx = self.s.add("place_resting_requote",
                             self.place(maker, expiry, price + self.tick, 1, True, kind=CALL,
                                        strike=k))
-            self.tx.send(maker, self.book, "cancel_order", self.order_id(tx))
+            oid = self.order_id(tx)
+            self.s.add("replace_order", self.tx.send(maker, self.book, "replace_order", oid,
+                                                     price + 2 * self.tick, 1))
+            self.tx.send(maker, self.book, "cancel_order", oid)
 
     def measure_takes(self, expiry: int) -> None:
         """take_1_maker cold and warm, then taker cost vs makers filled."""
@@ -504,7 +508,7 @@ class Bench:
         ops: dict[str, int] = {}
         for name in ("deposit", "deposit_cold", "withdraw", "withdraw_1_series", "place_resting",
                      "place_resting_same_level", "place_resting_cold",
-                     "place_resting_new_side", "place_resting_requote", "cancel", "take_1_maker",
+                     "place_resting_new_side", "place_resting_requote", "cancel", "replace_order", "take_1_maker",
                      "take_1_maker_cold", "take_refused_maker", "settle", "claim_4_legs", "claim_counterparty",
                      "daily_update_6_series", "daily_update_6_series_no_refill",
                      "daily_update_listing_day"):

@@ -269,6 +269,13 @@ def _place(w, expiry=None, kind=FUTURE, strike=0, is_buy=True, price=None, qty=1
                                  w.mid if price is None else price, qty, flags, max_fills))
 
 
+def _replace(w, order_id=None, price=None, qty=2):
+    """maker's resting bid on `far` (3 lots at 100 USD − 5 ticks) moved to `price` (by default
+    one tick lower: it crosses nothing)."""
+    return (w.book.replace_order, (w.bid_id if order_id is None else order_id,
+                                   w.system.usd(100) - 6 * w.tick if price is None else price, qty))
+
+
 def _vault_cases() -> list[Case]:
     V = lambda name: (lambda w: getattr(w.vault, name))
     return [
@@ -503,6 +510,28 @@ def _book_cases() -> list[Case]:
     ]
 
 
+def _replace_cases() -> list[Case]:
+    """`replace_order`: the maker's resting bid on `far` (`_replace`)."""
+    return [
+        Case("book.replace-unknown", "book: unknown order", "maker", lambda w: _replace(w, order_id=10**9)),
+        Case("book.replace-not-owner", "book: not order owner", "maker2", lambda w: _replace(w)),
+        Case("book.replace-cancelled", "book: unknown order", "maker", lambda w: _replace(w), _cancelled),
+        Case("book.replace-paused", "book: paused", "maker", lambda w: _replace(w), _pause_book),
+        Case("book.replace-off-tick", "book: off tick", "maker",
+             lambda w: _replace(w, price=w.system.usd(100) - 6 * w.tick + 1)),
+        Case("book.replace-out-of-range", "book: price out of range", "maker",
+             lambda w: _replace(w, price=w.lo - w.tick)),
+        Case("book.replace-zero-qty", "book: below min qty", "maker", lambda w: _replace(w, qty=0)),
+        Case("book.replace-would-cross", "book: post-only would cross", "maker",
+             lambda w: _replace(w, price=w.system.usd(100) + 5 * w.tick)),
+        Case("book.replace-insufficient-collateral", "clearinghouse: insufficient collateral", "maker",
+             lambda w: _replace(w, qty=10**8)),
+        Case("book.replace-reduce-only-opening", "book: reduce only", "maker", lambda w: _replace(w), _depeg),
+        Case("book.replace-dead-order", "book: series not live", "maker2",
+             lambda w: _replace(w, order_id=w.dead_id, price=w.system.usd(100))),
+    ]
+
+
 def _registry_cases() -> list[Case]:
     P = lambda name, value: (lambda w: (getattr(w.registry, f"set_{name}"), (value,)))
     return [
@@ -640,7 +669,8 @@ def _feed_cases() -> list[Case]:
     ]
 
 
-CASES = _vault_cases() + _clearinghouse_cases() + _book_cases() + _registry_cases() + _feed_cases()
+CASES = (_vault_cases() + _clearinghouse_cases() + _book_cases() + _replace_cases() + _registry_cases()
+         + _feed_cases())
 
 
 class _Summary:

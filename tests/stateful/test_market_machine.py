@@ -727,6 +727,51 @@ class MarketMachine(RuleBasedStateMachine):
         assert e.ch.reserved(self.addr[owner]) == reserved - reserve
         del self.orders[oid]
 
+    @precondition(lambda self: bool(self.orders))
+    @rule(pick=st.integers(0, 10**6), ticks=st.integers(-30, 30), qty=st.integers(1, 8))
+    @step
+    def replace(self, pick, ticks, qty):
+        """The owner re-quotes a resting order in one call: same id, instrument and side, new
+        price and size, nothing traded, the old reserve given back and the new one taken."""
+        e = self.e
+        oid = sorted(self.orders)[pick % len(self.orders)]
+        o = self.orders[oid]
+        owner, expiry, kind, strike, is_buy = o["owner"], o["expiry"], o["kind"], o["strike"], o["is_buy"]
+        price = max(e.tick, o["price"] + ticks * e.tick)
+        self.shorten_catch_up()
+        allowed = {"clearinghouse: insufficient collateral", "book: post-only would cross",
+                   "book: price out of range", "book: premium above max payoff",
+                   "book: inactive strike", "book: series not live", "book: price index too large"}
+        if self.reduce_only:
+            allowed |= {"book: reduce only", "clearinghouse: reduce only"}
+        must_fail = self.book_paused
+        if must_fail:
+            allowed = {"book: paused"}
+        (before, reserved), due = e.reader.many([
+            (e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]),
+            (e.ch.address, "reserved(address)", [self.addr[owner]], ["uint256"]),
+        ]), self.update_due
+        receipt, reason = self.tx(e.book.replace_order, oid, price, qty, sender=owner,
+                                  allowed=allowed, must_fail=must_fail)
+        self.counts["replace_" + (reason or "ok").replace(" ", "_")] = \
+            self.counts.get("replace_" + (reason or "ok").replace(" ", "_"), 0) + 1
+        if receipt is None:
+            assert e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]) == before
+            return
+        self.step_ordered.add(owner)
+        if due:
+            self.last_update = cal.update_time(self.now - 1)
+        assert not receipt.decode_logs(e.ch.Fill), "a replace traded"
+        for c in receipt.decode_logs(e.book.OrderCancelled):
+            assert c.order_id != oid and c.reason == CANCEL_STALE, "a replace cancelled a live order"
+        info = e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE])
+        assert (info[1], info[2], info[3], info[4], info[5], info[6]) == (expiry, kind, strike, is_buy, price, qty)
+        lo, hi = e.registry.bounds(expiry)
+        per_lot = margin.standalone(kind, strike, is_buy, price, lo, hi) + fee(price, e.maker_bps)
+        assert info[7] == qty * per_lot, "reserve != qty x (worst case + maker fee)"
+        assert e.ch.reserved(self.addr[owner]) == reserved - before[7] + info[7]
+        o["price"] = price
+
     # ------------------------------------------------------------ rules: oracles, time
 
     @rule(move_bps=st.integers(-800, 800), who=st.sampled_from(["deployer", "reporter2"]))
