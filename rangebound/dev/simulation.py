@@ -190,15 +190,20 @@ class Simulation:
     def _quote(self, role: str, expiry: int, kind: int, strike: int, is_buy: bool,
                price: int, qty: int, tolerance: float = 0.01) -> None:
         """Keep one resting quote per (series, instrument, side): leave it if it still rests
-        within `tolerance` of the wanted price, else cancel and replace it."""
+        within `tolerance` of the wanted price, else re-quote it in one call (`replace_order`,
+        post-only); if that cannot land (it would cross, or the size is not covered), cancel it
+        and place a new order."""
         key = (expiry, kind, strike, is_buy)
         oid = self.quotes[role].get(key)
         if oid is not None:
             info = self.book.orders(oid)
             if info.owner != ZERO_ADDRESS and abs(info.price - price) <= tolerance * price:
                 return
+            acct = self.actors[role]
             if info.owner != ZERO_ADDRESS:
-                self._try("cancel_order", self.book.cancel_order, oid, sender=self.actors[role])
+                if self._try("replace_order", self.book.replace_order, oid, price, qty, sender=acct):
+                    return
+                self._try("cancel_order", self.book.cancel_order, oid, sender=acct)
             del self.quotes[role][key]
         self._rest(role, expiry, kind, strike, is_buy, price, qty)
 
