@@ -74,6 +74,7 @@ exports: (
 MAX_FILLS: public(constant(uint256)) = c.MAX_FILLS        # resting orders one taker call may touch
 MAX_DEPTH: public(constant(uint256)) = c.MAX_DEPTH_PAGE   # price levels per depth page
 MAX_SWEEP: public(constant(uint256)) = c.MAX_SWEEP        # orders per sweep_dead_orders call
+MAX_QUOTES: public(constant(uint256)) = c.MAX_QUOTES      # post-only orders per place_quotes call
 MAX_QUEUE: public(constant(uint256)) = c.MAX_QUEUE        # order ids per queue page
 MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,025 price ticks per book side
 
@@ -294,12 +295,45 @@ def place_order(
     """
     state: uint256 = self.order_state
     assert state & PAUSED == 0, "book: paused"
-    self._validate(expiry, kind, strike, price, qty, flags, max_fills)
-    t: Taker = self._taker(expiry, kind, strike, is_buy, price, qty, flags)
-
     order_id: uint256 = state + 1                 # not paused: `state` is the last id
     assert order_id <= ost.MAX_ID, "book: order ids exhausted"    # 1.1e12 orders: never in practice
     self.order_state = order_id
+    return self._place(expiry, kind, strike, is_buy, price, qty, flags, max_fills, order_id)
+
+
+@external
+def place_quotes(quotes: DynArray[IOrderBook.Quote, MAX_QUOTES]) -> DynArray[uint256, MAX_QUOTES]:
+    """
+    @notice Places up to MAX_QUOTES post-only orders of the caller in one call (a market
+            maker's quotes across instruments): each exactly as `place_order(expiry, kind,
+            strike, is_buy, price, qty, POST_ONLY, MAX_FILLS)` would, in order, with
+            consecutive ids. All or none: any refusal (its reason is `place_order`'s) reverts
+            the call. What one call's orders share (the accounts and slots the first order
+            warms) is paid once. Stopped while paused.
+    @param quotes 1..MAX_QUOTES orders (`IOrderBook.Quote`).
+    @return The id of each order, in the order given: 0 for one that does not rest (too
+            many stale orders crossing it, as `place_order` cancels it then).
+    """
+    state: uint256 = self.order_state
+    assert state & PAUSED == 0, "book: paused"
+    assert len(quotes) > 0, "book: no quotes"
+    assert state + len(quotes) <= ost.MAX_ID, "book: order ids exhausted"
+    self.order_state = state + len(quotes)
+    ids: DynArray[uint256, MAX_QUOTES] = []
+    for i: uint256 in range(len(quotes), bound=MAX_QUOTES):
+        q: IOrderBook.Quote = quotes[i]
+        ids.append(self._place(q.expiry, q.kind, q.strike, q.is_buy, q.price, q.qty, c.POST_ONLY, MAX_FILLS, state + 1 + i))
+    return ids
+
+
+@internal
+def _place(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, flags: uint256, max_fills: uint256, order_id: uint256) -> uint256:
+    """
+    @dev One order with its new id: validation, matching, then resting what is left (or the
+         IOC / max-fills cancel). Returns the id when it rests, else 0.
+    """
+    self._validate(expiry, kind, strike, price, qty, flags, max_fills)
+    t: Taker = self._taker(expiry, kind, strike, is_buy, price, qty, flags)
     log IOrderBook.OrderPlaced(
         order_id=order_id, owner=msg.sender, expiry=expiry, kind=kind, strike=strike,
         is_buy=is_buy, price=price, qty=qty, flags=flags

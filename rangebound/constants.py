@@ -99,6 +99,7 @@ MAX_CATCH_UP_DAYS: int = _C["MAX_CATCH_UP_DAYS"]   # days one daily_update call 
 MAX_OPEN_SERIES: int = _C["MAX_OPEN_SERIES"]       # open (account, series) pairs per account
 MAX_FEE_BPS: int = _C["MAX_FEE_BPS"]
 MAX_FILLS: int = _C["MAX_FILLS"]                   # resting orders one taker call may touch
+MAX_QUOTES: int = _C["MAX_QUOTES"]                 # post-only orders per place_quotes call
 MAX_SWEEP: int = _C["MAX_SWEEP"]                   # order ids per sweep_dead_orders call
 MAX_DEPTH: int = _C["MAX_DEPTH"]                   # price levels per depth page
 MAX_QUEUE: int = _C["MAX_QUEUE"]                   # order ids per queue page

@@ -34,6 +34,7 @@ MAX_OPEN_SERIES: constant(uint256) = 24   # open (account, series) pairs per acc
 # one refused by the Clearinghouse, each cut back and re-planned) must fit one transaction under
 # EIP-7825's 2**24 gas cap: 64 measured 25.7 M, 32 fits (tests/unit/test_refused_makers_at_bound.py)
 MAX_FILLS: constant(uint256) = 32
+MAX_QUOTES: constant(uint256) = 16        # post-only orders per OrderBook.place_quotes call
 MAX_SWEEP: constant(uint256) = 32         # order ids per sweep_dead_orders call
 MAX_DEPTH_PAGE: constant(uint256) = 32    # price levels per OrderBook.depth page (the book's MAX_DEPTH)
 MAX_QUEUE: constant(uint256) = 32         # order ids per OrderBook.queue page

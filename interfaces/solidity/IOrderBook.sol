@@ -19,6 +19,16 @@ interface IOrderBook {
         uint256 reserve; // raw units still reserved in the clearinghouse for this order
     }
 
+    /// @dev Vyper struct `Quote` (interfaces/IOrderBook.vyi)
+    struct Quote {
+        uint256 expiry; // unix seconds
+        uint8 kind; // FUTURE 0, CALL 1, PUT 2
+        uint256 strike; // raw units per lot (0 for futures)
+        bool is_buy;
+        uint256 price; // raw units per lot
+        uint256 qty; // lots
+    }
+
     event GuardianSet(address indexed guardian);
     event OrderCancelled(uint256 indexed order_id, address indexed owner, uint256 remaining, uint8 reason);
     event OrderFilled(uint256 indexed maker_order_id, address indexed maker, address indexed taker, uint256 price, uint256 qty, uint256 remaining, uint256 taker_order_id);
@@ -33,6 +43,7 @@ interface IOrderBook {
     function MAX_FILLS() external view returns (uint256);
     function MAX_PRICE_INDEX() external view returns (uint256);
     function MAX_QUEUE() external view returns (uint256);
+    function MAX_QUOTES() external view returns (uint256);
     function MAX_SWEEP() external view returns (uint256);
     function accept_ownership() external;
     function best_ask(uint256 expiry, uint8 kind, uint256 strike) external view returns (uint256);
@@ -49,6 +60,7 @@ interface IOrderBook {
     function paused() external view returns (bool);
     function pending_owner() external view returns (address);
     function place_order(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, uint256 flags, uint256 max_fills) external returns (uint256);
+    function place_quotes(Quote[] calldata quotes) external returns (uint256[] memory);
     function queue(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 max_orders) external view returns (uint256[] memory);
     function registry() external view returns (address);
     function replace_order(uint256 order_id, uint256 price, uint256 qty) external;

@@ -1,32 +1,28 @@
 """Gas benchmark scenario: every operation measured from transaction receipts, and how costs scale.
 
 `run_benchmark(deployer, config)` deploys a fresh system with `deploy_system()` on the connected
-(local) chain, trades on it, then replays four weeks of keeper mornings with time travel
-(settling and claiming the series it traded), and returns the report that `scripts/bench.py`
-prints and writes to `reports/gas.json`:
+(local) chain, trades on it, then replays four weeks of keeper mornings with time travel (settling
+and claiming the series it traded), and returns the report that `scripts/bench.py` prints and
+writes to `reports/gas.json`:
 
     {"operations": {name: gas}, "scaling": {series: {x: gas}}, "targets": {name: gas}, ...}
 
-Every number is `gas_used` of a mined transaction's receipt (so it includes the 21,000 base
-cost and the EIP-3529 refunds), the median over repeated runs. Where the first use of a
-storage slot makes a difference ("cold": a first deposit, a first trade of both parties in a
-series, a maker's first order) the operation is measured both ways: `operations[name]` is the
-steady state (warm) and `operations[name + "_cold"]` the first use.
+Every number is `gas_used` of a mined transaction's receipt (so it includes the 21,000 base cost
+and the EIP-3529 refunds), the median over repeated runs. Where the first use of a storage slot
+makes a difference ("cold": a first deposit, a first trade of both parties in a series, a maker's
+first order) the operation is measured both ways: `operations[name]` is the steady state (warm) and
+`operations[name + "_cold"]` the first use.
 
-Time: the keeper's routine is replayed every day the benchmark crosses: both feeds report at
-07:56 UTC and `daily_update` runs at 08:00 UTC, so fixings always have a fresh index and the
-market never turns reduce-only. Missed days are days on which the feeds reported but nobody
-called `daily_update`; the next call replays them (catch-up). A "normal day" has no listing
-(Tue, Thu, Sat, Sun); its cost depends mostly on how many strikes the range updates make the
-registry insert, so the steady state needs the whole 4-week cycle of series ages.
+Time: the keeper's routine is replayed every day the benchmark crosses: both feeds report at 07:56
+UTC and `daily_update` runs at 08:00 UTC, so fixings always have a fresh index and the market never
+turns reduce-only. Missed days are days on which the feeds reported but nobody called
+`daily_update`; the next call replays them (catch-up). A "normal day" has no listing (Tue, Thu,
+Sat, Sun); its cost depends mostly on how many strikes the range updates make the registry insert,
+so the steady state needs the whole 4-week cycle of series ages.
 
 Transactions go to anvil as plain `eth_sendTransaction` calls from impersonated addresses
-(`Sender`): same receipts as signed Ape transactions, about 20x faster, so the full run
-(~1,600 transactions) takes seconds.
-
-The sender lives in `rangebound.dev.sender`, the per-transaction profiler (call tree, opcodes
-per source line) in `rangebound.dev.profiler`.
-"""
+(`rangebound.dev.sender`): same receipts as signed Ape transactions, about 20x faster, so the full
+run (~1,600 transactions) takes seconds; `rangebound.dev.profiler` profiles one of them."""
 
 from __future__ import annotations
 
@@ -41,7 +37,7 @@ from typing import Any
 
 from ape import chain
 
-from rangebound.constants import CALL, DAY, FUTURE, IOC, LIVE_SERIES, PUT
+from rangebound.constants import CALL, DAY, FUTURE, IOC, LIVE_SERIES, MAX_QUOTES, PUT
 from rangebound.dev.node import warp
 from rangebound.dev.pool_scenario import measure_pool, pool_operations
 from rangebound.dev.sender import MAX_UINT, BenchError, Samples, Sender, Tx, median
@@ -83,6 +79,7 @@ DESCRIPTIONS: dict[str, str] = {
     "place_resting_requote": "book.place_order on a side its last cancel emptied, one tick away",
     "cancel": "book.cancel_order, the level's only order",
     "replace_order": "book.replace_order one tick away, same size (the re-quote in one call)",
+    "place_quotes_per_order": "book.place_quotes of MAX_QUOTES asks on new levels, per order",
     "take_1_maker": "IOC futures buy filling one maker, both already hold the series",
     "take_1_maker_cold": "IOC futures buy filling one maker, first trade of both in the series",
     "take_extra_maker": "slope: extra gas per additional maker filled (1 -> 20 makers)",
@@ -282,6 +279,10 @@ class Bench:
             self.s.add("place_resting_same_level", self.place(maker, expiry, base, 1, False))
         for oid in ids:                          # each the only order of its level
             self.s.add("cancel", self.tx.send(maker, self.book, "cancel_order", oid))
+        quotes = [(expiry, FUTURE, 0, False, base + (reps + i) * self.tick, 1) for i in range(MAX_QUOTES)]
+        first = self.order_id(self.s.add("place_quotes_16", self.tx.send(maker, self.book, "place_quotes", quotes)))
+        for oid in range(first, first + MAX_QUOTES):     # the book as it was
+            self.tx.send(maker, self.book, "cancel_order", oid)
         for i in range(reps):                    # first orders of fresh makers, new levels
             m = self.funded("maker")
             self.s.add("place_resting_cold",
@@ -289,10 +290,9 @@ class Bench:
         self.measure_requotes(expiry, maker)
 
     def measure_requotes(self, expiry: int, maker: str) -> None:
-        """A side's first order ever (each rep a new option strike's bid side: its bitmap words
-        and level are new), and a re-quote: the maker's only bid is cancelled, which empties
-        the side, and the maker bids again one tick higher (cancel-replace: a new level on a
-        side whose bitmap words the cancel left non-zero), then `replace_order` one more tick up."""
+        """A side's first order ever (a new option strike's bid side: new bitmap words and level);
+        a re-quote: the maker's only bid is cancelled (the side emptied, its bitmap words left
+        non-zero) and placed one tick higher; then `replace_order` one more tick up."""
         strikes = self.active_strikes(expiry)
         for k in strikes[: self.config.reps]:
             price = self.premium(expiry, CALL, k)
@@ -520,6 +520,7 @@ class Bench:
         ops["take_extra_maker_same_account"] = round(
             (s.median(f"take_{hi_n}_orders_1_maker") - take[lo_n]) / (hi_n - lo_n))
         ops["daily_update_per_series"] = round(ops["daily_update_6_series"] / LIVE_SERIES)
+        ops["place_quotes_per_order"] = round(s.median("place_quotes_16") / MAX_QUOTES)
         legs = {n: s.median(f"trade_{n}_legs") for n in cfg.legs}
         ops["trade_16_legs"] = legs[16] if 16 in legs else legs[max(legs)]
         catch = {0: ops["daily_update_6_series"]}
@@ -591,8 +592,7 @@ def rows(report_: dict[str, Any]) -> list[tuple[str, int | None, int, float | No
             if variant != name and variant.startswith(name) and variant not in targets:
                 out.append((variant, None, ops[variant], None))
     listed = {r[0] for r in out}
-    for name in sorted(set(ops) - listed):
-        out.append((name, None, ops[name], None))
+    out += [(name, None, ops[name], None) for name in sorted(set(ops) - listed)]
     return out
 
 

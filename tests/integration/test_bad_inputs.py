@@ -276,6 +276,14 @@ def _replace(w, order_id=None, price=None, qty=2):
                                    w.system.usd(100) - 6 * w.tick if price is None else price, qty))
 
 
+def _quotes(w, second_price=None, qty=1):
+    """`place_quotes` of maker: a bid 7 ticks under 100 USD, then a second bid (by default 8)."""
+    c = w.system.usd(100)
+    second = c - 8 * w.tick if second_price is None else second_price
+    return (w.book.place_quotes, ([(w.far, FUTURE, 0, True, c - 7 * w.tick, 1),
+                                   (w.far, FUTURE, 0, True, second, qty)],))
+
+
 def _vault_cases() -> list[Case]:
     V = lambda name: (lambda w: getattr(w.vault, name))
     return [
@@ -511,7 +519,7 @@ def _book_cases() -> list[Case]:
 
 
 def _replace_cases() -> list[Case]:
-    """`replace_order`: the maker's resting bid on `far` (`_replace`)."""
+    """`replace_order` (the maker's resting bid on `far`, `_replace`) and `place_quotes`."""
     return [
         Case("book.replace-unknown", "book: unknown order", "maker", lambda w: _replace(w, order_id=10**9)),
         Case("book.replace-not-owner", "book: not order owner", "maker2", lambda w: _replace(w)),
@@ -529,6 +537,12 @@ def _replace_cases() -> list[Case]:
         Case("book.replace-reduce-only-opening", "book: reduce only", "maker", lambda w: _replace(w), _depeg),
         Case("book.replace-dead-order", "book: series not live", "maker2",
              lambda w: _replace(w, order_id=w.dead_id, price=w.system.usd(100))),
+        Case("book.quotes-none", "book: no quotes", "maker", lambda w: (w.book.place_quotes, ([],))),
+        Case("book.quotes-paused", "book: paused", "maker", lambda w: _quotes(w), _pause_book),
+        Case("book.quotes-one-crosses", "book: post-only would cross", "maker",
+             lambda w: _quotes(w, w.system.usd(100) + 5 * w.tick)),
+        Case("book.quotes-one-uncovered", "clearinghouse: insufficient collateral", "maker",
+             lambda w: _quotes(w, qty=10**8)),
     ]
 
 

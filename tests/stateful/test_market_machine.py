@@ -587,6 +587,53 @@ class MarketMachine(RuleBasedStateMachine):
             px = min(max(px, lo), hi)
             self.place(q.who, expiry, FUTURE, 0, is_buy, px, q.qty, 0, q.max_fills, lo, hi)
 
+    @rule(q=quotes)
+    @step
+    def quote_batch(self, q):
+        """A market maker posts a ladder of post-only quotes on both sides in one call
+        (`place_quotes`): all rest with consecutive ids and their reserves, nothing trades, or
+        the call reverts whole with one of `place_order`'s reasons."""
+        e = self.e
+        expiry = self.live()[q.series]
+        lo, hi, _ = self.read_series(expiry)
+        c, step_px = self.center(lo, hi), 5 * e.tick
+        batch = [(expiry, FUTURE, 0, is_buy, min(max(c + sign * (q.spread + q.skew * sign + n) * step_px, lo), hi), q.qty)
+                 for n in range(q.max_fills) for is_buy, sign in ((True, -1), (False, 1))]
+        self.shorten_catch_up()
+        allowed = {"clearinghouse: insufficient collateral", "book: post-only would cross",
+                   "book: price out of range"}
+        if self.reduce_only:
+            allowed |= {"book: reduce only", "clearinghouse: reduce only"}
+        if self.book_paused:
+            allowed = {"book: paused"}
+        first, reserved, due = e.book.next_order_id() + 1, e.ch.reserved(self.addr[q.who]), self.update_due
+        receipt, reason = self.tx(e.book.place_quotes, batch, sender=q.who, allowed=allowed,
+                                  must_fail=self.book_paused)
+        key = "quotes_" + (reason or "ok").replace(" ", "_")
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if receipt is None:
+            assert e.book.next_order_id() + 1 == first, "a refused batch kept orders"
+            return
+        self.step_ordered.add(q.who)
+        if due:
+            self.last_update = cal.update_time(self.now - 1)
+        assert not receipt.decode_logs(e.ch.Fill), "a post-only quote traded"
+        assert [p.order_id for p in receipt.decode_logs(e.book.OrderPlaced)] == list(range(first, first + len(batch)))
+        lo2, hi2 = e.registry.bounds(expiry)
+        total = 0
+        for oid, (_, _, _, is_buy, px, qty) in zip(range(first, first + len(batch)), batch, strict=True):
+            info = e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE])
+            if int(info[0], 16) == 0:                # cancelled: stale orders crossed it past MAX_FILLS
+                continue
+            assert (info[4], info[5], info[6]) == (is_buy, px, qty)
+            assert info[7] == qty * (margin.standalone(FUTURE, 0, is_buy, px, lo2, hi2) + fee(px, e.maker_bps))
+            total += info[7]
+            self.orders[oid] = {"owner": q.who, "expiry": expiry, "kind": FUTURE, "strike": 0,
+                                "is_buy": is_buy, "price": px}
+        released = sum(r.amount for r in receipt.decode_logs(e.ch.Released) if r.account == self.addr[q.who])
+        assert e.ch.reserved(self.addr[q.who]) == reserved + total - released   # its stale orders crossed
+        self.instruments.add((expiry, FUTURE, 0))
+
     @rule(o=future_orders)
     @step
     def place_future(self, o):
