@@ -75,6 +75,7 @@ MAX_FILLS: public(constant(uint256)) = c.MAX_FILLS        # resting orders one t
 MAX_DEPTH: public(constant(uint256)) = c.MAX_DEPTH_PAGE   # price levels per depth page
 MAX_SWEEP: public(constant(uint256)) = c.MAX_SWEEP        # orders per sweep_dead_orders call
 MAX_QUOTES: public(constant(uint256)) = c.MAX_QUOTES      # post-only orders per place_quotes call
+QUOTE_MAX_FILLS: constant(uint256) = MAX_FILLS // MAX_QUOTES   # stale orders one quote may cancel (2)
 MAX_QUEUE: public(constant(uint256)) = c.MAX_QUEUE        # order ids per queue page
 MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,025 price ticks per book side
 
@@ -306,8 +307,10 @@ def place_quotes(quotes: DynArray[IOrderBook.Quote, MAX_QUOTES]) -> DynArray[uin
     """
     @notice Places up to MAX_QUOTES post-only orders of the caller in one call (a market
             maker's quotes across instruments): each exactly as `place_order(expiry, kind,
-            strike, is_buy, price, qty, POST_ONLY, MAX_FILLS)` would, in order, with
-            consecutive ids. All or none: any refusal (its reason is `place_order`'s) reverts
+            strike, is_buy, price, qty, POST_ONLY, QUOTE_MAX_FILLS)` would, in order, with
+            consecutive ids, so the whole call touches at most MAX_FILLS resting orders (the
+            stale ones a post-only order cancels on its way) and fits one transaction as a
+            taker call does. All or none: any refusal (its reason is `place_order`'s) reverts
             the call. What one call's orders share (the accounts and slots the first order
             warms) is paid once. Stopped while paused.
     @param quotes 1..MAX_QUOTES orders (`IOrderBook.Quote`).
@@ -322,7 +325,7 @@ def place_quotes(quotes: DynArray[IOrderBook.Quote, MAX_QUOTES]) -> DynArray[uin
     ids: DynArray[uint256, MAX_QUOTES] = []
     for i: uint256 in range(len(quotes), bound=MAX_QUOTES):
         q: IOrderBook.Quote = quotes[i]
-        ids.append(self._place(q.expiry, q.kind, q.strike, q.is_buy, q.price, q.qty, c.POST_ONLY, MAX_FILLS, state + 1 + i))
+        ids.append(self._place(q.expiry, q.kind, q.strike, q.is_buy, q.price, q.qty, c.POST_ONLY, QUOTE_MAX_FILLS, state + 1 + i))
     return ids
 
 

@@ -31,8 +31,9 @@ from ape import chain
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT, ZERO_ADDRESS
+from rangebound.constants import CALL, DAY, FUTURE, IOC, MAX_QUOTES, PUT, ZERO_ADDRESS
 from rangebound.dev.node import warp
+from rangebound.dev.pool_summary import pool_pnl_split, pool_summary
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import System, report
 from rangebound.ops.keeper import Keeper
@@ -106,6 +107,7 @@ class Simulation:
         self.tx_count = 0
         self.deposits: dict[str, int] = defaultdict(int)
         self.quotes: dict[str, dict[tuple[int, int, int, bool], int]] = defaultdict(dict)
+        self.pending: dict[str, list[tuple]] = defaultdict(list)     # new quotes, per maker
         self.points: list[DayPoint] = []
         self.shock_expiry: int | None = None
         self.spread_done = False
@@ -205,7 +207,24 @@ class Simulation:
                     return
                 self._try("cancel_order", self.book.cancel_order, oid, sender=acct)
             del self.quotes[role][key]
-        self._rest(role, expiry, kind, strike, is_buy, price, qty)
+        self.pending[role].append((expiry, kind, strike, is_buy, price, qty))
+
+    def _flush_quotes(self) -> None:
+        """A maker's new quotes go out in `place_quotes` calls (post-only, all or none; gas
+        recorded per order); a batch that cannot land (one would cross) goes order by order."""
+        for role, batch in self.pending.items():
+            for i in range(0, len(batch), MAX_QUOTES):
+                part = batch[i:i + MAX_QUOTES]
+                r = self._try("place_quotes_per_order", self.book.place_quotes, part, sender=self.actors[role])
+                if r is None:
+                    for q in part:
+                        self._rest(role, *q)
+                    continue
+                self.gas["place_quotes_per_order"][-1] = r.gas_used // len(part)
+                for q, oid in zip(part, r.return_value, strict=True):
+                    if oid:
+                        self.quotes[role][q[:4]] = oid
+        self.pending.clear()
 
     def _forget_expired(self, now: int) -> None:
         """Cancel quotes of series that expired (their reserves come back at once)."""
@@ -401,6 +420,7 @@ class Simulation:
                 self._forget_expired(t + 3600)
                 self._quote_futures(idx_lot)
                 self._quote_options(idx_lot, t + 3600)
+                self._flush_quotes()
                 self._at(t + 2 * 3600)
                 self._takers(d)
                 self._pool_trades(d)
@@ -547,47 +567,3 @@ class Simulation:
         return SimResult(self.s, self.points, series, accounts, solvency, gas,
                          self.tx_count, self.shock_expiry, pool)
 
-
-def pool_summary(sim: Simulation, gas: dict[str, list[int]]) -> dict[str, Any]:
-    """Book vs pool on the same days (options only): trades, lots, average markup paid over the
-    pool's model per lot (spread + fees; raw units), median gas per option trade; the pool's NAV
-    per share over time (its P&L split: `pool_pnl_split`)."""
-    out: dict[str, Any] = {"venues": {}}
-    take_gas = gas.get("take_option", [])
-    for name, v in sim.venues.items():
-        g = take_gas if name == "book" else gas.get("pool_buy", []) + gas.get("pool_sell", [])
-        out["venues"][name] = {
-            "trades": v["trades"], "lots": v["lots"],
-            "avg_markup_per_lot": round(v["markup"] / v["lots"]) if v["lots"] else None,
-            "median_gas": int(median(g)) if g else None,
-        }
-    out["nav_per_share"] = [[t, v] for t, v in sim.nav]
-    out["hedges"] = len(gas.get("hedge", []))
-    return out
-
-
-def pool_pnl_split(sim: Simulation, fees_received: int, fees_paid: int, head: int) -> dict[str, int]:
-    """The pool's P&L (totalAssets − LP deposits, raw units) split exactly into: `fees` (the
-    Clearinghouse fees it received as the market's fee account less those it paid), `spread`
-    (Σ over its trades of (price − model) × lots in its favour, its fee bps included), `hedge`
-    (its futures: Σ per expiry n·X − C, X the settlement price once settled, else the model
-    E[S]) and `options` (the rest: its option positions at model against the model premiums)."""
-    pool, reg = sim.pool, sim.registry
-    total = int(pool.totalAssets()) - sim.pool_deposit
-    spread = 0
-    for t in pool.Traded.range(0, head):
-        spread += (t.price - t.model if t.trader_is_buy else t.model - t.price) * t.qty
-    futs: dict[int, list[int]] = defaultdict(lambda: [0, 0])      # expiry -> [n, cost]
-    for f in sim.ch.Fill.range(0, head):
-        if f.kind != FUTURE or pool.address not in (f.taker, f.maker):
-            continue
-        n = f.qty if f.taker_is_buy == (f.taker == pool.address) else -f.qty
-        futs[f.expiry][0] += n
-        futs[f.expiry][1] += n * f.price
-    hedge = 0
-    for e, (n, cost) in futs.items():
-        x = reg.settlement_price(e) or pool.model_price(e, FUTURE, 0)
-        hedge += n * x - cost
-    fees = fees_received - fees_paid
-    return {"total": total, "fees": fees, "spread": spread, "hedge": hedge,
-            "options": total - fees - spread - hedge}

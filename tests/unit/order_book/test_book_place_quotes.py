@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ape
 
-from rangebound.constants import CALL, FUTURE, MAX_QUOTES, PUT
+from rangebound.constants import CALL, CANCEL_MAX_FILLS, CANCEL_STALE, FUTURE, MAX_QUOTES, PUT
 
-from .book_helpers import place, snapshot
+from .book_helpers import advance_past_next_update, place, rest, snapshot
 
 
 def _quote(env, ticks, is_buy, qty=1, kind=FUTURE, strike=0, price=None):
@@ -65,3 +65,21 @@ def test_place_quotes__cost__a_batch_order_below_a_single_one(env, maker):
     single = place(env, maker, env.px(-40), 1, True).gas_used
     batch = env.book.place_quotes([_quote(env, -41 - i, True) for i in range(8)], sender=maker).gas_used
     assert batch / 8 < single
+
+
+def test_place_quotes__stale_orders__each_quote_cancels_at_most_its_share(env, maker, maker2, taker):
+    """The call touches at most MAX_FILLS resting orders: a quote cancels at most
+    MAX_FILLS // MAX_QUOTES stale ones on its way (2), and one that still crosses after them is
+    cancelled itself (id 0, as `place_order` does); the next quote goes on."""
+    stale = [rest(env, maker2, env.lo, 1, False) for _ in range(3)]     # at today's lower bound
+    advance_past_next_update(env)
+    env.registry.daily_update(sender=taker)
+    lo, _ = env.registry.bounds(env.expiry)
+    assert lo > env.lo                                                # they are stale now
+    first = env.book.next_order_id() + 1
+    tx = env.book.place_quotes([_quote(env, 0, True), _quote(env, -1, True)], sender=maker)
+    assert tx.return_value == [0, first + 1]
+    cancels = [(c.order_id, c.reason) for c in tx.decode_logs(env.book.OrderCancelled)]
+    assert cancels == [(stale[0], CANCEL_STALE), (stale[1], CANCEL_STALE), (first, CANCEL_MAX_FILLS),
+                       (stale[2], CANCEL_STALE)]
+    assert env.book.orders(first + 1).qty == 1 and env.book.best_ask(env.expiry, FUTURE, 0) == 0
