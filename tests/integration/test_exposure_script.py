@@ -149,7 +149,8 @@ def test_pool_view__traders_buy_from_pool_then_it_hedges__options_delta_kept_tot
             break
         qty, who = 3, sim.actors[("speculator", "hedger")[i % 2]]
         pool.buy(e, CALL, k, qty, pool.quote(e, CALL, k, qty, True), sender=who)
-    sim._quote_futures(idx)                       # the market maker's futures quotes on the book
+    sim._quote_futures(idx)                       # the market maker's futures quotes ...
+    sim._flush_quotes()                           # ... sent to the book (`place_quotes`)
     before = venue_from_system(system, start_block=start)
     assert before.pool == pool.address and before.pool_book is not None
     d_chain = int(pool.delta(e))
