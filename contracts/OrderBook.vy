@@ -741,16 +741,12 @@ def cancel_order(order_id: uint256):
             and after the series expired or settled.
     @param order_id Id returned by `place_order`.
     """
-    link: uint256 = ost.o_link[order_id]
-    owner: address = ost._owner(link)
-    assert owner != empty(address), "book: unknown order"
-    assert owner == msg.sender, "book: not order owner"
     qty: uint256 = 0
     reserve: uint256 = 0
-    qty, reserve = self._unlink_order(order_id, link)
+    qty, reserve = self._unlink_order(order_id, self._own_order(order_id))
     if reserve > 0:
-        extcall clearinghouse.release(owner, reserve)
-    log IOrderBook.OrderCancelled(order_id=order_id, owner=owner, remaining=qty, reason=CANCEL_OWNER)
+        extcall clearinghouse.release(msg.sender, reserve)
+    log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=qty, reason=CANCEL_OWNER)
 
 
 @external
@@ -771,10 +767,7 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
     @param qty New quantity, lots, all of it resting.
     """
     assert self.order_state & PAUSED == 0, "book: paused"
-    link: uint256 = ost.o_link[order_id]
-    owner: address = ost._owner(link)
-    assert owner != empty(address), "book: unknown order"
-    assert owner == msg.sender, "book: not order owner"
+    link: uint256 = self._own_order(order_id)
     old: uint256 = ost.o_book[order_id]
     t: Taker = self._taker(ost._expiry(old), ost._kind(old), ost._strike_ticks(old) * tick, ost._is_buy(old), price, qty, c.POST_ONLY)
     if self._best_crosses(t):
@@ -785,9 +778,9 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
         assert not crossing, "book: post-only would cross"
     self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), 0)
     if ost._reserve(old) > 0:
-        extcall clearinghouse.release(owner, ost._reserve(old))
+        extcall clearinghouse.release(msg.sender, ost._reserve(old))
     self._rest(t, order_id, qty)        # its words: cleared above, rewritten here (net non-zero to non-zero)
-    log IOrderBook.OrderReplaced(order_id=order_id, owner=owner, price=price, qty=qty)
+    log IOrderBook.OrderReplaced(order_id=order_id, owner=msg.sender, price=price, qty=qty)
 
 
 @external
@@ -819,6 +812,19 @@ def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP])
     if total > 0:
         extcall clearinghouse.release(account, total)
     return swept
+
+
+@view
+@internal
+def _own_order(order_id: uint256) -> uint256:
+    """
+    @dev The link word of the caller's resting order `order_id` (cancel, replace).
+    """
+    link: uint256 = ost.o_link[order_id]
+    owner: address = ost._owner(link)
+    assert owner != empty(address), "book: unknown order"
+    assert owner == msg.sender, "book: not order owner"
+    return link
 
 
 @internal
