@@ -122,16 +122,17 @@ class Simulation:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _tx(self, kind: str, fn: Any, *args: Any, sender: Any) -> Any:
+    def _tx(self, kind: str, fn: Any, *args: Any, sender: Any, per: int = 1) -> Any:
+        """Sends one transaction and records its gas under `kind`, per order of a batch of `per`."""
         receipt = fn(*args, sender=sender)
-        self.gas[kind].append(receipt.gas_used)
+        self.gas[kind].append(receipt.gas_used // per)
         self.tx_count += 1
         return receipt
 
-    def _try(self, kind: str, fn: Any, *args: Any, sender: Any) -> Any | None:
+    def _try(self, kind: str, fn: Any, *args: Any, sender: Any, per: int = 1) -> Any | None:
         """A trading transaction that may legitimately fail (collateral, caps, reduce-only)."""
         try:
-            return self._tx(kind, fn, *args, sender=sender)
+            return self._tx(kind, fn, *args, sender=sender, per=per)
         except Exception:  # noqa: BLE001 - a refused order is part of a market's life
             return None
 
@@ -215,12 +216,12 @@ class Simulation:
         for role, batch in self.pending.items():
             for i in range(0, len(batch), MAX_QUOTES):
                 part = batch[i:i + MAX_QUOTES]
-                r = self._try("place_quotes_per_order", self.book.place_quotes, part, sender=self.actors[role])
+                r = self._try("place_quotes_per_order", self.book.place_quotes, part,
+                              sender=self.actors[role], per=len(part))
                 if r is None:
                     for q in part:
                         self._rest(role, *q)
                     continue
-                self.gas["place_quotes_per_order"][-1] = r.gas_used // len(part)
                 for q, oid in zip(part, r.return_value, strict=True):
                     if oid:
                         self.quotes[role][q[:4]] = oid

@@ -380,6 +380,22 @@ class MarketMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ order flow
 
+    def order_reverts(self, allowed: set[str]) -> tuple[set[str], bool]:
+        """The reasons an order-placing call (place, replace, a quote batch) may revert with,
+        given those its own inputs allow: also both reduce-only reasons while USD1 is off its
+        peg; only "book: paused", which it must then give, while the book is paused."""
+        if self.book_paused:
+            return {"book: paused"}, True
+        if self.reduce_only:
+            allowed = allowed | {"book: reduce only", "clearinghouse: reduce only"}
+        return allowed, False
+
+    def order_reserve(self, kind: int, strike: int, is_buy: bool, price: int, qty: int,
+                      lo: int, hi: int) -> int:
+        """What a resting order reserves over the range [lo, hi]: qty x (its stand-alone worst
+        case + the maker fee, each per lot)."""
+        return qty * (margin.standalone(kind, strike, is_buy, price, lo, hi) + fee(price, self.e.maker_bps))
+
     def place(self, who: str, expiry: int, kind: int, strike: int, is_buy: bool, price: int,
               qty: int, flags: int, max_fills: int, lo: int, hi: int, extra=frozenset()):
         """Places one order and checks it against the model; returns (receipt, order id) or
@@ -394,11 +410,7 @@ class MarketMachine(RuleBasedStateMachine):
                         "book: inactive strike"}
         if flags & POST_ONLY:
             allowed.add("book: post-only would cross")
-        if self.reduce_only:
-            allowed |= {"book: reduce only", "clearinghouse: reduce only"}
-        must_fail = False
-        if self.book_paused:
-            allowed, must_fail = {"book: paused"}, True
+        allowed, must_fail = self.order_reverts(allowed)
         due = self.update_due
         receipt, reason = self.tx(e.book.place_order, expiry, kind, strike, is_buy, price, qty,
                                   flags, max_fills, sender=who, allowed=allowed,
@@ -442,8 +454,8 @@ class MarketMachine(RuleBasedStateMachine):
             assert not flags & IOC, "an IOC order rested"
             assert info[6] == qty - filled
             lo2, hi2 = e.registry.bounds(expiry)
-            per_lot = margin.standalone(kind, strike, is_buy, price, lo2, hi2) + fee(price, e.maker_bps)
-            assert info[7] == (qty - filled) * per_lot, "reserve != qty x (worst case + maker fee)"
+            assert info[7] == self.order_reserve(kind, strike, is_buy, price, qty - filled, lo2, hi2), \
+                "reserve != qty x (worst case + maker fee)"
             self.orders[oid] = {"owner": who, "expiry": expiry, "kind": kind, "strike": strike,
                                 "is_buy": is_buy, "price": price}
         for c in receipt.decode_logs(e.book.OrderCancelled):
@@ -600,15 +612,11 @@ class MarketMachine(RuleBasedStateMachine):
         batch = [(expiry, FUTURE, 0, is_buy, min(max(c + sign * (q.spread + q.skew * sign + n) * step_px, lo), hi), q.qty)
                  for n in range(q.max_fills) for is_buy, sign in ((True, -1), (False, 1))]
         self.shorten_catch_up()
-        allowed = {"clearinghouse: insufficient collateral", "book: post-only would cross",
-                   "book: price out of range"}
-        if self.reduce_only:
-            allowed |= {"book: reduce only", "clearinghouse: reduce only"}
-        if self.book_paused:
-            allowed = {"book: paused"}
+        allowed, must_fail = self.order_reverts({"clearinghouse: insufficient collateral",
+                                                 "book: post-only would cross", "book: price out of range"})
         first, reserved, due = e.book.next_order_id() + 1, e.ch.reserved(self.addr[q.who]), self.update_due
         receipt, reason = self.tx(e.book.place_quotes, batch, sender=q.who, allowed=allowed,
-                                  must_fail=self.book_paused)
+                                  must_fail=must_fail)
         key = "quotes_" + (reason or "ok").replace(" ", "_")
         self.counts[key] = self.counts.get(key, 0) + 1
         if receipt is None:
@@ -626,7 +634,7 @@ class MarketMachine(RuleBasedStateMachine):
             if int(info[0], 16) == 0:                # cancelled: stale orders crossed it past MAX_FILLS
                 continue
             assert (info[4], info[5], info[6]) == (is_buy, px, qty)
-            assert info[7] == qty * (margin.standalone(FUTURE, 0, is_buy, px, lo2, hi2) + fee(px, e.maker_bps))
+            assert info[7] == self.order_reserve(FUTURE, 0, is_buy, px, qty, lo2, hi2)
             total += info[7]
             self.orders[oid] = {"owner": q.who, "expiry": expiry, "kind": FUTURE, "strike": 0,
                                 "is_buy": is_buy, "price": px}
@@ -786,14 +794,10 @@ class MarketMachine(RuleBasedStateMachine):
         owner, expiry, kind, strike, is_buy = o["owner"], o["expiry"], o["kind"], o["strike"], o["is_buy"]
         price = max(e.tick, o["price"] + ticks * e.tick)
         self.shorten_catch_up()
-        allowed = {"clearinghouse: insufficient collateral", "book: post-only would cross",
-                   "book: price out of range", "book: premium above max payoff",
-                   "book: inactive strike", "book: series not live", "book: price index too large"}
-        if self.reduce_only:
-            allowed |= {"book: reduce only", "clearinghouse: reduce only"}
-        must_fail = self.book_paused
-        if must_fail:
-            allowed = {"book: paused"}
+        allowed, must_fail = self.order_reverts({
+            "clearinghouse: insufficient collateral", "book: post-only would cross",
+            "book: price out of range", "book: premium above max payoff", "book: inactive strike",
+            "book: series not live", "book: price index too large"})
         (before, reserved), due = e.reader.many([
             (e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]),
             (e.ch.address, "reserved(address)", [self.addr[owner]], ["uint256"]),
@@ -814,8 +818,8 @@ class MarketMachine(RuleBasedStateMachine):
         info = e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE])
         assert (info[1], info[2], info[3], info[4], info[5], info[6]) == (expiry, kind, strike, is_buy, price, qty)
         lo, hi = e.registry.bounds(expiry)
-        per_lot = margin.standalone(kind, strike, is_buy, price, lo, hi) + fee(price, e.maker_bps)
-        assert info[7] == qty * per_lot, "reserve != qty x (worst case + maker fee)"
+        assert info[7] == self.order_reserve(kind, strike, is_buy, price, qty, lo, hi), \
+            "reserve != qty x (worst case + maker fee)"
         assert e.ch.reserved(self.addr[owner]) == reserved - before[7] + info[7]
         o["price"] = price
 
