@@ -14,7 +14,9 @@
         (permissionless; the vault calls it before every withdrawal) and whenever a trade or
         an order would otherwise fail the collateral check.
         Fills move the option premium buyer -> seller and both fees (bps of P·q or premium·q,
-        rounded up) to the fee account, inside the vault. Caps per market (owner-set, never
+        rounded up) to the fee account, inside the vault. A futures fill from a market's book
+        defers its maker's reserve share, fee and requirement (`_defer`) until the series is
+        folded (`_fold`): the share stays reserved and covers the fill meanwhile. Caps per market (owner-set, never
         0): open interest of a (series, kind) = Σ over accounts and strikes of long lots;
         position cap = max |qty| of one account in one instrument. Both are checked only when
         a fill adds exposure, so reducing always works (short of a futures cost of ±2**127
@@ -25,8 +27,9 @@
 @custom:security Only a registered venue (the market's OrderBook, its OptionsPool) may reserve, release, settle fills and check
         collateral, and only for its own market; reserves are tracked per book so one book
         can never release another's. Reentrancy lock on every state-changing function;
-        external calls go only to the vault and to registered registries. `recalculate`
-        never calls the vault (the vault calls it mid-withdrawal). Every loop is bounded by
+        external calls go only to the vault and to registered registries. Inside the
+        vault's own call of `recalculate` (mid-withdrawal) no balance moves: deferred maker
+        fees stay reserved until a later fold (`_fold`). Every loop is bounded by
         a named constant (MAX_LEGS, MAX_OPEN_SERIES).
         The Clearinghouse itself has no pause: when a book or the vault is paused, fills and
         reserves stop there, while releases, recalculation and claims always work. When a
@@ -71,6 +74,7 @@ struct Booking:                # one taker order being booked (`settle_fill`, `s
     oi_start: uint256          # @dev lots, the open interest before the order
     oi_now: uint256            # @dev lots, the open interest so far
     taker_fee: uint256         # @dev raw units, Σ taker fees still to move (each rounded up)
+    is_book: bool              # @dev the caller is the market's book: its futures fills may defer the maker's bookkeeping
 
 struct SeriesRef:
     registry: address
@@ -106,7 +110,9 @@ FEE_TO_SHIFT: constant(uint256) = 96
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
 LEG_COUNT: constant(uint256) = 255 << 8               # the bits of `Position.meta` counting its option legs (MAX_LEGS < 256): a futures-only position never reads `legs`
-REQ_SHIFT: constant(uint256) = 16                     # the stored requirement sits above both
+PENDING: constant(uint256) = 1 << 16                  # `Position.meta`: the series has deferred maker bookkeeping in `owed`
+REQ_SHIFT: constant(uint256) = 17                     # the stored requirement sits above them
+IS_BOOK: constant(uint256) = 1 << 160                 # `venues`: the venue is its market's book
 
 vault: public(immutable(ICollateralVault))                          # CollateralVault
 fee_account: public(address)                                        # receives every fee in the vault
@@ -114,7 +120,7 @@ fee_account: public(address)                                        # receives e
 # taker_fee_bps (bps of notional, bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS
 fee_rates: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
-registry_of: public(HashMap[address, address])                      # venue (book or pool) -> its registry
+venues: HashMap[address, uint256]                                   # venue (book or pool) -> its registry | IS_BOOK for the market's book (`registry_of`)
 # per registry, packed (every fill reads them together): oi_cap (lots, max open interest of one
 # (series, kind); bits 0..47) | position_cap (lots, max |qty| of one account in one instrument;
 # bits 48..95), each <= MAX_CAP < 2**48 | the market's fee account (bits 96..255; empty = the
@@ -124,6 +130,7 @@ positions: HashMap[address, HashMap[uint256, Position]]             # account ->
 open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
 totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, low 128 bits) | Σ stored series requirements << 128 (one word: `requirement` reads both)
 book_reserved: public(HashMap[address, HashMap[address, uint256]])  # raw units, book -> account -> reserve held by that book
+owed: HashMap[address, HashMap[uint256, uint256]]                   # raw units, account -> series id -> deferred release (low 128 bits) | deferred maker fee << 128; read only under the series' PENDING bit (kept dirty after `_fold`)
 oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, series id -> kind -> Σ long quantities
 
 
@@ -158,9 +165,27 @@ def _check_book() -> address:
     @dev The caller must be a registered venue (order book or pool); returns its registry
          (market). Reserves are tracked per venue (`book_reserved[venue]`).
     """
-    registry: address = self.registry_of[msg.sender]
-    assert registry != empty(address), "clearinghouse: not a venue"
-    return registry
+    return self._registry(self._check_venue())
+
+
+@view
+@internal
+def _check_venue() -> uint256:
+    """
+    @dev `_check_book`, with the IS_BOOK bit of the caller's `venues` word kept.
+    """
+    word: uint256 = self.venues[msg.sender]
+    assert word != 0, "clearinghouse: not a venue"
+    return word
+
+
+@pure
+@internal
+def _registry(word: uint256) -> address:
+    """
+    @dev The registry of a `venues` word.
+    """
+    return convert(convert(word & (IS_BOOK - 1), uint160), address)
 
 
 @view
@@ -389,17 +414,22 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256, mov
          of option legs; an empty position (nothing held, no locked P&L) leaves the open
          list. The legs are read only when `moved` (an option fill just changed them) or
          the stored count says there are some, so a futures-only position never reads them.
+         Deferred maker bookkeeping of the series is folded first (`_fold`); a part it
+         keeps (the fees, in the vault's own call) keeps the series PENDING and open.
     """
     n: int256 = 0
     cost: int256 = 0
     n, cost = self._futures(account, sid)
     meta: uint256 = self.positions[account][sid].meta
+    keep: uint256 = 0
+    if meta & PENDING != 0:
+        keep = self._fold(account, sid)
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     if moved or meta & LEG_COUNT != 0:
         legs = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
     old: uint256 = meta >> REQ_SHIFT
-    word: uint256 = (new << REQ_SHIFT) | (len(legs) << 8) | (meta & LISTED)
+    word: uint256 = (new << REQ_SHIFT) | keep | (len(legs) << 8) | (meta & LISTED)
     if word != meta:
         self.positions[account][sid].meta = word
     if new != old:
@@ -409,8 +439,37 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256, mov
         log IClearinghouse.RequirementUpdated(
             account=account, registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1), requirement=new
         )
-    if n == 0 and cost == 0 and len(legs) == 0:
+    if n == 0 and cost == 0 and len(legs) == 0 and keep == 0:
         self._close(account, sid)
+
+
+@internal
+def _fold(account: address, sid: uint256) -> uint256:
+    """
+    @dev Books a series' deferred maker bookkeeping (`_defer`): the fills' reserve share
+         leaves the market book's reserve and their maker fees move to the market's fee
+         account. Returns 0: the caller rewrites `meta` without PENDING. It cannot fail:
+         the book still holds that share, and the account's balance covers its reserves,
+         which include the fees.
+         Inside the vault's own call (`recalculate` from a withdrawal, which holds the
+         vault's lock and its balance read) no balance may move: the share less the fees
+         is released, the fees stay reserved and owed, and PENDING is returned (kept).
+    """
+    w: uint256 = self.owed[account][sid]
+    registry: address = convert(sid >> 96, address)
+    fee: uint256 = w >> 128
+    release: uint256 = w & LOW_HALF
+    keep: uint256 = 0
+    if msg.sender == vault.address and fee != 0:
+        release -= fee                       # each fee <= its share (`_defer`): no borrow
+        self.owed[account][sid] = fee | fee << 128
+        keep = PENDING
+    self._release(self.book_of[registry], account, release)
+    if keep == 0 and fee != 0:
+        fee_to: address = self._fee_to(self.caps[registry])
+        if fee_to != account:
+            extcall vault.transfer_internal(account, fee_to, fee)
+    return keep
 
 
 @internal
@@ -438,7 +497,8 @@ def _require_covered(account: address):
     # the rare path in a call of its own: a recalculation's memory (every open series' legs)
     # then is not part of every caller's frame, which each order's memory expansion pays for
     extcall IClearinghouse(self).recalculate_nested(account)
-    assert balance >= self._requirement(account), "clearinghouse: insufficient collateral"
+    # read again: folding deferred maker fees (`_fold`) moves the balance
+    self._check_covered(staticcall vault.balance_of(account) >= self._requirement(account))
 
 
 @internal
@@ -512,7 +572,7 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
     if self._increases(old, new):
         if reduce_only and who >= WHO_BATCH:
             self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
-        assert not reduce_only, "clearinghouse: reduce only"
+        self._check_reducing(not reduce_only)
         over = over or self._abs(new) > cap
     if over:
         if who != WHO_TAKER:
@@ -542,21 +602,19 @@ def _series_state(registry: address, expiry: uint256, kind: uint8, strike: uint2
 def _standalone(lower: uint256, upper: uint256, strike_active: bool, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
     """
     @dev Stand-alone worst case per lot of an order (docs/architecture.md §1) over the series'
-         range [lower, upper]; validates kind, strike and price.
+         range [lower, upper] of an instrument `_check_trade` passed; validates the strike's
+         activity and the price.
     """
     if kind == c.FUTURE:
-        assert strike == 0, "clearinghouse: bad strike"
-        assert price >= lower and price <= upper, "clearinghouse: price out of range"
+        self._check_price(price, lower, upper)
         if is_buy:
             return price - lower
         return upper - price
-    assert kind <= c.PUT, "clearinghouse: bad kind"
     assert strike_active, "clearinghouse: strike not active"
-    assert strike < STRIKE_LIMIT, "clearinghouse: bad strike"
     max_payoff: uint256 = upper - strike
     if kind == c.PUT:
         max_payoff = strike - lower
-    assert price > 0 and price <= max_payoff, "clearinghouse: price out of range"
+    self._check_price(price, 1, max_payoff)
     if is_buy:
         return price
     return max_payoff
@@ -592,6 +650,21 @@ def series_requirement(account: address, registry: address, expiry: uint256) -> 
     @notice Stored requirement (maximum loss) of one series portfolio, raw token units.
     """
     return self.positions[account][self._sid(registry, expiry)].meta >> REQ_SHIFT
+
+
+@view
+@external
+def deferred(account: address, registry: address, expiry: uint256) -> (uint256, uint256):
+    """
+    @notice A maker's deferred bookkeeping in one series (book futures fills not yet
+            folded): the reserve share still held for them and the maker fees still to
+            move, raw units (both included in `reserved`). Anyone's `recalculate` folds it.
+    """
+    sid: uint256 = self._sid(registry, expiry)
+    if self.positions[account][sid].meta & PENDING == 0:
+        return 0, 0
+    w: uint256 = self.owed[account][sid]
+    return w & LOW_HALF, w >> 128
 
 
 @view
@@ -669,22 +742,9 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
             lot + maker fee per lot rounded up), raw units. Reverts on an invalid order.
     """
     self._check_market(registry)
+    self._check_trade(True, kind, strike)
     st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
     return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128))
-
-
-@view
-@external
-def would_increase(account: address, registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, qty: uint256) -> bool:
-    """
-    @notice Whether trading `qty` lots on side `is_buy` adds exposure (a larger size or a
-            flipped sign) — what reduce-only mode forbids.
-    """
-    old: int256 = self._instrument_qty(account, self._sid(registry, expiry), kind, strike)
-    delta: int256 = convert(qty, int256)
-    if not is_buy:
-        delta = -delta
-    return self._increases(old, old + delta)
 
 
 # ---------------------------------------------------------------- anyone
@@ -723,6 +783,8 @@ def claim(account: address, registry: address, expiry: uint256):
     sid: uint256 = self._sid(registry, expiry)
     meta: uint256 = self.positions[account][sid].meta
     assert meta & LISTED != 0, "clearinghouse: nothing to claim"
+    if meta & PENDING != 0:
+        self._fold(account, sid)       # never the vault's call: the meta write below drops PENDING
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     assert s != 0, "clearinghouse: not settled"
     n: int256 = 0
@@ -770,22 +832,22 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
         # reserve), and no position is read: the market is not needed
         registry = self._check_book()
         sid = self._sid(registry, expiry)
-    assert qty > 0, "clearinghouse: zero quantity"
+    self._check_qty(qty)
     st: ISeriesRegistry.TradingState = state
     if not st.current:
         st = self._series_state(registry, expiry, kind, strike)
-    assert st.live, "clearinghouse: series not live"
+    self._check_trade(st.live, kind, strike)
     per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
         if not is_buy:
             delta = -delta
-        assert not self._increases(old, old + delta), "clearinghouse: reduce only"
+        self._check_reducing(not self._increases(old, old + delta))
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
     w: uint256 = self.totals[account]
-    assert (w & LOW_HALF) + amount < SERIES_ONE, "clearinghouse: insufficient collateral"
+    self._check_covered((w & LOW_HALF) + amount < SERIES_ONE)
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
@@ -832,7 +894,7 @@ def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, st
     self._check_trade(state.live, kind, strike)
     self._check_fill(f, taker, kind, state.lower, state.upper)
     b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, price * qty, state.reduce_only)
-    b.oi_now, b.taker_fee = self._maker_fill(registry, b.sid, kind, strike, taker, taker_is_buy, f, state.reduce_only, b.cap, state.lower, state.upper, WHO_MAKER, b.oi_start, b.oi_now, b.fee_to)
+    b.oi_now, b.taker_fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, f, state.reduce_only, state.lower, state.upper, WHO_MAKER, b)
     self._close_booking(b, taker, kind, strike, state.lower, state.upper)
     self._require_covered(taker)
 
@@ -849,78 +911,107 @@ def check_collateral(account: address):
 
 
 @internal
-def _maker_fill(registry: address, sid: uint256, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, cap: uint256, lower: uint256, upper: uint256, who: uint256, oi_start: uint256, oi_now: uint256, fee_to: address) -> (uint256, uint256):
+def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, lower: uint256, upper: uint256, who: uint256, b: Booking) -> (uint256, uint256):
     """
-    @dev The maker's half of one fill of `settle_fills`: releases its reserve share, moves
-         its position (leg, series, position-cap and reduce-only limits), the open interest
-         (a maker bid may not push it over the cap), its requirement, the premium and its
-         fee, and checks its collateral. Each maker-side failure raises MakerBlockedAt.
-         Returns (open interest after the fill, the taker fee of the fill rounded up that is
-         still to be moved). A single fill (`settle_fill`, the pool's trades) whose maker is
-         the market's fee account `fee_to` moves no maker fee (it would pay itself) and takes
-         the taker fee in the premium transfer (one net transfer; returns 0 for it), and its
-         zero release is skipped; its collateral checks still count the maker fee (as before).
+    @dev The maker's half of one fill: its position (leg, series, position-cap and
+         reduce-only limits) and the open interest (a maker bid may not push it over the
+         cap); then its reserve share, premium, fee and requirement, at once or deferred
+         (`_defer`). Maker-side failures raise MakerBlocked(At). Returns (open interest
+         after the fill, the fill's taker fee still to be moved). A single fill of the
+         market's fee account (`own`: the pool) pays itself no maker fee and takes the
+         taker fee with the premium (one net transfer; 0 is returned for it).
     """
-    expiry: uint256 = sid & (EXPIRY_LIMIT - 1)
-    own: bool = who == WHO_MAKER and f.maker == fee_to
-    if not own or f.release != 0:
-        self._release(msg.sender, f.maker, f.release)
-    self._open(f.maker, sid, registry, expiry, who)
-    delta: int256 = convert(f.qty, int256)
-    if taker_is_buy:
-        delta = -delta
-    change: int256 = self._apply(f.maker, sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, cap, who)
-    oi_after: uint256 = convert(convert(oi_now, int256) + change, uint256)
-    if change > 0 and oi_after > oi_start and oi_after > self.caps[registry] & MAX_CAP:
-        # only the buyer can add open interest: here the resting bid is what breaks the cap
-        self._maker_blocked(BLOCKED_OI_CAP, who)
-    self._refresh(f.maker, sid, lower, upper, kind != c.FUTURE)
-
+    expiry: uint256 = b.sid & (EXPIRY_LIMIT - 1)
     notional: uint256 = f.price * f.qty
     rates: uint256 = self.fee_rates
     maker_fee: uint256 = self._fee(notional, rates >> 128)
-    maker_balance: uint256 = staticcall vault.balance_of(f.maker)
-    maker_out: uint256 = maker_fee
-    maker_in: uint256 = 0
-    if kind != c.FUTURE:
-        if taker_is_buy:
-            maker_in = notional
-        else:
-            maker_out += notional
-    if maker_balance < maker_out:
-        self._maker_blocked(BLOCKED_COLLATERAL, who)
     taker_fee: uint256 = self._fee(notional, rates & LOW_HALF)
+    defer: bool = False
+    if b.is_book and kind == c.FUTURE:
+        worst: uint256 = f.price - lower           # a maker bid loses down to lower ...
+        if taker_is_buy:
+            worst = upper - f.price                # ... a maker ask up to upper (both >= 0: _check_fill)
+        defer = f.release >= f.qty * worst + maker_fee
+    own: bool = who == WHO_MAKER and f.maker == b.fee_to
+    if not defer and (not own or f.release != 0):
+        self._release(msg.sender, f.maker, f.release)
+    self._open(f.maker, b.sid, registry, expiry, who)
+    delta: int256 = convert(f.qty, int256)
+    if taker_is_buy:
+        delta = -delta
+    change: int256 = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, b.cap, who)
+    oi_after: uint256 = convert(convert(b.oi_now, int256) + change, uint256)
+    if change > 0 and oi_after > b.oi_start and oi_after > b.caps & MAX_CAP:
+        # only the buyer can add open interest: here the resting bid is what breaks the cap
+        self._maker_blocked(BLOCKED_OI_CAP, who)
     owed: uint256 = taker_fee
-    if own:
-        # the maker is the market's fee account: no maker fee to itself, and the taker fee
-        # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it).
-        # The vault is a contract (checked at deployment, immutable): no code-size check
-        owed = 0
-        if kind == c.FUTURE:
-            if taker_fee > 0:
-                extcall vault.transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
-        elif taker_is_buy:
-            extcall vault.transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
-        else:
-            extcall vault.transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
+    if defer:
+        self._defer(f.maker, b.sid, f.release, maker_fee)
     else:
+        self._refresh(f.maker, b.sid, lower, upper, kind != c.FUTURE)
+        maker_balance: uint256 = staticcall vault.balance_of(f.maker)
+        maker_out: uint256 = maker_fee
+        maker_in: uint256 = 0
         if kind != c.FUTURE:
             if taker_is_buy:
-                extcall vault.transfer_internal(taker, f.maker, notional)
+                maker_in = notional
             else:
-                extcall vault.transfer_internal(f.maker, taker, notional)
-        if maker_fee > 0:
-            extcall vault.transfer_internal(f.maker, fee_to, maker_fee)
-    maker_balance = maker_balance + maker_in - maker_out
-    if maker_balance < self._requirement(f.maker):
-        extcall IClearinghouse(self).recalculate_nested(f.maker)    # a call of its own, as in `_require_covered`
-        if maker_balance < self._requirement(f.maker):
+                maker_out += notional
+        if maker_balance < maker_out:
             self._maker_blocked(BLOCKED_COLLATERAL, who)
+        if own:
+            # the maker is the market's fee account: no maker fee to itself, and the taker fee
+            # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it).
+            # The vault is a contract (checked at deployment, immutable): no code-size check
+            owed = 0
+            if kind == c.FUTURE:
+                if taker_fee > 0:
+                    extcall vault.transfer_internal(taker, f.maker, taker_fee, skip_contract_check=True)
+            elif taker_is_buy:
+                extcall vault.transfer_internal(taker, f.maker, notional + taker_fee, skip_contract_check=True)
+            else:
+                extcall vault.transfer_internal(f.maker, taker, notional - taker_fee, skip_contract_check=True)
+        else:
+            if kind != c.FUTURE:
+                if taker_is_buy:
+                    extcall vault.transfer_internal(taker, f.maker, notional)
+                else:
+                    extcall vault.transfer_internal(f.maker, taker, notional)
+            if maker_fee > 0:
+                extcall vault.transfer_internal(f.maker, b.fee_to, maker_fee)
+        maker_balance = maker_balance + maker_in - maker_out
+        if maker_balance < self._requirement(f.maker):
+            extcall IClearinghouse(self).recalculate_nested(f.maker)    # a call of its own, as in `_require_covered`
+            if staticcall vault.balance_of(f.maker) < self._requirement(f.maker):    # read again, as there
+                self._maker_blocked(BLOCKED_COLLATERAL, who)
     log IClearinghouse.Fill(
         registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee
     )
     return oi_after, owed
+
+
+@internal
+def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
+    """
+    @dev Adds a fill's reserve share and maker fee to the series' deferred bookkeeping
+         (`owed`, under the PENDING bit of its `meta`): a futures fill from the market's
+         book whose reserve share covers the fill's stand-alone loss over today's range
+         plus its maker fee at today's rate (else the fill settles at once). Until `_fold`
+         (the account's next refresh of the series: its own taker order there, a
+         recalculation, `recalculate` by anyone; its claim) the share stays reserved and
+         covers the fill: a series' max loss is subadditive, so the stored requirement
+         plus the share is never below the true one (docs/architecture.md §16).
+         Neither half can carry: the owed shares are still part of the book's reserve for
+         the maker, below 2**128 (`reserve` bounds an account's reserves), and each fee
+         is at most its share.
+    """
+    meta: uint256 = self.positions[maker][sid].meta
+    if meta & PENDING != 0:
+        self.owed[maker][sid] += release | fee << 128
+    else:
+        self.owed[maker][sid] = release | fee << 128
+        self.positions[maker][sid].meta = meta | PENDING
 
 
 @external
@@ -939,8 +1030,9 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     @param state The market's `trading_state` the venue read for this order (live, range,
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
-    registry: address = self._check_book()
-    assert len(fills) > 0, "clearinghouse: zero quantity"
+    venue: uint256 = self._check_venue()
+    registry: address = self._registry(venue)
+    self._check_qty(len(fills))
     self._check_trade(state.live, kind, strike)
     qty: uint256 = 0
     cost: uint256 = 0
@@ -949,9 +1041,10 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
         qty += f.qty
         cost += f.price * f.qty
     b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, cost, state.reduce_only)
+    b.is_book = venue >= IS_BOOK
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
         fee: uint256 = 0
-        b.oi_now, fee = self._maker_fill(registry, b.sid, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, b.cap, state.lower, state.upper, i + WHO_BATCH, b.oi_start, b.oi_now, b.fee_to)
+        b.oi_now, fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, state.lower, state.upper, i + WHO_BATCH, b)
         b.taker_fee += fee
     self._close_booking(b, taker, kind, strike, state.lower, state.upper)
     self._require_covered(taker)
@@ -972,15 +1065,51 @@ def _check_trade(live: bool, kind: uint8, strike: uint256):
 
 @pure
 @internal
+def _check_qty(qty: uint256):
+    """
+    @dev Some lots (one assert site for the reason: each costs code).
+    """
+    assert qty > 0, "clearinghouse: zero quantity"
+
+
+@pure
+@internal
+def _check_price(price: uint256, lower: uint256, upper: uint256):
+    """
+    @dev A price in [lower, upper] (one assert site).
+    """
+    assert price >= lower and price <= upper, "clearinghouse: price out of range"
+
+
+@pure
+@internal
+def _check_reducing(ok: bool):
+    """
+    @dev Reduce-only mode: the trade or order must not add exposure (one assert site).
+    """
+    assert ok, "clearinghouse: reduce only"
+
+
+@pure
+@internal
+def _check_covered(ok: bool):
+    """
+    @dev The account's balance covers what it needs (one assert site).
+    """
+    assert ok, "clearinghouse: insufficient collateral"
+
+
+@pure
+@internal
 def _check_fill(f: IClearinghouse.MakerFill, taker: address, kind: uint8, lower: uint256, upper: uint256):
     """
     @dev One fill of a taker order: another account, some lots, a futures price inside the
          venue's range [lower, upper].
     """
     assert f.maker != taker, "clearinghouse: self trade"
-    assert f.qty > 0, "clearinghouse: zero quantity"
+    self._check_qty(f.qty)
     if kind == c.FUTURE:
-        assert f.price >= lower and f.price <= upper, "clearinghouse: price out of range"
+        self._check_price(f.price, lower, upper)
 
 
 @internal
@@ -1038,12 +1167,11 @@ def register_market(registry: address, book: address):
     assert registry.is_contract, "clearinghouse: not a contract"
     assert book != empty(address), "clearinghouse: zero address"
     assert registry != book, "clearinghouse: registry is book"
-    assert self.book_of[registry] == empty(address), "clearinghouse: market registered"
-    assert self.registry_of[book] == empty(address) and self.book_of[book] == empty(address), "clearinghouse: book registered"
-    assert self.registry_of[registry] == empty(address), "clearinghouse: market registered"
+    assert self.book_of[registry] == empty(address) and self.venues[registry] == 0, "clearinghouse: market registered"
+    assert self.venues[book] == 0 and self.book_of[book] == empty(address), "clearinghouse: book registered"
     assert self._venue_registry(book) == registry, "clearinghouse: venue of another market"
     self.book_of[registry] = book
-    self.registry_of[book] = registry
+    self.venues[book] = convert(registry, uint256) | IS_BOOK
     self.caps[registry] = DEFAULT_OI_CAP | DEFAULT_POSITION_CAP << CAP_SHIFT    # global fee account
     log IClearinghouse.MarketRegistered(registry=registry, book=book)
     log IClearinghouse.VenueRegistered(registry=registry, venue=book)
@@ -1062,8 +1190,8 @@ def register_venue(venue: address):
     ownable._check_owner()
     registry: address = self._venue_registry(venue)
     self._check_market(registry)
-    assert self.registry_of[venue] == empty(address) and self.book_of[venue] == empty(address), "clearinghouse: venue registered"
-    self.registry_of[venue] = registry
+    assert self.venues[venue] == 0 and self.book_of[venue] == empty(address), "clearinghouse: venue registered"
+    self.venues[venue] = convert(registry, uint256)
     log IClearinghouse.VenueRegistered(registry=registry, venue=venue)
 
 
@@ -1115,6 +1243,15 @@ def set_market_fee_account(registry: address, account: address):
     self._check_market(registry)
     self.caps[registry] = (self.caps[registry] & (2**FEE_TO_SHIFT - 1)) | convert(convert(account, uint160), uint256) << FEE_TO_SHIFT
     log IClearinghouse.MarketFeeAccountSet(registry=registry, account=account)
+
+
+@view
+@external
+def registry_of(venue: address) -> address:
+    """
+    @notice The registry (market) of a registered venue (its book or a pool); empty if none.
+    """
+    return self._registry(self.venues[venue])
 
 
 @view

@@ -225,10 +225,19 @@ def _crosses(level_price: uint256, price: uint256, is_buy: bool) -> bool:
 @internal
 def _adds_exposure(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, qty: uint256) -> bool:
     """
-    @dev Whether trading `qty` lots on side `is_buy` would enlarge or flip `account`'s
-         position in the instrument (what reduce-only mode forbids).
+    @dev Whether trading `qty` (> 0) lots on side `is_buy` would enlarge or flip `account`'s
+         position in the instrument (what reduce-only mode forbids), from the Clearinghouse's
+         position views.
     """
-    return staticcall clearinghouse.would_increase(account, registry.address, expiry, kind, strike, is_buy, qty)
+    old: int256 = 0
+    if kind == c.FUTURE:
+        cost: int256 = 0
+        old, cost = staticcall clearinghouse.futures_position(account, registry.address, expiry)
+    else:
+        old = staticcall clearinghouse.option_position(account, registry.address, expiry, kind, strike)
+    if is_buy:
+        return old >= 0 or convert(qty, int256) > -old
+    return old <= 0 or convert(qty, int256) > old
 
 
 @view

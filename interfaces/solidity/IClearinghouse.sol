@@ -65,6 +65,7 @@ interface IClearinghouse {
     function book_reserved(address arg0, address arg1) external view returns (uint256);
     function check_collateral(address account) external;
     function claim(address account, address registry, uint256 expiry) external;
+    function deferred(address account, address registry, uint256 expiry) external view returns (uint256, uint256);
     function fee_account() external view returns (address);
     function fee_account_of(address registry) external view returns (address);
     function futures_position(address account, address registry, uint256 expiry) external view returns (int256, int256);
@@ -82,7 +83,7 @@ interface IClearinghouse {
     function recalculate_nested(address account) external;
     function register_market(address registry, address book) external;
     function register_venue(address venue) external;
-    function registry_of(address arg0) external view returns (address);
+    function registry_of(address venue) external view returns (address);
     function release(address account, uint256 amount) external;
     function requirement(address account) external view returns (uint256);
     function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty) external returns (uint256);
@@ -99,5 +100,4 @@ interface IClearinghouse {
     function transfer_ownership(address new_owner) external;
     function unclaimed_pnl(address account, address registry, uint256 expiry) external view returns (int256);
     function vault() external view returns (address);
-    function would_increase(address account, address registry, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 qty) external view returns (bool);
 }

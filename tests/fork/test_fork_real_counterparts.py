@@ -103,7 +103,9 @@ def test_fork_usdc__deposit_trade_settle_claim_withdraw(venue, chain, maker, tak
     v = venue
     e = _monday(v)
     price = v.trade(maker, taker, e)
-    before = {a: v.vault.balance_of(a) for a in (taker, maker)}  # fees were taken at the fill
+    before = {a: v.vault.balance_of(a) for a in (taker, maker)}  # the taker's fee was taken at the fill
+    fee = v.ch.deferred(maker, v.reg, e)[1]                        # the maker's moves at its claim
+    assert fee > 0 and v.ch.deferred(taker, v.reg, e) == (0, 0)
     chain.pending_timestamp = e - 240
     v.push(110_000.0)
     chain.pending_timestamp = e + 60
@@ -115,7 +117,8 @@ def test_fork_usdc__deposit_trade_settle_claim_withdraw(venue, chain, maker, tak
         assert v.ch.requirement(a) == 0
     pnl = 2 * (s - price)
     assert v.vault.balance_of(taker) == before[taker] + pnl
-    assert v.vault.balance_of(maker) == before[maker] - pnl
+    assert v.vault.balance_of(maker) == before[maker] - pnl - fee
+    assert v.ch.deferred(maker, v.reg, e) == (0, 0) and v.ch.reserved(maker) == 0
     for a in (taker, maker):
         bal, held = v.vault.balance_of(a), v.usdc.balanceOf(a)
         v.vault.withdraw(bal, sender=a)

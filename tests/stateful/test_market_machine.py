@@ -205,6 +205,7 @@ class MarketMachine(RuleBasedStateMachine):
         self.settled: dict[int, int] = {}
         self.claimed: dict[int, int] = {}
         self.series_req: dict[tuple[str, int], int] = {}
+        self.owed: dict[tuple[str, int], tuple[int, int]] = {}     # `deferred` at the last check
         self.acct_req: dict[str, int] = {}
         self.futures_fills: dict[int, list[tuple[int, int, int]]] = {}
         self.instruments: set[tuple[int, int, int]] = set()
@@ -1035,11 +1036,14 @@ class MarketMachine(RuleBasedStateMachine):
         out = iter(self.e.reader.many(calls))
         held, listed = self.check_clock_and_listing(out)
         per = {h: tuple(next(out) for _ in range(5)) for h in self.holders}
-        self.check_accounts(per, held)
+        # deferred maker bookkeeping (the book's futures fills not yet folded): (share, fee)
+        owed = {(h, x): tuple(next(out)) for h in self.holders for x in self.owed_series}
+        self.check_accounts(per, held, owed)
         self.check_ranges(out, series, listed)
-        series_total = self.check_positions(out, keys, held, sum(p[0] for p in per.values()))
-        self.check_reserves(out, oids, per, series_total)
+        series_total = self.check_positions(out, keys, held, sum(p[0] for p in per.values()), owed)
+        self.check_reserves(out, oids, per, series_total, owed)
         self.check_best_prices(out, insts)
+        self.owed = owed
 
     def check_best_prices(self, out, insts: list[tuple[int, int, int]]) -> None:
         """No book rests crossed, and each side's top level (`depth`, stale levels included:
@@ -1083,10 +1087,17 @@ class MarketMachine(RuleBasedStateMachine):
                 (c, "open_series(address)", [self.addr[h]], ["(address,uint256)[]"]),
             ]
         series = sorted(self.bounds)
+        # every series a fill may have touched: the listing this check reads may be newer
+        # than `bounds` (a new series is added to it by this very check)
+        self.owed_series = sorted(set(series) | set(self.live()))
+        calls += [(c, "deferred(address,address,uint256)", [self.addr[h], reg, x], ["uint256", "uint256"])
+                  for h in self.holders for x in self.owed_series]
         for x in series:
             calls += [(reg, "bounds(uint256)", [x], ["uint256", "uint256"]),
                       (reg, "settlement_price(uint256)", [x], ["uint256"])]
-        keys = sorted(k for k, p in self.pos.items() if not p.empty())
+        # open positions, and flat ones a deferred fill may leave listed with a stale requirement
+        maybe = {k for k, o in self.owed.items() if o != (0, 0)} | self.step_traded
+        keys = sorted(k for k, p in self.pos.items() if not p.empty() or k in maybe)
         for a, x in keys:
             args = [self.addr[a], reg, x]
             calls += [
@@ -1123,18 +1134,24 @@ class MarketMachine(RuleBasedStateMachine):
         assert len(self.live()) == 6 and all(x > self.now - 1 for x in self.live())
         return (held, total, pnl_applied), listed
 
-    def check_accounts(self, per: dict[str, tuple], held: tuple[int, int, int]) -> None:
-        """Solvency of the vault's books, every balance equals the ledger and covers its
-        requirement, free collateral, and the open-series lists equal the shadow."""
+    def check_accounts(self, per: dict[str, tuple], held: tuple[int, int, int],
+                       owed: dict[tuple[str, int], tuple[int, int]]) -> None:
+        """Solvency of the vault's books, every balance equals the ledger (which takes maker
+        fees at the fill: a deferred fee is still the maker's, not yet the treasury's) and
+        covers its requirement, free collateral, and the open-series lists equal the shadow
+        (a series with deferred bookkeeping stays open)."""
         tokens, total, pnl_applied = held
         assert sum(p[0] for p in per.values()) == total, "Σ balances != total_balances"
         assert tokens == total - pnl_applied + self.direct, "vault holdings != balances - applied P&L"
+        fees = {h: sum(f for (a, _), (_, f) in owed.items() if a == h) for h in self.holders}
         for h, (bal, req, free, _reserved, open_list) in per.items():
-            assert bal == self.bal[h], f"{h}: vault balance {bal} != ledger {self.bal[h]}"
+            want = self.bal[h] + fees[h] - (sum(fees.values()) if h == "treasury" else 0)
+            assert bal == want, f"{h}: vault balance {bal} != ledger {want}"
             assert bal >= req, f"{h}: balance {bal} below requirement {req}"
             assert free <= bal and free == max(0, bal - req)
             chain_open = {x for _, x in open_list}
             shadow_open = {x for (a, x), p in self.pos.items() if a == h and not p.empty()}
+            shadow_open |= {x for (a, x), o in owed.items() if a == h and o != (0, 0)}
             assert chain_open == shadow_open, f"{h}: open series {chain_open} != {shadow_open}"
             if h not in TRADERS:
                 assert req == 0 and not chain_open
@@ -1158,10 +1175,12 @@ class MarketMachine(RuleBasedStateMachine):
                 self.bounds[x] = tuple(e.registry.bounds(x))
 
     def check_positions(self, out, keys: list[tuple[str, int]], held: tuple[int, int, int],
-                        sum_bal: int) -> dict[str, int]:
-        """Positions equal the shadow, a stored series requirement covers the maximum loss and
-        rises only with a trade, P&L is zero-sum per settled series and the vault covers Σ
-        balances + Σ unclaimed P&L; returns Σ stored series requirements per holder."""
+                        sum_bal: int, owed: dict[tuple[str, int], tuple[int, int]]) -> dict[str, int]:
+        """Positions equal the shadow, a stored series requirement plus the reserve share
+        still held for deferred fills covers the maximum loss (full collateral while a maker
+        is not folded) and rises only with a trade or a fold, P&L is zero-sum per settled
+        series and the vault covers Σ balances + Σ unclaimed P&L; returns Σ stored series
+        requirements per holder."""
         series_total = {h: 0 for h in self.holders}
         unclaimed: dict[int, int] = {}
         for a, x in keys:
@@ -1170,10 +1189,12 @@ class MarketMachine(RuleBasedStateMachine):
             assert (n, cost) == (p.n, p.cost), f"{a}/{x}: futures {(n, cost)} != {(p.n, p.cost)}"
             assert [tuple(leg) for leg in legs] == p.leg_list(), f"{a}/{x}: legs differ"
             lo, hi = (self.settled[x],) * 2 if x in self.settled else self.bounds[x]
-            assert sreq >= p.requirement(lo, hi), f"{a}/{x}: stored requirement below max loss"
+            share = owed.get((a, x), (0, 0))[0]
+            assert sreq + share >= p.requirement(lo, hi), f"{a}/{x}: stored requirement + deferred share below max loss"
             prev = self.series_req.get((a, x))
             if prev is not None and sreq > prev:
-                assert (a, x) in self.step_traded, f"{a}/{x}: requirement rose without a trade"
+                folded = self.owed.get((a, x), (0, 0)) != (0, 0)
+                assert (a, x) in self.step_traded or folded, f"{a}/{x}: requirement rose without a trade"
             self.series_req[(a, x)] = sreq
             series_total[a] += sreq
             if x in self.settled:
@@ -1187,9 +1208,10 @@ class MarketMachine(RuleBasedStateMachine):
         return series_total
 
     def check_reserves(self, out, oids: list[int], per: dict[str, tuple],
-                       series_total: dict[str, int]) -> None:
-        """Reserves equal the resting orders' reserves, a requirement is Σ series + reserves
-        and rises only with the account's own order or trade (no margin calls)."""
+                       series_total: dict[str, int], owed: dict[tuple[str, int], tuple[int, int]]) -> None:
+        """Reserves equal the resting orders' reserves plus the shares held for deferred
+        fills, a requirement is Σ series + reserves and rises only with the account's own
+        order or trade (no margin calls)."""
         reserves = {h: 0 for h in self.holders}
         for i in oids:
             info = next(out)
@@ -1198,7 +1220,8 @@ class MarketMachine(RuleBasedStateMachine):
             else:
                 reserves[self.orders[i]["owner"]] += info[7]
         for h, (_bal, req, _free, reserved, _) in per.items():
-            assert reserved == reserves[h], f"{h}: reserved {reserved} != Σ order reserves {reserves[h]}"
+            reserves[h] += sum(r for (a, _), (r, _) in owed.items() if a == h)
+            assert reserved == reserves[h], f"{h}: reserved {reserved} != Σ order reserves + deferred {reserves[h]}"
             assert req == series_total[h] + reserved, f"{h}: requirement != Σ series + reserves"
             if req > self.acct_req.get(h, req):
                 assert h in self.step_ordered or any(a == h for a, _ in self.step_traded), \
@@ -1232,7 +1255,8 @@ class MarketMachine(RuleBasedStateMachine):
             if int(e.book.orders(oid).owner, 16) != 0:
                 self.tx(e.book.cancel_order, oid, sender=self.orders[oid]["owner"])
         self.orders.clear()
-        for h in self.holders:
+        for h in self.holders:              # anyone folds every deferred maker fill
+            self.tx(e.ch.recalculate, self.addr[h], sender="stranger")
             assert e.ch.reserved(self.addr[h]) == 0
         # run time past the last expiry with a position, settle, claim
         open_series = sorted({x for (a, x), p in self.pos.items() if not p.empty()})

@@ -82,8 +82,13 @@ def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released
     )
     assert not book.is_dead(oid)
     assert book.queue(expiry, FUTURE, 0, True, mid - 40 * tick, 32) == []
-    # the filled lot now needs its own (position) requirement; the rest of the reserve is gone
-    assert ch.requirement(maker) - before == ch.series_requirement(maker, book.registry(), expiry)
+    # the rest of the reserve is gone; the filled lot's share stays reserved until folded
+    reg = book.registry()
+    share = ch.deferred(maker, reg, expiry)[0]
+    assert share > 0 and ch.requirement(maker) - before == share
+    ch.recalculate(maker, sender=taker)         # anyone folds: the lot needs its own requirement
+    assert ch.deferred(maker, reg, expiry) == (0, 0)
+    assert ch.requirement(maker) - before == ch.series_requirement(maker, reg, expiry) > 0
 
 
 def test_place_order__option_strike__stored_in_ticks_and_read_back(book_env, maker):

@@ -37,15 +37,18 @@ def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, 
     t_fee = margin.fee(2 * p1, 5) + margin.fee(3 * p2, 5)      # per fill, each rounded up
     m1, m2 = margin.fee(2 * p1, 2), margin.fee(3 * p2, 2)
     after = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
-    assert after == [before[0] - t_fee, before[1] - m1, before[2] - m2, before[3] + t_fee + m1 + m2]
+    # the book's futures fills defer each maker's reserve share and fee (test_ch_deferred)
+    assert after == [before[0] - t_fee, before[1], before[2], before[3] + t_fee]
+    assert ch.deferred(maker, reg, e) == (r1, m1) and ch.deferred(maker2, reg, e) == (r2, m2)
     assert ch.futures_position(taker, reg, e) == (5, 2 * p1 + 3 * p2)
     assert ch.futures_position(maker, reg, e) == (-2, -2 * p1)
     assert ch.futures_position(maker2, reg, e) == (-3, -3 * p2)
-    assert ch.reserved(maker) == ch.reserved(maker2) == 0
+    assert ch.reserved(maker) == r1 and ch.reserved(maker2) == r2
     assert ch.open_interest(reg, e, FUTURE) == 5
     assert ch.series_requirement(taker, reg, e) == reference_requirement(env, taker, e)
-    assert [(f.maker, f.qty) for f in tx.events.filter(ch.Fill)] == [(maker.address, 2), (maker2.address, 3)]
-    assert len(tx.events.filter(ch.RequirementUpdated)) == 3   # the taker's once
+    fills = tx.events.filter(ch.Fill)
+    assert [(f.maker, f.qty, f.maker_fee) for f in fills] == [(maker.address, 2, m1), (maker2.address, 3, m2)]
+    assert len(tx.events.filter(ch.RequirementUpdated)) == 1   # the taker's, once
 
 
 def test_settle_fills__second_maker_blocked__reverts_with_index_state_unchanged(env, maker, maker2, taker):

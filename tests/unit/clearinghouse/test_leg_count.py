@@ -43,7 +43,7 @@ def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:
     nc = _word(env, slot, account, e, NC)
     assert nc == ((n % 2**128) << 128) | (cost % 2**128)      # the slot really is that position
     meta = _word(env, slot, account, e, META)
-    return meta >> 16, (meta >> 8) & 255, meta & 255
+    return meta >> 17, (meta >> 8) & 255, meta & 255     # bit 16 is PENDING (deferred maker bookkeeping)
 
 
 def check(env, slot: int, account, e: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 
 from rangebound.constants import (
+    CALL,
     CANCEL_REDUCE_ONLY,
     CANCEL_STALE,
     FUTURE,
@@ -52,3 +53,19 @@ def test_place_order__reduce_only__blocks_new_exposure(funded, maker, maker2, ta
     assert [f.maker_order_id for f in tx.decode_logs(env.book.OrderFilled)] == [closing_ask]
     assert env.ch.futures_position(taker, env.registry, env.expiry)[0] == 0
     assert env.ch.futures_position(maker, env.registry, env.expiry)[0] == 0
+
+
+def test_place_order__reduce_only_option__grow_and_flip_revert_reduce_rests(funded, maker, taker):
+    """The book's reduce-only check reads the Clearinghouse's option position (long 2): one
+    more lot or a sale of 3 (a flip) is refused, a sale of 2 (to flat) is placed."""
+    env = funded
+    strike, premium = env.strike(), env.tick * 5
+    rest(env, maker, premium, 2, False, CALL, strike)
+    place(env, taker, premium, 2, True, CALL, strike)          # taker long 2 calls
+    assert env.ch.option_position(taker, env.registry, env.expiry, CALL, strike) == 2
+    report(env.system.feeds["USD1/USD"], env.deployer, 0.90)
+    assert env.registry.reduce_only()
+    for is_buy, qty in ((True, 1), (False, 3)):
+        with ape.reverts("book: reduce only"):
+            place(env, taker, premium, qty, is_buy, CALL, strike)
+    assert rest(env, taker, premium, 2, False, CALL, strike) != 0
