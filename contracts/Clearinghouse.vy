@@ -448,7 +448,7 @@ def _fold(account: address, sid: uint256) -> uint256:
     """
     @dev Books a series' deferred maker bookkeeping (`_defer`): the fills' reserve share
          leaves the market book's reserve and their maker fees move to the market's fee
-         account. Returns 0: the caller rewrites `meta` without PENDING. It cannot fail:
+         account; returns 0 (the caller rewrites `meta` without PENDING). It cannot fail:
          the book still holds that share, and the account's balance covers its reserves,
          which include the fees.
          Inside the vault's own call (`recalculate` from a withdrawal, which holds the
@@ -464,7 +464,8 @@ def _fold(account: address, sid: uint256) -> uint256:
         release -= fee                       # each fee <= its share (`_defer`): no borrow
         self.owed[account][sid] = fee | fee << 128
         keep = PENDING
-    self._release(self.book_of[registry], account, release)
+    if release != 0:
+        self._release(self.book_of[registry], account, release)
     if keep == 0 and fee != 0:
         fee_to: address = self._fee_to(self.caps[registry])
         if fee_to != account:

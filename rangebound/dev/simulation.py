@@ -435,6 +435,7 @@ class Simulation:
         self._keeper_pass(("update", "settle", "sweep", "claim"))
         for role in ROLES:
             self._cancel_all(role)
+        self._fold_all()
         self.next_morning = t + DAY
         self.level = level
         return self._result()
@@ -456,6 +457,13 @@ class Simulation:
             self._keeper_pass(("update", "settle", "sweep", "claim"))
             t += DAY
         return self._result()
+
+    def _fold_all(self) -> None:
+        """Anyone's `recalculate` of every account: the makers' deferred futures fills (reserve
+        share, fee, requirement; docs/architecture.md §16) are folded, so the fee account's
+        balance is every fee the fills stated."""
+        for acct in self.actors.values():
+            self._tx("recalculate", self.ch.recalculate, acct, sender=self.keeper_account)
 
     def _jump_to(self, index: float) -> None:
         """Report a jump in steps the feed accepts (each within 20% of the previous round)."""

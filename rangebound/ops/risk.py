@@ -104,8 +104,10 @@ class SeriesBook:
     n: int                        # futures net lots (signed)
     cost: int                     # Σ q·P of futures fills (signed)
     legs: tuple[Leg, ...]
-    stored_requirement: int       # Clearinghouse.series_requirement (may be above the current)
+    stored_requirement: int       # Clearinghouse.series_requirement (may be above the current, or below it by a deferred share)
     unclaimed_pnl: int            # what a claim would apply (0 until settled)
+    deferred_share: int = 0       # Clearinghouse.deferred: reserve still held for unfolded maker fills
+    deferred_fee: int = 0         # Clearinghouse.deferred: their maker fees, still to move
 
     @property
     def settled(self) -> bool:
@@ -207,13 +209,16 @@ class AccountRisk:
 
     @property
     def current_requirement(self) -> int:
-        """What `Clearinghouse.requirement` becomes after `recalculate`: Σ series + reserves."""
-        return self.max_loss + self.book.reserved
+        """What `Clearinghouse.requirement` becomes after anyone's `recalculate`: Σ series +
+        reserves, the shares held for deferred maker fills released (they are folded)."""
+        return self.max_loss + self.book.reserved - sum(s.book.deferred_share for s in self.series)
 
     @property
     def free_after_recalculate(self) -> int:
-        """Free collateral once the stored requirement is brought down to today's ranges."""
-        return max(0, self.book.balance - self.current_requirement)
+        """Free collateral once the stored requirement is brought down to today's ranges and
+        deferred maker fills are folded (their fees paid)."""
+        fees = sum(s.book.deferred_fee for s in self.series)
+        return max(0, self.book.balance - fees - self.current_requirement)
 
     @property
     def total_usd(self) -> dict[str, float]:
@@ -287,6 +292,8 @@ def _series_dict(s: SeriesRisk) -> dict[str, Any]:
         "worst_price": s.worst_price,
         "requirement": s.requirement,
         "stored_requirement": b.stored_requirement,
+        "deferred_share": b.deferred_share,
+        "deferred_fee": b.deferred_fee,
         "unclaimed_pnl": b.unclaimed_pnl,
         "model_value": s.model_value,
         "greeks": s.greeks.as_dict(),
@@ -411,6 +418,7 @@ def _series_book(clearinghouse: Any, who: str, ref: Any, market: Any) -> SeriesB
         Leg(int(_field(x, "kind", 0)), int(_field(x, "strike", 1)), int(_field(x, "qty", 2)))
         for x in clearinghouse.option_legs(who, reg_addr, expiry)
     )
+    share, fee = (int(x) for x in clearinghouse.deferred(who, reg_addr, expiry))
     return SeriesBook(
         market=name,
         registry=reg_addr,
@@ -427,6 +435,8 @@ def _series_book(clearinghouse: Any, who: str, ref: Any, market: Any) -> SeriesB
         legs=legs,
         stored_requirement=int(clearinghouse.series_requirement(who, reg_addr, expiry)),
         unclaimed_pnl=int(clearinghouse.unclaimed_pnl(who, reg_addr, expiry)),
+        deferred_share=share,
+        deferred_fee=fee,
     )
 
 

@@ -115,6 +115,22 @@ def test_positions__match_contract_views(traded, maker, taker):
     ]
 
 
+def test_deferred_fills__risk_predicts_the_fold(traded, maker, keeper):
+    """The maker's futures fill in the near series is deferred (its option trades folded the
+    far one): the report reads what is owed and predicts the requirement and the free
+    collateral that anyone's `recalculate` leaves."""
+    s, ch, vault = traded.system, traded.system.clearinghouse, traded.system.vault
+    risk = risk_from_system(s, maker)
+    owed = {x.book.expiry: (x.book.deferred_share, x.book.deferred_fee) for x in risk.series}
+    assert owed[traded.expiry] == (0, 0)
+    assert owed[traded.near][0] > 0 and owed[traded.near][1] > 0
+    assert owed[traded.near] == tuple(ch.deferred(maker, traded.registry, traded.near))
+    assert risk.book.requirement > risk.current_requirement
+    ch.recalculate(maker, sender=keeper)
+    assert ch.requirement(maker) == risk.current_requirement
+    assert vault.free_collateral(maker) == risk.free_after_recalculate
+
+
 def test_max_loss__equals_contract_and_reference_after_recalculate(traded, maker, taker, keeper):
     s, ch, vault = traded.system, traded.system.clearinghouse, traded.system.vault
     for who in (maker, taker):

@@ -92,9 +92,13 @@ def test_withdraw__deferred__share_less_fee_released_fee_kept(pending, maker, st
     free = before[maker] - need
     with ape.reverts("vault: insufficient collateral"):
         vault.withdraw(free + 1, sender=maker)
-    tx = vault.withdraw(free, sender=maker)
+    tx = vault.withdraw(free - 1, sender=maker)
     # the vault's own call moves no balance: the fee stays owed and reserved
     assert not tx.events.filter(vault.InternalTransfer)
+    assert [r.amount for r in tx.events.filter(ch.Released)] == [share - fee]
+    assert ch.deferred(maker, reg, e) == (fee, fee)
+    again = vault.withdraw(1, sender=maker)         # nothing more to release there
+    assert not again.events.filter(ch.Released) and not again.events.filter(vault.InternalTransfer)
     assert ch.deferred(maker, reg, e) == (fee, fee)
     assert ch.reserved(maker) == reserve - share + fee
     assert vault.balance_of(maker) == before[maker] - free == ch.requirement(maker)
