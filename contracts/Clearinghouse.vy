@@ -289,19 +289,6 @@ def _abs(x: int256) -> uint256:
     return convert(x, uint256)
 
 
-@pure
-@internal
-def _increases(old: int256, new: int256) -> bool:
-    """
-    @dev True when `new` adds exposure to `old`: a larger size or a flipped sign.
-    """
-    if old >= 0 and new >= 0:
-        return new > old
-    if old <= 0 and new <= 0:
-        return new < old
-    return True
-
-
 # ---------------------------------------------------------------- position reads
 
 @view
@@ -492,14 +479,22 @@ def _require_covered(account: address):
     @dev The account's vault balance must cover its requirement; if the stored one is too
          high, it is first brought down to the current ranges.
     """
-    balance: uint256 = staticcall vault.balance_of(account)
-    if balance >= self._requirement(account):
-        return
-    # the rare path in a call of its own: a recalculation's memory (every open series' legs)
-    # then is not part of every caller's frame, which each order's memory expansion pays for
+    if staticcall vault.balance_of(account) < self._requirement(account):
+        self._check_covered(self._recovered(account))
+
+
+@internal
+def _recovered(account: address) -> bool:
+    """
+    @dev The rare path of a collateral check that failed: the stored requirement brought
+         down to the current ranges, then whether the balance, read again (folding deferred
+         maker fees, `_fold`, moves it), covers it. `_require_covered` and a maker's fill
+         share it.
+    """
+    # in a call of its own: a recalculation's memory (every open series' legs) then is not
+    # part of every caller's frame, which each order's memory expansion pays for
     extcall IClearinghouse(self).recalculate_nested(account)
-    # read again: folding deferred maker fees (`_fold`) moves the balance
-    self._check_covered(staticcall vault.balance_of(account) >= self._requirement(account))
+    return staticcall vault.balance_of(account) >= self._requirement(account)
 
 
 @internal
@@ -570,7 +565,7 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
                 for i: uint256 in range(count - 1 - index, bound=c.MAX_LEGS):
                     self.positions[account][sid].legs[count - 1 - i] = words[count - 2 - i]
                 self.positions[account][sid].legs[index] = self._pack(key, new)
-    if self._increases(old, new):
+    if margin_math._increases(old, new):
         if reduce_only and who >= WHO_BATCH:
             self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
         self._check_reducing(not reduce_only)
@@ -844,7 +839,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
         delta: int256 = convert(qty, int256)
         if not is_buy:
             delta = -delta
-        self._check_reducing(not self._increases(old, old + delta))
+        self._check_reducing(not margin_math._increases(old, old + delta))
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
     w: uint256 = self.totals[account]
@@ -929,9 +924,9 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
     taker_fee: uint256 = self._fee(notional, rates & LOW_HALF)
     defer: bool = False
     if b.is_book and kind == c.FUTURE:
-        worst: uint256 = f.price - lower           # a maker bid loses down to lower ...
+        worst: uint256 = f.price - lower           # `_standalone`'s worst case of a maker bid ...
         if taker_is_buy:
-            worst = upper - f.price                # ... a maker ask up to upper (both >= 0: _check_fill)
+            worst = upper - f.price                # ... and ask (price in range: `_check_fill`)
         defer = f.release >= f.qty * worst + maker_fee
     own: bool = who == WHO_MAKER and f.maker == b.fee_to
     if not defer and (not own or f.release != 0):
@@ -980,11 +975,8 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
                     extcall vault.transfer_internal(f.maker, taker, notional)
             if maker_fee > 0:
                 extcall vault.transfer_internal(f.maker, b.fee_to, maker_fee)
-        maker_balance = maker_balance + maker_in - maker_out
-        if maker_balance < self._requirement(f.maker):
-            extcall IClearinghouse(self).recalculate_nested(f.maker)    # a call of its own, as in `_require_covered`
-            if staticcall vault.balance_of(f.maker) < self._requirement(f.maker):    # read again, as there
-                self._maker_blocked(BLOCKED_COLLATERAL, who)
+        if maker_balance + maker_in - maker_out < self._requirement(f.maker) and not self._recovered(f.maker):
+            self._maker_blocked(BLOCKED_COLLATERAL, who)
     log IClearinghouse.Fill(
         registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee

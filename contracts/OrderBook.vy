@@ -51,6 +51,7 @@ from contracts.modules import calendar
 from contracts.modules import price_levels as pl
 from contracts.modules import order_store as ost
 from contracts.modules import guardian as gd
+from contracts.modules import margin_math
 
 implements: IOrderBook
 
@@ -235,9 +236,10 @@ def _adds_exposure(account: address, expiry: uint256, kind: uint8, strike: uint2
         old, cost = staticcall clearinghouse.futures_position(account, registry.address, expiry)
     else:
         old = staticcall clearinghouse.option_position(account, registry.address, expiry, kind, strike)
-    if is_buy:
-        return old >= 0 or convert(qty, int256) > -old
-    return old <= 0 or convert(qty, int256) > old
+    delta: int256 = convert(qty, int256)
+    if not is_buy:
+        delta = -delta
+    return margin_math._increases(old, old + delta)
 
 
 @view

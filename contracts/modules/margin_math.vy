@@ -124,6 +124,20 @@ def _max_loss(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: u
 
 @internal
 @pure
+def _increases(old: int256, new: int256) -> bool:
+    """
+    @notice True when the signed quantity `new` adds exposure to `old`: a larger size or a
+            flipped sign (what reduce-only mode forbids).
+    """
+    if old >= 0 and new >= 0:
+        return new > old
+    if old <= 0 and new <= 0:
+        return new < old
+    return True
+
+
+@internal
+@pure
 def _requirement(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: uint256, upper: uint256) -> uint256:
     """
     @notice Collateral a series portfolio needs: max(0, max Loss over [lower, upper]), raw units.

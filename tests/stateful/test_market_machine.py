@@ -1032,12 +1032,12 @@ class MarketMachine(RuleBasedStateMachine):
 
     def check_state(self) -> None:
         """Every invariant of the module docstring, from one batched read of the chain."""
-        calls, series, keys, oids, insts = self.state_calls()
+        calls, owed_keys, series, keys, oids, insts = self.state_calls()
         out = iter(self.e.reader.many(calls))
         held, listed = self.check_clock_and_listing(out)
         per = {h: tuple(next(out) for _ in range(5)) for h in self.holders}
         # deferred maker bookkeeping (the book's futures fills not yet folded): (share, fee)
-        owed = {(h, x): tuple(next(out)) for h in self.holders for x in self.owed_series}
+        owed = {k: tuple(next(out)) for k in owed_keys}
         self.check_accounts(per, held, owed)
         self.check_ranges(out, series, listed)
         series_total = self.check_positions(out, keys, held, sum(p[0] for p in per.values()), owed)
@@ -1062,10 +1062,11 @@ class MarketMachine(RuleBasedStateMachine):
                 got = top[0][0] if top else None
                 assert got == want, f"book {(x, k, s)}, {'bids' if buy else 'asks'}: top {got} != {want}"
 
-    def state_calls(self) -> tuple[list[tuple], list[int], list[tuple[str, int]], list[int],
-                                   list[tuple[int, int, int]]]:
+    def state_calls(self) -> tuple[list[tuple], list[tuple[str, int]], list[int],
+                                   list[tuple[str, int]], list[int], list[tuple[int, int, int]]]:
         """The views `check_state` reads, in its order: the clock and the listing, five per
-        holder, two per series, four per open position, one per order, four per instrument."""
+        holder, `deferred` per holder and listed or live series (the keys returned), two per
+        series, four per open position, one per order, four per instrument."""
         e = self.e
         v, c, reg, b = e.vault.address, e.ch.address, e.registry.address, e.book.address
         calls: list[tuple] = [
@@ -1089,9 +1090,9 @@ class MarketMachine(RuleBasedStateMachine):
         series = sorted(self.bounds)
         # every series a fill may have touched: the listing this check reads may be newer
         # than `bounds` (a new series is added to it by this very check)
-        self.owed_series = sorted(set(series) | set(self.live()))
+        owed_keys = [(h, x) for h in self.holders for x in sorted(set(series) | set(self.live()))]
         calls += [(c, "deferred(address,address,uint256)", [self.addr[h], reg, x], ["uint256", "uint256"])
-                  for h in self.holders for x in self.owed_series]
+                  for h, x in owed_keys]
         for x in series:
             calls += [(reg, "bounds(uint256)", [x], ["uint256", "uint256"]),
                       (reg, "settlement_price(uint256)", [x], ["uint256"])]
@@ -1114,7 +1115,7 @@ class MarketMachine(RuleBasedStateMachine):
                       (b, "best_ask(uint256,uint8,uint256)", [x, k, s], ["uint256"])]
             calls += [(b, "depth(uint256,uint8,uint256,bool,uint256)", [x, k, s, buy, 1],
                        ["uint256[2][]"]) for buy in (True, False)]
-        return calls, series, keys, oids, insts
+        return calls, owed_keys, series, keys, oids, insts
 
     def check_clock_and_listing(self, out) -> tuple[tuple[int, int, int], list[int]]:
         """Block times follow the model, the pauses are the modelled ones and six live series

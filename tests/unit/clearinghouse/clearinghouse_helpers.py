@@ -51,6 +51,14 @@ def make_env(system, deployer, treasury, project, mock_venue) -> Env:
     return Env(system, ch, system.vault, system.token, registry, book, treasury)
 
 
+def reserve_ask(env: Env, maker, e: int, price: int, qty: int, kind: int = 0, strike: int = 0,
+                venue=None) -> int:
+    """`reserve` for a resting ask (a future unless `kind`) from the test market's book (or
+    `venue`); returns the amount its `Reserved` event states."""
+    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, sender=venue or env.book)
+    return tx.events.filter(env.ch.Reserved)[0].amount
+
+
 def trading_state_of(env: Env, e, registry=None) -> tuple:
     """The registry's trading state as a venue passes it on (TradingState)."""
     reg = registry or env.registry

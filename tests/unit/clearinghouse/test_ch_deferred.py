@@ -14,15 +14,9 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import CALL, FUTURE
 
-from .clearinghouse_helpers import Env, active_strikes, settle_series, trading_state_of
+from .clearinghouse_helpers import Env, active_strikes, reserve_ask, settle_series, trading_state_of
 
 QTY, FILLED = 3, 2
-
-
-def reserve_ask(env: Env, maker, e: int, price: int, qty: int, kind=FUTURE, strike=0,
-                venue=None) -> int:
-    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, sender=venue or env.book)
-    return tx.events.filter(env.ch.Reserved)[0].amount
 
 
 def take(env: Env, taker, maker, e: int, price: int, qty: int, release: int, kind=FUTURE,

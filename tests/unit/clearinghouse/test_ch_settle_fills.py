@@ -10,7 +10,7 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import FUTURE
 
-from .clearinghouse_helpers import Env, ch_state, reference_requirement, trading_state_of
+from .clearinghouse_helpers import ch_state, reference_requirement, reserve_ask, trading_state_of
 
 
 def maker_blocked_at(index: int, code: int) -> str:
@@ -19,18 +19,13 @@ def maker_blocked_at(index: int, code: int) -> str:
             + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
 
 
-def reserve_future(env: Env, account, e, price, qty) -> int:
-    tx = env.ch.reserve(account, e, FUTURE, 0, False, price, qty, sender=env.book)
-    return tx.events.filter(env.ch.Reserved)[0].amount
-
-
 def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, maker2, taker):
     ch, reg, vault = env.ch, env.registry, env.vault
     e = env.expiries[0]
     for a in (maker, maker2, taker):
         fund(env.system, a, 1_000)
     p1, p2 = env.usd(100.01), env.usd(100.37)
-    r1, r2 = reserve_future(env, maker, e, p1, 2), reserve_future(env, maker2, e, p2, 3)
+    r1, r2 = reserve_ask(env, maker, e, p1, 2), reserve_ask(env, maker2, e, p2, 3)
     before = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
     tx = ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 2, r1), (maker2, p2, 3, r2)],
                          trading_state_of(env, e), sender=env.book)
