@@ -71,6 +71,7 @@ struct Booking:                # one taker order being booked (`settle_fill`, `s
     caps: uint256              # @dev the market's `caps` word (OI cap, position cap, fee account)
     cap: uint256               # @dev lots, the market's position cap
     fee_to: address            # @dev the market's fee account
+    fees: uint256              # @dev the `fees` word (both rates, the global fee account)
     oi_start: uint256          # @dev lots, the open interest before the order
     oi_now: uint256            # @dev lots, the open interest so far
     taker_fee: uint256         # @dev raw units, Σ taker fees still to move (each rounded up)
@@ -104,7 +105,7 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
-LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: fee_rates' taker fee, totals' reserves, nc's cost
+LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: totals' reserves, nc's cost
 CAP_SHIFT: constant(uint256) = 48                     # `caps`: position cap << 48, fee account << 96 (FEE_TO_SHIFT)
 FEE_TO_SHIFT: constant(uint256) = 96
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
@@ -115,10 +116,11 @@ REQ_SHIFT: constant(uint256) = 17                     # the stored requirement s
 IS_BOOK: constant(uint256) = 1 << 160                 # `venues`: the venue is its market's book
 
 vault: public(immutable(ICollateralVault))                          # CollateralVault
-fee_account: public(address)                                        # receives every fee in the vault
-# both fee rates, packed in one slot (a fill reads both; an order's reserve the maker's):
-# taker_fee_bps (bps of notional, bits 0..127) | maker_fee_bps (bits 128..255); each <= MAX_FEE_BPS
-fee_rates: uint256
+# both fee rates and the global fee account, packed in one slot (a taker order reads all three
+# once; an order's reserve the maker rate): taker_fee_bps (bps of notional, bits 0..47) |
+# maker_fee_bps (bits 48..95), each <= MAX_FEE_BPS | fee_account (the vault account that
+# receives every fee of a market without its own; bits 96..255, never empty): the layout of `caps`
+fees: uint256
 book_of: public(HashMap[address, address])                          # registry -> its OrderBook
 venues: HashMap[address, uint256]                                   # venue (book or pool) -> its registry | IS_BOOK for the market's book (`registry_of`)
 # per registry, packed (every fill reads them together): oi_cap (lots, max open interest of one
@@ -137,9 +139,9 @@ oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, seri
 @deploy
 def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
-    @notice Deploys the Clearinghouse; the deployer becomes owner. The vault's owner must then
-            make it the vault's risk engine, and the owner registers each market.
-    @param vault_ CollateralVault holding every account's collateral.
+    @notice Deploys the Clearinghouse; the deployer becomes owner, and registers each market.
+    @param vault_ CollateralVault holding every account's collateral, deployed with this
+           contract's (predicted) address as its risk engine.
     @param fee_account_ Vault account that receives fees.
     @param taker_fee_bps_ Taker fee, bps of notional (futures P·q, options premium·q).
     @param maker_fee_bps_ Maker fee, bps of notional.
@@ -147,11 +149,13 @@ def __init__(vault_: address, fee_account_: address, taker_fee_bps_: uint256, ma
     assert vault_.is_contract, "clearinghouse: vault not a contract"
     assert fee_account_ != empty(address), "clearinghouse: zero address"
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
+    # the vault's risk engine is fixed at its deployment, with this contract's predicted address
+    # (checked last: the argument checks above do not depend on the address)
+    assert staticcall ICollateralVault(vault_).risk_engine() == self, "clearinghouse: vault names another risk engine"
     ownable.__init__()
     ownable_2step.__init__()
     vault = ICollateralVault(vault_)
-    self.fee_account = fee_account_
-    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
+    self.fees = taker_fee_bps_ | maker_fee_bps_ << CAP_SHIFT | convert(convert(fee_account_, uint160), uint256) << FEE_TO_SHIFT
     log IClearinghouse.FeeAccountSet(fee_account=fee_account_)
     log IClearinghouse.FeesSet(taker_fee_bps=taker_fee_bps_, maker_fee_bps=maker_fee_bps_)
 
@@ -226,16 +230,16 @@ def _venue_registry(venue: address) -> address:
     return registry
 
 
-@view
+@pure
 @internal
-def _fee_to(caps: uint256) -> address:
+def _fee_to(caps: uint256, fees: uint256) -> address:
     """
-    @dev The market's own fee account (in its `caps` word), else the global one.
+    @dev The market's own fee account (in its `caps` word), else the global one (in `fees`).
     """
-    account: address = convert(convert(caps >> FEE_TO_SHIFT, uint160), address)
-    if account == empty(address):
-        return self.fee_account
-    return account
+    word: uint256 = caps
+    if word >> FEE_TO_SHIFT == 0:
+        word = fees
+    return convert(convert(word >> FEE_TO_SHIFT, uint160), address)
 
 
 # ---------------------------------------------------------------- encoding helpers
@@ -454,7 +458,7 @@ def _fold(account: address, sid: uint256) -> uint256:
     if release != 0:
         self._release(self.book_of[registry], account, release)
     if keep == 0 and fee != 0:
-        fee_to: address = self._fee_to(self.caps[registry])
+        fee_to: address = self._fee_to(self.caps[registry], self.fees)
         if fee_to != account:
             extcall vault.transfer_internal(account, fee_to, fee)
     return keep
@@ -740,7 +744,7 @@ def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint2
     self._check_market(registry)
     self._check_trade(True, kind, strike)
     st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
-    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128))
+    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, (self.fees >> CAP_SHIFT) & MAX_CAP))
 
 
 # ---------------------------------------------------------------- anyone
@@ -833,7 +837,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     if not st.current:
         st = self._series_state(registry, expiry, kind, strike)
     self._check_trade(st.live, kind, strike)
-    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, self.fee_rates >> 128)
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, (self.fees >> CAP_SHIFT) & MAX_CAP)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
@@ -919,9 +923,8 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
     """
     expiry: uint256 = b.sid & (EXPIRY_LIMIT - 1)
     notional: uint256 = f.price * f.qty
-    rates: uint256 = self.fee_rates
-    maker_fee: uint256 = self._fee(notional, rates >> 128)
-    taker_fee: uint256 = self._fee(notional, rates & LOW_HALF)
+    maker_fee: uint256 = self._fee(notional, (b.fees >> CAP_SHIFT) & MAX_CAP)
+    taker_fee: uint256 = self._fee(notional, b.fees & MAX_CAP)
     defer: bool = False
     if b.is_book and kind == c.FUTURE:
         worst: uint256 = f.price - lower           # `_standalone`'s worst case of a maker bid ...
@@ -1127,7 +1130,8 @@ def _book_taker(registry: address, taker: address, expiry: uint256, kind: uint8,
     self._open(taker, b.sid, registry, expiry, WHO_TAKER)
     b.oi_start = self.oi[b.sid][kind]
     b.oi_now = convert(convert(b.oi_start, int256) + self._apply(taker, b.sid, kind, strike, cost_delta, delta, reduce_only, b.cap, WHO_TAKER), uint256)
-    b.fee_to = self._fee_to(b.caps)
+    b.fees = self.fees
+    b.fee_to = self._fee_to(b.caps, b.fees)
     return b
 
 
@@ -1211,7 +1215,7 @@ def set_fees(taker_fee_bps_: uint256, maker_fee_bps_: uint256):
     """
     ownable._check_owner()
     assert taker_fee_bps_ <= MAX_FEE_BPS and maker_fee_bps_ <= MAX_FEE_BPS, "clearinghouse: fee too high"
-    self.fee_rates = taker_fee_bps_ | maker_fee_bps_ << 128
+    self.fees = (self.fees >> FEE_TO_SHIFT << FEE_TO_SHIFT) | taker_fee_bps_ | maker_fee_bps_ << CAP_SHIFT
     log IClearinghouse.FeesSet(taker_fee_bps=taker_fee_bps_, maker_fee_bps=maker_fee_bps_)
 
 
@@ -1222,7 +1226,7 @@ def set_fee_account(fee_account_: address):
     """
     ownable._check_owner()
     assert fee_account_ != empty(address), "clearinghouse: zero address"
-    self.fee_account = fee_account_
+    self.fees = (self.fees & (2**FEE_TO_SHIFT - 1)) | convert(convert(fee_account_, uint160), uint256) << FEE_TO_SHIFT
     log IClearinghouse.FeeAccountSet(fee_account=fee_account_)
 
 
@@ -1254,10 +1258,18 @@ def fee_account_of(registry: address) -> address:
     @notice The account that receives the fees of `registry`'s fills: its own fee account,
             else the global `fee_account`.
     """
-    return self._fee_to(self.caps[registry])
+    return self._fee_to(self.caps[registry], self.fees)
 
 
-# ---------------------------------------------------------------- packed fee rates and caps
+# ---------------------------------------------------------------- packed fees and caps
+
+@view
+@external
+def fee_account() -> address:
+    """
+    @notice The vault account that receives the fees of every market without its own.
+    """
+    return convert(convert(self.fees >> FEE_TO_SHIFT, uint160), address)
 
 @view
 @external
@@ -1265,7 +1277,7 @@ def taker_fee_bps() -> uint256:
     """
     @notice Taker fee, bps of notional (<= MAX_FEE_BPS).
     """
-    return self.fee_rates & LOW_HALF
+    return self.fees & MAX_CAP
 
 
 @view
@@ -1274,7 +1286,7 @@ def maker_fee_bps() -> uint256:
     """
     @notice Maker fee, bps of notional (<= MAX_FEE_BPS); an order reserves it with its worst case.
     """
-    return self.fee_rates >> 128
+    return (self.fees >> CAP_SHIFT) & MAX_CAP
 
 
 @view

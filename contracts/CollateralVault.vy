@@ -4,8 +4,8 @@
 @notice Custody of the settlement token (USD1) for every Rangebound market. Accounts hold
         internal balances; tokens sent straight to the vault credit nobody (the owner may
         sweep only that excess to a treasury). A withdrawal must leave at least the account's
-        requirement, which the risk engine (the Clearinghouse, set once) reports; until it is
-        set every requirement is 0. The risk engine moves balances between accounts
+        requirement, which the risk engine (the Clearinghouse, fixed at deployment) reports; a
+        vault deployed without one has every requirement 0. The risk engine moves balances between accounts
         (premiums, fees) and applies settled P&L; it can never move tokens out.
 @custom:security Reentrancy lock on every state-changing function. Fee-on-transfer tokens
         are rejected; tokens that return no value are accepted; 6 and 18 decimals work.
@@ -45,17 +45,25 @@ token: public(immutable(IERC20))         # settlement token (USD1)
 balances: HashMap[address, uint256]      # raw token units per account
 total_balances: public(uint256)          # raw token units, sum of all balances
 pnl_applied: public(int256)              # raw token units, net settled P&L credited so far
-risk_engine: public(address)             # Clearinghouse; set once, empty = no requirements
+# @dev the Clearinghouse, fixed at deployment (empty = no requirements, no hooks): its address is
+# predicted from the deployer's next nonce (the Clearinghouse is deployed right after the
+# vault, and its constructor checks that the vault names it), so no owner can ever change
+# who may move balances, and each hook reads it from code, not a cold slot (-2,100 gas)
+risk_engine: public(immutable(address))
 
 
 @deploy
-def __init__(token_: address, guardian_: address):
+def __init__(token_: address, guardian_: address, risk_engine_: address):
     """
     @notice Deploys a vault for `token_`; the deployer becomes owner.
     @param token_ Settlement token (ERC20, 6 or 18 decimals, no transfer fee).
     @param guardian_ Account allowed to pause deposits.
+    @param risk_engine_ The Clearinghouse's address, deployed next (not yet a contract: its
+           constructor confirms it with `risk_engine()`); empty = a vault without one.
     """
     assert token_.is_contract, "vault: token not a contract"
+    risk_engine = risk_engine_
+    log ICollateralVault.RiskEngineSet(risk_engine=risk_engine_)
     ownable.__init__()
     ownable_2step.__init__()
     pausable.__init__()
@@ -67,7 +75,7 @@ def __init__(token_: address, guardian_: address):
 
 @internal
 def _check_risk_engine():
-    assert msg.sender == self.risk_engine and msg.sender != empty(address), "vault: not risk engine"
+    assert msg.sender == risk_engine and msg.sender != empty(address), "vault: not risk engine"
 
 
 @internal
@@ -80,10 +88,9 @@ def _check_guardian():
 @view
 @internal
 def _requirement(account: address) -> uint256:
-    engine: address = self.risk_engine
-    if engine == empty(address):
+    if risk_engine == empty(address):
         return 0
-    return staticcall IRiskEngine(engine).requirement(account)
+    return staticcall IRiskEngine(risk_engine).requirement(account)
 
 
 @view
@@ -158,10 +165,9 @@ def _withdraw(receiver: address, amount: uint256):
     assert receiver != empty(address), "vault: zero receiver"
     bal: uint256 = self.balances[msg.sender]
     assert bal >= amount, "vault: insufficient balance"
-    engine: address = self.risk_engine
-    if engine != empty(address):
-        extcall IRiskEngine(engine).recalculate(msg.sender)
-        assert bal - amount >= staticcall IRiskEngine(engine).requirement(msg.sender), "vault: insufficient collateral"
+    if risk_engine != empty(address):
+        extcall IRiskEngine(risk_engine).recalculate(msg.sender)
+        assert bal - amount >= staticcall IRiskEngine(risk_engine).requirement(msg.sender), "vault: insufficient collateral"
     self.balances[msg.sender] = bal - amount
     self.total_balances -= amount
     # a transfer fee on the way out is the receiver's cost: the vault parts with exactly `amount`
@@ -232,18 +238,6 @@ def apply_pnl(account: address, pnl: int256):
 
 
 # ---------------------------------------------------------------- governance
-
-@external
-def set_risk_engine(engine: address):
-    """
-    @notice Sets the risk engine (the Clearinghouse) once. Owner only.
-    """
-    ownable._check_owner()
-    assert self.risk_engine == empty(address), "vault: risk engine already set"
-    assert engine.is_contract, "vault: risk engine not a contract"
-    self.risk_engine = engine
-    log ICollateralVault.RiskEngineSet(risk_engine=engine)
-
 
 @external
 def pause():

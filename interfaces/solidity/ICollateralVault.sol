@@ -33,7 +33,6 @@ interface ICollateralVault {
     function pnl_applied() external view returns (int256);
     function risk_engine() external view returns (address);
     function set_guardian(address guardian_) external;
-    function set_risk_engine(address engine) external;
     function sweep(address treasury) external returns (uint256);
     function token() external view returns (address);
     function total_balances() external view returns (uint256);

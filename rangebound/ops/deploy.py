@@ -175,8 +175,10 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     p["guardian"] = _addr(p["guardian"] or deployer)
     p["fee_account"] = _addr(p["fee_account"] or deployer)
     token = _settlement_token(p, deployer, existing_token)
-    vault = project.CollateralVault.deploy(token.address, p["guardian"], sender=deployer)
-    system = System(deployer=deployer, token=token, vault=vault, params=p)
+    vault, ch = deploy_vault_and_clearinghouse(
+        deployer, token.address, p["guardian"], p["fee_account"], p["taker_fee_bps"], p["maker_fee_bps"]
+    )
+    system = System(deployer=deployer, token=token, vault=vault, clearinghouse=ch, params=p)
     system.feeds.update(_price_feeds(p, deployer, existing_feeds))
 
     registry = project.SeriesRegistry.deploy(
@@ -192,16 +194,26 @@ def deploy_system(deployer: Any, **params: Any) -> System:
     return system
 
 
+def deploy_vault_and_clearinghouse(
+    deployer: Any, token: Any, guardian: Any, fee_account: Any, taker_fee_bps: int, maker_fee_bps: int
+) -> tuple[Any, Any]:
+    """The CollateralVault and the Clearinghouse, in two consecutive transactions of `deployer`.
+
+    The vault's risk engine is immutable, so it is deployed with the address the Clearinghouse
+    will get: the CREATE address of the deployer's next nonce. The Clearinghouse's constructor
+    reverts unless the vault names it, so a wrong prediction (another transaction of the
+    deployer in between) fails loudly instead of wiring the wrong engine.
+    """
+    engine = deployer.get_deployment_address(deployer.nonce + 1)
+    vault = project.CollateralVault.deploy(token, guardian, engine, sender=deployer)
+    ch = project.Clearinghouse.deploy(vault.address, fee_account, taker_fee_bps, maker_fee_bps, sender=deployer)
+    return vault, ch
+
+
 def _deploy_trading(system: System, registries: dict[str, Any]) -> None:
-    """Clearinghouse (shared) and one OrderBook per market, wired to the vault and registries;
-    fills `system.markets`."""
-    p, deployer = system.params, system.deployer
-    ch = project.Clearinghouse.deploy(
-        system.vault.address, p["fee_account"], p["taker_fee_bps"], p["maker_fee_bps"],
-        sender=deployer,
-    )
-    system.vault.set_risk_engine(ch, sender=deployer)
-    system.clearinghouse = ch
+    """One OrderBook per market, wired to its registry and the Clearinghouse; fills
+    `system.markets`."""
+    p, deployer, ch = system.params, system.deployer, system.clearinghouse
     for name, registry in registries.items():
         book = project.OrderBook.deploy(registry, ch, p["guardian"], sender=deployer)
         registry.set_order_book(book, sender=deployer)

@@ -319,10 +319,6 @@ def _vault_cases() -> list[Case]:
              lambda w: (w.vault.apply_pnl, (w.acct["stranger"], 10**12))),
         Case("vault.apply_pnl-owner", "vault: not risk engine", "deployer",
              lambda w: (w.vault.apply_pnl, (w.acct["maker"], -1))),
-        Case("vault.set_risk_engine-stranger", NOT_OWNER, "stranger",
-             lambda w: (w.vault.set_risk_engine, (w.ch,))),
-        Case("vault.set_risk_engine-twice", "vault: risk engine already set", "deployer",
-             lambda w: (w.vault.set_risk_engine, (w.book,))),
         Case("vault.set_guardian-guardian", NOT_OWNER, "guardian",
              lambda w: (w.vault.set_guardian, (w.acct["guardian"],))),
         Case("vault.pause-stranger", "vault: not guardian", "stranger", lambda w: (V("pause")(w), ())),
@@ -725,6 +721,7 @@ def test_bad_input__reverts_with_reason__changes_nothing(world, chain, case):
 DEPLOYS = [
     ("vault-token-not-contract", "vault: token not a contract"),
     ("clearinghouse-vault-not-contract", "clearinghouse: vault not a contract"),
+    ("clearinghouse-vault-names-another", "clearinghouse: vault names another risk engine"),
     ("clearinghouse-zero-fee-account", "clearinghouse: zero address"),
     ("clearinghouse-taker-fee-51", "clearinghouse: fee too high"),
     ("book-registry-not-contract", "book: registry not a contract"),
@@ -750,9 +747,11 @@ def test_bad_deployment__reverts_with_reason__changes_nothing(world, chain, proj
     params = market_params(w.system.params, w.btc, w.peg)
     stranger = w.acct["stranger"]
     if name == "vault-token-not-contract":
-        call = lambda: project.CollateralVault.deploy(stranger, stranger, sender=d)
+        call = lambda: project.CollateralVault.deploy(stranger, stranger, stranger, sender=d)
     elif name == "clearinghouse-vault-not-contract":
         call = lambda: project.Clearinghouse.deploy(stranger, stranger, 5, 2, sender=d)
+    elif name == "clearinghouse-vault-names-another":
+        call = lambda: project.Clearinghouse.deploy(w.vault, stranger, 5, 2, sender=d)
     elif name == "clearinghouse-zero-fee-account":
         call = lambda: project.Clearinghouse.deploy(w.vault, ZERO_ADDRESS, 5, 2, sender=d)
     elif name == "clearinghouse-taker-fee-51":
@@ -806,7 +805,7 @@ def test_hostile_token__reverts_with_reason__changes_nothing(world, chain, proje
     (tests/unit/vault/test_vault_hostile_tokens.py covers the same tokens for 6 and 18 decimals.)"""
     d, maker = world.acct["deployer"], world.acct["maker"]
     tok = project.MockHostileToken.deploy(6, 0, sender=d)
-    v = project.CollateralVault.deploy(tok, world.acct["guardian"], sender=d)
+    v = project.CollateralVault.deploy(tok, world.acct["guardian"], ZERO_ADDRESS, sender=d)
     tok.mint(maker, 3 * 10**6, sender=d)
     tok.approve(v, 3 * 10**6, sender=maker)
     v.deposit(10**6, sender=maker)

@@ -43,7 +43,7 @@ from rangebound.constants import (
 )
 from rangebound.dev.node import rpc, start_anvil
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import DEFAULTS, deploy_system, feed_answer, market_params
+from rangebound.ops.deploy import DEFAULTS, deploy_system, deploy_vault_and_clearinghouse, feed_answer, market_params
 
 REENTRANT, BLOCKLIST = 16, 4
 SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
@@ -200,7 +200,6 @@ def build_hostile(project, roles, chain) -> Net:
     d = roles["deployer"]
     p = {**DEFAULTS, "guardian": roles["guardian"].address, "fee_account": roles["treasury"].address}
     token = project.MockHostileToken.deploy(6, 0, sender=d)
-    vault = project.CollateralVault.deploy(token, roles["guardian"], sender=d)
     feeds = {}
     for name, price, dev in (("BTC/USD", 100_000.0, 2_500), ("USD1/USD", 1.0, 5_000)):
         feed = project.ReporterFeed.deploy(8, name, 1, dev, sender=d)
@@ -208,8 +207,8 @@ def build_hostile(project, roles, chain) -> Net:
         feed.submit(1, feed_answer(price), sender=d)
         feeds[name] = feed
     registry = project.SeriesRegistry.deploy(market_params(p, feeds["BTC/USD"], feeds["USD1/USD"]), sender=d)
-    ch = project.Clearinghouse.deploy(vault, p["fee_account"], p["taker_fee_bps"], p["maker_fee_bps"], sender=d)
-    vault.set_risk_engine(ch, sender=d)
+    vault, ch = deploy_vault_and_clearinghouse(d, token, roles["guardian"], p["fee_account"],
+                                               p["taker_fee_bps"], p["maker_fee_bps"])
     book = project.OrderBook.deploy(registry, ch, roles["guardian"], sender=d)
     registry.set_order_book(book, sender=d)
     ch.register_market(registry, book, sender=d)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ape
-from helpers import EIP170, deploy_reverts
+from helpers import EIP170, deploy_reverts, vault_for_next_deploy
 
 
 def test_runtime__under_eip170(env, chain, project):
@@ -13,6 +13,7 @@ def test_runtime__under_eip170(env, chain, project):
 
 
 def test_constructor__bounds__revert(project, deployer, env, treasury):
+    """The argument checks come before the vault's (which depends on the deployed address)."""
     with deploy_reverts("clearinghouse: fee too high", deployer):
         project.Clearinghouse.deploy(env.vault, treasury, 51, 0, sender=deployer)
     with deploy_reverts("clearinghouse: fee too high", deployer):
@@ -21,6 +22,16 @@ def test_constructor__bounds__revert(project, deployer, env, treasury):
         project.Clearinghouse.deploy(env.vault, ape.utils.ZERO_ADDRESS, 5, 2, sender=deployer)
     with deploy_reverts("clearinghouse: vault not a contract", deployer):
         project.Clearinghouse.deploy(treasury, treasury, 5, 2, sender=deployer)
+
+
+def test_constructor__vault_names_another_engine__reverts(project, deployer, env, treasury):
+    """The vault's risk engine is immutable: a Clearinghouse the vault does not name (here
+    the deployed one already is its engine) cannot be deployed over it."""
+    with deploy_reverts("clearinghouse: vault names another risk engine", deployer):
+        project.Clearinghouse.deploy(env.vault, treasury, 5, 2, sender=deployer)
+    other = project.CollateralVault.deploy(env.token, treasury, treasury, sender=deployer)
+    with deploy_reverts("clearinghouse: vault names another risk engine", deployer):
+        project.Clearinghouse.deploy(other, treasury, 5, 2, sender=deployer)
 
 
 def test_constructor__public_face(env, deployer):
@@ -33,7 +44,9 @@ def test_constructor__public_face(env, deployer):
 
 
 def test_constructor__logs_fee_account_and_fees(project, chain, deployer, env, treasury):
-    ch = project.Clearinghouse.deploy(env.vault, treasury, 5, 2, sender=deployer)
+    vault = vault_for_next_deploy(project, deployer, env.token, treasury)
+    ch = project.Clearinghouse.deploy(vault, treasury, 5, 2, sender=deployer)
+    assert vault.risk_engine() == ch.address
     logs = chain.get_receipt(ch.txn_hash).events
     got = [(e.event_name, dict(e.event_arguments)) for e in logs if e.event_name != "OwnershipTransferred"]
     assert got == [("FeeAccountSet", {"fee_account": treasury.address}),

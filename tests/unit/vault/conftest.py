@@ -4,6 +4,7 @@ mock risk engine, vaults over hostile tokens."""
 from __future__ import annotations
 
 import pytest
+from ape.utils import ZERO_ADDRESS
 
 
 @pytest.fixture(scope="module", params=[6, 18], ids=["dec6", "dec18"])
@@ -23,7 +24,7 @@ def token(project, deployer, decimals):
 
 @pytest.fixture(scope="module")
 def vault(project, deployer, guardian, token):
-    return project.CollateralVault.deploy(token, guardian, sender=deployer)
+    return project.CollateralVault.deploy(token, guardian, ZERO_ADDRESS, sender=deployer)
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +34,14 @@ def engine(project, deployer):
 
 @pytest.fixture(scope="module")
 def wired_vault(project, deployer, guardian, token, engine):
-    v = project.CollateralVault.deploy(token, guardian, sender=deployer)
-    v.set_risk_engine(engine, sender=deployer)
-    return v
+    return project.CollateralVault.deploy(token, guardian, engine, sender=deployer)
 
 
 @pytest.fixture(scope="module")
 def hostile(project, deployer, guardian, decimals):
     def make(behaviour):
         tok = project.MockHostileToken.deploy(decimals, behaviour, sender=deployer)
-        v = project.CollateralVault.deploy(tok, guardian, sender=deployer)
+        v = project.CollateralVault.deploy(tok, guardian, ZERO_ADDRESS, sender=deployer)
         return tok, v
 
     return make

@@ -131,4 +131,4 @@ def test_hooks__stranger__reverts(vault, maker, stranger):
 
 def test_constructor__token_not_contract__reverts(project, deployer, stranger):
     with deploy_reverts("vault: token not a contract", deployer):
-        project.CollateralVault.deploy(stranger, stranger, sender=deployer)
+        project.CollateralVault.deploy(stranger, stranger, stranger, sender=deployer)

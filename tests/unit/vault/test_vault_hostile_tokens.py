@@ -16,7 +16,7 @@ from vault_helpers import (
 
 def test_no_return_token__deposit_and_withdraw_work(project, deployer, guardian, maker, decimals):
     tok = project.MockNoReturnToken.deploy(decimals, sender=deployer)
-    v = project.CollateralVault.deploy(tok, guardian, sender=deployer)
+    v = project.CollateralVault.deploy(tok, guardian, ape.utils.ZERO_ADDRESS, sender=deployer)
     tok.mint(maker, 10**decimals, sender=deployer)
     tok.approve(v, 10**decimals, sender=maker)
     v.deposit(10**decimals, sender=maker)

@@ -1,4 +1,4 @@
-"""CollateralVault: the risk-engine hook (set once; requirement, transfer_internal, apply_pnl)."""
+"""CollateralVault: the risk-engine hook (fixed at deployment; requirement, transfer_internal, apply_pnl)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,24 @@ from vault_helpers import (
 
 # ------------------------------------------------------------------ risk engine hook
 
-def test_set_risk_engine__once__then_reverts(vault, engine, deployer, project):
+def test_constructor__risk_engine__fixed_and_logged(project, chain, deployer, guardian, token, engine):
+    """The risk engine is an immutable constructor argument, logged once; the vault has no
+    setter, so no key can ever change who moves balances."""
+    v = project.CollateralVault.deploy(token, guardian, engine, sender=deployer)
+    assert v.risk_engine() == engine.address
+    logs = [e for e in chain.get_receipt(v.txn_hash).events if e.event_name == "RiskEngineSet"]
+    assert [e.risk_engine for e in logs] == [engine.address]
+    assert "set_risk_engine" not in [a.name for a in v.contract_type.abi if a.type == "function"]
+
+
+def test_hooks__bare_vault__nobody_may_call(vault, maker, stranger, deployer):
+    """A vault deployed without a risk engine (empty) refuses the hooks to everyone."""
     assert vault.risk_engine() == "0x0000000000000000000000000000000000000000"
-    tx = vault.set_risk_engine(engine, sender=deployer)
-    assert tx.events.filter(vault.RiskEngineSet)[0].risk_engine == engine.address
-    with ape.reverts("vault: risk engine already set"):
-        vault.set_risk_engine(engine, sender=deployer)
-
-
-def test_set_risk_engine__stranger__reverts(vault, engine, stranger):
-    with ape.reverts("ownable: caller is not the owner"):
-        vault.set_risk_engine(engine, sender=stranger)
-
-
-def test_set_risk_engine__not_contract__reverts(vault, stranger, deployer):
-    with ape.reverts("vault: risk engine not a contract"):
-        vault.set_risk_engine(stranger, sender=deployer)
+    for who in (stranger, deployer):
+        with ape.reverts("vault: not risk engine"):
+            vault.transfer_internal(maker, who, 0, sender=who)
+        with ape.reverts("vault: not risk engine"):
+            vault.apply_pnl(who, 0, sender=who)
 
 
 def test_withdraw__locked_collateral__reverts(wired_vault, engine, token, deployer, maker, unit):
