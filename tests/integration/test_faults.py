@@ -43,7 +43,13 @@ from rangebound.constants import (
 )
 from rangebound.dev.node import rpc, start_anvil
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import DEFAULTS, deploy_system, deploy_vault_and_clearinghouse, feed_answer, market_params
+from rangebound.ops.deploy import (
+    DEFAULTS,
+    deploy_system,
+    deploy_vault_and_clearinghouse,
+    feed_answer,
+    market_params,
+)
 
 REENTRANT, BLOCKLIST = 16, 4
 SOURCE_INDEX_MODE = 4              # FixingSet.source in index mode (the default)
