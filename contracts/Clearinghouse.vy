@@ -14,8 +14,9 @@
         (permissionless; the vault calls it before every withdrawal) and whenever a trade or
         an order would otherwise fail the collateral check.
         Fills move the option premium buyer -> seller and both fees (bps of P·q or premium·q,
-        rounded up) to the fee account, inside the vault. A futures fill from a market's book
-        defers its maker's reserve share, fee and requirement (`_defer`) until the series is
+        rounded up) to the fee account, inside the vault. A fill from a market's book of a
+        future, or of an option the maker sells, defers its maker's reserve share, fee and
+        requirement (`_defer`) until the series is
         folded (`_fold`): the share stays reserved and covers the fill meanwhile. Caps per market (owner-set, never
         0): open interest of a (series, kind) = Σ over accounts and strikes of long lots;
         position cap = max |qty| of one account in one instrument. Both are checked only when
@@ -75,7 +76,7 @@ struct Booking:                # one taker order being booked (`settle_fill`, `s
     oi_start: uint256          # @dev lots, the open interest before the order
     oi_now: uint256            # @dev lots, the open interest so far
     taker_fee: uint256         # @dev raw units, Σ taker fees still to move (each rounded up)
-    is_book: bool              # @dev the caller is the market's book: its futures fills may defer the maker's bookkeeping
+    is_book: bool              # @dev the caller is the market's book: its fills of futures and of options the maker sells may defer the maker's bookkeeping
 
 struct SeriesRef:
     registry: address
@@ -656,8 +657,8 @@ def series_requirement(account: address, registry: address, expiry: uint256) -> 
 @external
 def deferred(account: address, registry: address, expiry: uint256) -> (uint256, uint256):
     """
-    @notice A maker's deferred bookkeeping in one series (book futures fills not yet
-            folded): the reserve share still held for them and the maker fees still to
+    @notice A maker's deferred bookkeeping in one series (book fills of futures and of
+            options it sold, not yet folded): the reserve share still held for them and the maker fees still to
             move, raw units (both included in `reserved`). Anyone's `recalculate` folds it.
     """
     sid: uint256 = self._sid(registry, expiry)
@@ -913,23 +914,27 @@ def check_collateral(account: address):
 @internal
 def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, lower: uint256, upper: uint256, who: uint256, b: Booking) -> (uint256, uint256):
     """
-    @dev The maker's half of one fill: its position (leg, series, position-cap and
-         reduce-only limits) and the open interest (a maker bid may not push it over the
-         cap); then its reserve share, premium, fee and requirement, at once or deferred
-         (`_defer`). Maker-side failures raise MakerBlocked(At). Returns (open interest
-         after the fill, the fill's taker fee still to be moved). A single fill of the
-         market's fee account (`own`: the pool) pays itself no maker fee and takes the
-         taker fee with the premium (one net transfer; 0 is returned for it).
+    @dev The maker's half of one fill: its position (leg, series, position-cap, reduce-only
+         limits), the open interest (a maker bid may not push it over the cap); then its
+         share, premium, fee and requirement, at once or deferred (`_defer`). Maker-side
+         failures raise MakerBlocked(At). Returns (open interest after, its taker fee still
+         to move). A single fill of the market's fee account (`own`: the pool) pays itself no
+         maker fee and takes the taker fee with the premium (one net transfer; returns 0).
     """
     expiry: uint256 = b.sid & (EXPIRY_LIMIT - 1)
     notional: uint256 = f.price * f.qty
     maker_fee: uint256 = self._fee(notional, (b.fees >> CAP_SHIFT) & MAX_CAP)
     taker_fee: uint256 = self._fee(notional, b.fees & MAX_CAP)
     defer: bool = False
-    if b.is_book and kind == c.FUTURE:
-        worst: uint256 = f.price - lower           # `_standalone`'s worst case of a maker bid ...
-        if taker_is_buy:
-            worst = upper - f.price                # ... and ask (price in range: `_check_fill`)
+    if b.is_book and (kind == c.FUTURE or taker_is_buy):
+        # `_standalone`'s worst case of the maker's side (an option bid pays its premium out of
+        # what the share covers: settled at once): max payoff of a call or put it sells (an
+        # active strike is inside the range), a futures bid or ask (in range: `_check_fill`)
+        worst: uint256 = upper - strike
+        if kind == c.PUT:
+            worst = strike - lower
+        elif kind == c.FUTURE:
+            worst = upper - f.price if taker_is_buy else f.price - lower
         defer = f.release >= f.qty * worst + maker_fee
     own: bool = who == WHO_MAKER and f.maker == b.fee_to
     if not defer and (not own or f.release != 0):
@@ -945,7 +950,9 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         self._maker_blocked(BLOCKED_OI_CAP, who)
     owed: uint256 = taker_fee
     if defer:
-        self._defer(f.maker, b.sid, f.release, maker_fee)
+        self._defer(f.maker, b.sid, f.release, maker_fee, kind != c.FUTURE)
+        if kind != c.FUTURE:
+            extcall vault.transfer_internal(taker, f.maker, notional)      # the premium
     else:
         self._refresh(f.maker, b.sid, lower, upper, kind != c.FUTURE)
         maker_balance: uint256 = staticcall vault.balance_of(f.maker)
@@ -988,12 +995,13 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
 
 
 @internal
-def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
+def _defer(maker: address, sid: uint256, release: uint256, fee: uint256, option: bool):
     """
     @dev Adds a fill's reserve share and maker fee to the series' deferred bookkeeping
-         (`owed`, under the PENDING bit of its `meta`): a futures fill from the market's
-         book whose reserve share covers the fill's stand-alone loss over today's range
-         plus its maker fee at today's rate (else the fill settles at once). Until `_fold`
+         (`owed`, under the PENDING bit of its `meta`): a fill from the market's book of a
+         future or of an option the maker sells (`option`: its leg count is stored here),
+         whose reserve share covers the fill's stand-alone loss over today's range plus
+         its maker fee at today's rate (else the fill settles at once). Until `_fold`
          (the account's next refresh of the series: its own taker order there, a
          recalculation, `recalculate` by anyone; its claim) the share stays reserved and
          covers the fill: a series' max loss is subadditive, so the stored requirement
@@ -1003,11 +1011,17 @@ def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
          is at most its share.
     """
     meta: uint256 = self.positions[maker][sid].meta
+    word: uint256 = meta | PENDING
+    if option:
+        # `_apply` changed the legs, not their count, which tells the fold's `_refresh` (and
+        # a claim) to read them: it is stored here
+        word = (word & ~LEG_COUNT) | len(self.positions[maker][sid].legs) << 8
     if meta & PENDING != 0:
         self.owed[maker][sid] += release | fee << 128
     else:
         self.owed[maker][sid] = release | fee << 128
-        self.positions[maker][sid].meta = meta | PENDING
+    if word != meta:
+        self.positions[maker][sid].meta = word
 
 
 @external

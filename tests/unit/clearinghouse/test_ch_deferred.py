@@ -1,4 +1,4 @@
-"""Clearinghouse: a book's futures fill defers the maker's bookkeeping (its reserve share, its
+"""Clearinghouse: a book's futures fill, or an option the maker sells, defers the maker's bookkeeping (its reserve share, its
 maker fee and its series requirement) until the series is folded: the maker's next refresh of
 it (its own taker order there, a recalculation), anyone's `recalculate`, its claim. The vault's
 own recalculation (inside a withdrawal) folds the share less the fees and keeps the fees
@@ -12,9 +12,16 @@ import pytest
 from helpers import fund
 
 from rangebound import margin
-from rangebound.constants import CALL, FUTURE
+from rangebound.constants import CALL, FUTURE, PUT
 
-from .clearinghouse_helpers import Env, active_strikes, reserve_ask, settle_series, trading_state_of
+from .clearinghouse_helpers import (
+    Env,
+    active_strikes,
+    reference_requirement,
+    reserve_ask,
+    settle_series,
+    trading_state_of,
+)
 
 QTY, FILLED = 3, 2
 
@@ -146,18 +153,75 @@ def test_settle_fills__maker_fee_raised_after_rest__settles_at_once(env, maker, 
     assert [r.amount for r in tx.events.filter(ch.Released)] == [reserve]
 
 
-def test_settle_fills__option_fill__settles_at_once(env, maker, taker):
-    ch, reg = env.ch, env.registry
+def _option_setup(env: Env, maker, taker, kind: int):
     e = env.expiries[0]
     k = active_strikes(env, e)[len(active_strikes(env, e)) // 2]
     for a in (maker, taker):
         fund(env.system, a, 10_000)
-    premium = env.usd(1.5)
+    return e, k, env.usd(1.5)
+
+
+@pytest.mark.parametrize("kind", [CALL, PUT], ids=["call", "put"])
+def test_settle_fills__option_the_maker_sells__deferred_premium_moves(env_dec, maker, taker, stranger, kind):
+    """The maker's option ask is bought: its share (max payoff + fee) covers the fill, so its
+    release, fee and requirement wait; the premium moves at once (it only adds to the
+    maker's balance). The leg count is stored at the fill, so the fold reads the new leg."""
+    env = env_dec
+    ch, reg, vault = env.ch, env.registry, env.vault
+    e, k, premium = _option_setup(env, maker, taker, kind)
+    reserve = reserve_ask(env, maker, e, premium, QTY, kind, k)
+    share = reserve * FILLED // QTY
+    before = {a: vault.balance_of(a) for a in (maker, taker)}
+    tx = take(env, taker, maker, e, premium, FILLED, share, kind, k)
+    fee = margin.fee(FILLED * premium, ch.maker_fee_bps())
+    taker_fee = margin.fee(FILLED * premium, ch.taker_fee_bps())
+    assert ch.deferred(maker, reg, e) == (share, fee)
+    assert ch.reserved(maker) == reserve and ch.series_requirement(maker, reg, e) == 0
+    assert ch.option_position(maker, reg, e, kind, k) == -FILLED
+    assert vault.balance_of(maker) == before[maker] + FILLED * premium           # no fee yet
+    assert vault.balance_of(taker) == before[taker] - FILLED * premium - taker_fee
+    assert not tx.events.filter(ch.Released)
+    lo, hi = reg.bounds(e)
+    assert reference_requirement(env, maker, e) + fee <= share                   # covered
+    ch.recalculate(maker, sender=stranger)                                        # the fold
+    assert ch.deferred(maker, reg, e) == (0, 0)
+    assert ch.series_requirement(maker, reg, e) == reference_requirement(env, maker, e) > 0
+    assert ch.reserved(maker) == reserve - share
+    assert vault.balance_of(maker) == before[maker] + FILLED * premium - fee
+
+
+def test_settle_fills__option_leg_closed_by_a_deferred_fill__fold_closes_the_series(env, maker, taker, stranger):
+    """A maker long a call sells it back through its ask: the deferred fill empties the legs,
+    the stored count follows (0), and the fold closes the series."""
+    ch, reg = env.ch, env.registry
+    e, k, premium = _option_setup(env, maker, taker, CALL)
+    bid = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
+    env.ch.settle_fills(maker, e, CALL, k, True, [(taker, premium, 1, 0)], trading_state_of(env, e),
+                        sender=env.book)                                          # maker buys one as taker
+    assert ch.option_position(maker, reg, e, CALL, k) == 1
+    ch.release(maker, bid, sender=env.book)
     reserve = reserve_ask(env, maker, e, premium, 1, CALL, k)
     take(env, taker, maker, e, premium, 1, reserve, CALL, k)
+    assert ch.option_position(maker, reg, e, CALL, k) == 0
+    assert ch.deferred(maker, reg, e)[0] == reserve
+    ch.recalculate(maker, sender=stranger)
+    assert ch.deferred(maker, reg, e) == (0, 0) and ch.reserved(maker) == 0
+    assert ch.open_series(maker) == []
+
+
+def test_settle_fills__option_the_maker_buys__settles_at_once(env, maker, taker):
+    """A maker's option bid pays the premium out of its balance: its share is released at
+    the fill (else the requirement would still count what was spent)."""
+    ch, reg, vault = env.ch, env.registry, env.vault
+    e, k, premium = _option_setup(env, maker, taker, CALL)
+    reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
+    balance = vault.balance_of(maker)
+    env.ch.settle_fills(taker, e, CALL, k, False, [(maker, premium, 1, reserve)], trading_state_of(env, e),
+                        sender=env.book)
     assert ch.deferred(maker, reg, e) == (0, 0)
     assert ch.reserved(maker) == 0
-    assert ch.option_position(maker, reg, e, CALL, k) == -1
+    assert ch.option_position(maker, reg, e, CALL, k) == 1
+    assert vault.balance_of(maker) == balance - premium - margin.fee(premium, ch.maker_fee_bps())
 
 
 def test_settle_fills__venue_not_the_book__settles_at_once(env, maker, taker, accounts):
