@@ -181,7 +181,6 @@ def test_settle_fills__option_the_maker_sells__deferred_premium_moves(env_dec, m
     assert vault.balance_of(maker) == before[maker] + FILLED * premium           # no fee yet
     assert vault.balance_of(taker) == before[taker] - FILLED * premium - taker_fee
     assert not tx.events.filter(ch.Released)
-    lo, hi = reg.bounds(e)
     assert reference_requirement(env, maker, e) + fee <= share                   # covered
     ch.recalculate(maker, sender=stranger)                                        # the fold
     assert ch.deferred(maker, reg, e) == (0, 0)
