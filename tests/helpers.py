@@ -204,14 +204,6 @@ def cli_json(cli: Any, args: list[str]) -> Any:
     return json.loads(res.output)
 
 
-def vault_for_next_deploy(project: Any, deployer: Any, token: Any, guardian: Any) -> Any:
-    """A CollateralVault whose (immutable) risk engine is the address of `deployer`'s next
-    deployment: the Clearinghouse deployed next over it passes its vault check, so a test of
-    the Clearinghouse's other constructor checks reaches them."""
-    engine = deployer.get_deployment_address(deployer.nonce + 1)
-    return project.CollateralVault.deploy(token, guardian, engine, sender=deployer)
-
-
 @contextmanager
 def deploy_reverts(reason: str, sender: Any) -> Iterator[None]:
     """`ape.reverts(reason)` around a deploy that must revert. Ape caches contract types by

@@ -153,7 +153,7 @@ def test_settle_fills__maker_fee_raised_after_rest__settles_at_once(env, maker, 
     assert [r.amount for r in tx.events.filter(ch.Released)] == [reserve]
 
 
-def _option_setup(env: Env, maker, taker, kind: int):
+def _option_setup(env: Env, maker, taker):
     e = env.expiries[0]
     k = active_strikes(env, e)[len(active_strikes(env, e)) // 2]
     for a in (maker, taker):
@@ -168,7 +168,7 @@ def test_settle_fills__option_the_maker_sells__deferred_premium_moves(env_dec, m
     maker's balance). The leg count is stored at the fill, so the fold reads the new leg."""
     env = env_dec
     ch, reg, vault = env.ch, env.registry, env.vault
-    e, k, premium = _option_setup(env, maker, taker, kind)
+    e, k, premium = _option_setup(env, maker, taker)
     reserve = reserve_ask(env, maker, e, premium, QTY, kind, k)
     share = reserve * FILLED // QTY
     before = {a: vault.balance_of(a) for a in (maker, taker)}
@@ -193,7 +193,7 @@ def test_settle_fills__option_leg_closed_by_a_deferred_fill__fold_closes_the_ser
     """A maker long a call sells it back through its ask: the deferred fill empties the legs,
     the stored count follows (0), and the fold closes the series."""
     ch, reg = env.ch, env.registry
-    e, k, premium = _option_setup(env, maker, taker, CALL)
+    e, k, premium = _option_setup(env, maker, taker)
     bid = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
     env.ch.settle_fills(maker, e, CALL, k, True, [(taker, premium, 1, 0)], trading_state_of(env, e),
                         sender=env.book)                                          # maker buys one as taker
@@ -212,7 +212,7 @@ def test_settle_fills__option_the_maker_buys__settles_at_once(env, maker, taker)
     """A maker's option bid pays the premium out of its balance: its share is released at
     the fill (else the requirement would still count what was spent)."""
     ch, reg, vault = env.ch, env.registry, env.vault
-    e, k, premium = _option_setup(env, maker, taker, CALL)
+    e, k, premium = _option_setup(env, maker, taker)
     reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
     balance = vault.balance_of(maker)
     env.ch.settle_fills(taker, e, CALL, k, False, [(maker, premium, 1, reserve)], trading_state_of(env, e),

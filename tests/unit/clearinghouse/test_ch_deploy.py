@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ape
-from helpers import EIP170, deploy_reverts, vault_for_next_deploy
+from helpers import EIP170, deploy_reverts
+
+from rangebound.ops.deploy import deploy_vault_and_clearinghouse
 
 
 def test_runtime__under_eip170(env, chain, project):
@@ -44,8 +46,7 @@ def test_constructor__public_face(env, deployer):
 
 
 def test_constructor__logs_fee_account_and_fees(project, chain, deployer, env, treasury):
-    vault = vault_for_next_deploy(project, deployer, env.token, treasury)
-    ch = project.Clearinghouse.deploy(vault, treasury, 5, 2, sender=deployer)
+    vault, ch = deploy_vault_and_clearinghouse(deployer, env.token, treasury, treasury, 5, 2)
     assert vault.risk_engine() == ch.address
     logs = chain.get_receipt(ch.txn_hash).events
     got = [(e.event_name, dict(e.event_arguments)) for e in logs if e.event_name != "OwnershipTransferred"]

@@ -122,11 +122,16 @@ def test_sweep__zero_receiver__reverts(vault, deployer):
         vault.sweep("0x0000000000000000000000000000000000000000", sender=deployer)
 
 
-def test_hooks__stranger__reverts(vault, maker, stranger):
-    with ape.reverts("vault: not risk engine"):
-        vault.transfer_internal(maker, stranger, 1, sender=stranger)
-    with ape.reverts("vault: not risk engine"):
-        vault.apply_pnl(stranger, 1, sender=stranger)
+def test_hooks__stranger_or_owner__reverts(vault, maker, stranger, deployer):
+    """A vault deployed without a risk engine (empty) refuses the hooks to everyone, its
+    owner included."""
+    assert vault.risk_engine() == "0x0000000000000000000000000000000000000000"
+    for who in (stranger, deployer):
+        for amount in (0, 1):
+            with ape.reverts("vault: not risk engine"):
+                vault.transfer_internal(maker, who, amount, sender=who)
+            with ape.reverts("vault: not risk engine"):
+                vault.apply_pnl(who, amount, sender=who)
 
 
 def test_constructor__token_not_contract__reverts(project, deployer, stranger):

@@ -20,16 +20,6 @@ def test_constructor__risk_engine__fixed_and_logged(project, chain, deployer, gu
     assert "set_risk_engine" not in [a.name for a in v.contract_type.abi if a.type == "function"]
 
 
-def test_hooks__bare_vault__nobody_may_call(vault, maker, stranger, deployer):
-    """A vault deployed without a risk engine (empty) refuses the hooks to everyone."""
-    assert vault.risk_engine() == "0x0000000000000000000000000000000000000000"
-    for who in (stranger, deployer):
-        with ape.reverts("vault: not risk engine"):
-            vault.transfer_internal(maker, who, 0, sender=who)
-        with ape.reverts("vault: not risk engine"):
-            vault.apply_pnl(who, 0, sender=who)
-
-
 def test_withdraw__locked_collateral__reverts(wired_vault, engine, token, deployer, maker, unit):
     vault = wired_vault
     fund_vault(token, vault, deployer, maker, 10 * unit)
