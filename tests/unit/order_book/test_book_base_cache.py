@@ -1,7 +1,7 @@
-"""The futures price bases the book keeps in `order_state` (`OrderBook._futures_base`): the two
-expiries traded last read no `future_base` slot; a third evicts the older; every order, cached or
-not, rests and fills at its own price; the order ids, the pause and `replace_order` are unchanged
-by the entries beside them."""
+"""The futures price bases the book keeps in `order_state` (`OrderBook._futures_base`): an order of
+one of the two expiries traded last reads no `future_base` slot; a third evicts the older; every
+order, cached or not, rests and fills at its own price; the order ids, the pause, `place_quotes`
+and `replace_order` are unchanged by the entries beside them."""
 
 from __future__ import annotations
 
@@ -50,13 +50,15 @@ def test_place_order__three_expiries_in_turn__each_order_at_its_price(env, expir
 
 def test_place_order__cached_expiry__reads_no_base_slot(env, expiries, maker):
     first, second, third = expiries
-    _rest(env, maker, first, _mid(env, first, 1))
-    hit = _rest(env, maker, first, _mid(env, first, 2))        # `first` is the newest entry
-    _rest(env, maker, second, _mid(env, second, 1))
-    _rest(env, maker, third, _mid(env, third, 1))              # `first` dropped
-    miss = _rest(env, maker, first, _mid(env, first, 3))       # reads `future_base` again
+    for ticks in (1, 2):                # each base set, then the three in turn: all misses
+        for expiry in (second, third, first):
+            _rest(env, maker, expiry, _mid(env, expiry, ticks))
+    hit = _rest(env, maker, first, _mid(env, first, 3))        # `first` is the newest entry
+    _rest(env, maker, second, _mid(env, second, 3))
+    _rest(env, maker, third, _mid(env, third, 3))              # `first` dropped
+    miss = _rest(env, maker, first, _mid(env, first, 4))       # reads `future_base` again
     assert miss.gas_used - hit.gas_used > CACHED_SAVING
-    again = _rest(env, maker, third, _mid(env, third, 2))      # `third` is still cached
+    again = _rest(env, maker, third, _mid(env, third, 4))      # `third` is still cached
     assert miss.gas_used - again.gas_used > CACHED_SAVING
 
 
