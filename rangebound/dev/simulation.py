@@ -241,6 +241,8 @@ class Simulation:
               price: int, qty: int) -> None:
         r = self._try("take", self.book.place_order, expiry, kind, strike, is_buy, price, qty,
                       IOC, 8, sender=self.actors[role])
+        if r is not None and kind == FUTURE:
+            self.gas["take_future"].append(r.gas_used)   # `take`'s futures part (its median apart)
         if r is not None and kind != FUTURE and self.pool is not None:
             model = self.pool.model_price(expiry, kind, strike)
             self.gas["take_option"].append(r.gas_used)
