@@ -102,10 +102,9 @@ M48: constant(uint256) = (1 << 48) - 1
 M112: constant(uint256) = (1 << 112) - 1
 PAUSED: constant(uint256) = 1 << 255                     # `order_state`'s pause flag
 CACHE_SHIFT: constant(uint256) = 40                      # `order_state`: the newest cached futures base entry sits above the last id
-ENTRY_BITS: constant(uint256) = 96                       # a cached entry: expiry (40 bits) | futures price base << 40 (56 bits)
-M40: constant(uint256) = (1 << 40) - 1
-M56: constant(uint256) = (1 << 56) - 1
-M96: constant(uint256) = (1 << 96) - 1
+ENTRY_BITS: constant(uint256) = 96                       # a cached entry: expiry (40 bits, `ost.M40`) | futures price base << ENTRY_BASE_SHIFT (56 bits)
+ENTRY_BASE_SHIFT: constant(uint256) = 40                 # a cached entry's base sits above its expiry
+M56: constant(uint256) = (1 << 56) - 1                   # a cached entry's base
 M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index (bits 0..63); its lots field
 
 # ---------------------------------------------------------------- matching plan (memory only)
@@ -213,19 +212,19 @@ def _futures_base(expiry: uint256, lo: uint256, cache: bool) -> uint256:
          base never changes.
     """
     state: uint256 = self.order_state
-    newest: uint256 = (state >> CACHE_SHIFT) & M96
-    if newest & M40 == expiry:
-        return newest >> 40
-    older: uint256 = (state >> (CACHE_SHIFT + ENTRY_BITS)) & M96
-    if older & M40 == expiry:
-        return older >> 40
+    newest: uint256 = (state >> CACHE_SHIFT) & ost.M96
+    if newest & ost.M40 == expiry:
+        return newest >> ENTRY_BASE_SHIFT
+    older: uint256 = (state >> (CACHE_SHIFT + ENTRY_BITS)) & ost.M96
+    if older & ost.M40 == expiry:
+        return older >> ENTRY_BASE_SHIFT
     stored: uint256 = self.future_base[expiry]
     if stored == 0:
         stored = lo // tick + 1
         self.future_base[expiry] = stored
     base: uint256 = stored - 1
     if cache and base <= M56:
-        entries: uint256 = (expiry | (base << 40)) | (newest << ENTRY_BITS)
+        entries: uint256 = (expiry | (base << ENTRY_BASE_SHIFT)) | (newest << ENTRY_BITS)
         self.order_state = (state & (ost.MAX_ID | PAUSED)) | (entries << CACHE_SHIFT)
     return base
 
