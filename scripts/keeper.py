@@ -1,4 +1,5 @@
-"""`ape run keeper --network ...`: push local feed prices, daily update, settle, sweep, claim.
+"""`ape run keeper --network ...`: push local feed prices, daily update, settle, sweep, fold,
+claim, hedge.
 
 One pass by default; `--loop` runs a pass every `--interval` seconds until interrupted (or
 `--passes N` times). Works on the deployment recorded for the network
@@ -10,6 +11,12 @@ Prices (only reported to feeds on which the account is an authorised reporter):
   --prices simulated    seeded GBM path (`--seed`, `--vol`) from the deployment's first price
   --prices PATH.csv     `date,price` or `timestamp,price` rows (also `--prices csv:PATH`)
   --prices none         report nothing (e.g. a fork with real Chainlink feeds)
+
+Folding (`--fold-min USD1`, default 1.0): a maker's futures fills (and book options it sold)
+leave its reserve share and maker fee deferred until its next action, its claim or anyone's
+`recalculate`; the keeper calls `recalculate` for every account whose deferred maker fees reach
+the threshold, so fees reach the fee account without waiting for the maker (a negative value
+never folds).
 
 Local networks start an empty chain for every `ape run`: `--deploy` deploys (and records) a
 fresh system first when the network has none, and `--warp SECONDS` moves the chain clock forward
@@ -80,6 +87,7 @@ def main(
     vol: float = 0.03,
     peg: float = 1.0,
     batch: int = 32,
+    fold_min: float | None = 1.0,
     deploy: bool = False,
     warp: int = 0,
     quiet: bool = False,
@@ -105,6 +113,7 @@ def main(
         sources=price_sources(prices, seed, vol, record),
         peg=peg,
         batch=batch,
+        fold_min_usd=fold_min,
         console=console,
         quiet=quiet,
     )
@@ -134,20 +143,24 @@ def main(
 @click.option("--vol", default=0.03, show_default=True, help="daily vol of the simulated path")
 @click.option("--peg", default=1.0, show_default=True, help="USD1/USD price to report")
 @click.option("--batch", default=32, show_default=True, help="claims checked per batch")
+@click.option("--fold-min", default=1.0, show_default=True,
+              help="USD1 of deferred maker fees (per account) worth a fold; negative: never fold")
 @click.option("--deploy", is_flag=True, help="deploy first if the (local) network has none")
 @click.option("--warp", default=0, show_default=True,
               help="local only: seconds to move the chain clock before each later pass")
 @click.option("--quiet", is_flag=True, help="no progress or tables")
 def cli(
     network: Any, account: Any, loop: bool, interval: float, passes: int | None, prices: str,
-    seed: int, vol: float, peg: float, batch: int, deploy: bool, warp: int, quiet: bool,
+    seed: int, vol: float, peg: float, batch: int, fold_min: float, deploy: bool, warp: int,
+    quiet: bool,
 ) -> None:
-    """Report prices, run the daily update, settle due series, sweep dead orders, claim."""
+    """Report prices, run the daily update, settle due series, sweep dead orders, fold deferred
+    maker bookkeeping, claim, hedge the pools."""
     try:
         main(
             resolve_account(account), loop=loop, interval=interval, passes=passes,
-            prices=prices, seed=seed, vol=vol, peg=peg, batch=batch, deploy=deploy, warp=warp,
-            quiet=quiet,
+            prices=prices, seed=seed, vol=vol, peg=peg, batch=batch,
+            fold_min=None if fold_min < 0 else fold_min, deploy=deploy, warp=warp, quiet=quiet,
         )
     except KeyboardInterrupt:
         console.print("stopped")

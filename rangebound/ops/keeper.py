@@ -1,8 +1,8 @@
-"""The Rangebound keeper: push local feed prices, run the daily update, settle, sweep, claim,
-hedge the options pools.
+"""The Rangebound keeper: push local feed prices, run the daily update, settle, sweep, fold,
+claim, hedge the options pools.
 
-One `Keeper.run_pass()` runs the steps report, update, settle, sweep, claim and hedge for every
-market of a deployment. Every decision is re-derived from chain state (storage views and event
+One `Keeper.run_pass()` runs the steps report, update, settle, sweep, fold, claim and hedge for
+every market of a deployment. Every decision is re-derived from chain state (storage views and event
 logs) when it is taken, so a pass is idempotent and crash-safe; races with other keepers are
 counted as skipped, other reverts reported as blocked. What each step does, how time and logs
 are read: docs/architecture.md, "The keeper".
@@ -15,12 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ape import chain, project
+from ape import project
 from ape.exceptions import ApeException, ContractLogicError
-from eth_utils import to_hex
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from rangebound.constants import FUTURE, MAX_SWEEP
 from rangebound.models import calendar as cal
@@ -32,7 +29,9 @@ from rangebound.ops.passes import (
     _date,
     _short,
     now_ts,
+    preflight,
     revert_reason,
+    step_progress,
     window_start_due,
 )
 from rangebound.ops.records import (
@@ -64,6 +63,8 @@ class Keeper:
     `Keeper.from_deployment(sender)` (scripts: the recorded deployment of the network).
     `sources` prices each market's underlying by UTC day (`{"BTC": SimulatedPath(...)}`); a
     market without a source gets no index reports. `peg` is the USD1/USD price reported.
+    `fold_min_usd` is the deferred maker fees (USD1, per account) worth a `recalculate` that
+    folds them (the `fold` step; None: never).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class Keeper:
         peg: float | None = 1.0,
         start_block: int = 0,
         batch: int = 32,
+        fold_min_usd: float | None = 1.0,
         console: Console | None = None,
         quiet: bool = False,
     ) -> None:
@@ -88,6 +90,7 @@ class Keeper:
         self.peg = peg
         self.start_block = start_block
         self.batch = batch
+        self.fold_min_usd = fold_min_usd
         self.quiet = quiet
         self.console = console or Console(quiet=quiet, stderr=False)
         self._by_registry = {m.registry.address: m for m in self.markets.values()}
@@ -95,6 +98,7 @@ class Keeper:
         self._listed: dict[str, set[int]] = defaultdict(set)        # market -> expiries
         self._opened: set[tuple[str, str, int]] = set()              # (account, registry, exp)
         self._claimed: set[tuple[str, str, int]] = set()
+        self._makers: set[tuple[str, str, int]] = set()             # (maker, registry, exp)
         self._orders: dict[str, dict[int, tuple[int, int, int]]] = defaultdict(dict)
         self._feeds: list[tuple[str, Any, str | None]] | None = None
         self._foreign_feeds: set[str] = set()                        # not ReporterFeeds
@@ -135,29 +139,6 @@ class Keeper:
             return PassReport(started_at=now_ts())
         return self._report
 
-    def _preflight(self, fn: Any, args: Sequence[Any]) -> str | None:
-        """Revert reason of the call at the pending block (None: it would succeed, or the node
-        cannot tell). A plain eth_call, so a doomed transaction is never mined and nothing is
-        printed (Ape prints a call trace for every revert it enriches)."""
-        call = {
-            "from": self.sender.address,
-            "to": fn.contract.address,
-            "data": to_hex(fn.encode_input(*args)),
-        }
-        web3 = getattr(chain.provider, "web3", None)
-        if web3 is None:
-            return None
-        for block in ("pending", "latest"):
-            try:
-                web3.eth.call(call, block)
-                return None
-            except Web3ContractLogicError as err:
-                msg = str(err.message or err)
-                return msg.removeprefix("execution reverted: ").removeprefix("execution reverted")
-            except Exception:  # noqa: BLE001, S112 - e.g. no "pending" support: try "latest"
-                continue
-        return None
-
     def _classify(self, rep: PassReport, step: str, target: str, reason: str) -> None:
         if any(r in reason for r in RACE_REASONS):
             rep.skipped += 1
@@ -168,7 +149,7 @@ class Keeper:
 
     def _send(self, rep: PassReport, step: str, target: str, fn: Any, *args: Any) -> Any:
         """Send one transaction unless its preflight reverts; classify reverts, never raise."""
-        reason = self._preflight(fn, args)
+        reason = preflight(self.sender, fn, args)
         if reason is not None:
             self._classify(rep, step, target, reason)
             return None
@@ -190,22 +171,10 @@ class Keeper:
         rep.actions.append(Action(step, target, "sent", gas))
         return receipt
 
-    def _progress(self) -> Progress:
-        return Progress(
-            TextColumn("[bold]{task.description:<8}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[note]}"),
-            TimeElapsedColumn(),
-            console=self.console,
-            disable=self.quiet,
-            transient=False,
-        )
-
     def _run_step(self, title: str, items: Sequence[Any], work: Callable[[Any], None]) -> None:
         if not items:
             return
-        with self._progress() as progress:
+        with step_progress(self.console, self.quiet) as progress:
             task = progress.add_task(title, total=len(items), note="")
             for item in items:
                 work(item)
@@ -418,7 +387,49 @@ class Keeper:
         self._run_step("sweep", self.dead_orders(), work)
         return rep
 
-    # ------------------------------------------------------------------ 5. claim
+    # ------------------------------------------------------------------ 5. fold
+
+    def deferred_makers(self) -> list[tuple[str, float]]:
+        """(account, USD1 of maker fees) of every account whose deferred maker bookkeeping
+        (`Clearinghouse.deferred`: book fills whose reserve share and maker fee are not yet
+        folded) in unsettled series reaches `fold_min_usd` of fees, most owed first. Candidates
+        come from `Fill` logs and are forgotten once nothing is deferred; a settled series is
+        left to its claim, which folds it."""
+        ch = self.clearinghouse
+        if ch is None or self.fold_min_usd is None:
+            return []
+        for log in self._scan(ch, "Fill"):
+            self._makers.add((str(log.maker), str(log.registry), int(log.expiry)))
+        owed: dict[str, float] = defaultdict(float)
+        settled: dict[tuple[str, int], bool] = {}
+        for key in sorted(self._makers):
+            acct, reg, e = key
+            m = self._by_registry.get(reg)
+            if m is not None and (reg, e) not in settled:
+                settled[(reg, e)] = int(m.registry.settlement_price(e)) != 0
+            share, fee = (0, 0) if m is None or settled[(reg, e)] else ch.deferred(acct, reg, e)
+            if share == 0 and fee == 0:
+                self._makers.discard(key)    # nothing deferred, or the claim's to fold
+                continue
+            owed[acct] += self._usd(m, int(fee))
+        due = [(a, usd) for a, usd in owed.items() if usd >= self.fold_min_usd]
+        return sorted(due, key=lambda item: (-item[1], item[0]))
+
+    def fold_deferred(self) -> PassReport:
+        """`recalculate(account)` for every account `deferred_makers` lists: its maker fees reach
+        the fee account and its reserve share comes back (docs/architecture.md, "The keeper")."""
+        rep = self._begin()
+
+        def work(item: tuple[str, float]) -> None:
+            acct, usd = item
+            label = f"{_short(acct)} {usd:,.2f} fees"
+            if self._send(rep, "fold", label, self.clearinghouse.recalculate, acct):
+                rep.folded += 1
+
+        self._run_step("fold", self.deferred_makers(), work)
+        return rep
+
+    # ------------------------------------------------------------------ 6. claim
 
     def unclaimed(self) -> list[tuple[str, Market, int]]:
         """(account, market, expiry) of every open position in a settled series, from
@@ -461,7 +472,7 @@ class Keeper:
         if not todo:
             return rep
         ch = self.clearinghouse
-        with self._progress() as progress:
+        with step_progress(self.console, self.quiet) as progress:
             task = progress.add_task("claim", total=len(todo), note="")
             for i in range(0, len(todo), size):
                 chunk = todo[i:i + size]
@@ -486,10 +497,10 @@ class Keeper:
     def run_pass(
         self,
         index: float | Mapping[str, float] | None = None,
-        steps: Sequence[str] = ("report", "update", "settle", "sweep", "claim", "hedge"),
+        steps: Sequence[str] = ("report", "update", "settle", "sweep", "fold", "claim", "hedge"),
         summary: bool = True,
     ) -> PassReport:
-        """One pass: report → update → settle → sweep → claim. `index` overrides the sources'
+        """One pass: report → update → settle → sweep → fold → claim → hedge. `index` overrides the sources'
         prices for today. Returns what was done; a second pass right after sends nothing."""
         rep = PassReport(started_at=now_ts())
         self._report = rep
@@ -503,6 +514,8 @@ class Keeper:
                 self.settle_due()
             if "sweep" in steps:
                 self.sweep_dead()
+            if "fold" in steps:
+                self.fold_deferred()
             if "claim" in steps:
                 self.claim_all()
             if "hedge" in steps:
@@ -536,7 +549,7 @@ class Keeper:
                 sleep(interval)
         return reports
 
-    # ------------------------------------------------------------------ 6. pool hedges
+    # ------------------------------------------------------------------ 7. pool hedges
 
     def pool_hedges_due(self) -> list[tuple[Market, int, int]]:
         """(market, expiry, delta WAD lots) of every live series where a market's OptionsPool

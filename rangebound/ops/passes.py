@@ -1,16 +1,21 @@
 """What one keeper pass reports (`PassReport`, `Action`) and the helpers the keeper reads the
-chain with: the pending timestamp, the fixing window due, revert reasons, incremental event logs
-(`EventScan`)."""
+chain with: the pending timestamp, the fixing window due, a transaction's preflight, revert
+reasons, a step's progress bar, incremental event logs (`EventScan`)."""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ape import chain
+from eth_utils import to_hex
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from rangebound.models import calendar as cal
 
@@ -24,7 +29,7 @@ REORG_MARGIN = 12         # blocks rescanned on every log refresh
 class Action:
     """One transaction the keeper sent (or tried to)."""
 
-    step: str            # report | update | settle | sweep | claim
+    step: str            # report | update | settle | sweep | fold | claim | hedge
     target: str          # what it acted on, human readable
     status: str          # sent | skipped (race) | blocked (revert) | failed (other error)
     gas_used: int = 0
@@ -40,6 +45,7 @@ class PassReport:
     updates: int = 0                     # daily_update transactions
     settled: int = 0                     # series settled
     swept: int = 0                       # dead orders swept
+    folded: int = 0                      # accounts whose deferred maker bookkeeping was folded
     claimed: int = 0                     # positions claimed
     transactions: int = 0                # transactions mined
     gas_used: int = 0                    # total gas of those transactions
@@ -59,6 +65,7 @@ class PassReport:
             "updates": self.updates,
             "settled": self.settled,
             "swept": self.swept,
+            "folded": self.folded,
             "claimed": self.claimed,
             "transactions": self.transactions,
             "gas_used": self.gas_used,
@@ -77,6 +84,7 @@ class PassReport:
             "update": self.updates,
             "settle": self.settled,
             "sweep": self.swept,
+            "fold": self.folded,
             "claim": self.claimed,
         }
         for step, n in done.items():
@@ -111,6 +119,44 @@ def window_start_due(now: int) -> int:
     """Start (07:55:00 UTC) of the most recent fixing window that has begun at `now`."""
     start = cal.day_start(now) + cal.WINDOW_START
     return start if now >= start else start - cal.DAY
+
+
+def preflight(sender: Any, fn: Any, args: Sequence[Any]) -> str | None:
+    """Revert reason of the call at the pending block (None: it would succeed, or the node
+    cannot tell). A plain eth_call, so a doomed transaction is never mined and nothing is
+    printed (Ape prints a call trace for every revert it enriches)."""
+    call = {
+        "from": sender.address,
+        "to": fn.contract.address,
+        "data": to_hex(fn.encode_input(*args)),
+    }
+    web3 = getattr(chain.provider, "web3", None)
+    if web3 is None:
+        return None
+    for block in ("pending", "latest"):
+        try:
+            web3.eth.call(call, block)
+            return None
+        except Web3ContractLogicError as err:
+            msg = str(err.message or err)
+            return msg.removeprefix("execution reverted: ").removeprefix("execution reverted")
+        except Exception:  # noqa: BLE001, S112 - e.g. no "pending" support: try "latest"
+            continue
+    return None
+
+
+def step_progress(console: Console, quiet: bool) -> Progress:
+    """The progress bar of one keeper step (none when `quiet`)."""
+    return Progress(
+        TextColumn("[bold]{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
 
 
 def revert_reason(err: Exception) -> str:

@@ -1,5 +1,6 @@
 """Keeper on anvil with time travel: one pass reports, updates, settles, sweeps and claims; a
-second pass sends nothing; a week without keeper is caught up in one pass; an oracle outage is
+second pass sends nothing; deferred maker fees are folded once they reach the threshold (a
+settled series left to its claim); a week without keeper is caught up in one pass; an oracle outage is
 reported, never papered over; a keeper killed mid-pass is restarted and finishes the job once.
 Also the price sources (simulated path, CSV) and `scripts/keeper.py`'s `main`.
 """
@@ -16,7 +17,7 @@ from ape import project
 from helpers import clear_of_fixing_window, fund, next_update
 from rich.console import Console
 
-from rangebound.constants import CALL, DAY, FUTURE, PUT
+from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, feed_answer, report
 from rangebound.ops.keeper import Keeper, PassReport, window_start_due
@@ -333,6 +334,68 @@ def test_option_order_left_outside_shrinking_range__swept_while_series_lives(
     assert kp.run_pass().transactions == 0
 
 
+# ---------------------------------------------------------------------------- fold
+
+
+def defer_maker_fill(dep: Deployed, maker: Any, taker: Any, expiry: int, lots: int) -> tuple[int, int]:
+    """`maker` rests `lots` futures at mid range, `taker` lifts them all: the book defers the
+    maker's reserve share and fee (`Clearinghouse.deferred`), returned as (share, fee)."""
+    s, reg = dep.system, dep.registry
+    fund(s, maker, 50_000)
+    fund(s, taker, 50_000)
+    lo, hi = reg.bounds(expiry)
+    price = (lo + hi) // 2 // reg.tick() * reg.tick()
+    dep.book.place_order(expiry, FUTURE, 0, False, price, lots, 0, 1, sender=maker)
+    dep.book.place_order(expiry, FUTURE, 0, True, price, lots, IOC, 1, sender=taker)
+    share, fee = s.clearinghouse.deferred(maker, reg, expiry)
+    assert fee > 0 and share > fee
+    return int(share), int(fee)
+
+
+@needs_trading
+def test_fold__fees_at_threshold__one_recalculate_pays_fee_account__below_left(
+    dep, keeper, maker2, taker
+):
+    s, ch, reg = dep.system, dep.system.clearinghouse, dep.registry
+    e = reg.live_expiries()[1]
+    share, fee = defer_maker_fill(dep, maker2, taker, e, 200)
+    fee_usd = fee / 10 ** s.token.decimals()
+    fee_to = ch.fee_account_of(reg)
+    fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
+
+    above = make_keeper(dep, keeper, fold_min_usd=fee_usd * 1.01)
+    assert above.deferred_makers() == []
+    assert above.run_pass(steps=("fold",)).transactions == 0
+    assert tuple(ch.deferred(maker2, reg, e)) == (share, fee)
+
+    kp = make_keeper(dep, keeper, fold_min_usd=fee_usd)
+    assert kp.deferred_makers() == [(maker2.address, fee_usd)]
+    rep = kp.run_pass()                          # the default steps fold
+    assert (rep.folded, rep.tx_by_step["fold"]) == (1, 1) and not rep.blocked
+    assert tuple(ch.deferred(maker2, reg, e)) == (0, 0)
+    assert s.vault.balance_of(fee_to) == fees_before + fee
+    assert ch.reserved(maker2) == reserved_before - share
+    assert kp.deferred_makers() == [] and kp.run_pass(steps=("fold",)).transactions == 0
+    assert make_keeper(dep, keeper, fold_min_usd=None).deferred_makers() == []
+
+
+@needs_trading
+def test_fold__settled_series__left_to_its_claim(dep, chain, keeper, maker2, taker):
+    s, ch, reg = dep.system, dep.system.clearinghouse, dep.registry
+    e0 = reg.live_expiries()[0]
+    _, fee = defer_maker_fill(dep, maker2, taker, e0, 50)
+    fee_to = ch.fee_account_of(reg)
+    walk(chain, make_keeper(dep, keeper, fold_min_usd=None), until=e0 - DAY)
+    assert ch.deferred(maker2, reg, e0)[1] == fee
+    fees_before = s.vault.balance_of(fee_to)
+    chain.pending_timestamp = e0 + 60
+    rep = make_keeper(dep, keeper, fold_min_usd=0.0).run_pass()
+    assert rep.settled >= 1 and rep.folded == 0 and rep.claimed >= 2, rep.blocked
+    assert tuple(ch.deferred(maker2, reg, e0)) == (0, 0)
+    assert s.vault.balance_of(fee_to) == fees_before + fee       # moved by the claim's fold
+    assert all(int(x.expiry) != e0 for x in ch.open_series(maker2))
+
+
 # ---------------------------------------------------------------------------- script
 
 
@@ -352,7 +415,7 @@ def test_script_main__recorded_deployment__csv_then_idle__loop_with_warp(
     assert rep.prices_reported == 2 and rep.updates == 1
     answer = dep.system.feeds["BTC/USD"].latestRoundData()[1]
     assert answer == feed_answer(CsvPath(csv).price_at(chain.pending_timestamp // DAY))
-    [idle] = script.main(keeper, prices=str(csv), quiet=True)
+    [idle] = script.main(keeper, prices=str(csv), fold_min=None, quiet=True)
     assert idle.transactions == 0
     reps = script.main(keeper, loop=True, passes=4, warp=DAY, prices="simulated", quiet=True)
     assert [r.updates for r in reps] == [0, 1, 1, 1] and not any(r.blocked for r in reps)
