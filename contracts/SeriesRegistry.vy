@@ -57,6 +57,12 @@ MAX_INDEX_PRICE: constant(uint256) = 2**96
 # packed fields (docs/decisions.md, "Daily update in packed words")
 FIX_DAY_SHIFT: constant(uint256) = 104    # state word: fixing bits 0..103, its day 104..127
 SETTLE_SHIFT: constant(uint256) = 128     # state word: settlement bits 128..255
+WINDOW_DAY_MASK: constant(uint256) = 2**24 - 1        # windows word: UTC day bits 0..23
+WINDOW_VOLUME_SHIFT: constant(uint256) = 24           # windows word: Σ qty bits 24..95
+WINDOW_VOLUME_MAX: constant(uint256) = 2**72 - 1      # lots, where Σ qty saturates
+WINDOW_NOTIONAL_SHIFT: constant(uint256) = 96         # windows word: Σ price·qty bits 96..254
+WINDOW_NOTIONAL_MAX: constant(uint256) = 2**159 - 1   # raw units, where Σ price·qty saturates
+WINDOW_LISTED: constant(uint256) = 1 << 255           # windows word: set at listing, never cleared
 M64: constant(uint256) = 2**64 - 1            # the low 64 bits: `hot`'s variance, `peg_word`'s last_update
 REF_SHIFT: constant(uint256) = 128        # hot word: reference price bits 128..255
 PEG_HEARTBEAT_SHIFT: constant(uint256) = 160  # peg word: heartbeat bits 160..183
@@ -122,7 +128,13 @@ series: HashMap[uint256, uint256]
 # number (bits 104..127), settlement price (raw units/lot, bits 128..255; 0 = not settled).
 # Each day's fixing overwrites the previous day's: every day's is in its FixingSet event.
 state: HashMap[uint256, uint256]
-windows: HashMap[uint256, HashMap[uint256, Window]]    # expiry -> day number -> window accumulator
+# expiry -> the series' latest fixing window with futures fills, packed: its UTC day number
+# (bits 0..23) | Σ qty (lots, bits 24..95) | Σ price·qty (raw units, bits 96..254), both sums
+# saturating (`_record`) | WINDOW_LISTED (bit 255). One word per series, made non-zero at
+# listing (the listing update pays the fresh slot, no trader does) and rewritten by the next
+# window day's first fill (2,900 gas): that day's update has consumed it (a fill first runs
+# every due update), and every day's window is in its FixingSet event.
+windows: HashMap[uint256, uint256]
 
 
 @deploy
@@ -347,6 +359,7 @@ def _list(expiry: uint256, price: uint256, at: uint256, v: uint256):
     lo, hi = range_math._suggested_bounds(price, a, TICK)
     n: uint256 = self.p.strike_count
     self.series[expiry] = lo | (hi << 128)      # both < 2**128 (MAX_INDEX_PRICE)
+    self.windows[expiry] = WINDOW_LISTED         # day 0, no sums: its first window fill rewrites it
     strike_grid._list(expiry, lo, hi, n, at)
     self._refill_strikes(expiry, lo, hi)
     log ISeriesRegistry.SeriesListed(expiry=expiry, lower=lo, upper=hi, strike_count=n)
@@ -389,9 +402,9 @@ def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> u
         return 0
     price: uint256 = idx
     source: uint8 = SOURCE_INDEX_MODE
+    w: Window = self._window_of(expiry, day)    # published with the fixing in both modes
     if not self.p.index_mode:
         source = SOURCE_INDEX
-        w: Window = self.windows[expiry][day]
         if w.volume > 0 and w.volume >= self.p.min_fixing_volume:
             tick: uint256 = TICK
             price = w.notional // w.volume       # VWAP rounded DOWN ...
@@ -408,7 +421,9 @@ def _form_fixing(expiry: uint256, day: uint256, idx: uint256, idx_ok: bool) -> u
             source = SOURCE_VWAP
     # overwrites the previous day's fixing (the settlement bits are 0 while the series is live)
     self.state[expiry] = price | (day << FIX_DAY_SHIFT) | (st >> SETTLE_SHIFT << SETTLE_SHIFT)
-    log ISeriesRegistry.FixingSet(expiry=expiry, day=day, price=price, source=source)
+    log ISeriesRegistry.FixingSet(
+        expiry=expiry, day=day, price=price, source=source, window_volume=w.volume, window_notional=w.notional
+    )
     return price
 
 
@@ -521,36 +536,39 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
 # ---------------------------------------------------------------- trading side
 
 @internal
-def _record(expiry: uint256, notional: uint256, qty: uint256, price: uint256):
-    """
-    @dev Adds `notional` (raw units) over `qty` lots to today's VWAP accumulator when inside
-         the fixing window. Only the market's order book.
-    """
-    assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
+def _catch_up():
+    # runs every due daily update or reverts (one site for the reason: each costs code)
     assert self._daily_update(), "registry: catch-up incomplete"
-    assert self.series[expiry] != 0 and block.timestamp < expiry, "registry: series not live"
-    w_start: uint256 = 0
-    w_end: uint256 = 0
-    w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
-    inside: bool = block.timestamp >= w_start and block.timestamp <= w_end
-    if inside:
-        day: uint256 = block.timestamp // c.DAY
-        self.windows[expiry][day].notional += notional
-        self.windows[expiry][day].volume += qty
-    log ISeriesRegistry.FillRecorded(expiry=expiry, price=price, qty=qty, in_window=inside)
 
 
 @external
 @nonreentrant
 def record_fills(expiry: uint256, notional: uint256, qty: uint256):
     """
-    @notice Records every futures fill of one taker order at once (what the book calls,
-            once per taker order): `notional` = Σ price·qty (raw units) over `qty` lots (> 0),
-            added to the VWAP accumulator when inside today's fixing window. O(1). Only the
-            market's order book. The event's price is the order's average fill price,
-            rounded down (informative; the accumulator is exact).
+    @notice Records every futures fill of one taker order at once (what the book calls, once per
+            taker order inside today's fixing window): `notional` = Σ price·qty (raw units) over
+            `qty` lots, added to the window's accumulator (`window`, published in the day's
+            FixingSet). Outside the window it changes nothing. O(1). Only the market's order
+            book. No event of its own: each fill is in the Clearinghouse's `Fill` and the
+            book's `OrderFilled` events, the window's sums in FixingSet.
     """
-    self._record(expiry, notional, qty, notional // max(qty, 1))
+    assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
+    self._catch_up()
+    assert self.series[expiry] != 0 and block.timestamp < expiry, "registry: series not live"
+    w_start: uint256 = 0
+    w_end: uint256 = 0
+    w_start, w_end = calendar._window(calendar._day_start(block.timestamp))
+    if block.timestamp >= w_start and block.timestamp <= w_end:
+        day: uint256 = block.timestamp // c.DAY
+        w: Window = self._window_of(expiry, day)
+        # saturating sums (no sum of two uint256 terms this small can overflow): an absurd
+        # window mis-states its VWAP (market mode clamps it to the guard) but never reverts a taker
+        self.windows[expiry] = (
+            day
+            | min(w.volume + qty, WINDOW_VOLUME_MAX) << WINDOW_VOLUME_SHIFT
+            | min(w.notional + notional, WINDOW_NOTIONAL_MAX) << WINDOW_NOTIONAL_SHIFT
+            | WINDOW_LISTED
+        )
 
 
 # ---------------------------------------------------------------- settlement
@@ -568,7 +586,7 @@ def settle(expiry: uint256):
     assert self.series[expiry] != 0, "registry: unknown series"
     assert block.timestamp >= expiry, "registry: not expired"
     assert self.state[expiry] >> SETTLE_SHIFT == 0, "registry: already settled"
-    assert self._daily_update(), "registry: catch-up incomplete"
+    self._catch_up()
     lower: uint256 = 0
     upper: uint256 = 0
     lower, upper = self._bounds(expiry)   # read after the catch-up: its last range update counts
@@ -735,9 +753,25 @@ def fixing(expiry: uint256, day: uint256) -> uint256:
 @external
 def window(expiry: uint256, day: uint256) -> Window:
     """
-    @notice Futures VWAP accumulator of a series for a UTC day number.
+    @notice Futures VWAP accumulator of a series for a UTC day number. Only the series' latest
+            window with fills is kept: an earlier day reverts "registry: window not kept"
+            (every day's window is in its FixingSet event).
     """
-    return self.windows[expiry][day]
+    assert day >= self.windows[expiry] & WINDOW_DAY_MASK, "registry: window not kept"
+    return self._window_of(expiry, day)
+
+
+@view
+@internal
+def _window_of(expiry: uint256, day: uint256) -> Window:
+    # the series' window accumulator of `day` from its packed word (`windows`); empty when the
+    # word holds another day (an earlier one, consumed by its update) or nothing yet
+    w: uint256 = self.windows[expiry]
+    if w & WINDOW_DAY_MASK != day:
+        return empty(Window)
+    return Window(
+        notional=(w >> WINDOW_NOTIONAL_SHIFT) & WINDOW_NOTIONAL_MAX, volume=(w >> WINDOW_VOLUME_SHIFT) & WINDOW_VOLUME_MAX
+    )
 
 
 @view
@@ -827,6 +861,13 @@ def reference_price() -> uint256:
 
 # ---------------------------------------------------------------- governance
 
+@view
+@internal
+def _check_contract(a: address):
+    # one site for the reason (each costs code)
+    assert a.is_contract, "registry: not a contract"
+
+
 @external
 def set_order_book(book: address):
     """
@@ -834,7 +875,7 @@ def set_order_book(book: address):
     """
     ownable._check_owner()
     assert self.order_book == empty(address), "registry: order book already set"
-    assert book.is_contract, "registry: not a contract"
+    self._check_contract(book)
     self.order_book = book
     log ISeriesRegistry.OrderBookSet(order_book=book)
 
@@ -847,7 +888,7 @@ def set_pool(pool_: address):
     """
     ownable._check_owner()
     assert self.pool == empty(address), "registry: pool already set"
-    assert pool_.is_contract, "registry: not a contract"
+    self._check_contract(pool_)
     self.pool = pool_
     log ISeriesRegistry.PoolSet(pool=pool_)
 

@@ -24,14 +24,9 @@ from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
 
+from rangebound.dev.bench_table import DESCRIPTIONS, rows
 from rangebound.dev.profiler import profile_report, summarise_calls
-from rangebound.dev.scenario import (
-    DESCRIPTIONS,
-    BenchConfig,
-    rows,
-    run_benchmark,
-    write_report,
-)
+from rangebound.dev.scenario import BenchConfig, run_benchmark, write_report
 
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent

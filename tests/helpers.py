@@ -21,7 +21,7 @@ from eth_utils import keccak
 from rangebound.constants import DAY, ROOT
 from rangebound.dev.node import warp
 from rangebound.models import calendar as cal
-from rangebound.ops.deploy import deploy_system, report
+from rangebound.ops.deploy import deploy_system, market_params, report
 
 EIP170 = 24_576               # bytes: the largest deployable runtime (EIP-170)
 NOT_OWNER = "ownable: caller is not the owner"   # snekmate ownable's revert reason
@@ -127,6 +127,15 @@ def push_prices(system: Any, btc: float = 100_000.0, peg: float = 1.0) -> None:
     feeds."""
     report(system.feeds["BTC/USD"], system.deployer, btc)
     report(system.feeds["USD1/USD"], system.deployer, peg)
+
+
+def new_registry(system: Any, deployer: Any, project: Any) -> Any:
+    """A second SeriesRegistry on a `deploy_system` result's feeds and parameters (no book yet:
+    `mock_venue` makes one)."""
+    return project.SeriesRegistry.deploy(
+        market_params(system.params, system.feeds["BTC/USD"], system.feeds["USD1/USD"]),
+        sender=deployer,
+    )
 
 
 def on_tick(x: float, tick: int) -> int:

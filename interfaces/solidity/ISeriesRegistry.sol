@@ -60,8 +60,7 @@ interface ISeriesRegistry {
     }
 
     event DepegThresholdSet(uint256 depeg_threshold);
-    event FillRecorded(uint256 indexed expiry, uint256 price, uint256 qty, bool in_window);
-    event FixingSet(uint256 indexed expiry, uint256 indexed day, uint256 price, uint8 source);
+    event FixingSet(uint256 indexed expiry, uint256 indexed day, uint256 price, uint8 source, uint256 window_volume, uint256 window_notional);
     event GuardBpsSet(uint256 guard_bps);
     event IndexHeartbeatSet(uint256 index_heartbeat);
     event IndexModeSet(bool index_mode);

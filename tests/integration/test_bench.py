@@ -9,14 +9,9 @@ import json
 import pytest
 from ape import chain
 
+from rangebound.dev.bench_table import TARGETS, rows
 from rangebound.dev.profiler import profile_call_tree, profile_opcodes
-from rangebound.dev.scenario import (
-    TARGETS,
-    BenchConfig,
-    rows,
-    run_benchmark,
-    write_report,
-)
+from rangebound.dev.scenario import BenchConfig, run_benchmark, write_report
 
 RECEIPTS = ("deposit", "withdraw", "place_resting", "cancel", "take_1_maker", "settle",
             "claim_4_legs", "trade_16_legs")

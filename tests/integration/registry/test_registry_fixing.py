@@ -122,7 +122,8 @@ def test_settle__full_wash_window__index_mode_default_ignores_it(index_sys, chai
     price, tx = _settle(chain, s, e)
     fix = next(ev for ev in tx.events.filter(reg.FixingSet) if ev.expiry == e)
     assert (fix.price, fix.source) == (s.usd(100), SOURCE_INDEX_MODE) and price == s.usd(100)
-    assert reg.window(e, e // DAY).volume == 20              # published, not used
+    assert (fix.window_volume, fix.window_notional) == (20, 20 * lo)   # published, not used
+    assert reg.window(e, e // DAY).volume == 20
 
 
 def test_settle__stale_index_market_mode__no_vwap_fixing_waits_for_next_round(market_sys, chain, actors):

@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from helpers import next_update, push_prices
+from helpers import new_registry, next_update, push_prices
 
 from rangebound import margin
 from rangebound.constants import DAY
-from rangebound.deploy import market_params
 from rangebound.dev.node import warp
 
 
@@ -34,13 +33,6 @@ class Env:
     @property
     def expiries(self) -> list[int]:
         return list(self.registry.live_expiries())
-
-
-def new_registry(system, deployer, project):
-    return project.SeriesRegistry.deploy(
-        market_params(system.params, system.feeds["BTC/USD"], system.feeds["USD1/USD"]),
-        sender=deployer,
-    )
 
 
 def make_env(system, deployer, treasury, project, mock_venue) -> Env:

@@ -4,12 +4,12 @@ registration per venue, the deploy helper."""
 from __future__ import annotations
 
 import ape
-from helpers import fund
+from helpers import fund, new_registry
 
 from rangebound.constants import FUTURE
 from rangebound.deploy import deploy_system
 
-from .clearinghouse_helpers import new_registry, trading_state_of
+from .clearinghouse_helpers import trading_state_of
 
 
 def _loose_venue(env, deployer, project, registry=None, ch=None):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ape
 import pytest
-from helpers import fund
+from helpers import fund, new_registry
 
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
 
-from .clearinghouse_helpers import Env, active_strikes, ch_state, new_registry, trading_state_of
+from .clearinghouse_helpers import Env, active_strikes, ch_state, trading_state_of
 
 ORDERS = [
     ("buy_future", FUTURE, True),

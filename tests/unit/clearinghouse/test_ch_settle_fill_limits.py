@@ -4,7 +4,7 @@ bound (MAX_LEGS) and the open-series bound (MAX_OPEN_SERIES)."""
 from __future__ import annotations
 
 import ape
-from helpers import fund
+from helpers import fund, new_registry
 
 from rangebound.constants import CALL, FUTURE, PUT
 from rangebound.deploy import report
@@ -14,7 +14,6 @@ from .clearinghouse_helpers import (
     ch_state,
     fill,
     legs_of,
-    new_registry,
     reference_requirement,
     trading_state_of,
 )
