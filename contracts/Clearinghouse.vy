@@ -301,8 +301,10 @@ def _abs(x: int256) -> uint256:
 def _legs(account: address, sid: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
     out: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     for word: uint256 in self.positions[account][sid].legs:
-        # the leg unpacked in place (the margin sweep and every view of the legs run this per leg)
-        out.append(margin_math.Leg(kind=convert(word & 255, uint8), strike=(word & KEY_MASK) >> 8, qty=convert(word >> 128, int256) - QTY_OFFSET))
+        # the leg unpacked in place (the margin sweep and every view of the legs run this per
+        # leg); unsafe_sub: the packed quantity word >> 128 is below 2**128, so q + 2**127 - 2**127
+        # cannot leave int256
+        out.append(margin_math.Leg(kind=convert(word & 255, uint8), strike=(word & KEY_MASK) >> 8, qty=unsafe_sub(convert(word >> 128, int256), QTY_OFFSET)))
     return out
 
 

@@ -12,15 +12,20 @@
         Python mirror: `rangebound/models/margin.py` (`loss`, `requirement`).
 @custom:security Pure functions, no state. Units: prices, strikes, bounds and costs are raw
         settlement-token units per lot and quantities are whole lots, so every product is an
-        exact amount: there is no division anywhere (nothing to round). All arithmetic is
-        checked; absurd magnitudes (bounds >= 2**128, |qty| >= 2**127) revert instead of
-        wrapping.
+        exact amount: there is no division anywhere (nothing to round). `_max_loss` (every
+        margin check) checks magnitudes once and then sums unchecked: bounds and strikes below
+        2**128, |qty| and |n| below 2**64 (a position cap is below 2**48), |cost| below 2**192
+        (the Clearinghouse keeps it below 2**127), else "clearinghouse: bad bounds" / "bad
+        quantity"; the bound of every sum is in its docstring. `_loss` keeps checked
+        arithmetic (claims and views only).
 """
 
 from contracts.modules import constants as c
 
 PACK_LIMIT: constant(uint256) = 2**128      # strikes and bounds above this are rejected
-QTY_OFFSET: constant(int256) = 2**127       # |qty| must stay below this
+QTY_OFFSET: constant(int256) = 2**127       # offset of a packed quantity
+MAG_LIMIT: constant(int256) = 2**64         # |qty| and |n| must stay below this (`_max_loss`)
+COST_BOUND: constant(int256) = 2**192       # |cost| must stay below this (`_max_loss`)
 
 
 struct Leg:
@@ -69,35 +74,42 @@ def _max_loss(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: u
             strike K (call or put alike) changes the slope by −q. Loss(upper) closes it.
             Legs given in ascending strike order (the Clearinghouse stores them so) make
             the sort linear; any order gives the same result.
+            Magnitudes are checked once, up front (bounds and strikes below 2**128, every
+            |qty| and |n| below 2**64, |cost| below 2**192), so the sums need no check:
+            each term is below 2**192 (a quantity times a price distance), the slope below
+            33 * 2**64 < 2**70, and 34 terms or 33 slope steps stay below 2**205 < 2**255.
     """
     assert lower <= upper and upper < PACK_LIMIT, "clearinghouse: bad bounds"
+    assert n > -MAG_LIMIT and n < MAG_LIMIT and cost > -COST_BOUND and cost < COST_BOUND, "clearinghouse: bad quantity"
     lo: int256 = convert(lower, int256)
-    value: int256 = cost - n * lo           # Loss(lower), legs added below
-    slope: int256 = -n                      # dLoss/dS just right of lower
+    value: int256 = unsafe_sub(cost, unsafe_mul(n, lo))   # Loss(lower), legs added below
+    slope: int256 = -n                                    # dLoss/dS just right of lower
     inside: uint256[c.MAX_LEGS] = empty(uint256[c.MAX_LEGS])
     count: uint256 = 0
     for leg: Leg in legs:
-        k: uint256 = leg.strike
         q: int256 = leg.qty
+        # a leg beyond the bounds the unchecked sums rely on (a strike at 2**128 or more, which
+        # the Clearinghouse never stores, counts as one)
+        assert q > -MAG_LIMIT and q < MAG_LIMIT and leg.strike < PACK_LIMIT, "clearinghouse: bad quantity"
+        k: int256 = convert(leg.strike, int256)     # below 2**128: cannot fail
         if leg.kind == c.CALL:
-            if k <= lower:
+            if leg.strike <= lower:
                 # in the money on the whole range: payoff S − K
-                value -= q * (lo - convert(k, int256))
-                slope -= q
+                value = unsafe_sub(value, unsafe_mul(q, unsafe_sub(lo, k)))
+                slope = unsafe_sub(slope, q)
                 continue
-            if k >= upper:
+            if leg.strike >= upper:
                 continue                    # never in the money
         else:
-            if k <= lower:
+            if leg.strike <= lower:
                 continue                    # never in the money
             # payoff K − S at lower; slope +q left of K
-            value -= q * (convert(k, int256) - lo)
-            slope += q
-            if k >= upper:
+            value = unsafe_sub(value, unsafe_mul(q, unsafe_sub(k, lo)))
+            slope = unsafe_add(slope, q)
+            if leg.strike >= upper:
                 continue
-        # lower < k < upper: a kink; insert it in ascending order
-        assert q > -QTY_OFFSET and q < QTY_OFFSET, "clearinghouse: bad quantity"
-        key: uint256 = (k << 128) | convert(q + QTY_OFFSET, uint256)
+        # lower < k < upper: a kink; insert it in ascending order (q + 2**127 > 0: |q| < 2**64)
+        key: uint256 = (leg.strike << 128) | convert(unsafe_add(q, QTY_OFFSET), uint256)
         j: uint256 = count
         for _: uint256 in range(c.MAX_LEGS):
             if j == 0:
@@ -114,11 +126,12 @@ def _max_loss(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: u
     for i: uint256 in range(count, bound=c.MAX_LEGS):
         key: uint256 = inside[i]
         k: int256 = convert(key >> 128, int256)
-        value += slope * (k - at)
+        value = unsafe_add(value, unsafe_mul(slope, unsafe_sub(k, at)))
         at = k
         best = max(best, value)
-        slope -= convert(key & (PACK_LIMIT - 1), int256) - QTY_OFFSET
-    value += slope * (convert(upper, int256) - at)
+        # the packed quantity is q + 2**127 with |q| < 2**64
+        slope = unsafe_sub(slope, unsafe_sub(convert(key & (PACK_LIMIT - 1), int256), QTY_OFFSET))
+    value = unsafe_add(value, unsafe_mul(slope, unsafe_sub(convert(upper, int256), at)))
     return max(best, value)
 
 

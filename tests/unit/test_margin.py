@@ -4,6 +4,7 @@ so Loss is linear between grid points and the scan is exact."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,6 +104,45 @@ def test_requirement__bad_bounds_or_quantity__reverts(harness):
         harness.requirement(0, 0, [], 0, 2**128)
     with ape.reverts("clearinghouse: bad quantity"):
         harness.requirement(0, 0, [(CALL, 5, -(2**127))], 1, 10)
+
+
+MAG = 2**64          # |qty| and |n| bound of the unchecked sums (margin_math.MAG_LIMIT)
+COST = 2**192        # |cost| bound (margin_math.COST_BOUND)
+TOP = 2**128         # bounds and strikes bound (margin_math.PACK_LIMIT)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_max_loss__every_magnitude_at_its_bound__exact(harness, sign):
+    """The largest magnitudes `_max_loss` accepts, all at once and 32 legs deep (calls in the
+    money, puts above the range, kinks inside): the unchecked sums equal the reference."""
+    lo, hi = 1, TOP - 1
+    q = sign * (MAG - 1)
+    options = []
+    for i in range(8):
+        options += [(CALL, 1 + i, q), (PUT, TOP - 1 - i, -q), (CALL, TOP // 2 + i, q),
+                    (PUT, TOP // 4 + i, -q)]
+    n, cost = -sign * (MAG - 1), sign * (COST - 1)
+    want = max(margin.loss(s, n, cost, options) for s in [lo, hi] + [k for _, k, _ in options])
+    assert harness.max_loss(n, cost, _legs(options), lo, hi) == want
+    assert harness.requirement(n, cost, _legs(options), lo, hi) == max(0, want)
+
+
+@pytest.mark.parametrize("n, cost, leg", [
+    (MAG, 0, None), (-MAG, 0, None), (0, COST, None), (0, -COST, None),
+    (0, 0, (CALL, 5, MAG)), (0, 0, (PUT, 5, -MAG)),                # outside the range too
+    (0, 0, (PUT, TOP, 1)),                                          # a strike at 2**128
+], ids=["n", "-n", "cost", "-cost", "qty", "-qty", "strike"])
+def test_max_loss__one_past_a_bound__reverts_bad_quantity(harness, n, cost, leg):
+    import ape
+
+    legs = [leg] if leg else []
+    with ape.reverts("clearinghouse: bad quantity"):
+        harness.max_loss(n, cost, legs, 10, 20)
+    # one less is accepted
+    shrink = (lambda x: x - 1 if x > 0 else x + 1 if x < 0 else 0)
+    ok = [(leg[0], leg[1] - (leg[1] == TOP), shrink(leg[2]) if abs(leg[2]) == MAG else leg[2])] \
+        if leg else []
+    harness.max_loss(shrink(n), shrink(cost), ok, 10, 20)
 
 
 def test_requirement__gas_grows_with_legs(harness, deployer):
