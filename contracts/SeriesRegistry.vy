@@ -130,10 +130,11 @@ series: HashMap[uint256, uint256]
 state: HashMap[uint256, uint256]
 # expiry -> the series' latest fixing window with futures fills, packed: its UTC day number
 # (bits 0..23) | Σ qty (lots, bits 24..95) | Σ price·qty (raw units, bits 96..254), both sums
-# saturating (`_record`) | WINDOW_LISTED (bit 255). One word per series, made non-zero at
+# saturating (`record_fills`) | WINDOW_LISTED (bit 255). One word per series, made non-zero at
 # listing (the listing update pays the fresh slot, no trader does) and rewritten by the next
 # window day's first fill (2,900 gas): that day's update has consumed it (a fill first runs
-# every due update), and every day's window is in its FixingSet event.
+# every due update), and every day's window is in that day's FixingSet event (a day without a
+# fixing source forms none: its fills stay in their Fill events).
 windows: HashMap[uint256, uint256]
 
 
@@ -755,7 +756,7 @@ def window(expiry: uint256, day: uint256) -> Window:
     """
     @notice Futures VWAP accumulator of a series for a UTC day number. Only the series' latest
             window with fills is kept: an earlier day reverts "registry: window not kept"
-            (every day's window is in its FixingSet event).
+            (each day's window is in that day's FixingSet event, when it formed a fixing).
     """
     assert day >= self.windows[expiry] & WINDOW_DAY_MASK, "registry: window not kept"
     return self._window_of(expiry, day)
