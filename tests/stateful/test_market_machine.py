@@ -923,6 +923,12 @@ class MarketMachine(RuleBasedStateMachine):
                     must_fail=True)
             self.counts["settle_waits"] = self.counts.get("settle_waits", 0) + 1
             return False
+        # the expiry day's window accumulator (both modes): exactly the shadow fills inside it
+        w_start, w_end = cal.window(day * DAY)
+        fills = [f for f in self.futures_fills.get(expiry, []) if w_start <= f[0] <= w_end]
+        got = e.registry.window(expiry, day)
+        assert (got.volume, got.notional) == (sum(q for *_, q in fills), sum(p * q for _, p, q in fills)), \
+            "window sums differ from the fills"
         _receipt, _ = self.tx(e.registry.settle, expiry, sender=who)
         self.last_update = cal.update_time(self.now - 1)
         s = e.registry.settlement_price(expiry)
