@@ -11,7 +11,7 @@ export PYTHONHASHSEED ?= 0
 export MPLBACKEND := Agg
 APE := $(BIN)/ape
 
-.PHONY: install install-runtime venv test demo bench fuzz lint clean deploy console abi
+.PHONY: install install-runtime venv compile test demo bench fuzz lint clean deploy console abi
 
 install: $(VENV)/.installed $(BIN)/anvil
 
@@ -62,22 +62,35 @@ $(BIN)/anvil: $(ANVIL_NPM) $(VENV)/.installed
 # so the workers never compile into .build/ at the same time.
 # `make test JOBS=0` runs in one process (what `make fuzz` does).
 JOBS ?= 2
-test: install
-	$(APE) compile
+test: compile
 	$(APE) test tests -p no:cacheprovider -n $(JOBS) --dist loadscope $(TESTARGS)
+
+# ape-vyper recompiles a contract whose own file changed, but not the contracts that import a
+# changed module (contracts/modules/) or interface: their bytecode in .build/ stays stale
+# (docs/decisions.md, "The margin check sums unchecked"). When one of those is newer than the
+# stamp of the last check, every contract is rebuilt (--force, ~35 s); a fresh clone builds all.
+IMPORTS_STAMP := .build/.imports-checked
+compile: install
+	@if [ -d .build ] && { [ ! -f $(IMPORTS_STAMP) ] || [ -n "$$(find contracts/modules interfaces -type f -name '*.vy*' -newer $(IMPORTS_STAMP) | head -1)" ]; }; then \
+	  echo "a module or interface changed since the last build: rebuilding every contract"; \
+	  $(APE) compile --force; \
+	else \
+	  $(APE) compile; \
+	fi
+	@touch $(IMPORTS_STAMP)
 
 # The anvil that `ape run` starts gets a port the kernel reports free, not Ape's `host: auto`
 # draw, which can hit a port an open connection holds (docs/decisions.md, "Tooling"); a host you
 # set yourself (APE_FOUNDRY_HOST) is kept.
 FREE_HOST = $${APE_FOUNDRY_HOST:-$$($(BIN)/python -m rangebound.dev.node)}
 
-demo: install
+demo: compile
 	APE_FOUNDRY_HOST=$(FREE_HOST) $(APE) run demo $(DEMOARGS)
 
-bench: install
+bench: compile
 	APE_FOUNDRY_HOST=$(FREE_HOST) $(APE) run bench
 
-fuzz: install
+fuzz: compile
 	RANGEBOUND_FUZZ=long $(APE) test tests/stateful -p no:cacheprovider -s $(TESTARGS)
 
 # `make deploy` alone deploys onto a throw-away anvil (stopped when the command ends; it says so).
