@@ -118,13 +118,19 @@ class Bench:
             self.tx.send(self.deployer, feed, "submit", int(feed.latest_round()) + 1,
                          feed_answer(price))
 
-    def next_day(self, update: bool = True) -> Tx | None:
-        """Go to the next 08:00 UTC the keeper has not handled yet: report at 07:56 (when
-        that is still ahead), then at 08:00 run `daily_update` (unless `update` is False)."""
+    def report_morning(self) -> int:
+        """The next 08:00 UTC the keeper has not handled yet, returned; the feeds report at
+        07:56 before it (when that is still ahead), and the clock stays there."""
         t = max(int(self.registry.last_update()), self._cursor) + DAY
         if t - REPORT_BEFORE > int(chain.pending_timestamp):
             chain.pending_timestamp = t - REPORT_BEFORE
             self.push_prices()
+        return t
+
+    def next_day(self, update: bool = True) -> Tx | None:
+        """Go to the next 08:00 UTC the keeper has not handled yet: report at 07:56 (when
+        that is still ahead), then at 08:00 run `daily_update` (unless `update` is False)."""
+        t = self.report_morning()
         warp(chain, t)
         self._cursor = t
         if not update:
@@ -300,9 +306,7 @@ class Bench:
         maker, taker = self.funded("maker", record=False), self.funded("taker", record=False)
         self.trade(maker, taker, expiry, px)      # both hold the series, as in take_1_maker
         for _ in range(self.config.reps):
-            t = max(int(self.registry.last_update()), self._cursor) + DAY
-            warp(chain, t - REPORT_BEFORE)
-            self.push_prices()
+            self.report_morning()                 # 07:56, inside the window
             self.s.add("take_1_maker_in_window", self.trade(maker, taker, expiry, px))
             self.s.add("take_1_maker_in_window_again", self.trade(maker, taker, expiry, px))
             self.update_day()

@@ -2,9 +2,9 @@
 claim, hedge the options pools.
 
 One `Keeper.run_pass()` runs the steps report, update, settle, sweep, fold, claim and hedge for
-every market of a deployment. Every decision is re-derived from chain state (storage views and event
-logs) when it is taken, so a pass is idempotent and crash-safe; races with other keepers are
-counted as skipped, other reverts reported as blocked. What each step does, how time and logs
+every market of a deployment. Every decision is re-derived from chain state (storage views and
+event logs) when it is taken, so a pass is idempotent and crash-safe; races with other keepers
+are counted as skipped, other reverts reported as blocked. What each step does, how time and logs
 are read: docs/architecture.md, "The keeper".
 """
 
@@ -405,9 +405,10 @@ class Keeper:
         for key in sorted(self._makers):
             acct, reg, e = key
             m = self._by_registry.get(reg)
-            if m is not None and (reg, e) not in settled:
-                settled[(reg, e)] = int(m.registry.settlement_price(e)) != 0
-            share, fee = (0, 0) if m is None or settled[(reg, e)] else ch.deferred(acct, reg, e)
+            if m is None or self._settled(settled, m, e):
+                share, fee = 0, 0
+            else:
+                share, fee = ch.deferred(acct, reg, e)
             if share == 0 and fee == 0:
                 self._makers.discard(key)    # nothing deferred, or the claim's to fold
                 continue
@@ -448,13 +449,17 @@ class Keeper:
         todo = []
         for acct, reg, e in sorted(self._opened - self._claimed, key=lambda k: (k[2], k[1], k[0])):
             m = self._by_registry.get(reg)
-            if m is None:
-                continue
-            if (reg, e) not in settled:
-                settled[(reg, e)] = int(m.registry.settlement_price(e)) != 0
-            if settled[(reg, e)]:
+            if m is not None and self._settled(settled, m, e):
                 todo.append((acct, m, e))
         return todo
+
+    @staticmethod
+    def _settled(cache: dict[tuple[str, int], bool], market: Market, expiry: int) -> bool:
+        """Whether `market`'s series `expiry` is settled, read once per `cache` (one pass)."""
+        key = (str(market.registry.address), expiry)
+        if key not in cache:
+            cache[key] = int(market.registry.settlement_price(expiry)) != 0
+        return cache[key]
 
     def _still_open(self, accounts: Iterable[str]) -> dict[str, set[tuple[str, int]]] | None:
         ch = self.clearinghouse
@@ -500,8 +505,9 @@ class Keeper:
         steps: Sequence[str] = ("report", "update", "settle", "sweep", "fold", "claim", "hedge"),
         summary: bool = True,
     ) -> PassReport:
-        """One pass: report → update → settle → sweep → fold → claim → hedge. `index` overrides the sources'
-        prices for today. Returns what was done; a second pass right after sends nothing."""
+        """One pass: report → update → settle → sweep → fold → claim → hedge. `index`
+        overrides the sources' prices for today. Returns what was done; a second pass right
+        after sends nothing."""
         rep = PassReport(started_at=now_ts())
         self._report = rep
         try:

@@ -127,22 +127,26 @@ def test_max_loss__every_magnitude_at_its_bound__exact(harness, sign):
     assert harness.requirement(n, cost, _legs(options), lo, hi) == max(0, want)
 
 
-@pytest.mark.parametrize("n, cost, leg", [
-    (MAG, 0, None), (-MAG, 0, None), (0, COST, None), (0, -COST, None),
-    (0, 0, (CALL, 5, MAG)), (0, 0, (PUT, 5, -MAG)),                # outside the range too
-    (0, 0, (PUT, TOP, 1)),                                          # a strike at 2**128
-], ids=["n", "-n", "cost", "-cost", "qty", "-qty", "strike"])
-def test_max_loss__one_past_a_bound__reverts_bad_quantity(harness, n, cost, leg):
+# (n, cost, legs) one past a bound, then the same one less: (outside the range too for qty)
+PAST_AND_INSIDE = {
+    "n": ((MAG, 0, []), (MAG - 1, 0, [])),
+    "-n": ((-MAG, 0, []), (-MAG + 1, 0, [])),
+    "cost": ((0, COST, []), (0, COST - 1, [])),
+    "-cost": ((0, -COST, []), (0, -COST + 1, [])),
+    "qty": ((0, 0, [(CALL, 5, MAG)]), (0, 0, [(CALL, 5, MAG - 1)])),
+    "-qty": ((0, 0, [(PUT, 5, -MAG)]), (0, 0, [(PUT, 5, -MAG + 1)])),
+    "strike": ((0, 0, [(PUT, TOP, 1)]), (0, 0, [(PUT, TOP - 1, 1)])),
+}
+
+
+@pytest.mark.parametrize("bound", list(PAST_AND_INSIDE))
+def test_max_loss__one_past_a_bound__reverts_bad_quantity(harness, bound):
     import ape
 
-    legs = [leg] if leg else []
+    past, inside = PAST_AND_INSIDE[bound]
     with ape.reverts("clearinghouse: bad quantity"):
-        harness.max_loss(n, cost, legs, 10, 20)
-    # one less is accepted
-    shrink = (lambda x: x - 1 if x > 0 else x + 1 if x < 0 else 0)
-    ok = [(leg[0], leg[1] - (leg[1] == TOP), shrink(leg[2]) if abs(leg[2]) == MAG else leg[2])] \
-        if leg else []
-    harness.max_loss(shrink(n), shrink(cost), ok, 10, 20)
+        harness.max_loss(*past, 10, 20)
+    harness.max_loss(*inside, 10, 20)              # one less is accepted
 
 
 def test_requirement__gas_grows_with_legs(harness, deployer):
