@@ -64,7 +64,6 @@ exports: (
 struct Position:
     nc: uint256                             # futures net quantity n (lots, int128) << 128 | cost Σ q·P (raw units, int128), two's complement halves: one word (`_futures`)
     meta: uint256                           # stored requirement of this series (raw units) << REQ_SHIFT | number of option legs << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
-    legs: DynArray[uint256, c.MAX_LEGS]     # packed option legs (see `_pack`), sorted by (strike, kind)
 
 
 struct Booking:                # one taker order being booked (`settle_fill`, `settle_fills`)
@@ -106,12 +105,14 @@ WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
-LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: totals' reserves, nc's cost
+RESERVE_LIMIT: constant(uint256) = 2**120             # raw units: an account's Σ order reserves stay below it (`totals`' low bits)
+OPEN_ONE: constant(uint256) = 2**120                  # one open series in `totals` (its bits 120..127 count the open list)
+LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: nc's cost, owed's release
 CAP_SHIFT: constant(uint256) = 48                     # `caps`: position cap << 48, fee account << 96 (FEE_TO_SHIFT)
 FEE_TO_SHIFT: constant(uint256) = 96
 COST_LIMIT: constant(uint256) = 2**127                # |futures cost| must stay below it (its int128 half of `nc`)
 LISTED: constant(uint256) = 255                       # the open-list bits of `Position.meta` (MAX_OPEN_SERIES < 255)
-LEG_COUNT: constant(uint256) = 255 << 8               # the bits of `Position.meta` counting its option legs (MAX_LEGS < 256): a futures-only position never reads `legs`
+LEG_COUNT: constant(uint256) = 255 << 8               # the bits of `Position.meta` counting its option legs (MAX_LEGS < 256), the one count of `legs` (no length word): a futures-only position never reads `legs`
 PENDING: constant(uint256) = 1 << 16                  # `Position.meta`: the series has deferred maker bookkeeping in `owed`
 REQ_SHIFT: constant(uint256) = 17                     # the stored requirement sits above them
 IS_BOOK: constant(uint256) = 1 << 160                 # `venues`: the venue is its market's book
@@ -130,8 +131,9 @@ venues: HashMap[address, uint256]                                   # venue (boo
 # global fee_account)
 caps: HashMap[address, uint256]
 positions: HashMap[address, HashMap[uint256, Position]]             # account -> series id -> position
-open_list: HashMap[address, DynArray[uint256, MAX_OPEN_SERIES]]     # account -> open series ids
-totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, low 128 bits) | Σ stored series requirements << 128 (one word: `requirement` reads both)
+legs: HashMap[bytes32, uint256[c.MAX_LEGS]]                         # `_position_key(account, series id)` -> its packed option legs (`_pack`), sorted by (strike, kind): the first LEG_COUNT of its `meta` are held, the rest are zero (no length word; one hash per position, not two per leg)
+open_list: HashMap[address, uint256[MAX_OPEN_SERIES]]              # account -> open series ids: the first (totals >> 120) & 255 are open (`_open_sids`); the words past them are stale, never read (the next open rewrites one instead of writing it fresh)
+totals: HashMap[address, uint256]                                   # raw units: Σ order reserves of an account (all books, below RESERVE_LIMIT) | number of open series << 120 | Σ stored series requirements << 128 (one word: `requirement` reads both; `_open` and `_close` count in it, so the open list has no length word)
 book_reserved: public(HashMap[address, HashMap[address, uint256]])  # raw units, book -> account -> reserve held by that book
 owed: HashMap[address, HashMap[uint256, uint256]]                   # raw units, account -> series id -> deferred release (low 128 bits) | deferred maker fee << 128; read only under the series' PENDING bit (kept dirty after `_fold`)
 oi: HashMap[uint256, HashMap[uint8, uint256]]                       # lots, series id -> kind -> Σ long quantities
@@ -300,21 +302,51 @@ def _abs(x: int256) -> uint256:
 @internal
 def _legs(account: address, sid: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]:
     out: DynArray[margin_math.Leg, c.MAX_LEGS] = []
-    for word: uint256 in self.positions[account][sid].legs:
+    count: uint256 = self._leg_count(account, sid)
+    if count == 0:
+        return out
+    for word: uint256 in self.legs[self._position_key(account, sid)]:
         # the leg unpacked in place (the margin sweep and every view of the legs run this per
         # leg); unsafe_sub: the packed quantity word >> 128 is below 2**128, so q + 2**127 - 2**127
         # cannot leave int256
         out.append(margin_math.Leg(kind=convert(word & 255, uint8), strike=(word & KEY_MASK) >> 8, qty=unsafe_sub(convert(word >> 128, int256), QTY_OFFSET)))
+        if len(out) == count:
+            break                     # before the loop reads the word after the last leg
     return out
+
+
+@pure
+@internal
+def _position_key(account: address, sid: uint256) -> bytes32:
+    """
+    @dev The key of a position's legs in `legs`.
+    """
+    return keccak256(concat(convert(account, bytes20), convert(sid, bytes32)))
+
+
+@view
+@internal
+def _leg_count(account: address, sid: uint256) -> uint256:
+    """
+    @dev How many option legs the position holds: its `meta`'s LEG_COUNT bits, kept current
+         by `_apply` (the legs have no length word of their own).
+    """
+    return (self.positions[account][sid].meta & LEG_COUNT) >> 8
 
 
 @view
 @internal
 def _option_qty(account: address, sid: uint256, kind: uint8, strike: uint256) -> int256:
     key: uint256 = self._leg_key(kind, strike)
-    for word: uint256 in self.positions[account][sid].legs:
+    left: uint256 = self._leg_count(account, sid)
+    if left == 0:
+        return 0
+    for word: uint256 in self.legs[self._position_key(account, sid)]:
         if word & KEY_MASK == key:
             return self._leg_qty(word)
+        left -= 1
+        if left == 0:
+            break                     # before the loop reads the word after the last leg
     return 0
 
 
@@ -365,7 +397,7 @@ def _range(registry: address, expiry: uint256) -> (uint256, uint256):
 @internal
 def _requirement(account: address) -> uint256:
     w: uint256 = self.totals[account]
-    return (w >> 128) + (w & LOW_HALF)
+    return (w >> 128) + (w & (RESERVE_LIMIT - 1))
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -373,41 +405,63 @@ def _requirement(account: address) -> uint256:
 @internal
 def _open(account: address, sid: uint256, registry: address, expiry: uint256, who: uint256):
     """
-    @dev Adds the series to the account's open list (once).
+    @dev Adds the series to the account's open list (once) and counts it in `totals`.
     """
     if self.positions[account][sid].meta & LISTED != 0:
         return
-    count: uint256 = len(self.open_list[account])
+    w: uint256 = self.totals[account]
+    count: uint256 = (w >> 120) & 255
     if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
         self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
-    self.open_list[account].append(sid)
+    self.open_list[account][count] = sid
+    self.totals[account] = w + OPEN_ONE
     self.positions[account][sid].meta += count + 1     # not open: its listed bits are 0
     log IClearinghouse.PositionOpened(account=account, registry=registry, expiry=expiry)
+
+
+@view
+@internal
+def _open_sids(account: address) -> DynArray[uint256, MAX_OPEN_SERIES]:
+    """
+    @dev The account's open series ids: the first (totals >> 120) & 255 words of its open list,
+         read up to the last one (the loop stops before it would read a stale word).
+    """
+    out: DynArray[uint256, MAX_OPEN_SERIES] = []
+    count: uint256 = (self.totals[account] >> 120) & 255
+    if count == 0:
+        return out
+    for sid: uint256 in self.open_list[account]:
+        out.append(sid)
+        if len(out) == count:
+            break
+    return out
 
 
 @internal
 def _close(account: address, sid: uint256):
     """
-    @dev Removes the series from the account's open list (swap with the last entry).
+    @dev Removes the series from the account's open list (the last entry moves into its
+         place) and from the count in `totals`.
     """
     index: uint256 = (self.positions[account][sid].meta & LISTED) - 1
-    last: uint256 = len(self.open_list[account]) - 1
+    w: uint256 = self.totals[account]
+    last: uint256 = ((w >> 120) & 255) - 1
     if index != last:
         moved: uint256 = self.open_list[account][last]
         self.open_list[account][index] = moved
         self.positions[account][moved].meta -= last - index      # listed last + 1 -> index + 1
-    self.open_list[account].pop()
+    self.totals[account] = w - OPEN_ONE                          # the last word stays: stale
     self.positions[account][sid].meta -= index + 1
 
 
 @internal
-def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256, moved: bool):
+def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     """
-    @dev Recomputes and stores one series' requirement over [lower, upper] and its number
-         of option legs; an empty position (nothing held, no locked P&L) leaves the open
-         list. The legs are read only when `moved` (an option fill just changed them) or
-         the stored count says there are some, so a futures-only position never reads them.
+    @dev Recomputes and stores one series' requirement over [lower, upper]; an empty
+         position (nothing held, no locked P&L) leaves the open list. The legs are read only
+         when the stored count says there are some (`_apply` keeps it current), so a
+         futures-only position never reads them.
          Deferred maker bookkeeping of the series is folded first (`_fold`); a part it
          keeps (the fees, in the vault's own call) keeps the series PENDING and open.
     """
@@ -419,11 +473,11 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256, mov
     if meta & PENDING != 0:
         keep = self._fold(account, sid)
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
-    if moved or meta & LEG_COUNT != 0:
+    if meta & LEG_COUNT != 0:
         legs = self._legs(account, sid)
     new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
     old: uint256 = meta >> REQ_SHIFT
-    word: uint256 = (new << REQ_SHIFT) | keep | (len(legs) << 8) | (meta & LISTED)
+    word: uint256 = (new << REQ_SHIFT) | keep | (meta & (LEG_COUNT | LISTED))
     if word != meta:
         self.positions[account][sid].meta = word
     if new != old:
@@ -472,12 +526,12 @@ def _recalculate(account: address):
     """
     @dev Recomputes every open series with its current range (or settlement price).
     """
-    sids: DynArray[uint256, MAX_OPEN_SERIES] = self.open_list[account]
+    sids: DynArray[uint256, MAX_OPEN_SERIES] = self._open_sids(account)
     for sid: uint256 in sids:
         lower: uint256 = 0
         upper: uint256 = 0
         lower, upper = self._range(convert(sid >> 96, address), sid & (EXPIRY_LIMIT - 1))
-        self._refresh(account, sid, lower, upper, False)
+        self._refresh(account, sid, lower, upper)
 
 
 @internal
@@ -509,7 +563,7 @@ def _release(book: address, account: address, amount: uint256):
     held: uint256 = self.book_reserved[book][account]
     assert held >= amount, "clearinghouse: release exceeds reserve"
     self.book_reserved[book][account] = held - amount
-    self.totals[account] -= amount            # <= this book's reserve <= the reserve half: no borrow
+    self.totals[account] -= amount            # <= this book's reserve <= the reserve bits: no borrow
     log IClearinghouse.Released(account=account, amount=amount)
 
 
@@ -521,8 +575,8 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
          A futures cost of ±2**127 raw units or more (beyond its half of `nc`; MAX_CAP lots
          at 2**79 raw units per lot) counts as over the position cap, reducing included.
          Returns the change of the account's long quantity (open interest), in lots.
-         It changes `legs` but not their count in `meta`: the caller's `_refresh` of the same
-         position with `moved` stores it (before the call returns).
+         It keeps the legs' count in `meta` current (they have no length word); the stored
+         requirement waits for the caller's `_refresh` of the same position.
     """
     old: int256 = 0
     new: int256 = 0
@@ -537,41 +591,41 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
         self.positions[account][sid].nc = self._pack_nc(new, cost)
     else:
         key: uint256 = self._leg_key(kind, strike)
-        words: DynArray[uint256, c.MAX_LEGS] = self.positions[account][sid].legs
-        count: uint256 = len(words)
+        meta: uint256 = self.positions[account][sid].meta     # warm: `_open` just read it
+        count: uint256 = (meta & LEG_COUNT) >> 8
+        pk: bytes32 = self._position_key(account, sid)
         # legs are kept sorted by (strike, kind), so the margin sweep never has to reorder
-        # them: find the leg, or the slot where it belongs
-        index: uint256 = count
-        found: bool = False
-        for i: uint256 in range(count, bound=c.MAX_LEGS):
-            here: uint256 = words[i] & KEY_MASK
-            if here >= key:
-                index = i
-                found = here == key
-                break
-        if found:
-            old = self._leg_qty(words[index])
+        # them: find the leg, or the slot where it belongs (the legs after it are not read)
+        index: uint256 = 0
+        if count != 0:
+            for word: uint256 in self.legs[pk]:
+                if word & KEY_MASK >= key:
+                    if word & KEY_MASK == key:
+                        old = self._leg_qty(word)
+                    break
+                index += 1
+                if index == count:
+                    break             # after the last leg: a new last leg
         new = old + delta
         if new == 0:
             # closed leg: later legs move down one slot, the last slot is cleared (refund)
-            for i: uint256 in range(count - 1 - index, bound=c.MAX_LEGS):
-                self.positions[account][sid].legs[index + i] = words[index + i + 1]
-            self.positions[account][sid].legs[count - 1] = 0
-            self.positions[account][sid].legs.pop()
-        elif found:
-            self.positions[account][sid].legs[index] = self._pack(key, new)
+            count -= 1
+            for i: uint256 in range(index, count, bound=c.MAX_LEGS):
+                self.legs[pk][i] = self.legs[pk][i + 1]
+            self.legs[pk][count] = 0
+        elif old != 0:
+            self.legs[pk][index] = self._pack(key, new)
         else:
             if who != WHO_TAKER and count >= c.MAX_LEGS:
                 self._maker_blocked(BLOCKED_LEGS, who)
             assert count < c.MAX_LEGS, "clearinghouse: too many legs"
-            if index == count:
-                self.positions[account][sid].legs.append(self._pack(key, new))
-            else:
-                # new leg inside: later legs move up one slot
-                self.positions[account][sid].legs.append(words[count - 1])
-                for i: uint256 in range(count - 1 - index, bound=c.MAX_LEGS):
-                    self.positions[account][sid].legs[count - 1 - i] = words[count - 2 - i]
-                self.positions[account][sid].legs[index] = self._pack(key, new)
+            # new leg: later legs move up one slot (from the last)
+            for i: uint256 in range(count - index, bound=c.MAX_LEGS):
+                self.legs[pk][count - i] = self.legs[pk][count - 1 - i]
+            self.legs[pk][index] = self._pack(key, new)
+            count += 1
+        if count != (meta & LEG_COUNT) >> 8:
+            self.positions[account][sid].meta = (meta & ~LEG_COUNT) | (count << 8)
     if margin_math._increases(old, new):
         if reduce_only and who >= WHO_BATCH:
             self._maker_blocked(BLOCKED_REDUCE_ONLY, who)
@@ -640,10 +694,10 @@ def requirement(account: address) -> uint256:
 @external
 def reserved(account: address) -> uint256:
     """
-    @notice Σ order reserves of `account` over all books, raw units (the low half of its
+    @notice Σ order reserves of `account` over all books, raw units (the low 120 bits of its
             `totals` word).
     """
-    return self.totals[account] & LOW_HALF
+    return self.totals[account] & (RESERVE_LIMIT - 1)
 
 
 @view
@@ -704,7 +758,8 @@ def open_series(account: address) -> DynArray[SeriesRef, MAX_OPEN_SERIES]:
     @notice Series in which `account` holds a position or unclaimed P&L.
     """
     out: DynArray[SeriesRef, MAX_OPEN_SERIES] = []
-    for sid: uint256 in self.open_list[account]:
+    sids: DynArray[uint256, MAX_OPEN_SERIES] = self._open_sids(account)
+    for sid: uint256 in sids:
         out.append(SeriesRef(registry=convert(sid >> 96, address), expiry=sid & (EXPIRY_LIMIT - 1)))
     return out
 
@@ -802,9 +857,9 @@ def claim(account: address, registry: address, expiry: uint256):
     self.positions[account][sid].meta = meta & LISTED     # `_close` below clears the rest
     self.positions[account][sid].nc = 0
     if len(legs) != 0:
+        pk: bytes32 = self._position_key(account, sid)
         for i: uint256 in range(len(legs), bound=c.MAX_LEGS):
-            self.positions[account][sid].legs[i] = 0
-        self.positions[account][sid].legs = []
+            self.legs[pk][i] = 0
     self._close(account, sid)
     # interaction
     if pnl != 0:
@@ -850,7 +905,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
     w: uint256 = self.totals[account]
-    self._check_covered((w & LOW_HALF) + amount < SERIES_ONE)
+    self._check_covered((w & (RESERVE_LIMIT - 1)) + amount < RESERVE_LIMIT)
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
@@ -952,11 +1007,11 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         self._maker_blocked(BLOCKED_OI_CAP, who)
     owed: uint256 = taker_fee
     if defer:
-        self._defer(f.maker, b.sid, f.release, maker_fee, kind != c.FUTURE)
+        self._defer(f.maker, b.sid, f.release, maker_fee)
         if kind != c.FUTURE:
             extcall vault.transfer_internal(taker, f.maker, notional)      # the premium
     else:
-        self._refresh(f.maker, b.sid, lower, upper, kind != c.FUTURE)
+        self._refresh(f.maker, b.sid, lower, upper)
         maker_balance: uint256 = staticcall vault.balance_of(f.maker)
         maker_out: uint256 = maker_fee
         maker_in: uint256 = 0
@@ -997,11 +1052,11 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
 
 
 @internal
-def _defer(maker: address, sid: uint256, release: uint256, fee: uint256, option: bool):
+def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
     """
     @dev Adds a fill's reserve share and maker fee to the series' deferred bookkeeping
          (`owed`, under the PENDING bit of its `meta`): a fill from the market's book of a
-         future or of an option the maker sells (`option`: its leg count is stored here),
+         future or of an option the maker sells (`_apply` already stored its leg count),
          whose reserve share covers the fill's stand-alone loss over today's range plus
          its maker fee at today's rate (else the fill settles at once). Until `_fold`
          (the account's next refresh of the series: its own taker order there, a
@@ -1013,17 +1068,11 @@ def _defer(maker: address, sid: uint256, release: uint256, fee: uint256, option:
          is at most its share.
     """
     meta: uint256 = self.positions[maker][sid].meta
-    word: uint256 = meta | PENDING
-    if option:
-        # `_apply` changed the legs, not their count, which tells the fold's `_refresh` (and
-        # a claim) to read them: it is stored here
-        word = (word & ~LEG_COUNT) | len(self.positions[maker][sid].legs) << 8
     if meta & PENDING != 0:
         self.owed[maker][sid] += release | fee << 128
     else:
         self.owed[maker][sid] = release | fee << 128
-    if word != meta:
-        self.positions[maker][sid].meta = word
+        self.positions[maker][sid].meta = meta | PENDING
 
 
 @external
@@ -1161,7 +1210,7 @@ def _close_booking(b: Booking, taker: address, kind: uint8, strike: uint256, low
     if b.oi_now != b.oi_start:
         assert b.oi_now <= b.oi_start or b.oi_now <= b.caps & MAX_CAP, "clearinghouse: open interest cap"
         self.oi[b.sid][kind] = b.oi_now
-    self._refresh(taker, b.sid, lower, upper, kind != c.FUTURE)
+    self._refresh(taker, b.sid, lower, upper)
     if b.taker_fee > 0:
         extcall vault.transfer_internal(taker, b.fee_to, b.taker_fee)
 

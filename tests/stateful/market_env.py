@@ -191,6 +191,13 @@ def fee(notional: int, bps: int) -> int:
     return -(-notional * bps // BPS)
 
 
+def part(amount: int, frac: float) -> int:
+    """`frac` (0..1) of a raw amount, in integers: `int(amount * frac)` loses the low digits
+    of an 18-decimal amount and can land above `amount` (a withdrawal of "all but nothing"
+    then asks for more than the balance)."""
+    return amount * round(frac * 2**32) // 2**32
+
+
 def adds_exposure(old: int, new: int) -> bool:
     if old >= 0 and new >= 0:
         return new > old

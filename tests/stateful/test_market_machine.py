@@ -55,7 +55,17 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from market_env import GAS, GUARD_BPS, MIN_FIXING_VOLUME, Env, Pos, adds_exposure, build_env, fee
+from market_env import (
+    GAS,
+    GUARD_BPS,
+    MIN_FIXING_VOLUME,
+    Env,
+    Pos,
+    adds_exposure,
+    build_env,
+    fee,
+    part,
+)
 from strategies import (
     SERIES,
     TRADERS,
@@ -549,13 +559,13 @@ class MarketMachine(RuleBasedStateMachine):
         elif mode == "locked" and bal > free:
             # more than the stored free collateral: refused, unless the stored requirement
             # was stale and today's (smaller) one allows it
-            amount = free + 1 + int((bal - free - 1) * frac)
+            amount = free + 1 + part(bal - free - 1, frac)
             allowed = {"vault: insufficient collateral"}
         elif free == 0:
             amount = 1
             allowed = {"vault: insufficient collateral", "vault: insufficient balance"}
         else:
-            amount = free if mode == "all_free" else max(1, int(free * frac))
+            amount = free if mode == "all_free" else max(1, part(free, frac))
         receiver = self.addr[to or who]
         before = e.token.balanceOf(receiver)
         if to is None:

@@ -1,13 +1,17 @@
 """Clearinghouse: the number of option legs kept in `Position.meta` (bits 8..15, beside the
-open-list bits; the stored requirement above them) so that a futures-only position never reads
-its legs. Read back from storage (slot from the compiler's layout, checked against the
-`futures_position` word next to it) and checked after every kind of change: legs opened up to
-MAX_LEGS, closed in the middle, first and last, reduced, futures mixed in the same series, every
-leg closed, recalculation over a narrower range and claim."""
+open-list bits; the stored requirement above them), the legs' only count (`legs` has no length
+word), so that a futures-only position never reads its legs. Read back from storage (slots from
+the compiler's layout, the `meta` slot checked against the `futures_position` word next to it,
+the legs' words against `option_legs`, sorted, zero past the count) after every kind of change:
+legs opened up to MAX_LEGS, closed in the middle, first and last, reduced, futures mixed in the
+same series, every leg closed, recalculation over a narrower range and claim."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
+from eth_utils import keccak
 from helpers import fund, map_slot, storage_layout, storage_word
 
 from rangebound import margin
@@ -22,13 +26,18 @@ from .clearinghouse_helpers import (
     settle_series,
 )
 
-NC, META = 0, 1        # Position's words: nc, meta, then the legs array
+NC, META = 0, 1        # Position's words: nc, meta
+
+
+@functools.cache
+def _layout() -> dict:
+    return storage_layout("Clearinghouse")
 
 
 @pytest.fixture(scope="module")
 def positions_slot() -> int:
     """The storage slot of `positions`, from the compiler's layout of the Clearinghouse."""
-    return storage_layout("Clearinghouse")["positions"]["slot"]
+    return _layout()["positions"]["slot"]
 
 
 def _word(env, slot: int, account, e: int, member: int) -> int:
@@ -46,12 +55,30 @@ def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:
     return meta >> 17, (meta >> 8) & 255, meta & 255     # bit 16 is PENDING (deferred maker bookkeeping)
 
 
-def check(env, slot: int, account, e: int) -> int:
+def leg_words(env, account, e: int) -> list[int]:
+    """The MAX_LEGS storage words of one position's legs: `legs[keccak(account . sid)][i]`."""
+    sid = (int(env.registry.address, 16) << 96) | e
+    key = keccak(bytes.fromhex(account.address[2:]) + sid.to_bytes(32, "big"))
+    base = map_slot(_layout()["legs"]["slot"], key)
+    return [storage_word(env.ch, base + i) for i in range(MAX_LEGS)]
+
+
+def check(env, slot: int, account, e: int, want: dict | None = None) -> int:
     """The count is the number of legs, the stored requirement the Python mirror's (ranges
-    unchanged since the last fill), the open-list bits say whether the series is open; returns
-    the count."""
+    unchanged since the last fill), the open-list bits say whether the series is open; the
+    legs are `want` ({(kind, strike): lots}) when given; returns the count."""
     req, count, listed = meta_of(env, slot, account, e)
-    assert count == len(legs_of(env, account, e))
+    legs = legs_of(env, account, e)
+    assert count == len(legs)
+    if want is not None:
+        assert legs == sorted(((kind, k, q) for (kind, k), q in want.items() if q != 0),
+                              key=lambda leg: (leg[1], leg[0]))
+    # the held legs are the first `count` words, sorted by (strike, kind); every word after
+    # them is zero (a closed leg's last slot is cleared: its refund, nothing stale past the count)
+    words = leg_words(env, account, e)
+    assert [(w & 255, (w & (2**128 - 1)) >> 8, (w >> 128) - 2**127) for w in words[:count]] == legs
+    assert legs == sorted(legs, key=lambda leg: (leg[1], leg[0]))
+    assert words[count:] == [0] * (MAX_LEGS - count)
     assert req == env.ch.series_requirement(account, env.registry, e) == reference_requirement(env, account, e)
     open_ = [s[1] for s in env.ch.open_series(account) if s[0] == env.registry.address]
     assert (listed != 0) == (e in open_)
@@ -72,20 +99,32 @@ def test_settle_fill__legs_to_max_closed_in_middle__count_follows_futures_see_le
     # taker sells the even legs and buys the odd ones, 1-3 lots each, up to MAX_LEGS
     side = {ins: i % 2 == 1 for i, ins in enumerate(instruments[:MAX_LEGS])}
     lots = {ins: 1 + i % 3 for i, ins in enumerate(instruments[:MAX_LEGS])}
+    held: dict = {}                            # the taker's legs, as the test books them
+
+    def book(kind, k, is_buy, q):
+        fill(env, taker, maker, e, kind, k, is_buy, premium, q)
+        held[kind, k] = held.get((kind, k), 0) + (q if is_buy else -q)
+
+    def both() -> int:
+        """Both sides' checks, the maker's legs the taker's negated; returns the count."""
+        n = check(env, positions_slot, taker, e, held)
+        assert check(env, positions_slot, maker, e, {ins: -q for ins, q in held.items()}) == n
+        return n
+    # opened in instrument order (calls, then puts): each new leg lands inside the sorted legs
     for i, (kind, k) in enumerate(instruments[:MAX_LEGS]):
-        fill(env, taker, maker, e, kind, k, side[kind, k], premium, lots[kind, k])
+        book(kind, k, side[kind, k], lots[kind, k])
         if i in (0, 15):
-            assert check(env, positions_slot, taker, e) == i + 1 == check(env, positions_slot, maker, e)
-    assert check(env, positions_slot, taker, e) == MAX_LEGS == check(env, positions_slot, maker, e)
+            assert both() == i + 1
+    assert both() == MAX_LEGS
     # a leg reduced (3 lots to 2, not closed) keeps the count
     kind, k = instruments[2]
-    fill(env, taker, maker, e, kind, k, not side[kind, k], premium, 1)
-    assert check(env, positions_slot, taker, e) == MAX_LEGS
+    book(kind, k, not side[kind, k], 1)
+    assert both() == MAX_LEGS
     # closed in the middle, first and last: the count falls by one each time
     for n, i in enumerate((16, 0, MAX_LEGS - 1, 8)):
         kind, k = instruments[i]
-        fill(env, taker, maker, e, kind, k, not side[kind, k], premium, lots[kind, k])
-        assert check(env, positions_slot, taker, e) == MAX_LEGS - 1 - n == check(env, positions_slot, maker, e)
+        book(kind, k, not side[kind, k], abs(held[kind, k]))
+        assert both() == MAX_LEGS - 1 - n
     # futures flat at their cost: the legs still count, the series stays open
     fill(env, taker, maker, e, FUTURE, 0, False, env.usd(101), 2)
     assert env.ch.futures_position(taker, env.registry, e) == (0, 0)
@@ -95,8 +134,8 @@ def test_settle_fill__legs_to_max_closed_in_middle__count_follows_futures_see_le
     assert check(env, positions_slot, taker, e) == MAX_LEGS - 4 == check(env, positions_slot, maker, e)
     # a leg re-opened in the middle of the sorted legs counts again
     kind, k = instruments[16]
-    fill(env, taker, maker, e, kind, k, True, premium, 1)
-    assert check(env, positions_slot, taker, e) == MAX_LEGS - 3 == check(env, positions_slot, maker, e)
+    book(kind, k, True, 1)
+    assert both() == MAX_LEGS - 3
 
 
 def test_settle_fill__every_leg_closed__count_zero_futures_only_requirement(
@@ -160,5 +199,6 @@ def test_recalculate_and_claim__mixed_and_futures_only__legs_read_count_cleared(
         tx = ch.claim(a, reg, e, sender=keeper)
         assert tx.events.filter(ch.Claimed)[0].pnl == pnl
         assert meta_of(env, positions_slot, a, e) == (0, 0, 0)
+        assert leg_words(env, a, e) == [0] * MAX_LEGS      # cleared (refunds)
         assert legs_of(env, a, e) == [] and ch.futures_position(a, reg, e) == (0, 0)
         assert ch.requirement(a) == 0 and len(ch.open_series(a)) == 0
