@@ -28,13 +28,16 @@ def _profile() -> str:
     return "long" if os.environ.get("RANGEBOUND_FUZZ", "").lower() == "long" else "ci"
 
 
-def fuzz_settings(examples: int | None = None, steps: int | None = None) -> settings:
+def fuzz_settings(examples: int | None = None, steps: int | None = None,
+                  long: tuple[int, int] | None = None) -> settings:
     """Settings of one machine: the active profile, sized for state machines (a machine may ask
-    for its own CI size; the long profile and the environment overrides win)."""
+    for its own CI size, and `long` for its own long size; the environment overrides win)."""
     profile = _profile()
     n, k = SIZES[profile]
     if profile == "ci":
         n, k = examples or n, steps or k
+    elif long is not None:
+        n, k = long
     return settings(
         settings.get_profile(profile),
         max_examples=int(os.environ.get("RANGEBOUND_FUZZ_EXAMPLES", n)),

@@ -5,6 +5,8 @@ buy, sell and round-trip options of the three nearest series; the keeper hedges 
 delta through the real book (the maker keeps futures liquidity on both sides); time moves by
 hours or to the next morning (index report in the fixing window, daily update, settlement of
 expired series, claims of every holder, the pool included), so examples cross expiries.
+CI runs 4 derandomised examples of 14 steps; `make fuzz` (RANGEBOUND_FUZZ=long) a seeded campaign
+of 30 examples of 30 steps (`RANGEBOUND_FUZZ_SEED`, `_EXAMPLES`, `_STEPS` override).
 
 After every step:
 * the pool and every trader are fully collateralised (vault balance >= requirement);
@@ -24,7 +26,8 @@ After every step:
   instant. With TA = totalAssets, S = totalSupply before, TA', S' after, and from the step's
   events: spread = Σ pool trades (price − model) × lots in the pool's favour (`Traded`),
   fees = Σ Clearinghouse fees of the market's fills (the pool is its fee account) − the fees
-  the pool paid, hedge = Σ the pool's futures fills n × (E[S] − price) at the model E[S]:
+  the pool paid − the growth of the maker fees owed to the pool (a book maker's fee is deferred
+  to its next fold: `fees_owed`), hedge = Σ the pool's futures fills n × (E[S] − price) at the model E[S]:
   - trade / round trip / hedge steps (no LP action): S' == S and TA' − TA == spread + fees
     + hedge exactly (a trade moves NAV/share by its spread and fees, nothing else);
   - round trip: additionally TA' >= TA (the trader's round trip never lowers the LPs' NAV);
@@ -41,10 +44,12 @@ After every step:
 
 from __future__ import annotations
 
+import time
+
 import ape
 import pytest
 from helpers import NOT_OWNER, POOL_SETTERS, sunday_noon_after
-from hypothesis import HealthCheck, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -75,8 +80,8 @@ def env(chain, accounts, deployer, guardian):
 
 REFUSED: dict[str, int] = {}
 RETUNED: dict[str, int] = {}     # setter -> retunes applied
-STATS = {"trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0, "lp_actions": 0,
-         "zero_sum_checks": 0, "retunes": 0}
+STATS = {"steps": 0, "trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0,
+         "lp_actions": 0, "zero_sum_checks": 0, "retunes": 0}
 # (setter, getter, value, in bounds) for `retune`: each pool setter at both edges (depth 1, 10 %
 # utilisation and a day's cutoff among them: values that bite) and one past each edge
 RETUNES = [(setter, getter, value, ok) for setter, getter, _event, lo, hi in POOL_SETTERS
@@ -142,6 +147,19 @@ class PoolMachine(RuleBasedStateMachine):
 
     def share_price(self) -> tuple[int, int]:
         return int(self.pool.totalAssets()), int(self.pool.totalSupply())
+
+    def fees_owed(self) -> int:
+        """Maker fees the pool (the market's fee account) is owed but has not received: a book
+        maker's futures fill defers its fee to the maker's next fold (docs/architecture.md §16),
+        so a hedge's `Fill` states a maker fee that reaches the pool's cash, and its NAV, later
+        (the maker's claim, its next order there, anyone's `recalculate`)."""
+        owed = 0
+        for who in ("taker", "maker2", "maker"):
+            acct = self.roles[who]
+            for reg, e in self.ch.open_series(acct):
+                if reg == self.reg.address:
+                    owed += int(self.ch.deferred(acct, self.reg, e)[1])
+        return owed
 
     # ------------------------------------------------------------ rules
 
@@ -315,7 +333,7 @@ class PoolMachine(RuleBasedStateMachine):
         n=st.integers(0, 5_000),
     )
     def step(self, action, who, series, strike, kind, qty, flag, n) -> None:
-        before = (*self.share_price(), int(self.vault.balance_of(self.pool)))
+        before = (*self.share_price(), int(self.vault.balance_of(self.pool)), self.fees_owed())
         b0 = ape.chain.blocks.head.number + 1
         self.act(action, who, series, strike, kind, qty, flag, n)
         self.check_step(action, before, b0)
@@ -341,11 +359,13 @@ class PoolMachine(RuleBasedStateMachine):
         claims = sum(c.pnl for c in self.ch.Claimed.range(b0, b1) if c.account == pool)
         return spread, fees, hedge, claims, filled
 
-    def check_step(self, action: str, before: tuple[int, int, int], b0: int) -> None:
-        ta, ts, cash = before
+    def check_step(self, action: str, before: tuple[int, int, int, int], b0: int) -> None:
+        ta, ts, cash, owed = before
         ta2, ts2 = self.share_price()
         b1 = ape.chain.blocks.head.number + 1
         spread, fees, hedge, claims, filled = self.explained(b0, b1)
+        # fees stated by this step's fills, less those still owed, plus earlier ones paid now
+        fees -= self.fees_owed() - owed
         self.check_zero_sum(filled)
         if action in ("deposit", "redeem"):
             # at the pool's own price (check_share_price), exactly: no slack
@@ -386,6 +406,7 @@ class PoolMachine(RuleBasedStateMachine):
 
     @invariant()
     def collateralised_solvent_exitable(self) -> None:
+        STATS["steps"] += 1                  # invariants run after every step (and the setup)
         total, unclaimed = 0, {}
         for h in self.holders() + [self.roles["lp"], self.roles["stranger"]]:
             bal = int(self.vault.balance_of(h))
@@ -426,19 +447,26 @@ class PoolMachine(RuleBasedStateMachine):
         ape.chain.restore(self.snap)
 
 
-def test_pool_machine(env):
+# the campaign's sizes of this machine: CI derandomised (every rule runs, asserted below); long
+# (`make fuzz`) seeded, ~0.7 s a step, so ~10 minutes (RANGEBOUND_FUZZ_EXAMPLES/_STEPS override)
+CI_SIZE, LONG_SIZE = (4, 14), (30, 30)
+
+
+def test_pool_machine(env, campaign):
     PoolMachine.system, PoolMachine.roles = env
+    machine = PoolMachine
+    s = campaign.seed()
+    if s is not None:
+        print(f"\npool: RANGEBOUND_FUZZ_SEED={s}")
+        machine = hypothesis_seed(s)(machine)
     provider = ape.chain.provider   # pin block times: marks of a step are taken at one instant
     provider.make_request("anvil_setBlockTimestampInterval", [0])
+    t0 = time.time()
     try:
-        run_state_machine_as_test(
-            PoolMachine,
-            settings=settings(max_examples=4, stateful_step_count=14, deadline=None,
-                              derandomize=True, database=None,
-                              suppress_health_check=list(HealthCheck)),
-        )
+        run_state_machine_as_test(machine, settings=campaign.settings(*CI_SIZE, long=LONG_SIZE))
     finally:
         provider.make_request("anvil_removeBlockTimestampInterval", [])
+    campaign.record("pool", seconds=round(time.time() - t0, 1), **STATS)
     print("\npool machine:", STATS, "refused quotes:", REFUSED, "retunes applied:", RETUNED)
     # derandomized: every rule ran (trades, round trips, hedges, LPs, mornings, claims at expiry)
     assert min(STATS.values()) > 0, STATS
