@@ -13,6 +13,16 @@ from rangebound.constants import FUTURE
 from .clearinghouse_helpers import ch_state, fill, reserve_ask
 
 
+def totals_word(env, account) -> int:
+    """The account's `totals` word: reserves | open-series count << 120 | requirements << 128."""
+    return storage_word(env.ch, map_slot(storage_layout("Clearinghouse")["totals"]["slot"], account.address))
+
+
+def open_list_word(env, account, i: int) -> int:
+    """Word `i` of the account's open list (open or stale)."""
+    return storage_word(env.ch, map_slot(storage_layout("Clearinghouse")["open_list"]["slot"], account.address) + i)
+
+
 def test_reserve__total_reserve_of_2_120_or_more__reverts_insufficient_collateral(env, maker):
     ch = env.ch
     e = env.expiries[0]
@@ -83,11 +93,3 @@ def test_open_and_close__count_in_totals__follows_the_open_list(env, maker, take
     fill(env, taker, maker, es[0], FUTURE, 0, True, price, 1)      # re-opens into that word
     assert (totals_word(env, taker) >> 120) & 255 == 3
     assert [s[1] for s in ch.open_series(taker)] == [es[2], es[1], es[0]]
-
-
-def totals_word(env, account) -> int:
-    return storage_word(env.ch, map_slot(storage_layout("Clearinghouse")["totals"]["slot"], account.address))
-
-
-def open_list_word(env, account, i: int) -> int:
-    return storage_word(env.ch, map_slot(storage_layout("Clearinghouse")["open_list"]["slot"], account.address) + i)
