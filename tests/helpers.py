@@ -5,6 +5,7 @@ from `rangebound.constants`, which reads them from the contracts."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -171,9 +172,11 @@ def storage_digest(chain) -> str:
     return h.hexdigest()
 
 
+@functools.cache
 def storage_layout(contract: str) -> dict[str, Any]:
     """The compiler's storage layout of `contracts/<contract>.vy` (`vyper -f layout`): variable
-    (or module, then its variables) -> {"slot", "type", "n_slots"}."""
+    (or module, then its variables) -> {"slot", "type", "n_slots"}. Run once per contract and
+    session (a compiler run each; callers only read it)."""
     vyper = Path(sys.executable).parent / "vyper"
     out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", f"contracts/{contract}.vy"],
                          capture_output=True, text=True, check=True, cwd=ROOT)

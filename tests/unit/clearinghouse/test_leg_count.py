@@ -8,8 +8,6 @@ same series, every leg closed, recalculation over a narrower range and claim."""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 from eth_utils import keccak
 from helpers import fund, map_slot, storage_layout, storage_word
@@ -29,15 +27,10 @@ from .clearinghouse_helpers import (
 NC, META = 0, 1        # Position's words: nc, meta
 
 
-@functools.cache
-def _layout() -> dict:
-    return storage_layout("Clearinghouse")
-
-
 @pytest.fixture(scope="module")
 def positions_slot() -> int:
     """The storage slot of `positions`, from the compiler's layout of the Clearinghouse."""
-    return _layout()["positions"]["slot"]
+    return storage_layout("Clearinghouse")["positions"]["slot"]
 
 
 def _word(env, slot: int, account, e: int, member: int) -> int:
@@ -59,7 +52,7 @@ def leg_words(env, account, e: int) -> list[int]:
     """The MAX_LEGS storage words of one position's legs: `legs[keccak(account . sid)][i]`."""
     sid = (int(env.registry.address, 16) << 96) | e
     key = keccak(bytes.fromhex(account.address[2:]) + sid.to_bytes(32, "big"))
-    base = map_slot(_layout()["legs"]["slot"], key)
+    base = map_slot(storage_layout("Clearinghouse")["legs"]["slot"], key)
     return [storage_word(env.ch, base + i) for i in range(MAX_LEGS)]
 
 
