@@ -6,7 +6,8 @@ mornings with time travel and measures (see `rangebound/dev/scenario.py` for wha
     ape run bench                     # the full benchmark (make bench), writes reports/gas.json
     ape run bench --quick             # a reduced run (seconds)
     ape run bench --profile           # + where the gas of the main operations goes: per
-                                      #   external call, storage pattern, source function
+                                      #   external call, storage pattern, source function;
+                                      #   and what one more maker adds to a take
 
 Every number is a receipt's `gas_used` (21,000 base and calldata included, refunds
 deducted), the median of repeated runs. Local networks only (time travel, impersonation).
@@ -25,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rangebound.dev.bench_table import DESCRIPTIONS, rows
-from rangebound.dev.profiler import profile_report, summarise_calls
+from rangebound.dev.profiler import profile_report, slope_breakdown, slope_names, summarise_calls
 from rangebound.dev.scenario import BenchConfig, run_benchmark, write_report
 
 console = Console()
@@ -112,6 +113,30 @@ def print_profile(profile: dict) -> None:
         console.print(t)
 
 
+def print_slope(name: str, slope: dict) -> None:
+    """`slope_breakdown`'s result: what one more maker adds, and where."""
+    capped = slope["capped"]
+    console.print(
+        f"{name}: {slope['receipt']:,} receipt gas per step ({slope['execution']:,} of execution, "
+        f"before refunds; {slope['steps']} steps); refunds {slope['refund']['lo']:,} / "
+        f"{slope['refund']['hi']:,}, EIP-3529 cap binding: {capped['lo']} / {capped['hi']}"
+    )
+    t = Table(title=f"{name}: per step, per contract and storage pattern (pre-refund)",
+              title_justify="left")
+    t.add_column("contract")
+    t.add_column("breakdown")
+    for contract, classes in slope["per_contract"].items():
+        t.add_row(contract, ", ".join(f"{k} {v:,}" for k, v in
+                                      sorted(classes.items(), key=lambda kv: -kv[1])))
+    console.print(t)
+    t = Table(title=f"{name}: per step, top source lines (pre-refund)", title_justify="left")
+    for col in ("line", "gas", "source"):
+        t.add_column(col, justify="right" if col == "gas" else "left")
+    for r in slope["lines"]:
+        t.add_row(r["line"], _g(r["gas"]), r.get("source", ""))
+    console.print(t)
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
 @click.option("--quick", is_flag=True, help="reduced run (the integration test's size)")
@@ -154,8 +179,11 @@ def cli(network, quick, profile, verbose, output):
     if profile:
         prof = profile_report(report)
         print_profile(prof)
+        lo, hi, steps = slope_names(report["_bench"])
+        slope = slope_breakdown(prof[lo], prof[hi], steps)
+        print_slope("take_extra_maker", slope)
         ppath = Path(output).with_name("gas_profile.json")
-        ppath.write_text(json.dumps(prof, indent=1) + "\n")
+        ppath.write_text(json.dumps({**prof, "take_extra_maker": slope}, indent=1) + "\n")
         console.print(f"profile written to {ppath}")
     meta = report["meta"]
     console.print(

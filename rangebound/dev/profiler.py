@@ -4,6 +4,8 @@
 `profile_opcodes(hash)` per storage pattern and per source function and line (a JavaScript
 tracer that anvil runs while replaying the transaction: no `--steps-tracing` needed; the
 contracts are recompiled with the installed Vyper for their pc -> source maps, `SourceMap`).
+`slope_breakdown(lo, hi, steps)` turns two profiled takes into what one more maker costs,
+per storage pattern and source line, and whether EIP-3529's refund cap binds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from ape import chain, project
 
-from rangebound.constants import ROOT
+from rangebound.constants import CONTRACTS, ROOT
 from rangebound.dev.scenario import Bench
 from rangebound.dev.sender import BenchError, median
 
@@ -207,12 +209,29 @@ SOURCES = {"registry": "contracts/SeriesRegistry.vy", "clearinghouse": "contract
            "pool": "contracts/OptionsPool.vy", "pricer": "contracts/PoolPricer.vy"}
 
 
+def slope_names(bench: Bench) -> tuple[str, str, int]:
+    """The two takes whose difference is `take_extra_maker` (fewest and most makers filled by
+    one taker call) and the number of makers between them."""
+    lo, hi = min(bench.config.makers), max(bench.config.makers)
+    return f"take_{lo}_makers", f"take_{hi}_makers", hi - lo
+
+
+def intrinsic_gas(txn_hash: str) -> int:
+    """21,000 + the calldata's cost (4 per zero byte, 16 per other byte): what a receipt
+    holds beyond execution gas, before refunds."""
+    tx = chain.provider.make_request("eth_getTransactionByHash", [txn_hash])
+    data = bytes.fromhex(str(tx["input"])[2:])
+    return 21_000 + sum(16 if b else 4 for b in data)
+
+
 def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
                    opcodes: bool = True) -> dict[str, Any]:
-    """Profiles the median sample of each named operation: per external call (callTracer)
-    and, with `opcodes`, per storage pattern and source function (a JavaScript tracer; the
-    contracts are recompiled for their pc -> source maps, which takes a few seconds)."""
+    """Profiles the median sample of each named operation, and the two takes of
+    `slope_names`: per external call (callTracer) and, with `opcodes`, per storage pattern
+    and source function (a JavaScript tracer; the contracts are recompiled for their
+    pc -> source maps, which takes a few seconds)."""
     bench: Bench = report_["_bench"]
+    names = tuple(dict.fromkeys((*names, *slope_names(bench)[:2])))
     s = bench.system
     contracts = {"token": s.token, "vault": s.vault, "clearinghouse": s.clearinghouse,
                  "registry": bench.registry, "book": bench.book,
@@ -236,9 +255,67 @@ def profile_report(report_: dict[str, Any], names: tuple[str, ...] = PROFILED,
     out: dict[str, Any] = {}
     for name, h in picks.items():
         entry: dict[str, Any] = {"tx": h, "gas": int(chain.provider.make_request(
-            "eth_getTransactionReceipt", [h])["gasUsed"], 16)}
+            "eth_getTransactionReceipt", [h])["gasUsed"], 16), "intrinsic": intrinsic_gas(h)}
         entry["calls"] = profile_call_tree(h, contracts)
         if opcodes:
             entry["opcodes"] = profile_opcodes(h, contracts, maps)
         out[name] = entry
+    return out
+
+
+def source_line(key: str) -> str:
+    """The text of source line `key` ("<file stem>:<line>") under contracts/, or ""."""
+    stem, _, line = key.rpartition(":")
+    for path in CONTRACTS.rglob(f"{stem}.vy"):
+        lines = path.read_text().splitlines()
+        if 0 < int(line) <= len(lines):
+            return lines[int(line) - 1].strip()
+    return ""
+
+
+def slope_breakdown(lo: dict[str, Any], hi: dict[str, Any], steps: int,
+                    top: int = 16) -> dict[str, Any]:
+    """What each of `steps` more makers adds between two profiled takes (`profile_report`
+    entries with opcodes): the receipt slope (the bench's `take_extra_maker`), the execution
+    slope, per contract and storage pattern, and the `top` source lines by gas with their
+    text. Refunds: a receipt is execution + intrinsic gas less the refund, capped by EIP-3529
+    at a fifth of that sum; where the cap binds (`capped`), one more maker costs 0.8 of its
+    execution gas and a slot it clears earns nothing. Per-step figures are pre-refund and
+    rounded to the nearest gas unit."""
+    def total(e: dict[str, Any]) -> int:
+        return e["opcodes"]["execution_gas"] + e["intrinsic"]
+
+    def per_step(a: float, b: float) -> int:
+        return round((b - a) / steps)
+
+    out: dict[str, Any] = {
+        "steps": steps,
+        "receipt": per_step(lo["gas"], hi["gas"]),
+        "execution": per_step(lo["opcodes"]["execution_gas"], hi["opcodes"]["execution_gas"]),
+        "refund": {"lo": total(lo) - lo["gas"], "hi": total(hi) - hi["gas"]},
+        "capped": {"lo": total(lo) - lo["gas"] == total(lo) // 5,
+                   "hi": total(hi) - hi["gas"] == total(hi) // 5},
+    }
+    classes: dict[str, dict[str, int]] = {}
+    a_pc, b_pc = lo["opcodes"]["per_contract"], hi["opcodes"]["per_contract"]
+    for contract in sorted(set(a_pc) | set(b_pc)):
+        a, b = a_pc.get(contract, {}), b_pc.get(contract, {})
+        row = {k: per_step(a.get(k, 0), b.get(k, 0)) for k in sorted(set(a) | set(b))
+               if not k.startswith("n_")}
+        row = {k: v for k, v in row.items() if v}
+        if row:
+            classes[contract] = row
+    out["per_contract"] = classes
+    lines: list[dict[str, Any]] = []
+    a_pl, b_pl = lo["opcodes"].get("per_line", {}), hi["opcodes"].get("per_line", {})
+    for contract in set(a_pl) | set(b_pl):
+        a, b = a_pl.get(contract, {}), b_pl.get(contract, {})
+        for key in set(a) | set(b):
+            gas = per_step(a.get(key, 0), b.get(key, 0))
+            if gas:
+                lines.append({"contract": contract, "line": key, "gas": gas})
+    lines.sort(key=lambda r: -abs(r["gas"]))
+    for r in lines[:top]:
+        r["source"] = source_line(r["line"])
+    out["lines"] = lines[:top]
     return out

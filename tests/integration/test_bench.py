@@ -9,8 +9,16 @@ import json
 import pytest
 from ape import chain
 
+from rangebound.constants import CONTRACTS
 from rangebound.dev.bench_table import TARGETS, rows
-from rangebound.dev.profiler import profile_call_tree, profile_opcodes
+from rangebound.dev.profiler import (
+    intrinsic_gas,
+    profile_call_tree,
+    profile_opcodes,
+    slope_breakdown,
+    slope_names,
+    source_line,
+)
 from rangebound.dev.scenario import BenchConfig, run_benchmark, write_report
 
 RECEIPTS = ("deposit", "withdraw", "place_resting", "cancel", "take_1_maker", "settle",
@@ -111,11 +119,46 @@ def test_profile__call_tree_and_opcodes_add_up(report):
     assert any(f["function"] == "settle_fills" for f in tree)   # one call per taker order
     # settle refunds nothing: execution gas = receipt - 21,000 - calldata
     h = bench.s.hashes["settle"][0]
-    tx = chain.provider.make_request("eth_getTransactionByHash", [h])
-    data = bytes.fromhex(tx["input"][2:])
-    intrinsic = 21_000 + sum(16 if b else 4 for b in data)
     ops = profile_opcodes(h, contracts)
-    assert ops["execution_gas"] == bench.s.data["settle"][0] - intrinsic
+    assert ops["execution_gas"] == bench.s.data["settle"][0] - intrinsic_gas(h)
     # the settlement price: one write into the series' fixing word (no fresh slot)
     assert ops["per_contract"]["registry"]["sstore_2900"] == 2_900
     assert "sstore_20000" not in ops["per_contract"]["registry"]
+
+
+def _profiled(bench, contracts, name):
+    """The first sample of `name` as `profile_report` would give it, without source maps."""
+    h = bench.s.hashes[name][0]
+    return {"gas": bench.s.data[name][0], "intrinsic": intrinsic_gas(h),
+            "opcodes": profile_opcodes(h, contracts)}
+
+
+def test_slope_breakdown__adds_up_to_the_receipts(report):
+    bench = report["_bench"]
+    contracts = {"registry": bench.registry, "book": bench.book, "clearinghouse": bench.ch,
+                 "vault": bench.vault, "token": bench.token}
+    lo_name, hi_name, steps = slope_names(bench)
+    assert (lo_name, hi_name, steps) == ("take_1_makers", "take_3_makers", 2)
+    lo, hi = _profiled(bench, contracts, lo_name), _profiled(bench, contracts, hi_name)
+    slope = slope_breakdown(lo, hi, steps)
+    assert slope["receipt"] == round((hi["gas"] - lo["gas"]) / steps)
+    for side, e in (("lo", lo), ("hi", hi)):     # receipt = execution + intrinsic - refund
+        assert e["gas"] == e["opcodes"]["execution_gas"] + e["intrinsic"] - slope["refund"][side]
+        assert slope["capped"][side] is False    # a few makers: far below a fifth of the gas
+    # uncapped, each extra maker's receipt is its execution less its refund
+    refund_step = (slope["refund"]["hi"] - slope["refund"]["lo"]) / steps
+    assert abs(slope["receipt"] - (slope["execution"] - refund_step)) <= 1
+    assert refund_step == 2 * 4_800              # the filled order's two words are cleared
+    parts = sum(v for row in slope["per_contract"].values() for v in row.values())
+    assert abs(parts - slope["execution"]) <= 12  # each class rounded on its own
+    # each extra maker: its order's two words and its level written, in the book
+    assert slope["per_contract"]["book"]["sstore_2900"] == 3 * 2_900
+    assert slope["lines"] == []                  # no source maps given
+
+
+def test_source_line__reads_the_contract_line():
+    lines = (CONTRACTS / "Clearinghouse.vy").read_text().splitlines()
+    n = next(i for i, t in enumerate(lines, 1) if t.startswith("def settle_fills("))
+    assert source_line(f"Clearinghouse:{n}").startswith("def settle_fills(")
+    assert source_line("order_store:1").startswith("# pragma version")   # a module
+    assert source_line("NoSuchFile:3") == ""
