@@ -295,15 +295,15 @@ def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
 
 
 @internal
-def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, emptied: uint256):
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool):
     """
     @dev Removes an order from its level (`order_store`) and clears the level's bitmap bit
-         when it became empty (its word then set to `emptied`: 0 after a cancel, or DIRTY
-         after a fill). A cancel leaves emptied bitmap words KEPT (non-zero), a fill zeroes
-         them: whichever side's refund is not already capped (`price_levels`).
+         when it became empty (its word then zeroed after a cancel, left STALE after a
+         fill). A cancel leaves emptied bitmap words KEPT (non-zero), a fill zeroes them:
+         whichever side's refund is not already capped (`price_levels`).
     """
-    if ost._remove(side, order_id, link, qty, emptied):
-        pl._clear(side, ost._index(link), emptied == 0)
+    if ost._remove(side, order_id, link, qty, by_fill):
+        pl._clear(side, ost._index(link), not by_fill)
 
 
 # ---------------------------------------------------------------- trading
@@ -720,7 +720,7 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
         maker_qty: uint256 = ost._qty(book)
         reserve: uint256 = ost._reserve(book)
         if reason != 0:
-            self._remove(opp, oid, link, maker_qty, 0)
+            self._remove(opp, oid, link, maker_qty, False)
             if reserve > 0:
                 extcall clearinghouse.release(maker, reserve)
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
@@ -729,7 +729,7 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
             # the release booked with the fill (`_release_of`, kept in the step)
             ost._shrink(opp, oid, idx, book, q, word >> STEP_RELEASE)
         else:
-            self._remove(opp, oid, link, maker_qty, ost.DIRTY)
+            self._remove(opp, oid, link, maker_qty, True)
         log IOrderBook.OrderFilled(
             maker_order_id=oid, maker=maker, taker=msg.sender, price=(idx + t.base) * tick,
             qty=q, remaining=maker_qty - q, taker_order_id=order_id
@@ -821,7 +821,7 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
         crossing: bool = False
         unfilled, crossing = self._match(t, qty, MAX_FILLS, order_id)
         assert not crossing, "book: post-only would cross"
-    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), 0)
+    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False)
     if ost._reserve(old) > 0:
         extcall clearinghouse.release(msg.sender, ost._reserve(old))
     self._rest(t, order_id, qty)        # its words: cleared above, rewritten here (net non-zero to non-zero)
@@ -880,7 +880,7 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
     book: uint256 = ost.o_book[order_id]
     qty: uint256 = ost._qty(book)
     side: bytes32 = self._side(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick, ost._is_buy(book))
-    self._remove(side, order_id, link, qty, 0)
+    self._remove(side, order_id, link, qty, False)
     return qty, ost._reserve(book)
 
 
@@ -967,8 +967,11 @@ def queue(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: ui
     for i: uint256 in range(MAX_QUEUE):
         if i >= max_orders or oid == 0:
             break
+        link: uint256 = ost.o_link[oid]
+        if link == 0:
+            break                             # a STALE level (`order_store`): nothing rests
         out.append(oid)
-        oid = ost._next(ost.o_link[oid])
+        oid = ost._next(link)
     return out
 
 

@@ -7,11 +7,18 @@
         price index (16) << 240.
         Order book word: qty lots (64) | reserve raw units (96) << 64 | expiry s (40) << 160 |
         kind (2) << 200 | is_buy (1) << 202 | strike in ticks (53) << 203.
-        Level word: head id (40) | tail id (40) << 40 | total qty lots (128) << 80, and the
-        DIRTY bit 255 on a level that a fill emptied: that level keeps a non-zero word, so the
-        next order at that price (a maker re-quoting) writes non-zero -> non-zero (2,900 gas,
-        not 20,000). A level is empty exactly when its head is 0 (whatever the DIRTY bit).
-        A level emptied by a cancel is zeroed instead: the order's two words refund 9,600 and
+        Level word: head id (40) | tail id (40) << 40 | total qty lots (128) << 80. A level
+        is empty when its bitmap bit is clear; its word is then 0 or STALE.
+        A level emptied by a FILL is not written at all: its word keeps the head, tail and
+        total it had before the fill that emptied it (STALE: its tail order no longer rests,
+        so its `o_link` is 0). The taker then pays nothing for the level (it paid 2,900 to
+        mark it DIRTY before round 12), and the next order at that price (a maker
+        re-quoting) finds the tail's link word empty (one cold read, 2,100) and rewrites the
+        word non-zero -> non-zero (2,900, not 20,000): the level's bookkeeping moves from the
+        taker's bill to the maker's next order (docs/architecture.md §16). A reader that
+        finds a level by price, not through the bitmap (`_insert`, the book's `queue` view),
+        checks the link word of the order it names.
+        A level emptied by a CANCEL is zeroed instead: the order's two words refund 9,600 and
         the EIP-3529 cap (gas used / 5) is ~12,400 on a cancel, so the level's zeroing is
         worth ~2,800 to the canceller, and `cancel` stays under its 50,000 target. (The
         bitmap words it empties refund nothing more: `price_levels` keeps them non-zero.) A
@@ -45,11 +52,10 @@ BUY_SHIFT: constant(uint256) = 202
 STRIKE_SHIFT: constant(uint256) = 203
 TAIL_SHIFT: constant(uint256) = 40
 TOTAL_SHIFT: constant(uint256) = 80
-DIRTY: constant(uint256) = 1 << 255                       # an emptied level's word
 
 o_link: HashMap[uint256, uint256]                    # @dev order id -> owner | prev << 160 | next << 200 | price index << 240 (0 = not resting)
 o_book: HashMap[uint256, uint256]                    # @dev order id -> qty lots | reserve raw units << 64 | expiry s << 160 | kind << 200 | is_buy << 202 | strike ticks << 203
-levels: HashMap[bytes32, HashMap[uint256, uint256]]  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 | DIRTY
+levels: HashMap[bytes32, HashMap[uint256, uint256]]  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 (0 or STALE while the level is empty: its bitmap bit decides)
 
 
 # ---------------------------------------------------------------- word fields
@@ -135,16 +141,20 @@ def _total(lv: uint256) -> uint256:
 def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, book: uint256) -> bool:
     """
     @dev Appends an order to the tail of its level (time priority) and stores both its
-         words. Returns True when the level was empty (the caller marks its bitmap bit).
+         words. Returns True when the level was empty (the caller marks its bitmap bit): its
+         word is 0, or STALE (a fill emptied it and left it: its tail no longer rests).
     """
     lv: uint256 = self.levels[side][index]
     link: uint256 = convert(owner, uint256) | (index << INDEX_SHIFT)
-    fresh: bool = lv & M40 == 0
+    tail: uint256 = (lv >> TAIL_SHIFT) & M40
+    tail_link: uint256 = 0
+    if tail != 0:
+        tail_link = self.o_link[tail]         # 0: the level is STALE (a resting order's link holds its owner)
+    fresh: bool = tail_link == 0
     if fresh:
         lv = order_id | (order_id << TAIL_SHIFT) | ((book & M64) << TOTAL_SHIFT)
     else:
-        tail: uint256 = (lv >> TAIL_SHIFT) & M40
-        self.o_link[tail] = self.o_link[tail] | (order_id << NEXT_SHIFT)
+        self.o_link[tail] = tail_link | (order_id << NEXT_SHIFT)
         link = link | (tail << PREV_SHIFT)
         lv = (lv & M40) | (order_id << TAIL_SHIFT) | ((((lv >> TOTAL_SHIFT) & M128) + (book & M64)) << TOTAL_SHIFT)
     self.levels[side][index] = lv
@@ -154,11 +164,11 @@ def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, bo
 
 
 @internal
-def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, emptied: uint256) -> bool:
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool) -> bool:
     """
     @dev Unlinks an order from its level's FIFO list and clears both its words. Returns True
-         when the level became empty: its word is then set to `emptied` (0 or DIRTY) and
-         the caller clears its bitmap bit.
+         when the level became empty (the caller clears its bitmap bit): a cancel then zeroes
+         the level's word, a fill (`by_fill`) leaves it STALE, unwritten.
     """
     index: uint256 = link >> INDEX_SHIFT
     prev: uint256 = (link >> PREV_SHIFT) & M40
@@ -177,7 +187,8 @@ def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, empti
     self.o_link[order_id] = 0
     self.o_book[order_id] = 0
     if head == 0:
-        self.levels[side][index] = emptied
+        if not by_fill:
+            self.levels[side][index] = 0
         return True
     self.levels[side][index] = head | (tail << TAIL_SHIFT) | ((((lv >> TOTAL_SHIFT) & M128) - qty) << TOTAL_SHIFT)
     return False

@@ -37,6 +37,7 @@ DESCRIPTIONS: dict[str, str] = {
     "place_resting_cold": "book.place_order, the maker's first order (reserve slots 0 -> x)",
     "place_resting_new_side": "book.place_order, first order ever on a side (an option strike's bids)",
     "place_resting_requote": "book.place_order on a side its last cancel emptied, one tick away",
+    "place_resting_after_fill": "book.place_order at a price whose level a fill just emptied (a maker re-quoting after its fill)",
     "cancel": "book.cancel_order, the level's only order",
     "replace_order": "book.replace_order one tick away, same size (the re-quote in one call)",
     "place_quotes_per_order": "book.place_quotes of MAX_QUOTES asks on new levels, per order",

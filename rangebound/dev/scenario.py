@@ -270,6 +270,10 @@ class Bench:
             self.trade(m, taker, expiry, px)
         for i in range(reps):
             self.s.add("take_1_maker", self.trade(makers[i % len(makers)], taker, expiry, px))
+        for i in range(reps):                    # the maker re-quotes where its ask was filled
+            m = makers[i % len(makers)]
+            self.s.add("place_resting_after_fill", self.place(m, expiry, px, 1, False))
+            self.tx.send(taker, self.book, "place_order", expiry, FUTURE, 0, True, px, 1, IOC, 1)
         # one 1-lot ask per maker on consecutive ticks; one taker call fills n of them
         for n in self.config.makers:
             for _ in range(reps):
@@ -468,7 +472,8 @@ class Bench:
         ops: dict[str, int] = {}
         for name in ("deposit", "deposit_cold", "withdraw", "withdraw_1_series", "place_resting",
                      "place_resting_same_level", "place_resting_cold",
-                     "place_resting_new_side", "place_resting_requote", "cancel", "replace_order", "take_1_maker",
+                     "place_resting_new_side", "place_resting_requote", "place_resting_after_fill",
+                     "cancel", "replace_order", "take_1_maker",
                      "take_1_maker_cold", "take_1_maker_in_window", "take_1_maker_in_window_again",
                      "take_refused_maker", "settle", "claim_4_legs", "claim_counterparty",
                      "daily_update_6_series", "daily_update_6_series_no_refill",

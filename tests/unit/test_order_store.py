@@ -1,21 +1,27 @@
 """Order storage (contracts/modules/order_store.vy) seen through the book, and the venue's
 trading state passed to `Clearinghouse.reserve` (docs/architecture.md §6, §16).
 
-An order is two words and a level one word; a level that a fill emptied stays dirty so the next
-order there is cheaper; a cancelled order reads as all zero; option strikes are stored in ticks.
+An order is two words and a level one word; a level that a fill emptied is left as it was
+(STALE: the taker does not write it, the next order there rewrites it instead of writing a fresh
+slot); a level a cancel emptied is zeroed; a cancelled order reads as all zero; option strikes
+are stored in ticks. Level words are read back from storage (slots from the compiler's layout).
 """
 
 from __future__ import annotations
 
 import ape
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
+from helpers import map_slot, storage_layout, storage_word
 
 from rangebound.constants import WINDOW_END, WINDOW_START
 from rangebound.models import calendar as cal
 
 FUTURE, PUT = 0, 2
 IOC = 2
-FRESH_SLOT_SAVING = 15_000  # gas: a dirty level word (2,900) instead of a fresh one (20,000)
+FRESH_SLOT_SAVING = 12_000  # gas: a stale level word (2,100 read of its tail's link + 2,900) instead of a fresh one (20,000)
+TOTAL_SHIFT, TAIL_SHIFT = 80, 40  # a level word: head id | tail id << 40 | total lots << 80
 
 
 @pytest.fixture(scope="module")
@@ -38,18 +44,38 @@ def _place(book, expiry, who, price, qty, is_buy, flags=0, kind=FUTURE, strike=0
     return book.place_order(expiry, kind, strike, is_buy, price, qty, flags, 8, sender=who)
 
 
+def _level_word(book, expiry, tick, price, is_buy) -> int:
+    """The storage word of a futures level: `ost.levels[side][price // tick - base]`, where the
+    side is keccak(abi(expiry, kind, strike, is_buy)) and base = future_base[expiry] - 1."""
+    layout = storage_layout("OrderBook")
+    base = storage_word(book, map_slot(layout["future_base"]["slot"], expiry)) - 1
+    side = keccak(encode(["uint256", "uint8", "uint256", "bool"], [expiry, FUTURE, 0, is_buy]))
+    return storage_word(book, map_slot(layout["ost"]["levels"]["slot"], side, price // tick - base))
+
+
+def _link_word(book, order_id) -> int:
+    return storage_word(book, map_slot(storage_layout("OrderBook")["ost"]["o_link"]["slot"], order_id))
+
+
 def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
     book_env, maker, maker2, taker
 ):
     _system, book, _, expiry, _, _, tick, mid = book_env
     price = mid + 40 * tick
-    _place(book, expiry, maker, price, 2, False)
+    first = _place(book, expiry, maker, price, 2, False).return_value
+    word = _level_word(book, expiry, tick, price, False)
+    assert word == first | first << TAIL_SHIFT | 2 << TOTAL_SHIFT
     _place(book, expiry, taker, price, 2, True, flags=IOC)  # empties the level
+    # the fill left the level's word as it was: STALE, its tail order no longer rests
+    assert _level_word(book, expiry, tick, price, False) == word
+    assert _link_word(book, first) == 0
     assert book.depth(expiry, FUTURE, 0, False, 32) == []
+    assert book.queue(expiry, FUTURE, 0, False, price, 32) == []
     warm = _place(book, expiry, maker2, price + 6 * tick, 1, False)  # maker2's reserve slots warm
-    again = _place(book, expiry, maker2, price, 1, False)  # dirty level word reused
+    again = _place(book, expiry, maker2, price, 1, False)  # stale level word rewritten
     fresh = _place(book, expiry, maker2, price + 3 * tick, 1, False)  # never-used level
     oid = again.return_value
+    assert _level_word(book, expiry, tick, price, False) == oid | oid << TAIL_SHIFT | 1 << TOTAL_SHIFT
     assert book.queue(expiry, FUTURE, 0, False, price, 32) == [oid]
     assert [list(row) for row in book.depth(expiry, FUTURE, 0, False, 32)] == [
         [price, 1],
@@ -60,6 +86,39 @@ def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
     assert fresh.gas_used - again.gas_used > FRESH_SLOT_SAVING
     for tx in (warm, again, fresh):
         book.cancel_order(tx.return_value, sender=maker2)
+
+
+def test_place_order__stale_level__new_orders_queue_and_fill_in_time_order(
+    book_env, maker, maker2, taker
+):
+    _system, book, _, expiry, _, _, tick, mid = book_env
+    price = mid + 44 * tick
+    a = _place(book, expiry, maker, price, 1, False).return_value
+    b = _place(book, expiry, maker2, price, 1, False).return_value
+    take = _place(book, expiry, taker, price, 2, True, flags=IOC)  # the level empties
+    assert [e.maker_order_id for e in take.events.filter(book.OrderFilled)] == [a, b]
+    stale = _level_word(book, expiry, tick, price, False)
+    assert stale & (2**40 - 1) == b and (stale >> TAIL_SHIFT) & (2**40 - 1) == b
+    c = _place(book, expiry, maker2, price, 2, False).return_value
+    d = _place(book, expiry, maker, price, 3, False).return_value
+    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [c, d]   # not linked after b
+    assert _link_word(book, b) == 0
+    assert list(book.depth(expiry, FUTURE, 0, False, 32)[0]) == [price, 5]
+    tx = _place(book, expiry, taker, price, 3, True, flags=IOC)
+    assert [(e.maker_order_id, e.qty) for e in tx.events.filter(book.OrderFilled)] == [(c, 2), (d, 1)]
+    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [d]
+    assert _level_word(book, expiry, tick, price, False) == d | d << TAIL_SHIFT | 2 << TOTAL_SHIFT
+    book.cancel_order(d, sender=maker)
+
+
+def test_cancel_order__last_order_of_level__level_word_zeroed(book_env, maker):
+    _system, book, _, expiry, _, _, tick, mid = book_env
+    price = mid + 47 * tick
+    oid = _place(book, expiry, maker, price, 1, False).return_value
+    assert _level_word(book, expiry, tick, price, False) != 0
+    book.cancel_order(oid, sender=maker)
+    assert _level_word(book, expiry, tick, price, False) == 0      # the canceller's refund
+    assert book.queue(expiry, FUTURE, 0, False, price, 32) == []
 
 
 def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released(
