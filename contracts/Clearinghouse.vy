@@ -106,7 +106,9 @@ WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
 SERIES_ONE: constant(uint256) = 2**128                # one raw unit of Σ series requirements in `totals`
 RESERVE_LIMIT: constant(uint256) = 2**120             # raw units: an account's Σ order reserves stay below it (`totals`' low bits)
-OPEN_ONE: constant(uint256) = 2**120                  # one open series in `totals` (its bits 120..127 count the open list)
+RESERVE_MASK: constant(uint256) = RESERVE_LIMIT - 1   # `totals`' reserve bits
+OPEN_SHIFT: constant(uint256) = 120                   # `totals`: bits 120..127 count the open list (`& 255` after the shift)
+OPEN_ONE: constant(uint256) = 1 << OPEN_SHIFT         # one open series in `totals`
 LOW_HALF: constant(uint256) = 2**128 - 1              # the low half of a packed word: nc's cost, owed's release
 CAP_SHIFT: constant(uint256) = 48                     # `caps`: position cap << 48, fee account << 96 (FEE_TO_SHIFT)
 FEE_TO_SHIFT: constant(uint256) = 96
@@ -397,7 +399,7 @@ def _range(registry: address, expiry: uint256) -> (uint256, uint256):
 @internal
 def _requirement(account: address) -> uint256:
     w: uint256 = self.totals[account]
-    return (w >> 128) + (w & (RESERVE_LIMIT - 1))
+    return (w >> 128) + (w & RESERVE_MASK)
 
 
 # ---------------------------------------------------------------- bookkeeping
@@ -410,7 +412,7 @@ def _open(account: address, sid: uint256, registry: address, expiry: uint256, wh
     if self.positions[account][sid].meta & LISTED != 0:
         return
     w: uint256 = self.totals[account]
-    count: uint256 = (w >> 120) & 255
+    count: uint256 = (w >> OPEN_SHIFT) & 255
     if who != WHO_TAKER and count >= MAX_OPEN_SERIES:
         self._maker_blocked(BLOCKED_SERIES, who)
     assert count < MAX_OPEN_SERIES, "clearinghouse: too many series"
@@ -428,7 +430,7 @@ def _open_sids(account: address) -> DynArray[uint256, MAX_OPEN_SERIES]:
          read up to the last one (the loop stops before it would read a stale word).
     """
     out: DynArray[uint256, MAX_OPEN_SERIES] = []
-    count: uint256 = (self.totals[account] >> 120) & 255
+    count: uint256 = (self.totals[account] >> OPEN_SHIFT) & 255
     if count == 0:
         return out
     for sid: uint256 in self.open_list[account]:
@@ -446,7 +448,7 @@ def _close(account: address, sid: uint256):
     """
     index: uint256 = (self.positions[account][sid].meta & LISTED) - 1
     w: uint256 = self.totals[account]
-    last: uint256 = ((w >> 120) & 255) - 1
+    last: uint256 = ((w >> OPEN_SHIFT) & 255) - 1
     if index != last:
         moved: uint256 = self.open_list[account][last]
         self.open_list[account][index] = moved
@@ -697,7 +699,7 @@ def reserved(account: address) -> uint256:
     @notice Σ order reserves of `account` over all books, raw units (the low 120 bits of its
             `totals` word).
     """
-    return self.totals[account] & (RESERVE_LIMIT - 1)
+    return self.totals[account] & RESERVE_MASK
 
 
 @view
@@ -905,7 +907,7 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     amount: uint256 = qty * per_lot
     self.book_reserved[msg.sender][account] += amount
     w: uint256 = self.totals[account]
-    self._check_covered((w & (RESERVE_LIMIT - 1)) + amount < RESERVE_LIMIT)
+    self._check_covered((w & RESERVE_MASK) + amount < RESERVE_LIMIT)
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)

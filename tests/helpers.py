@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import ape
+from eth_abi import encode
 from eth_utils import keccak
 
 from rangebound.constants import DAY, ROOT
@@ -192,6 +193,12 @@ def map_slot(slot: int, *keys: bytes | int | str) -> int:
         word = key.to_bytes(32, "big") if isinstance(key, int) else key
         slot = int.from_bytes(keccak(slot.to_bytes(32, "big") + word), "big")
     return slot
+
+
+def book_side(expiry: int, kind: int, strike: int, is_buy: bool) -> bytes:
+    """The OrderBook's key of one side of an instrument's book (`OrderBook._side`):
+    keccak256(abi_encode(expiry, kind, strike, is_buy))."""
+    return keccak(encode(["uint256", "uint8", "uint256", "bool"], [expiry, kind, strike, is_buy]))
 
 
 def storage_word(contract: Any, slot: int) -> int:

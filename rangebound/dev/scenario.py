@@ -273,7 +273,7 @@ class Bench:
         for i in range(reps):                    # the maker re-quotes where its ask was filled
             m = makers[i % len(makers)]
             self.s.add("place_resting_after_fill", self.place(m, expiry, px, 1, False))
-            self.tx.send(taker, self.book, "place_order", expiry, FUTURE, 0, True, px, 1, IOC, 1)
+            self.place(taker, expiry, px, 1, True, flags=IOC)
         # one 1-lot ask per maker on consecutive ticks; one taker call fills n of them
         for n in self.config.makers:
             for _ in range(reps):

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from eth_abi import encode
-from eth_utils import keccak
-from helpers import map_slot, storage_layout, storage_word
+from helpers import book_side, map_slot, storage_layout, storage_word
 
 from rangebound.constants import WINDOW_END, WINDOW_START
 from rangebound.models import calendar as cal
@@ -49,7 +47,7 @@ def _level_word(book, expiry, tick, price, is_buy) -> int:
     side is keccak(abi(expiry, kind, strike, is_buy)) and base = future_base[expiry] - 1."""
     layout = storage_layout("OrderBook")
     base = storage_word(book, map_slot(layout["future_base"]["slot"], expiry)) - 1
-    side = keccak(encode(["uint256", "uint8", "uint256", "bool"], [expiry, FUTURE, 0, is_buy]))
+    side = book_side(expiry, FUTURE, 0, is_buy)
     return storage_word(book, map_slot(layout["ost"]["levels"]["slot"], side, price // tick - base))
 
 

@@ -33,10 +33,14 @@ def positions_slot() -> int:
     return storage_layout("Clearinghouse")["positions"]["slot"]
 
 
+def _sid(env, e: int) -> int:
+    """The Clearinghouse's series id: registry address << 96 | expiry."""
+    return (int(env.registry.address, 16) << 96) | e
+
+
 def _word(env, slot: int, account, e: int, member: int) -> int:
     """A word of positions[account][sid]."""
-    sid = (int(env.registry.address, 16) << 96) | e
-    return storage_word(env.ch, map_slot(slot, account.address, sid) + member)
+    return storage_word(env.ch, map_slot(slot, account.address, _sid(env, e)) + member)
 
 
 def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:
@@ -50,8 +54,7 @@ def meta_of(env, slot: int, account, e: int) -> tuple[int, int, int]:
 
 def leg_words(env, account, e: int) -> list[int]:
     """The MAX_LEGS storage words of one position's legs: `legs[keccak(account . sid)][i]`."""
-    sid = (int(env.registry.address, 16) << 96) | e
-    key = keccak(bytes.fromhex(account.address[2:]) + sid.to_bytes(32, "big"))
+    key = keccak(bytes.fromhex(account.address[2:]) + _sid(env, e).to_bytes(32, "big"))
     base = map_slot(storage_layout("Clearinghouse")["legs"]["slot"], key)
     return [storage_word(env.ch, base + i) for i in range(MAX_LEGS)]
 

@@ -7,9 +7,7 @@ with KEPT words present. Words are read back from storage (slots from the compil
 from __future__ import annotations
 
 import pytest
-from eth_abi import encode
-from eth_utils import keccak
-from helpers import map_slot, storage_layout, storage_word
+from helpers import book_side, map_slot, storage_layout, storage_word
 
 from rangebound.constants import FUTURE, IOC
 
@@ -28,7 +26,7 @@ def slots() -> dict[str, int]:
 
 def _side(env, is_buy: bool) -> bytes:
     """The book's key of the futures side (`OrderBook._side`)."""
-    return keccak(encode(["uint256", "uint8", "uint256", "bool"], [env.expiry, FUTURE, 0, is_buy]))
+    return book_side(env.expiry, FUTURE, 0, is_buy)
 
 
 def words(env, slots, is_buy: bool, leaves: int = 2) -> tuple[int, list[int]]:
