@@ -66,7 +66,7 @@ struct Position:
     meta: uint256                           # stored requirement of this series (raw units) << REQ_SHIFT | number of option legs << 8 | index + 1 in the account's open list (0 = not open): one word, read together by `_open` and `_refresh`
 
 
-struct Booking:                # one taker order being booked (`settle_fill`, `settle_fills`)
+struct Booking:                # one taker order being booked (`settle_fills`)
     sid: uint256               # @dev the series id (registry << 96 | expiry)
     caps: uint256              # @dev the market's `caps` word (OI cap, position cap, fee account)
     cap: uint256               # @dev lots, the market's position cap
@@ -98,9 +98,9 @@ BLOCKED_SERIES: constant(uint8) = 2                   # the maker's open-series 
 BLOCKED_POSITION_CAP: constant(uint8) = 3             # the maker's position cap
 BLOCKED_OI_CAP: constant(uint8) = 4                   # a maker buy over the open-interest cap
 BLOCKED_COLLATERAL: constant(uint8) = 5               # the maker's collateral (e.g. fee raised)
-BLOCKED_REDUCE_ONLY: constant(uint8) = 6              # a maker fill adding exposure in reduce-only mode (settle_fills only)
+BLOCKED_REDUCE_ONLY: constant(uint8) = 6              # a book maker's fill adding exposure in reduce-only mode (`MakerBlockedAt` only)
 MAX_BATCH: public(constant(uint256)) = c.MAX_FILLS     # fills per settle_fills call (the book's MAX_FILLS)
-# who is filled: the taker, the maker of `settle_fill`, or fill i of `settle_fills` (i + WHO_BATCH)
+# who is filled: the taker, a maker of another venue than the book (the pool), or fill i of the book's `settle_fills` (i + WHO_BATCH)
 WHO_TAKER: constant(uint256) = 0
 WHO_MAKER: constant(uint256) = 1
 WHO_BATCH: constant(uint256) = 2
@@ -210,9 +210,9 @@ def _check_market(registry: address):
 @internal
 def _maker_blocked(code: uint8, who: uint256):
     """
-    @dev Reverts with `MakerBlocked(uint8 code)` (settle_fill) or `MakerBlockedAt(uint256
-         index, uint8 code)` (fill `index` of settle_fills): a maker-side condition refuses
-         this fill. A venue catches exactly this error (and only it) to cancel the maker order.
+    @dev Reverts with `MakerBlocked(uint8 code)` (a venue other than the book) or
+         `MakerBlockedAt(uint256 index, uint8 code)` (fill `index` of the book's taker order):
+         a maker-side condition refuses this fill. A venue catches exactly this error (and only it) to cancel the maker order.
     """
     if who == WHO_MAKER:
         raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))
@@ -928,39 +928,6 @@ def release(account: address, amount: uint256):
 
 @external
 @nonreentrant
-def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256, state: ISeriesRegistry.TradingState):
-    """
-    @notice Books one fill of the calling venue's market (the pool's trades): releases
-            `maker_release` from the maker's reserve, updates both positions, moves the
-            option premium (buyer to seller) and both fees (to the fee account; a maker that
-            is the market's fee account, the pool, pays itself no maker fee and takes the
-            taker fee with the premium in one vault transfer, and a zero release of it is not
-            booked: the `Fill` event still states both fees), enforces
-            reduce-only, open-interest and position caps, recomputes both series
-            requirements and checks both accounts' collateral.
-            A condition of the maker alone (its leg limit, open-series limit, position cap,
-            a maker buy over the OI cap, its collateral) reverts with the custom error
-            `MakerBlocked(uint8 code)` (1 legs, 2 series, 3 position cap, 4 OI cap,
-            5 collateral) so the venue can tell it apart; the taker's own failures keep
-            their revert strings.
-    @param price Fill price, raw units per lot.
-    @param qty Lots, > 0.
-    @param maker_release Part of the maker's reserve the fill consumes (raw units).
-    @param state The market's `trading_state` the venue read for this trade (live, range,
-           reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
-    """
-    registry: address = self._check_book()
-    f: IClearinghouse.MakerFill = IClearinghouse.MakerFill(maker=maker, price=price, qty=qty, release=maker_release)
-    self._check_trade(state.live, kind, strike)
-    self._check_fill(f, taker, kind, state.lower, state.upper)
-    b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, price * qty, state.reduce_only)
-    b.oi_now, b.taker_fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, f, state.reduce_only, state.lower, state.upper, WHO_MAKER, b)
-    self._close_booking(b, taker, kind, strike, state.lower, state.upper)
-    self._require_covered(taker)
-
-
-@external
-@nonreentrant
 def check_collateral(account: address):
     """
     @notice Reverts unless `account`'s vault balance covers its requirement (bringing a stale
@@ -1081,15 +1048,27 @@ def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
 @nonreentrant
 def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState):
     """
-    @notice Books every fill of one taker order of the calling venue's market in one call:
-            the taker's position, open interest, requirement and fees are written once (its
-            fee is the sum of the per-fill fees, each rounded up, moved in one transfer) and
-            the taker's collateral is checked at the end; each maker is handled as in
-            `settle_fill`. A condition of one maker alone reverts with the custom error
-            `MakerBlockedAt(uint256 index, uint8 code)` (codes of `MakerBlocked`, and 6 for
-            a maker fill adding exposure in reduce-only mode) so the venue can cancel that
-            maker order and book the rest; the taker's own failures keep their revert strings.
-    @param fills One entry per resting order filled, in matching order (1..MAX_BATCH).
+    @notice Books every fill of one taker order of the calling venue's market in one call,
+            the one entry point of every venue (the market's book, its pool): the taker's
+            position, open interest, requirement and fees are written once (its fee is the
+            sum of the per-fill fees, each rounded up, moved in one transfer) and the taker's
+            collateral is checked at the end. Each maker: its reserve share `release` is
+            released, its position updated, the option premium moved (buyer to seller) and
+            its maker fee paid, and its requirement and collateral checked; or, for the
+            book's fills of futures and of options the maker sells whose share covers them,
+            deferred to the series' next fold (`_defer`). A maker that is the market's fee
+            account on another venue (the pool) pays itself no maker fee and takes the taker
+            fee with the premium in one vault transfer; a zero release of it is not booked
+            (the `Fill` event still states both fees).
+            A condition of one maker alone (its leg limit, open-series limit, position cap,
+            a maker buy over the OI cap, its collateral; on the book, a maker fill adding
+            exposure in reduce-only mode) reverts with a custom error so the venue can tell
+            it apart: from the book `MakerBlockedAt(uint256 index, uint8 code)` (1 legs,
+            2 series, 3 position cap, 4 OI cap, 5 collateral, 6 reduce-only) so it can cancel
+            that maker order and book the rest, from another venue `MakerBlocked(uint8 code)`.
+            The taker's own failures keep their revert strings.
+    @param fills One entry per resting order filled, in matching order (1..MAX_BATCH); the
+           pool sends one, itself the maker with a zero release.
     @param state The market's `trading_state` the venue read for this order (live, range,
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
     """
@@ -1107,7 +1086,10 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
     b.is_book = venue >= IS_BOOK
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
         fee: uint256 = 0
-        b.oi_now, fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, state.lower, state.upper, i + WHO_BATCH, b)
+        who: uint256 = WHO_MAKER     # another venue: `MakerBlocked`, its own account may be the fee account
+        if b.is_book:
+            who = i + WHO_BATCH
+        b.oi_now, fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, state.lower, state.upper, who, b)
         b.taker_fee += fee
     self._close_booking(b, taker, kind, strike, state.lower, state.upper)
     self._require_covered(taker)

@@ -7,7 +7,7 @@
         (nu = 4) law of the range, with ERC-4626 LP shares over the settlement token.
         The pool is an ordinary account of the CollateralVault and Clearinghouse (full
         collateral, same margin rules) and a registered venue of the Clearinghouse: it books
-        its trades with `settle_fill(trader, pool, ...)` and hedges its delta with IOC futures
+        its trades with the Clearinghouse's `settle_fills` (one fill, the pool the maker) and hedges its delta with IOC futures
         orders on its market's OrderBook.
         totalAssets = vault balance + marks of open positions (options at the model price,
         futures n E[S] - C) + unclaimed settled P&L, floored at 0.
@@ -22,6 +22,7 @@
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
+from interfaces import IClearinghouse
 from interfaces import ISeriesRegistry
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
@@ -73,7 +74,6 @@ interface Registry:
 
 interface Clearing:
     def vault() -> address: view
-    def settle_fill(taker: address, maker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, price: uint256, qty: uint256, maker_release: uint256, state: ISeriesRegistry.TradingState): nonpayable
     def claim(account: address, registry: address, expiry: uint256): nonpayable
 
 
@@ -131,7 +131,7 @@ event Hedged:
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
-SETTLE_FILL: constant(bytes4) = method_id("settle_fill(address,address,uint256,uint8,uint256,bool,uint256,uint256,uint256,(bool,bool,uint256,uint256,bool,uint256,bool))", output_type=bytes4)
+SETTLE_FILLS: constant(bytes4) = method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))", output_type=bytes4)
 MAKER_BLOCKED: constant(bytes4) = method_id("MakerBlocked(uint8)", output_type=bytes4)
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
@@ -273,17 +273,19 @@ def _trade(expiry: uint256, kind: uint8, strike: uint256, qty: uint256, is_buy: 
 @internal
 def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, price: uint256, qty: uint256, st: ISeriesRegistry.TradingState):
     """
-    @dev Books the trade with the pool as maker (maker_release 0), passing on the trading
-         state read for it; the Clearinghouse checks the trader's collateral. A condition of the pool's
+    @dev Books the trade as one fill of `settle_fills` with the pool as maker (release 0),
+         passing on the trading state read for it; the Clearinghouse checks the trader's
+         collateral. A condition of the pool's
          own account (leg or open-series limit, position cap, collateral) comes back from the
          Clearinghouse as `MakerBlocked(code)`: it is reported as "pool: blocked"; any other
          revert is passed on as it is.
     """
     ok: bool = False
     out: Bytes[256] = b""
+    fills: DynArray[IClearinghouse.MakerFill, 1] = [IClearinghouse.MakerFill(maker=self, price=price, qty=qty, release=0)]
     ok, out = raw_call(
         clearinghouse.address,
-        abi_encode(msg.sender, self, expiry, kind, strike, trader_is_buy, price, qty, empty(uint256), st, method_id=SETTLE_FILL),
+        abi_encode(msg.sender, expiry, kind, strike, trader_is_buy, fills, st, method_id=SETTLE_FILLS),
         max_outsize=256,
         revert_on_failure=False,
     )

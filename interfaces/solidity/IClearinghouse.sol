@@ -94,7 +94,6 @@ interface IClearinghouse {
     function set_fee_account(address fee_account_) external;
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
     function set_market_fee_account(address registry, address account) external;
-    function settle_fill(address taker, address maker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, uint256 price, uint256 qty, uint256 maker_release, TradingState calldata state) external;
     function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state) external;
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;

@@ -22,8 +22,8 @@ tests/integration/registry/test_registry_setters.py cover them one by one, the r
 heartbeat and depeg-threshold bounds included). Not repeated here: the 65,536-tick bitmap bound
 (tests/unit/order_book/test_book_place_order_validation.py::
 test_place_order__price_index_beyond_bitmap__reverts, it needs a 0.001-USD tick market) and the
-legs / open-series bounds (tests/unit/clearinghouse/test_ch_settle_fill_limits.py::
-test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot, test_settle_fill__max_open_series__25th_reverts).
+legs / open-series bounds (tests/unit/clearinghouse/test_ch_settle_fills_limits.py::
+test_settle_fills__max_legs__33rd_reverts_closing_frees_a_slot, test_settle_fills__max_open_series__25th_reverts).
 """
 
 from __future__ import annotations
@@ -343,10 +343,6 @@ def _vault_cases() -> list[Case]:
 
 def _clearinghouse_venue_cases() -> list[Case]:
     """Venue-only entry points called by accounts that are not venues."""
-    def fill(w):
-        return (w.ch.settle_fill, (w.acct["stranger"], w.acct["maker"], w.far, FUTURE, 0, True,
-                                   w.mid, 1, 0, (True, True, w.mid, w.mid, False, 1, False)))
-
     def reserve(w):
         return (w.ch.reserve, (w.acct["stranger"], w.far, FUTURE, 0, True, w.mid, 1))
 
@@ -356,7 +352,6 @@ def _clearinghouse_venue_cases() -> list[Case]:
             Case(f"clearinghouse.reserve-{who}", "clearinghouse: not a venue", who, reserve),
             Case(f"clearinghouse.release-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.release, (w.acct["maker"], 1))),
-            Case(f"clearinghouse.settle_fill-{who}", "clearinghouse: not a venue", who, fill),
             Case(f"clearinghouse.settle_fills-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.settle_fills, (w.acct["stranger"], w.far, FUTURE, 0, True,
                                                 [(w.acct["maker"], w.mid, 1, 0)],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import ape
 from helpers import new_registry, next_update, push_prices
 
 from rangebound import margin
@@ -17,7 +18,8 @@ from rangebound.dev.node import warp
 @dataclass
 class Env:
     """One deployed system with an extra registry whose order book is a MockVenue (`book`, the
-    impersonated venue account)."""
+    impersonated venue account) and whose second venue (its pool) is another (`pool`: a venue
+    that is not the book, so its fills never defer and a maker's refusal is `MakerBlocked`)."""
 
     system: Any
     ch: Any
@@ -26,6 +28,7 @@ class Env:
     registry: Any
     book: Any
     fee_to: Any
+    pool: Any
 
     def usd(self, x: float) -> int:
         return self.system.usd(x)
@@ -39,8 +42,13 @@ def make_env(system, deployer, treasury, project, mock_venue) -> Env:
     registry = new_registry(system, deployer, project)
     ch = system.clearinghouse
     book = mock_venue(registry, ch)
+    pool = project.MockVenue.deploy(registry, ch, sender=deployer)
+    registry.set_pool(pool, sender=deployer)
+    ch.register_venue(pool, sender=deployer)
     ch.set_fee_account(treasury, sender=deployer)
-    return Env(system, ch, system.vault, system.token, registry, book, treasury)
+    pool_account = ape.accounts[pool.address]            # impersonated: venue calls come from the contract
+    pool_account.balance = 10**18
+    return Env(system, ch, system.vault, system.token, registry, book, treasury, pool_account)
 
 
 def reserve_ask(env: Env, maker, e: int, price: int, qty: int, kind: int = 0, strike: int = 0,
@@ -58,10 +66,12 @@ def trading_state_of(env: Env, e, registry=None) -> tuple:
     return (True, reg.is_live(e), lo, hi, reg.reduce_only(), 1, False)
 
 
-def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0):
-    return env.ch.settle_fill(
-        taker, maker, e, kind, strike, taker_is_buy, price, qty, release,
-        trading_state_of(env, e), sender=env.book
+def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0, sender=None):
+    """One fill booked as the test market's book (or `sender`, another venue) books a taker
+    order: `settle_fills` with one entry."""
+    return env.ch.settle_fills(
+        taker, e, kind, strike, taker_is_buy, [(maker, price, qty, release)],
+        trading_state_of(env, e), sender=sender or env.book
     )
 
 

@@ -13,7 +13,6 @@ from .clearinghouse_helpers import (
     daily_updates,
     fill,
     reference_requirement,
-    trading_state_of,
 )
 
 
@@ -86,8 +85,8 @@ def test_recalculate_nested__not_the_clearinghouse__reverts(env, maker, stranger
             env.ch.recalculate_nested(maker, sender=caller)
 
 
-@pytest.mark.parametrize("batch", [False, True], ids=["settle_fill", "settle_fills"])
-def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, maker, taker, keeper, chain, batch):
+@pytest.mark.parametrize("from_book", [False, True], ids=["other_venue", "book"])
+def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, maker, taker, keeper, chain, from_book):
     """A maker whose fill in one series only fits once its other series' stored requirement is
     brought down to today's narrower range is not refused: the Clearinghouse recalculates it
     first (in a call of its own)."""
@@ -99,11 +98,7 @@ def test_recalculate__stale_maker_requirement_falls_when_a_fill_needs_it(env, ma
     near_top = hi_o - reg.tick()                                    # a sale there needs one tick per lot
     stale, fresh = ch.requirement(maker), reference_requirement(env, maker, first)
     assert fresh + (hi_o - near_top) <= env.vault.balance_of(maker) == stale
-    if batch:
-        tx = ch.settle_fills(taker, other, FUTURE, 0, True, [(maker, near_top, 1, 0)],
-                             trading_state_of(env, other), sender=env.book)
-    else:
-        tx = fill(env, taker, maker, other, FUTURE, 0, True, near_top, 1)
+    tx = fill(env, taker, maker, other, FUTURE, 0, True, near_top, 1, sender=env.book if from_book else env.pool)
     assert ch.futures_position(maker, reg, other)[0] == -1
     assert ch.requirement(maker) == fresh + reference_requirement(env, maker, other) < stale
     assert tx.events.filter(ch.Fill)

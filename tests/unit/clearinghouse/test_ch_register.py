@@ -9,7 +9,7 @@ from helpers import fund, new_registry
 from rangebound.constants import FUTURE
 from rangebound.deploy import deploy_system
 
-from .clearinghouse_helpers import trading_state_of
+from .clearinghouse_helpers import fill
 
 
 def _loose_venue(env, deployer, project, registry=None, ch=None):
@@ -110,7 +110,7 @@ def test_register_venue__pool_of_market__trades_and_reserves_per_venue(env, depl
         ch.release(taker, 1, sender=book)
     ch.release(taker, held, sender=p)
     fund(env.system, maker, 1_000)
-    ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 2, 0, trading_state_of(env, e), sender=p)
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 2, sender=p)
     ch.check_collateral(taker, sender=p)
     assert ch.futures_position(taker, reg, e)[0] == 2 and ch.futures_position(maker, reg, e)[0] == -2
 

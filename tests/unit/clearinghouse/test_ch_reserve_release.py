@@ -10,7 +10,7 @@ from helpers import fund, new_registry
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
 
-from .clearinghouse_helpers import Env, active_strikes, ch_state, trading_state_of
+from .clearinghouse_helpers import Env, active_strikes, ch_state, fill
 
 ORDERS = [
     ("buy_future", FUTURE, True),
@@ -132,8 +132,7 @@ def test_reserve__not_a_book__reverts(env, maker, stranger):
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.check_collateral(maker, sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
-        env.ch.settle_fill(stranger, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
-                           trading_state_of(env, e), sender=stranger)
+        fill(env, stranger, maker, e, FUTURE, 0, True, env.usd(100), 1, sender=stranger)
 
 
 def test_reserve__bad_inputs__revert_with_reason_state_unchanged(env, maker):

@@ -81,7 +81,7 @@ def check(env, slot: int, account, e: int, want: dict | None = None) -> int:
     return count
 
 
-def test_settle_fill__legs_to_max_closed_in_middle__count_follows_futures_see_legs(
+def test_settle_fills__legs_to_max_closed_in_middle__count_follows_futures_see_legs(
         env, maker, taker, positions_slot):
     e = env.expiries[-1]                       # widest range, most active strikes
     ks = active_strikes(env, e)
@@ -134,7 +134,7 @@ def test_settle_fill__legs_to_max_closed_in_middle__count_follows_futures_see_le
     assert both() == MAX_LEGS - 3
 
 
-def test_settle_fill__every_leg_closed__count_zero_futures_only_requirement(
+def test_settle_fills__every_leg_closed__count_zero_futures_only_requirement(
         env, maker, taker, maker2, positions_slot):
     ch, reg = env.ch, env.registry
     e = env.expiries[1]

@@ -1,9 +1,10 @@
-"""Clearinghouse `settle_fill` limits: position and open-interest caps, reduce-only, the legs
-bound (MAX_LEGS) and the open-series bound (MAX_OPEN_SERIES)."""
+"""Clearinghouse `settle_fills` limits (fills from the book): position and open-interest caps,
+reduce-only, the legs bound (MAX_LEGS) and the open-series bound (MAX_OPEN_SERIES)."""
 
 from __future__ import annotations
 
 import ape
+import pytest
 from helpers import fund, new_registry
 
 from rangebound.constants import CALL, FUTURE, PUT
@@ -17,9 +18,10 @@ from .clearinghouse_helpers import (
     reference_requirement,
     trading_state_of,
 )
+from .test_ch_settle_fills import maker_blocked_at
 
 
-def test_settle_fill__over_position_cap__reverts_reducing_allowed(env, maker, taker, deployer):
+def test_settle_fills__over_position_cap__reverts_reducing_allowed(env, maker, taker, deployer):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     k = active_strikes(env, e)[12]
@@ -42,7 +44,7 @@ def test_settle_fill__over_position_cap__reverts_reducing_allowed(env, maker, ta
     assert ch.futures_position(taker, reg, e)[0] == -2
 
 
-def test_settle_fill__over_open_interest_cap__reverts_closing_allowed(env, maker, maker2, taker, deployer):
+def test_settle_fills__over_open_interest_cap__reverts_closing_allowed(env, maker, maker2, taker, deployer):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     for a in (maker, maker2, taker):
@@ -69,7 +71,7 @@ def test_settle_fill__over_open_interest_cap__reverts_closing_allowed(env, maker
         fill(env, taker, maker, e, PUT, k, True, env.usd(1), 2)
 
 
-def test_settle_fill__reduce_only_increasing_fill_or_reserve__reverts(env, maker, taker, chain):
+def test_settle_fills__reduce_only_increasing_fill_or_reserve__reverts(env, maker, taker, chain):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     fund(env.system, maker, 10_000)
@@ -93,7 +95,28 @@ def test_settle_fill__reduce_only_increasing_fill_or_reserve__reverts(env, maker
     assert ch.futures_position(taker, reg, e)[0] == 1
 
 
-def test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot(env, maker, taker):
+@pytest.mark.parametrize("from_book", [True, False], ids=["book", "other_venue"])
+def test_settle_fills__reduce_only_maker_grows__book_cancels_it_other_venue_reverts(env, maker, maker2, taker, from_book):
+    """In reduce-only mode a fill whose taker reduces but whose maker would grow is the maker's
+    condition: from the book `MakerBlockedAt(0, 6)` (the book cancels that order and goes on),
+    from another venue the reduce-only revert itself. Nothing changes."""
+    ch, reg = env.ch, env.registry
+    e = env.expiries[0]
+    for who in (maker, maker2, taker):
+        fund(env.system, who, 10_000)
+    fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 3)
+    report(env.system.feeds["USD1/USD"], env.system.deployer, 0.9)   # depeg
+    assert reg.reduce_only()
+    before = ch_state(env, taker, maker, maker2)
+    venue = env.book if from_book else env.pool
+    with ape.reverts(maker_blocked_at(0, 6) if from_book else "clearinghouse: reduce only"):
+        fill(env, taker, maker2, e, FUTURE, 0, False, env.usd(100), 1, sender=venue)   # maker2 0 -> +1
+    assert ch_state(env, taker, maker, maker2) == before
+    fill(env, taker, maker, e, FUTURE, 0, False, env.usd(100), 1, sender=venue)        # both reduce
+    assert ch.futures_position(taker, reg, e)[0] == 2 and ch.futures_position(maker, reg, e)[0] == -2
+
+
+def test_settle_fills__max_legs__33rd_reverts_closing_frees_a_slot(env, maker, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[-1]                       # widest range, most active strikes
     ks = active_strikes(env, e)
@@ -122,12 +145,12 @@ def test_settle_fill__max_legs__33rd_reverts_closing_frees_a_slot(env, maker, ta
     assert len(legs_of(env, taker, e)) == 32
     assert ch.series_requirement(taker, reg, e) == reference_requirement(env, taker, e)
     assert ch.series_requirement(maker, reg, e) == reference_requirement(env, maker, e)
-    print(f"settle_fill gas, 32 legs each side: {tx.gas_used} (first {gas[0]}, 32nd {gas[-1]})")
+    print(f"settle_fills gas, 32 legs each side: {tx.gas_used} (first {gas[0]}, 32nd {gas[-1]})")
     rc = ch.recalculate(taker, sender=env.book)
     print(f"recalculate gas, one series of 32 legs: {rc.gas_used}")
 
 
-def test_settle_fill__max_open_series__25th_reverts(env, maker, taker, deployer, project, mock_venue):
+def test_settle_fills__max_open_series__25th_reverts(env, maker, taker, deployer, project, mock_venue):
     ch = env.ch
     fund(env.system, maker, 1_000_000)
     fund(env.system, taker, 1_000_000)
@@ -138,15 +161,15 @@ def test_settle_fill__max_open_series__25th_reverts(env, maker, taker, deployer,
     count = 0
     for reg, bk in markets[:4]:
         for e in reg.live_expiries():
-            ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
-                           trading_state_of(env, e, reg), sender=bk)
+            ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
+                            trading_state_of(env, e, reg), sender=bk)
             count += 1
     assert count == 24 == len(ch.open_series(taker))
     reg, bk = markets[4]
     e = reg.live_expiries()[0]
     with ape.reverts("clearinghouse: too many series"):
-        ch.settle_fill(taker, maker, e, FUTURE, 0, True, env.usd(100), 1, 0,
-                       trading_state_of(env, e, reg), sender=bk)
+        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
+                        trading_state_of(env, e, reg), sender=bk)
     # the open series list and the stored requirements agree
     total = 0
     for s in ch.open_series(taker):
@@ -156,7 +179,7 @@ def test_settle_fill__max_open_series__25th_reverts(env, maker, taker, deployer,
     print(f"recalculate gas, 24 futures series: {rc.gas_used}")
 
 
-def test_settle_fill__flat_position__leaves_open_series_order_kept(env, maker, taker):
+def test_settle_fills__flat_position__leaves_open_series_order_kept(env, maker, taker):
     ch = env.ch
     e0, e1, e2 = env.expiries[:3]
     fund(env.system, maker, 1_000)

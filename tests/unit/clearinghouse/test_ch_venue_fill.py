@@ -1,5 +1,7 @@
-"""Clearinghouse `settle_fill`: positions, premium and fees to the unit, cross-margin by expiry,
-the taker's collateral check, bad inputs change nothing."""
+"""Clearinghouse `settle_fills` from a venue that is not the book (the pool's path: the maker's
+bookkeeping is never deferred): positions, premium and fees to the unit, cross-margin by expiry,
+the taker's collateral check, bad inputs change nothing. The book's deferred path:
+test_ch_deferred.py."""
 
 from __future__ import annotations
 
@@ -11,7 +13,13 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
 
-from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, reference_requirement
+from .clearinghouse_helpers import active_strikes, ch_state, legs_of, reference_requirement
+from .clearinghouse_helpers import fill as venue_fill
+
+
+def fill(env, *args, **kwargs):
+    """One fill from the test market's second venue (not its book)."""
+    return venue_fill(env, *args, sender=env.pool, **kwargs)
 
 
 def maker_blocked(code: int) -> str:
@@ -19,14 +27,14 @@ def maker_blocked(code: int) -> str:
     return "0x" + keccak(text="MakerBlocked(uint8)")[:4].hex() + code.to_bytes(32, "big").hex()
 
 
-def test_settle_fill__future__positions_fees_exact(env_dec, maker, taker):
+def test_venue_fill__future__positions_fees_exact(env_dec, maker, taker):
     env = env_dec
     ch, reg, vault = env.ch, env.registry, env.vault
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     price, qty = env.usd(101.37), 3
-    res = ch.reserve(maker, e, FUTURE, 0, False, price, qty, sender=env.book)
+    res = ch.reserve(maker, e, FUTURE, 0, False, price, qty, sender=env.pool)
     reserved = res.events.filter(ch.Reserved)[0].amount
     before = [vault.balance_of(a) for a in (taker, maker, env.fee_to)]
     tx = fill(env, taker, maker, e, FUTURE, 0, True, price, qty, reserved)
@@ -50,14 +58,14 @@ def test_settle_fill__future__positions_fees_exact(env_dec, maker, taker):
     assert {o.account for o in opened} == {taker.address, maker.address}
     assert ch.open_interest(reg, e, FUTURE) == qty
     assert [tuple(s) for s in ch.open_series(taker)] == [(reg.address, e)]
-    ch.reserve(maker, e, FUTURE, 0, False, price, 1, sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, False, price, 1, sender=env.pool)
     again = fill(env, taker, maker, e, FUTURE, 0, True, price, 1, ch.reserved(maker))
-    print(f"settle_fill gas (future): both new {tx.gas_used}, both existing {again.gas_used}")
+    print(f"venue fill gas (future): both new {tx.gas_used}, both existing {again.gas_used}")
 
 
 @pytest.mark.parametrize("kind", [CALL, PUT], ids=["call", "put"])
 @pytest.mark.parametrize("taker_is_buy", [True, False], ids=["taker_buys", "taker_sells"])
-def test_settle_fill__option__premium_and_fees_exact(env_dec, maker, taker, kind, taker_is_buy):
+def test_venue_fill__option__premium_and_fees_exact(env_dec, maker, taker, kind, taker_is_buy):
     env = env_dec
     ch, reg, vault = env.ch, env.registry, env.vault
     e = env.expiries[0]
@@ -66,7 +74,7 @@ def test_settle_fill__option__premium_and_fees_exact(env_dec, maker, taker, kind
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     premium, qty = env.usd(0.37), 11
-    reserved = ch.reserve(maker, e, kind, k, not taker_is_buy, premium, qty, sender=env.book)
+    reserved = ch.reserve(maker, e, kind, k, not taker_is_buy, premium, qty, sender=env.pool)
     reserved = reserved.events.filter(ch.Reserved)[0].amount
     before = [vault.balance_of(a) for a in (taker, maker, env.fee_to)]
     fill(env, taker, maker, e, kind, k, taker_is_buy, premium, qty, reserved)
@@ -90,16 +98,16 @@ def test_settle_fill__option__premium_and_fees_exact(env_dec, maker, taker, kind
     assert ch.series_requirement(long_, reg, e) == 0
     assert ch.open_interest(reg, e, kind) == qty
     # the book's collateral check of the taker passes
-    ch.check_collateral(taker, sender=env.book)
+    ch.check_collateral(taker, sender=env.pool)
 
 
-def test_settle_fill__partial_release__maker_keeps_rest(env, maker, taker):
+def test_venue_fill__partial_release__maker_keeps_rest(env, maker, taker):
     ch = env.ch
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     price = env.usd(100)
-    ch.reserve(maker, e, FUTURE, 0, True, price, 10, sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, price, 10, sender=env.pool)
     held = ch.reserved(maker)
     fill(env, taker, maker, e, FUTURE, 0, False, price, 4, held * 4 // 10)
     assert ch.reserved(maker) == held * 6 // 10
@@ -107,7 +115,7 @@ def test_settle_fill__partial_release__maker_keeps_rest(env, maker, taker):
     assert ch.requirement(maker) == held * 6 // 10 + 4 * (price - lo)
 
 
-def test_settle_fill__long_105_short_106_same_expiry__needs_nothing(env, maker, maker2, taker):
+def test_venue_fill__long_105_short_106_same_expiry__needs_nothing(env, maker, maker2, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     for a in (maker, maker2, taker):
@@ -123,7 +131,7 @@ def test_settle_fill__long_105_short_106_same_expiry__needs_nothing(env, maker, 
     assert [tuple(s) for s in ch.open_series(taker)] == [(reg.address, e)]
 
 
-def test_settle_fill__offsetting_legs_of_different_expiries__never_offset(env, maker, taker):
+def test_venue_fill__offsetting_legs_of_different_expiries__never_offset(env, maker, taker):
     ch, reg = env.ch, env.registry
     e1, e2 = env.expiries[0], env.expiries[1]
     fund(env.system, maker, 1_000)
@@ -137,7 +145,7 @@ def test_settle_fill__offsetting_legs_of_different_expiries__never_offset(env, m
     assert len(ch.open_series(taker)) == 2
 
 
-def test_settle_fill__spreads_and_covered_call__requirement_matches_reference(env, maker, taker):
+def test_venue_fill__spreads_and_covered_call__requirement_matches_reference(env, maker, taker):
     ch, reg = env.ch, env.registry
     e = env.expiries[0]
     ks = active_strikes(env, e)
@@ -167,13 +175,13 @@ def test_settle_fill__spreads_and_covered_call__requirement_matches_reference(en
     assert ch.series_requirement(taker, reg, e) < alone
 
 
-def test_settle_fill__self_trade__reverts(env, maker):
+def test_venue_fill__self_trade__reverts(env, maker):
     fund(env.system, maker, 1_000)
     with ape.reverts("clearinghouse: self trade"):
         fill(env, maker, maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 1)
 
 
-def test_settle_fill__maker_insufficient_collateral__reverts_state_unchanged(env, maker, taker):
+def test_venue_fill__maker_insufficient_collateral__reverts_state_unchanged(env, maker, taker):
     e = env.expiries[0]
     fund(env.system, taker, 1_000)
     fund(env.system, maker, 1)                  # far less than U - P for a short
@@ -183,8 +191,8 @@ def test_settle_fill__maker_insufficient_collateral__reverts_state_unchanged(env
     assert ch_state(env, taker, maker) == before
 
 
-def test_settle_fill__taker_uncovered__reverts_insufficient_collateral(env, maker, taker):
-    """settle_fill (the pool's one fill) checks the taker itself, at the end; an uncovered
+def test_venue_fill__taker_uncovered__reverts_insufficient_collateral(env, maker, taker):
+    """A venue's one fill (the pool's) checks the taker itself, at the end; an uncovered
     taker reverts it and nothing changes. check_collateral stays for venues that check later."""
     ch = env.ch
     e = env.expiries[0]
@@ -197,10 +205,10 @@ def test_settle_fill__taker_uncovered__reverts_insufficient_collateral(env, make
     fund(env.system, taker, 1_000)
     fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)
     assert ch.requirement(taker) <= env.vault.balance_of(taker)
-    ch.check_collateral(taker, sender=env.book)
+    ch.check_collateral(taker, sender=env.pool)
 
 
-def test_settle_fill__bad_inputs__revert_state_unchanged(env, maker, taker):
+def test_venue_fill__bad_inputs__revert_state_unchanged(env, maker, taker):
     e = env.expiries[0]
     lo, hi = env.registry.bounds(e)
     k = active_strikes(env, e)[3]
