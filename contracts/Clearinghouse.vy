@@ -477,7 +477,7 @@ def _refresh(account: address, sid: uint256, lower: uint256, upper: uint256):
     legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
     if meta & LEG_COUNT != 0:
         legs = self._legs(account, sid)
-    new: uint256 = margin_math._requirement(n, cost, legs, lower, upper)
+    new: uint256 = convert(max(margin_math._max_loss(n, cost, legs, lower, upper), 0), uint256)   # the requirement (margin_math)
     old: uint256 = meta >> REQ_SHIFT
     word: uint256 = (new << REQ_SHIFT) | keep | (meta & (LEG_COUNT | LISTED))
     if word != meta:

@@ -157,7 +157,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
     if at == len(legs):
         assert len(legs) < c.MAX_LEGS, "pool: too many legs"
         legs.append(margin_math.Leg(kind=kind, strike=strike, qty=dq))
-    after: uint256 = margin_math._requirement(n, cost, legs, lo, hi)
+    after: uint256 = convert(max(margin_math._max_loss(n, cost, legs, lo, hi), 0), uint256)   # the requirement (margin_math)
     total: uint256 = staticcall Clearing(ch).requirement(account) - staticcall Clearing(ch).series_requirement(account, registry, expiry) + after
     cash: uint256 = staticcall Vault(vault).balance_of(account)
     u: uint256 = 0
@@ -172,7 +172,7 @@ def trade_inputs(registry: address, ch: address, vault: address, account: addres
             legs.pop()
         else:
             legs[at].qty = q0
-        raises = after > margin_math._requirement(n, cost, legs, lo, hi)
+        raises = after > convert(max(margin_math._max_loss(n, cost, legs, lo, hi), 0), uint256)
     return pool_math.TradeInputs(
         model=student_t._price_at(kind, strike, e), q0=q0, u=u, raises=raises,
         fee_bps=staticcall Clearing(ch).taker_fee_bps(),

@@ -39,4 +39,4 @@ def requirement(n: int256, cost: int256, legs: DynArray[margin_math.Leg, c.MAX_L
     """
     @notice Collateral the portfolio needs over [lower, upper]: max(0, max Loss), raw units.
     """
-    return margin_math._requirement(n, cost, legs, lower, upper)
+    return convert(max(margin_math._max_loss(n, cost, legs, lower, upper), 0), uint256)

@@ -8,7 +8,12 @@
             Loss(S) = C − n·S − Σ_calls q·max(S − K, 0) − Σ_puts q·max(K − S, 0)
         (premiums were paid at the fill, so they are not part of it). Loss is piecewise
         linear in S with kinks at the strikes, so its maximum over [L, U] is at L, U or a
-        strike inside (L, U). The requirement is max(0, that maximum).
+        strike inside (L, U). The requirement is max(0, that maximum): callers clamp
+        `_max_loss` themselves (`convert(max(_max_loss(...), 0), uint256)`). A wrapper
+        function would copy the legs (3 KB) into a frame of its own under every caller's,
+        and the memory above it costs each call: −617 to −1,003 gas a take or pool trade
+        (round 13, docs/decisions.md); the clamp inline saves ~60 more than a helper taking
+        the max loss.
         Python mirror: `rangebound/models/margin.py` (`loss`, `requirement`).
 @custom:security Pure functions, no state. Units: prices, strikes, bounds and costs are raw
         settlement-token units per lot and quantities are whole lots, so every product is an
@@ -147,16 +152,3 @@ def _increases(old: int256, new: int256) -> bool:
     if old <= 0 and new <= 0:
         return new < old
     return True
-
-
-@internal
-@pure
-def _requirement(n: int256, cost: int256, legs: DynArray[Leg, c.MAX_LEGS], lower: uint256, upper: uint256) -> uint256:
-    """
-    @notice Collateral a series portfolio needs: max(0, max Loss over [lower, upper]), raw units.
-            With lower == upper (a settled series) it is max(0, Loss(settlement price)).
-    """
-    worst: int256 = self._max_loss(n, cost, legs, lower, upper)
-    if worst <= 0:
-        return 0
-    return convert(worst, uint256)
