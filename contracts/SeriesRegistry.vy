@@ -520,7 +520,7 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
             active strike. Permissionless (it only runs the lazy update).
     """
     current: bool = True
-    if self._last_update() < calendar._update_time(block.timestamp):
+    if self._last_update() < calendar._update_time(block.timestamp):     # `_due`, inline: every order runs it
         current = extcall ISeriesRegistry(self).daily_update()
     lower: uint256 = 0
     upper: uint256 = 0
@@ -536,10 +536,27 @@ def trading_state(expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegis
 
 # ---------------------------------------------------------------- trading side
 
+@view
+@internal
+def _due() -> bool:
+    """
+    @dev An 08:00 UTC update is due (`needs_update`, `record_fills`; `trading_state` writes
+         it out: a call would cost every order ~40 gas).
+    """
+    return self._last_update() < calendar._update_time(block.timestamp)
+
+
+@pure
+@internal
+def _check_current(current: bool):
+    # one site for the reason: each costs code
+    assert current, "registry: catch-up incomplete"
+
+
 @internal
 def _catch_up():
-    # runs every due daily update or reverts (one site for the reason: each costs code)
-    assert self._daily_update(), "registry: catch-up incomplete"
+    # runs every due daily update or reverts
+    self._check_current(self._daily_update())
 
 
 @external
@@ -550,11 +567,15 @@ def record_fills(expiry: uint256, notional: uint256, qty: uint256):
             taker order inside today's fixing window): `notional` = Σ price·qty (raw units) over
             `qty` lots, added to the window's accumulator (`window`, published in the day's
             FixingSet). Outside the window it changes nothing. O(1). Only the market's order
-            book. No event of its own: each fill is in the Clearinghouse's `Fill` and the
+            book, after `trading_state` ran any due update ("registry: catch-up incomplete"
+            while one is due). No event of its own: each fill is in the Clearinghouse's `Fill` and the
             book's `OrderFilled` events, the window's sums in FixingSet.
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
-    self._catch_up()
+    # the book read `trading_state` for this order, which ran any due update: the registry is
+    # current, so it is checked, not run (`_catch_up` inline would put the daily update's
+    # frames, ~14 KB, under this call and every window take would pay that memory)
+    self._check_current(not self._due())
     assert self.series[expiry] != 0 and block.timestamp < expiry, "registry: series not live"
     w_start: uint256 = 0
     w_end: uint256 = 0
@@ -809,7 +830,7 @@ def needs_update() -> bool:
     """
     @notice True if an 08:00 UTC update is due.
     """
-    return calendar._update_time(block.timestamp) > self._last_update()
+    return self._due()
 
 
 @view

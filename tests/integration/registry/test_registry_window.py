@@ -60,7 +60,7 @@ def test_window__sums_published_in_fixing__next_day_rewrites_one_word(market, sy
     assert tuple(registry.window(e, day)) == (total, 5)                # kept until the next window
 
     nxt = into_window(chain, sys_, (day + 1) * DAY + EXPIRY_OFFSET)
-    again = registry.record_fills(e, px, 1, sender=book)   # runs the due update first, then rewrites
+    again = registry.record_fills(e, px, 1, sender=book)   # the next window day rewrites the word
     assert tuple(registry.window(e, nxt)) == (px, 1)
     assert tuple(registry.window(e, nxt + 1)) == (0, 0)
     with ape.reverts("registry: window not kept"):
@@ -69,6 +69,25 @@ def test_window__sums_published_in_fixing__next_day_rewrites_one_word(market, sy
     # the series' first window fill rewrites the listing's word (no fresh slot, +17,100), as
     # every later window day does
     assert abs(first.gas_used - again.gas_used) < 1_000
+
+
+def test_record_fills__update_due__reverts_catch_up_incomplete(market, sys_, chain, stranger):
+    """`record_fills` checks that the registry is current (the book's `trading_state` ran any
+    due update for the same order) and does not run the update itself: while one is due it
+    reverts and the window's word is unchanged; after the update the fills are recorded."""
+    registry, book = market
+    e = registry.live_expiries()[-1]
+    px = registry.bounds(e)[0] + 7 * registry.tick()
+    day = into_window(chain, sys_, next_update(chain.pending_timestamp) + DAY)   # the 08:00 before it not run
+    assert registry.needs_update()
+    word = window_word(registry, e)
+    with ape.reverts("registry: catch-up incomplete"):
+        registry.record_fills(e, 3 * px, 3, sender=book)
+    assert window_word(registry, e) == word
+    registry.daily_update(sender=stranger)
+    assert not registry.needs_update()
+    registry.record_fills(e, 3 * px, 3, sender=book)
+    assert tuple(registry.window(e, day)) == (3 * px, 3)
 
 
 def test_window__absurd_sums__saturate__never_revert(market, sys_, chain):
