@@ -212,7 +212,8 @@ def _maker_blocked(code: uint8, who: uint256):
     """
     @dev Reverts with `MakerBlocked(uint8 code)` (a venue other than the book) or
          `MakerBlockedAt(uint256 index, uint8 code)` (fill `index` of the book's taker order):
-         a maker-side condition refuses this fill. A venue catches exactly this error (and only it) to cancel the maker order.
+         a maker-side condition refuses this fill. A venue catches exactly this error (and
+         only it) to cancel the maker order.
     """
     if who == WHO_MAKER:
         raw_revert(concat(method_id("MakerBlocked(uint8)"), convert(code, bytes32)))

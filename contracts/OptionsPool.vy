@@ -7,8 +7,8 @@
         (nu = 4) law of the range, with ERC-4626 LP shares over the settlement token.
         The pool is an ordinary account of the CollateralVault and Clearinghouse (full
         collateral, same margin rules) and a registered venue of the Clearinghouse: it books
-        its trades with the Clearinghouse's `settle_fills` (one fill, the pool the maker) and hedges its delta with IOC futures
-        orders on its market's OrderBook.
+        its trades with the Clearinghouse's `settle_fills` (one fill, the pool the maker) and
+        hedges its delta with IOC futures orders on its market's OrderBook.
         totalAssets = vault balance + marks of open positions (options at the model price,
         futures n E[S] - C) + unclaimed settled P&L, floored at 0.
         Units: amounts, prices, strikes and premiums are raw settlement-token units (per lot);
@@ -275,10 +275,9 @@ def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, pr
     """
     @dev Books the trade as one fill of `settle_fills` with the pool as maker (release 0),
          passing on the trading state read for it; the Clearinghouse checks the trader's
-         collateral. A condition of the pool's
-         own account (leg or open-series limit, position cap, collateral) comes back from the
-         Clearinghouse as `MakerBlocked(code)`: it is reported as "pool: blocked"; any other
-         revert is passed on as it is.
+         collateral. A condition of the pool's own account (leg or open-series limit,
+         position cap, collateral) comes back from the Clearinghouse as `MakerBlocked(code)`:
+         it is reported as "pool: blocked"; any other revert is passed on as it is.
     """
     ok: bool = False
     out: Bytes[256] = b""

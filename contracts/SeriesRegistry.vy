@@ -568,8 +568,8 @@ def record_fills(expiry: uint256, notional: uint256, qty: uint256):
             `qty` lots, added to the window's accumulator (`window`, published in the day's
             FixingSet). Outside the window it changes nothing. O(1). Only the market's order
             book, after `trading_state` ran any due update ("registry: catch-up incomplete"
-            while one is due). No event of its own: each fill is in the Clearinghouse's `Fill` and the
-            book's `OrderFilled` events, the window's sums in FixingSet.
+            while one is due). No event of its own: each fill is in the Clearinghouse's `Fill`
+            and the book's `OrderFilled` events, the window's sums in FixingSet.
     """
     assert msg.sender == self.order_book and msg.sender != empty(address), "registry: not order book"
     # the book read `trading_state` for this order, which ran any due update: the registry is
