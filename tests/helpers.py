@@ -173,15 +173,30 @@ def storage_digest(chain) -> str:
     return h.hexdigest()
 
 
+def _compiler_output(contract: str, fmt: str) -> dict[str, Any]:
+    """`vyper -f <fmt>` of `contracts/<contract>.vy`, parsed."""
+    vyper = Path(sys.executable).parent / "vyper"
+    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", fmt, f"contracts/{contract}.vy"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)
+
+
 @functools.cache
 def storage_layout(contract: str) -> dict[str, Any]:
     """The compiler's storage layout of `contracts/<contract>.vy` (`vyper -f layout`): variable
     (or module, then its variables) -> {"slot", "type", "n_slots"}. Run once per contract and
     session (a compiler run each; callers only read it)."""
-    vyper = Path(sys.executable).parent / "vyper"
-    out = subprocess.run([str(vyper), "-p", str(ROOT), "-f", "layout", f"contracts/{contract}.vy"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(out.stdout)["storage_layout"]
+    return _compiler_output(contract, "layout")["storage_layout"]
+
+
+@functools.cache
+def frame_starts(contract: str) -> dict[str, int]:
+    """Bytes: where the compiler puts each function's memory frame in `contracts/<contract>.vy`
+    (`vyper -f metadata`, `frame_info.frame_start`), by function name. Vyper places a frame above
+    the frames of everything the function can call, so an external function's start is the
+    height every call to it pays memory expansion for. Run once per contract and session."""
+    info = _compiler_output(contract, "metadata")["function_info"]
+    return {v["name"]: v["frame_info"]["frame_start"] for v in info.values()}
 
 
 def map_slot(slot: int, *keys: bytes | int | str) -> int:
