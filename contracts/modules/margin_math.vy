@@ -11,9 +11,9 @@
         strike inside (L, U). The requirement is max(0, that maximum): callers clamp
         `_max_loss` themselves (`convert(max(_max_loss(...), 0), uint256)`). A wrapper
         function would copy the legs (3 KB) into a frame of its own under every caller's,
-        and the memory above it costs each call: −617 to −1,003 gas a take or pool trade
-        (round 13, docs/decisions.md); the clamp inline saves ~60 more than a helper taking
-        the max loss.
+        and the memory above it costs each call: −676 a take, −1,165 a pool trade without it
+        (round 13, docs/decisions.md); the clamp written out saves ~60 more than a helper
+        taking the max loss.
         Python mirror: `rangebound/models/margin.py` (`loss`, `requirement`).
 @custom:security Pure functions, no state. Units: prices, strikes, bounds and costs are raw
         settlement-token units per lot and quantities are whole lots, so every product is an

@@ -288,6 +288,14 @@ def slope_breakdown(lo: dict[str, Any], hi: dict[str, Any], steps: int,
     def per_step(a: float, b: float) -> int:
         return round((b - a) / steps)
 
+    def diff(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+        """Per-step change of every key of either table, the keys that do not change left out."""
+        out_: dict[str, int] = {}
+        for k in sorted(set(a) | set(b)):
+            if step := per_step(a.get(k, 0), b.get(k, 0)):
+                out_[k] = step
+        return out_
+
     out: dict[str, Any] = {
         "steps": steps,
         "receipt": per_step(lo["gas"], hi["gas"]),
@@ -299,21 +307,16 @@ def slope_breakdown(lo: dict[str, Any], hi: dict[str, Any], steps: int,
     classes: dict[str, dict[str, int]] = {}
     a_pc, b_pc = lo["opcodes"]["per_contract"], hi["opcodes"]["per_contract"]
     for contract in sorted(set(a_pc) | set(b_pc)):
-        a, b = a_pc.get(contract, {}), b_pc.get(contract, {})
-        row = {k: per_step(a.get(k, 0), b.get(k, 0)) for k in sorted(set(a) | set(b))
+        row = {k: v for k, v in diff(a_pc.get(contract, {}), b_pc.get(contract, {})).items()
                if not k.startswith("n_")}
-        row = {k: v for k, v in row.items() if v}
         if row:
             classes[contract] = row
     out["per_contract"] = classes
     lines: list[dict[str, Any]] = []
     a_pl, b_pl = lo["opcodes"].get("per_line", {}), hi["opcodes"].get("per_line", {})
     for contract in set(a_pl) | set(b_pl):
-        a, b = a_pl.get(contract, {}), b_pl.get(contract, {})
-        for key in set(a) | set(b):
-            gas = per_step(a.get(key, 0), b.get(key, 0))
-            if gas:
-                lines.append({"contract": contract, "line": key, "gas": gas})
+        for key, gas in diff(a_pl.get(contract, {}), b_pl.get(contract, {})).items():
+            lines.append({"contract": contract, "line": key, "gas": gas})
     lines.sort(key=lambda r: -abs(r["gas"]))
     for r in lines[:top]:
         r["source"] = source_line(r["line"])

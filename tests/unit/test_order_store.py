@@ -13,13 +13,12 @@ import ape
 import pytest
 from helpers import book_side, map_slot, storage_layout, storage_word
 
-from rangebound.constants import WINDOW_END, WINDOW_START
+from rangebound.constants import FUTURE, IOC, PUT, WINDOW_END, WINDOW_START, read_constants
 from rangebound.models import calendar as cal
 
-FUTURE, PUT = 0, 2
-IOC = 2
 FRESH_SLOT_SAVING = 12_000  # gas: a stale level word (2,100 read of its tail's link + 2,900) instead of a fresh one (20,000)
-TOTAL_SHIFT, TAIL_SHIFT = 80, 40  # a level word: head id | tail id << 40 | total lots << 80
+_STORE = read_constants("modules/order_store.vy")   # a level word: head id | tail id << TAIL_SHIFT | total lots << TOTAL_SHIFT
+TAIL_SHIFT, TOTAL_SHIFT, M40 = _STORE["TAIL_SHIFT"], _STORE["TOTAL_SHIFT"], _STORE["M40"]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,7 @@ def test_place_order__stale_level__new_orders_queue_and_fill_in_time_order(
     take = _place(book, expiry, taker, price, 2, True, flags=IOC)  # the level empties
     assert [e.maker_order_id for e in take.events.filter(book.OrderFilled)] == [a, b]
     stale = _level_word(book, expiry, tick, price, False)
-    assert stale & (2**40 - 1) == b and (stale >> TAIL_SHIFT) & (2**40 - 1) == b
+    assert stale & M40 == b and (stale >> TAIL_SHIFT) & M40 == b
     c = _place(book, expiry, maker2, price, 2, False).return_value
     d = _place(book, expiry, maker, price, 3, False).return_value
     assert book.queue(expiry, FUTURE, 0, False, price, 32) == [c, d]   # not linked after b

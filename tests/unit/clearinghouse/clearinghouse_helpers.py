@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ape
+from eth_utils import keccak
 from helpers import new_registry, next_update, push_prices
 
 from rangebound import margin
@@ -73,6 +74,19 @@ def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, rele
         taker, e, kind, strike, taker_is_buy, [(maker, price, qty, release)],
         trading_state_of(env, e), sender=sender or env.book
     )
+
+
+def maker_blocked(code: int) -> str:
+    """Revert data of the Clearinghouse's `MakerBlocked(uint8 code)` (a venue other than the
+    book), as ape shows it."""
+    return "0x" + keccak(text="MakerBlocked(uint8)")[:4].hex() + code.to_bytes(32, "big").hex()
+
+
+def maker_blocked_at(index: int, code: int) -> str:
+    """Revert data of `MakerBlockedAt(uint256 index, uint8 code)` (the book's fill `index`), as
+    ape shows it."""
+    return ("0x" + keccak(text="MakerBlockedAt(uint256,uint8)")[:4].hex()
+            + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
 
 
 def legs_of(env: Env, account, e) -> list[tuple[int, int, int]]:

@@ -9,8 +9,7 @@ from helpers import fund
 
 from rangebound.constants import FUTURE
 
-from .clearinghouse_helpers import ch_state, trading_state_of
-from .test_ch_settle_fills import maker_blocked_at
+from .clearinghouse_helpers import ch_state, maker_blocked_at, trading_state_of
 
 
 def test_settle_fills__long_then_flipped_short__futures_position_signs_kept(env, maker, taker):

@@ -4,19 +4,18 @@ fill, a blocked maker named by index, bad callers."""
 from __future__ import annotations
 
 import ape
-from eth_utils import keccak
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import FUTURE
 
-from .clearinghouse_helpers import ch_state, reference_requirement, reserve_ask, trading_state_of
-
-
-def maker_blocked_at(index: int, code: int) -> str:
-    """Revert data of `MakerBlockedAt(uint256 index, uint8 code)`, as ape shows it."""
-    return ("0x" + keccak(text="MakerBlockedAt(uint256,uint8)")[:4].hex()
-            + index.to_bytes(32, "big").hex() + code.to_bytes(32, "big").hex())
+from .clearinghouse_helpers import (
+    ch_state,
+    maker_blocked_at,
+    reference_requirement,
+    reserve_ask,
+    trading_state_of,
+)
 
 
 def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, maker2, taker):

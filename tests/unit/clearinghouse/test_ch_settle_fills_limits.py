@@ -15,10 +15,10 @@ from .clearinghouse_helpers import (
     ch_state,
     fill,
     legs_of,
+    maker_blocked_at,
     reference_requirement,
     trading_state_of,
 )
-from .test_ch_settle_fills import maker_blocked_at
 
 
 def test_settle_fills__over_position_cap__reverts_reducing_allowed(env, maker, taker, deployer):

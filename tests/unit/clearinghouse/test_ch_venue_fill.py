@@ -7,24 +7,24 @@ from __future__ import annotations
 
 import ape
 import pytest
-from eth_utils import keccak
 from helpers import fund
 
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
 
-from .clearinghouse_helpers import active_strikes, ch_state, legs_of, reference_requirement
+from .clearinghouse_helpers import (
+    active_strikes,
+    ch_state,
+    legs_of,
+    maker_blocked,
+    reference_requirement,
+)
 from .clearinghouse_helpers import fill as venue_fill
 
 
 def fill(env, *args, **kwargs):
     """One fill from the test market's second venue (not its book)."""
     return venue_fill(env, *args, sender=env.pool, **kwargs)
-
-
-def maker_blocked(code: int) -> str:
-    """Revert data of the Clearinghouse's `MakerBlocked(uint8 code)` error, as ape shows it."""
-    return "0x" + keccak(text="MakerBlocked(uint8)")[:4].hex() + code.to_bytes(32, "big").hex()
 
 
 def test_venue_fill__future__positions_fees_exact(env_dec, maker, taker):
