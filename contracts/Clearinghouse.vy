@@ -45,8 +45,10 @@ from interfaces import IClearinghouse
 from interfaces import ICollateralVault
 from interfaces import ISeriesRegistry
 from interfaces import IVenue
+from interfaces import IFillRecords
 from contracts.modules import constants as c
 from contracts.modules import margin_math
+from contracts.modules import fee_math
 
 implements: IClearinghouse
 
@@ -280,15 +282,6 @@ def _pack(key: uint256, qty: int256) -> uint256:
 @internal
 def _leg_qty(word: uint256) -> int256:
     return convert(word >> 128, int256) - QTY_OFFSET
-
-
-@pure
-@internal
-def _fee(notional: uint256, bps: uint256) -> uint256:
-    """
-    @dev notional·bps / BPS rounded UP (against the user).
-    """
-    return (notional * bps + c.BPS - 1) // c.BPS
 
 
 @pure
@@ -527,13 +520,25 @@ def _fold(account: address, sid: uint256) -> uint256:
         release -= fee                       # each fee <= its share (`_defer`): no borrow
         self.owed[account][sid] = fee | fee << 128
         keep = PENDING
+        fee = 0
+    self._pay_owed(account, registry, self.book_of[registry], release, fee)
+    return keep
+
+
+@internal
+def _pay_owed(account: address, registry: address, book: address, release: uint256, fee: uint256):
+    """
+    @dev Books what a maker's deferred fills owe (`_fold`) or its folded fill records
+         (`_fold_records`): `release` leaves the book's reserve and the maker fees `fee` move
+         to the market's fee account. It cannot fail: the book still holds that reserve, and
+         the account's balance covers its reserves, which include the fees.
+    """
     if release != 0:
-        self._release(self.book_of[registry], account, release)
-    if keep == 0 and fee != 0:
+        self._release(book, account, release)
+    if fee != 0:
         fee_to: address = self._fee_to(self.caps[registry], self.fees)
         if fee_to != account:
             extcall vault.transfer_internal(account, fee_to, fee)
-    return keep
 
 
 @internal
@@ -653,22 +658,6 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
     return max(new, 0) - max(old, 0)
 
 
-@view
-@internal
-def _series_state(registry: address, expiry: uint256, kind: uint8, strike: uint256) -> ISeriesRegistry.TradingState:
-    """
-    @dev What a venue's `trading_state` would say, read from the registry's views (for
-         callers that pass no state): live, range, reduce-only and, for options, the strike.
-    """
-    st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
-    st.live = staticcall ISeriesRegistry(registry).is_live(expiry)
-    st.lower, st.upper = staticcall ISeriesRegistry(registry).bounds(expiry)
-    st.reduce_only = staticcall ISeriesRegistry(registry).reduce_only()
-    if kind != c.FUTURE:
-        st.strike_active = staticcall ISeriesRegistry(registry).strike_active(expiry, strike)
-    return st
-
-
 @pure
 @internal
 def _standalone(lower: uint256, upper: uint256, strike_active: bool, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
@@ -693,6 +682,28 @@ def _standalone(lower: uint256, upper: uint256, strike_active: bool, kind: uint8
 
 
 # ---------------------------------------------------------------- views
+
+@view
+@internal
+def _whole_futures(account: address, registry: address, expiry: uint256, sid: uint256) -> (int256, int256):
+    """
+    @dev A futures position with the market book's fill records not folded yet
+         (docs/architecture.md §16): one call of the book's `unfolded`, skipped for an
+         account the book reserves nothing for. The book's own call gets the folded position: its views
+         are locked while it calls, and it folds first where it asks (reduce-only).
+    """
+    n: int256 = 0
+    cost: int256 = 0
+    n, cost = self._futures(account, sid)
+    book: address = self.book_of[registry]
+    # records keep their reserve held (`book_reserved`), and a book lists only orders that
+    # reserve something: an account the book holds nothing for has none (the pool's own)
+    if book != empty(address) and msg.sender != book and self.book_reserved[book][account] != 0:
+        r: IFillRecords.Records = staticcall IFillRecords(book).unfolded(account, expiry)
+        n += r.lots
+        cost += r.cost
+    return n, cost
+
 
 @view
 @external
@@ -745,7 +756,7 @@ def futures_position(account: address, registry: address, expiry: uint256) -> (i
     """
     @notice Futures net quantity (lots, signed) and cost Σ q·P (raw units, signed).
     """
-    return self._futures(account, self._sid(registry, expiry))
+    return self._whole_futures(account, registry, expiry, self._sid(registry, expiry))
 
 
 @view
@@ -795,29 +806,16 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
     @notice P&L `n·S − C + Σ option payoffs` a claim would apply now, raw units; 0 when the
             series is not settled or nothing is open.
     """
-    sid: uint256 = self._sid(registry, expiry)
-    if self.positions[account][sid].meta & LISTED == 0 or self.book_of[registry] == empty(address):
+    if self.book_of[registry] == empty(address):
         return 0
     s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
     if s == 0:
         return 0
+    sid: uint256 = self._sid(registry, expiry)
     n: int256 = 0
     cost: int256 = 0
-    n, cost = self._futures(account, sid)
+    n, cost = self._whole_futures(account, registry, expiry, sid)
     return -margin_math._loss(n, cost, self._legs(account, sid), s)
-
-
-@view
-@external
-def order_reserve(registry: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256) -> uint256:
-    """
-    @notice What `reserve` would hold for this order now: qty × (stand-alone worst case per
-            lot + maker fee per lot rounded up), raw units. Reverts on an invalid order.
-    """
-    self._check_market(registry)
-    self._check_trade(True, kind, strike)
-    st: ISeriesRegistry.TradingState = self._series_state(registry, expiry, kind, strike)
-    return qty * (self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, (self.fees >> CAP_SHIFT) & MAX_CAP))
 
 
 # ---------------------------------------------------------------- anyone
@@ -854,6 +852,12 @@ def claim(account: address, registry: address, expiry: uint256):
     """
     self._check_market(registry)
     sid: uint256 = self._sid(registry, expiry)
+    # the book's fill records of the series, cleared there and folded here first: the claim
+    # sees every fill
+    book: address = self.book_of[registry]
+    r: IFillRecords.Records = extcall IFillRecords(book).fold(account, expiry)
+    if r.reserve != 0:
+        self._fold_records(account, registry, book, expiry, r)
     meta: uint256 = self.positions[account][sid].meta
     assert meta & LISTED != 0, "clearinghouse: nothing to claim"
     if meta & PENDING != 0:
@@ -887,15 +891,15 @@ def claim(account: address, registry: address, expiry: uint256):
 
 @external
 @nonreentrant
-def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, state: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)) -> uint256:
+def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, state: ISeriesRegistry.TradingState) -> uint256:
     """
     @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
             per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
             make the book's pro-rata release exact. The account must then cover its
             requirement. Registered venues only.
-    @param state The market's `trading_state` the venue read for this order (`current`
-           True): trusted from a registered venue, not read again (docs/architecture.md §16).
-           Omitted (or not current): read from the registry's views.
+    @param state The market's `trading_state` the venue read for this order: trusted from a
+           registered venue, not read again (docs/architecture.md §16); one that is not
+           `current` (an update due) or not `live` reverts "series not live".
     @return The amount reserved (raw units); the book releases it on fill or cancel.
     """
     registry: address = empty(address)
@@ -907,10 +911,8 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
         sid = self._sid(registry, expiry)
     self._check_qty(qty)
     st: ISeriesRegistry.TradingState = state
-    if not st.current:
-        st = self._series_state(registry, expiry, kind, strike)
-    self._check_trade(st.live, kind, strike)
-    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + self._fee(price, (self.fees >> CAP_SHIFT) & MAX_CAP)
+    self._check_trade(st.live and st.current, kind, strike)
+    per_lot: uint256 = self._standalone(st.lower, st.upper, st.strike_active, kind, strike, is_buy, price) + fee_math._fee(price, (self.fees >> CAP_SHIFT) & MAX_CAP)
     if st.reduce_only:
         old: int256 = self._instrument_qty(account, sid, kind, strike)
         delta: int256 = convert(qty, int256)
@@ -951,19 +953,22 @@ def check_collateral(account: address):
 
 
 @internal
-def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, lower: uint256, upper: uint256, who: uint256, b: Booking) -> (uint256, uint256):
+def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, lower: uint256, upper: uint256, who: uint256, b: Booking) -> (uint256, uint256, bool):
     """
     @dev The maker's half of one fill: its position (leg, series, position-cap, reduce-only
          limits), the open interest (a maker bid may not push it over the cap); then its
-         share, premium, fee and requirement, at once or deferred (`_defer`). Maker-side
+         share, premium, fee and requirement, at once or deferred (`_defer`); or, for a fill
+         the book may record (`RECORD_FILL`) that could defer, only the open interest: the
+         book keeps the fill's record and `fold_fills` books the rest later. Maker-side
          failures raise MakerBlocked(At). Returns (open interest after, its taker fee still
-         to move). A single fill of the market's fee account (`own`: the pool) pays itself no
+         to move, whether recorded). A single fill of the market's fee account (`own`: the pool) pays itself no
          maker fee and takes the taker fee with the premium (one net transfer; returns 0).
     """
     expiry: uint256 = b.sid & (EXPIRY_LIMIT - 1)
     notional: uint256 = f.price * f.qty
-    maker_fee: uint256 = self._fee(notional, (b.fees >> CAP_SHIFT) & MAX_CAP)
-    taker_fee: uint256 = self._fee(notional, b.fees & MAX_CAP)
+    maker_fee: uint256 = fee_math._fee(notional, (b.fees >> CAP_SHIFT) & MAX_CAP)
+    taker_fee: uint256 = fee_math._fee(notional, b.fees & MAX_CAP)
+    release: uint256 = f.release & c.RELEASE_MASK
     defer: bool = False
     if b.is_book and (kind == c.FUTURE or taker_is_buy):
         # `_standalone`'s worst case of the maker's side (an option bid pays its premium out of
@@ -974,22 +979,33 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
             worst = strike - lower
         elif kind == c.FUTURE:
             worst = upper - f.price if taker_is_buy else f.price - lower
-        defer = f.release >= f.qty * worst + maker_fee
+        defer = release >= f.qty * worst + maker_fee
+    # recorded (docs/architecture.md §16): the book keeps the order's word as the fill's
+    # record, folded later; no word of the maker is written here. A bid's lots count in the
+    # open interest until the fold nets them (which can only lower it)
+    recorded: bool = defer and f.release & c.RECORD_FILL != 0 and not reduce_only
     own: bool = who == WHO_MAKER and f.maker == b.fee_to
-    if not defer and (not own or f.release != 0):
-        self._release(msg.sender, f.maker, f.release)
-    self._open(f.maker, b.sid, registry, expiry, who)
-    delta: int256 = convert(f.qty, int256)
-    if taker_is_buy:
-        delta = -delta
-    change: int256 = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, b.cap, who)
+    change: int256 = 0
+    if recorded:
+        if not taker_is_buy:
+            change = convert(f.qty, int256)
+    else:
+        if not defer and (not own or release != 0):
+            self._release(msg.sender, f.maker, release)
+        self._open(f.maker, b.sid, registry, expiry, who)
+        delta: int256 = convert(f.qty, int256)
+        if taker_is_buy:
+            delta = -delta
+        change = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, b.cap, who)
     oi_after: uint256 = convert(convert(b.oi_now, int256) + change, uint256)
     if change > 0 and oi_after > b.oi_start and oi_after > b.caps & MAX_CAP:
         # only the buyer can add open interest: here the resting bid is what breaks the cap
         self._maker_blocked(BLOCKED_OI_CAP, who)
     owed: uint256 = taker_fee
-    if defer:
-        self._defer(f.maker, b.sid, f.release, maker_fee)
+    if recorded:
+        pass
+    elif defer:
+        self._defer(f.maker, b.sid, release, maker_fee)
         if kind != c.FUTURE:
             extcall vault.transfer_internal(taker, f.maker, notional)      # the premium
     else:
@@ -1030,7 +1046,7 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
         taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee
     )
-    return oi_after, owed
+    return oi_after, owed, recorded
 
 
 @internal
@@ -1057,9 +1073,44 @@ def _defer(maker: address, sid: uint256, release: uint256, fee: uint256):
         self.positions[maker][sid].meta = meta | PENDING
 
 
+@internal
+def _fold_records(account: address, registry: address, book: address, expiry: uint256, r: IFillRecords.Records):
+    """
+    @dev Books a maker's fill records that its market's book folded or handed to the claim
+         (`IFillRecords`): their lots and cost join its futures position, the open interest
+         counts the position's longs instead of the bid records' lots (netting can only
+         lower it), their reserve leaves the book's reserve, their maker fees (each at its
+         fill's rate, rounded up, as its `Fill` stated) move to the market's fee account and
+         the series' requirement is recomputed. It cannot fail on the account's caps or
+         collateral: each record's reserve covered its fill's stand-alone loss and fee, and a
+         series' maximum loss is subadditive (docs/architecture.md §16).
+    """
+    sid: uint256 = self._sid(registry, expiry)
+    self._open(account, sid, registry, expiry, WHO_TAKER)
+    change: int256 = self._apply(account, sid, c.FUTURE, 0, r.cost, r.lots, False, max_value(uint256), WHO_TAKER)
+    self.oi[sid][c.FUTURE] = convert(convert(self.oi[sid][c.FUTURE], int256) + change - convert(r.bought, int256), uint256)
+    self._pay_owed(account, registry, book, r.reserve, r.fee)
+    lower: uint256 = 0
+    upper: uint256 = 0
+    lower, upper = self._range(registry, expiry)
+    self._refresh(account, sid, lower, upper)
+
+
 @external
 @nonreentrant
-def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState):
+def fold_fills(account: address, expiry: uint256, r: IFillRecords.Records):
+    """
+    @notice Books the fill records the calling market book folds (`OrderBook.fold`) into
+            the account's position (`_fold_records`). Only a market's book.
+    """
+    venue: uint256 = self._check_venue()
+    assert venue >= IS_BOOK, "clearinghouse: not a book"
+    self._fold_records(account, self._registry(venue), msg.sender, expiry, r)
+
+
+@external
+@nonreentrant
+def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState) -> uint256:
     """
     @notice Books every fill of one taker order of the calling venue's market in one call,
             the one entry point of every venue (the market's book, its pool): the taker's
@@ -1097,15 +1148,22 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
         cost += f.price * f.qty
     b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, cost, state.reduce_only)
     b.is_book = venue >= IS_BOOK
+    recorded: uint256 = 0
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
         fee: uint256 = 0
+        rec: bool = False
         who: uint256 = WHO_MAKER     # another venue: `MakerBlocked`, its own account may be the fee account
         if b.is_book:
             who = i + WHO_BATCH
-        b.oi_now, fee = self._maker_fill(registry, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, state.lower, state.upper, who, b)
+        b.oi_now, fee, rec = self._maker_fill(registry, kind, strike, taker, taker_is_buy, fills[i], state.reduce_only, state.lower, state.upper, who, b)
         b.taker_fee += fee
+        if rec:
+            recorded |= 1 << ((fills[i].release >> c.FILL_TAG_SHIFT) & 31)     # the venue's tag of the fill
     self._close_booking(b, taker, kind, strike, state.lower, state.upper)
     self._require_covered(taker)
+    if recorded != 0:
+        recorded |= ((b.fees >> CAP_SHIFT) & MAX_CAP) << MAX_BATCH     # the maker fee rate of the records
+    return recorded
 
 
 @pure

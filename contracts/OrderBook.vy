@@ -1,5 +1,6 @@
 # pragma version ~=0.4.3
 # pragma nonreentrancy on
+# pragma optimize codesize
 """
 @title OrderBook
 @notice The central limit order book of one market (one SeriesRegistry): one book per
@@ -43,6 +44,7 @@ from snekmate.auth import ownable_2step
 from snekmate.utils import pausable
 
 from interfaces import IOrderBook
+from interfaces import IFillRecords
 from interfaces import IClearinghouse
 from interfaces import ISeriesRegistry
 
@@ -52,8 +54,10 @@ from contracts.modules import price_levels as pl
 from contracts.modules import order_store as ost
 from contracts.modules import guardian as gd
 from contracts.modules import margin_math
+from contracts.modules import fee_math
 
 implements: IOrderBook
+implements: IFillRecords
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
@@ -106,6 +110,7 @@ ENTRY_BITS: constant(uint256) = 96                       # a cached entry: expir
 ENTRY_BASE_SHIFT: constant(uint256) = 40                 # a cached entry's base sits above its expiry
 M56: constant(uint256) = (1 << 56) - 1                   # a cached entry's base
 M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index (bits 0..63); its lots field
+M32: constant(uint256) = (1 << 32) - 1             # `settle_fills`' bitmap of the recorded fills' tags (MAX_FILLS bits)
 
 # ---------------------------------------------------------------- matching plan (memory only)
 
@@ -131,6 +136,7 @@ STEP_IDX: constant(uint256) = 48
 STEP_QTY: constant(uint256) = 64
 STEP_REASON: constant(uint256) = 128
 STEP_RELEASE: constant(uint256) = 136
+STEP_RECORD: constant(uint256) = 1 << 240     # the fill may be recorded (a futures order filled whole, IN_INDEX): sent with RECORD_FILL
 
 
 # ---------------------------------------------------------------- storage
@@ -295,14 +301,14 @@ def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
 
 
 @internal
-def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool):
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool, keep: uint256):
     """
     @dev Removes an order from its level (`order_store`) and clears the level's bitmap bit
          when it became empty (its word then zeroed after a cancel, left STALE after a
          fill). A cancel leaves emptied bitmap words KEPT (non-zero), a fill zeroes them:
          whichever side's refund is not already capped (`price_levels`).
     """
-    if ost._remove(side, order_id, link, qty, by_fill):
+    if ost._remove(side, order_id, link, qty, by_fill, keep):
         pl._clear(side, ost._index(link), not by_fill)
 
 
@@ -404,7 +410,7 @@ def _place(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: u
     if crossing:
         log IOrderBook.OrderCancelled(order_id=order_id, owner=msg.sender, remaining=remaining, reason=CANCEL_MAX_FILLS)
         return 0
-    self._rest(t, order_id, remaining)
+    self._rest(t, order_id, remaining, 0)
     return order_id
 
 
@@ -420,6 +426,7 @@ def _taker(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: u
     st: ISeriesRegistry.TradingState = empty(ISeriesRegistry.TradingState)
     low, high, base, st = self._trading_window(expiry, kind, strike, price, qty, cache)
     if st.reduce_only:
+        self._fold(msg.sender, expiry)        # its futures records: the Clearinghouse's reduce-only checks then see its whole position
         assert not self._adds_exposure(msg.sender, expiry, kind, strike, is_buy, qty), "book: reduce only"
     return Taker(expiry=expiry, kind=kind, strike=strike, is_buy=is_buy, price=price, flags=flags, base=base, low=low, high=high, st=st)
 
@@ -547,6 +554,8 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
     if idx != pl.EMPTY:
         oid = ost._head(ost.levels[opp][idx])
     cut: bool = False                            # book the plan as it is before walking on
+    fee_bps: uint256 = 0                         # the maker fee rate of the recorded fills (one per call)
+    recorded: uint256 = 0                        # bit i: the Clearinghouse recorded step i's fill
     for r: uint256 in range(MAX_FILLS + 1):
         for s: uint256 in range(MAX_FILLS):
             if cut or len(steps) == max_fills or remaining == 0 or idx == pl.EMPTY:
@@ -558,10 +567,14 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
             word: uint256 = oid | (idx << STEP_IDX)
             reason: uint8 = self._step_reason(level_price, t.low, t.high, t.flags, ost._owner(link))
             if reason == 0:
+                if t.st.reduce_only:
+                    self._fold(ost._owner(link), t.expiry)    # reduce-only: its whole position, as the taker's
                 book: uint256 = ost.o_book[oid]
                 q: uint256 = min(remaining, ost._qty(book))
                 remaining -= q
                 word |= (q << STEP_QTY) | (self._release_of(book, q) << STEP_RELEASE)
+                if q == ost._qty(book) and book & ost.IN_INDEX != 0:
+                    word |= STEP_RECORD          # a future's (only futures orders are IN_INDEX)
             else:
                 word |= convert(reason, uint256) << STEP_REASON
             steps.append(word)
@@ -574,10 +587,13 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
                     oid = ost._head(ost.levels[opp][idx])
         ok: bool = False
         booked_or_index: uint256 = 0                 # Σ price·qty booked, or the refused fill's index
-        why: uint8 = 0
+        why: uint256 = 0                             # the fills recorded (`_book`), or the refusal's cancel reason
         ok, booked_or_index, why = self._book(t, steps, booked)
         if ok:
             notional += booked_or_index
+            if why != 0:
+                recorded |= why & M32                # bit i: step i recorded (its tag)
+                fee_bps = why >> MAX_FILLS
             booked = len(steps)
             if not cut:
                 break
@@ -586,7 +602,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
         at: uint256 = self._fill_step(steps, booked, booked_or_index)
         refused: uint256 = steps[at]
         remaining += (refused >> STEP_QTY) & M64
-        steps[at] = (refused & M64) | (convert(why, uint256) << STEP_REASON)    # now a cancel step
+        steps[at] = (refused & M64) | (why << STEP_REASON)    # now a cancel step
         if cut:
             continue
         # a first refusal: the plan is cut back to it, the walk goes on after it
@@ -598,17 +614,18 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
         cut = booked_or_index > 0                    # fills before it: book them on their own first
     assert booked == len(steps), "book: match incomplete"     # unreachable (the bound above)
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    self._apply_steps(t, steps, order_id)
+    self._apply_steps(t, steps, order_id, recorded, fee_bps)
     return remaining, crossing, notional
 
 
 @internal
-def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (bool, uint256, uint8):
+def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (bool, uint256, uint256):
     """
     @dev Books the fills among `steps[start:]` in ONE Clearinghouse call (`settle_fills`;
-         none without a fill). Returns (True, Σ price·qty, 0) when booked, or (False, index
-         among those fills, cancel reason) when the Clearinghouse refused one for a condition
-         of its maker alone; any other failure (the taker's own) is re-raised. The fills and
+         none without a fill). Returns (True, Σ price·qty, the fills it recorded: bit i for
+         fill i | their maker fee rate << MAX_FILLS, 0 for none) when booked, or (False,
+         index among those fills, cancel reason) when the Clearinghouse refused one for a
+         condition of its maker alone; any other failure (the taker's own) is re-raised. The fills and
          their encoding (~17 KB at MAX_FILLS) live only in this frame: Vyper puts a caller's
          frame above its callees', and every `place_order`, resting ones included, pays the
          memory expansion up to its own frame, so nothing of them is returned.
@@ -621,7 +638,10 @@ def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (boo
             continue
         q: uint256 = (word >> STEP_QTY) & M64
         price: uint256 = (((word >> STEP_IDX) & 65535) + t.base) * tick
-        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[word & M48]), price=price, qty=q, release=word >> STEP_RELEASE))
+        release: uint256 = (word >> STEP_RELEASE) & ost.M96
+        if word & STEP_RECORD != 0:
+            release |= c.RECORD_FILL | (i << c.FILL_TAG_SHIFT)    # tagged with its step's index
+        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[word & M48]), price=price, qty=q, release=release))
         notional = unsafe_add(notional, unsafe_mul(price, q))    # < 64 · 2**112 · 2**64
     if len(fills) == 0:
         return True, 0, 0
@@ -637,8 +657,8 @@ def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (boo
         revert_on_failure=False,
     )
     if ok:
-        return True, notional, 0
-    return False, self._blocked_fill(out), self._blocked_reason(out)
+        return True, notional, extract32(out, 0, output_type=uint256)
+    return False, self._blocked_fill(out), convert(self._blocked_reason(out), uint256)
 
 
 @view
@@ -703,13 +723,16 @@ def _fill_step(steps: DynArray[uint256, MAX_FILLS], start: uint256, index: uint2
 
 
 @internal
-def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint256):
+def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint256, recorded: uint256, fee_bps: uint256):
     """
-    @dev Writes a booked plan into the book: filled orders shrink or leave their level,
+    @dev Writes a booked plan into the book: filled orders shrink or leave their level (one
+         the Clearinghouse recorded, bit i of `recorded` for step i, keeping its book word as
+         its fill record, with the fill's price index and maker fee rate `fee_bps`),
          cancelled ones leave it and get their whole reserve released.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
-    for word: uint256 in steps:
+    for i: uint256 in range(len(steps), bound=MAX_FILLS):
+        word: uint256 = steps[i]
         oid: uint256 = word & M48
         idx: uint256 = (word >> STEP_IDX) & 65535
         q: uint256 = (word >> STEP_QTY) & M64
@@ -720,16 +743,20 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
         maker_qty: uint256 = ost._qty(book)
         reserve: uint256 = ost._reserve(book)
         if reason != 0:
-            self._remove(opp, oid, link, maker_qty, False)
+            self._remove(opp, oid, link, maker_qty, False, 0)
             if reserve > 0:
                 extcall clearinghouse.release(maker, reserve)
             log IOrderBook.OrderCancelled(order_id=oid, owner=maker, remaining=maker_qty, reason=reason)
             continue
         if q < maker_qty:
             # the release booked with the fill (`_release_of`, kept in the step)
-            ost._shrink(opp, oid, idx, book, q, word >> STEP_RELEASE)
+            ost._shrink(opp, oid, idx, book, q, (word >> STEP_RELEASE) & ost.M96)
         else:
-            self._remove(opp, oid, link, maker_qty, True)
+            keep: uint256 = 0
+            if (recorded >> i) & 1 != 0:
+                # recorded, not booked: the order's book word stays as its fill record (`fold`)
+                keep = ost._record(book, idx, fee_bps)
+            self._remove(opp, oid, link, maker_qty, True, keep)
         log IOrderBook.OrderFilled(
             maker_order_id=oid, maker=maker, taker=msg.sender, price=(idx + t.base) * tick,
             qty=q, remaining=maker_qty - q, taker_order_id=order_id
@@ -737,10 +764,14 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
 
 
 @internal
-def _rest(t: Taker, order_id: uint256, remaining: uint256):
+def _rest(t: Taker, order_id: uint256, remaining: uint256, listed: uint256):
     """
     @dev Rests the remainder: reserves its stand-alone worst case in the Clearinghouse
-         (which checks the caller's collateral) and appends it to its level.
+         (which checks the caller's collateral) and appends it to its level. A futures order
+         that reserves something is listed in its owner's index (`ost._index_add`; `listed`:
+         a re-quote's order is already) so that its fills may be recorded
+         (docs/architecture.md §16; the Clearinghouse's views look for records only where
+         the book holds a reserve).
     """
     reserved: uint256 = extcall clearinghouse.reserve(
         msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
@@ -749,7 +780,19 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256):
     side: bytes32 = self._side(t.expiry, t.kind, t.strike, t.is_buy)
     # the price index, not the price: a cancel then needs no read of the futures base
     index: uint256 = t.price // tick - t.base
-    if ost._insert(side, index, order_id, msg.sender, ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)):
+    book: uint256 = ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)
+    if t.kind == c.FUTURE and reserved != 0:
+        status: uint256 = ost.LISTED
+        if listed == 0:
+            status = ost._index_add(msg.sender, t.expiry, order_id)
+        if status == ost.TAKEN:
+            # every slot taken: its records folded and its dead ids dropped, or, when all of
+            # them still rest, FULL set so that its next orders do not look again
+            self._fold(msg.sender, t.expiry)
+            status = ost._index_add(msg.sender, t.expiry, order_id)
+        if status == ost.LISTED:
+            book |= ost.IN_INDEX
+    if ost._insert(side, index, order_id, msg.sender, book):
         pl._mark(side, index)
 
 
@@ -821,10 +864,10 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
         crossing: bool = False
         unfilled, crossing = self._match(t, qty, MAX_FILLS, order_id)
         assert not crossing, "book: post-only would cross"
-    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False)
+    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False, 0)
     if ost._reserve(old) > 0:
         extcall clearinghouse.release(msg.sender, ost._reserve(old))
-    self._rest(t, order_id, qty)        # its words: cleared above, rewritten here (net non-zero to non-zero)
+    self._rest(t, order_id, qty, old & ost.IN_INDEX)        # its words: cleared above, rewritten here (net non-zero to non-zero); its index entry stays
     log IOrderBook.OrderReplaced(order_id=order_id, owner=msg.sender, price=price, qty=qty)
 
 
@@ -880,8 +923,117 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
     book: uint256 = ost.o_book[order_id]
     qty: uint256 = ost._qty(book)
     side: bytes32 = self._side(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick, ost._is_buy(book))
-    self._remove(side, order_id, link, qty, False)
+    self._remove(side, order_id, link, qty, False, 0)
     return qty, ost._reserve(book)
+
+
+# ---------------------------------------------------------------- fill records
+
+@view
+@internal
+def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256, uint256):
+    """
+    @dev The owner's unfolded fill records of `expiry` (docs/architecture.md §16): their sums,
+         the slots of its index word that hold them (bit i: slot i), and the word as it is
+         once they and the dead ids are dropped (their slots freed; FULL when none is free).
+         Bound: INDEX_SLOTS reads of order words. Unchecked sums: at most INDEX_SLOTS records,
+         each below 2**64 lots at a price below 2**112 (the book's bound), so every sum
+         stays below 2**180.
+    """
+    w: uint256 = ost.o_index[owner][expiry]
+    kept: uint256 = w | ost.FULL                  # unless a slot is (or becomes) free
+    slots: uint256 = 0
+    r: IFillRecords.Records = empty(IFillRecords.Records)
+    base: uint256 = 0
+    for i: uint256 in range(ost.INDEX_SLOTS):
+        oid: uint256 = (w >> (40 * i)) & ost.M40
+        book: uint256 = 0
+        if oid != 0:
+            book = ost.o_book[oid]
+        if book & ost.FILLED != 0:
+            if slots == 0:
+                base = self._base(expiry, c.FUTURE)   # read once, at the first record
+            slots |= 1 << i
+            q: uint256 = ost._qty(book)
+            price: uint256 = (ost._rec_index(book) + base) * tick
+            notional: uint256 = unsafe_mul(price, q)
+            if ost._is_buy(book):
+                r.bought = unsafe_add(r.bought, q)
+                r.lots = unsafe_add(r.lots, convert(q, int256))
+                r.cost = unsafe_add(r.cost, convert(notional, int256))
+            else:
+                r.lots = unsafe_sub(r.lots, convert(q, int256))
+                r.cost = unsafe_sub(r.cost, convert(notional, int256))
+            r.reserve = unsafe_add(r.reserve, ost._reserve(book))
+            r.fee = unsafe_add(r.fee, fee_math._fee(notional, ost._rec_fee_bps(book)))
+        elif book != 0:
+            continue                              # still resting
+        kept &= ~(ost.M40 << (40 * i)) & ~ost.FULL    # free, dead (cancelled, swept, folded) or a record: its slot freed
+    return r, slots, kept
+
+
+@internal
+def _take(owner: address, expiry: uint256) -> IFillRecords.Records:
+    """
+    @dev Clears the owner's records of `expiry` (their order words: refunds) and drops them
+         and the dead ids from its index word; returns their sums (`_records`).
+    """
+    r: IFillRecords.Records = empty(IFillRecords.Records)
+    slots: uint256 = 0
+    kept: uint256 = 0
+    r, slots, kept = self._records(owner, expiry)
+    w: uint256 = ost.o_index[owner][expiry]
+    if kept != w:
+        ost.o_index[owner][expiry] = kept
+    for i: uint256 in range(ost.INDEX_SLOTS):
+        if (slots >> i) & 1 != 0:
+            ost.o_book[(w >> (40 * i)) & ost.M40] = 0
+    if r.reserve != 0:
+        log IFillRecords.RecordsFolded(owner=owner, expiry=expiry, lots=r.lots, cost=r.cost)
+    return r
+
+
+@internal
+def _fold(owner: address, expiry: uint256) -> IFillRecords.Records:
+    """
+    @dev Folds the owner's records of `expiry` (`_take`) into its position: one book-only
+         call of the Clearinghouse (`fold_fills`) with their sums, unless the Clearinghouse
+         itself asks (its claim books them). Returns their sums.
+    """
+    r: IFillRecords.Records = self._take(owner, expiry)
+    if r.reserve != 0 and msg.sender != clearinghouse.address:
+        extcall clearinghouse.fold_fills(owner, expiry, r)
+    return r
+
+
+@external
+def fold(owner: address, expiry: uint256) -> IFillRecords.Records:
+    """
+    @notice Folds `owner`'s unfolded fill records of one expiry into its Clearinghouse
+            position (docs/architecture.md §16): its futures position and the open interest
+            take their fills, their reserve is released and their maker fees (each at its
+            fill's rate, as its `Fill` event stated) move to the fee account. Permissionless
+            (the keeper's fold step, the maker, anyone); works while paused; cannot fail on
+            the maker's caps or collateral (the reserve covered every record). Also drops
+            the dead ids of the owner's index. Called by the Clearinghouse (its claim), the
+            records are only cleared: the claim books them itself.
+    @return The sums of the records folded (`reserve` 0: nothing to fold).
+    """
+    return self._fold(owner, expiry)
+
+
+@view
+@external
+def unfolded(owner: address, expiry: uint256) -> IFillRecords.Records:
+    """
+    @notice `owner`'s fill records of one expiry not yet folded into its position: what the
+            Clearinghouse's views add to its folded position.
+    """
+    r: IFillRecords.Records = empty(IFillRecords.Records)
+    slots: uint256 = 0
+    kept: uint256 = 0
+    r, slots, kept = self._records(owner, expiry)
+    return r
 
 
 # ---------------------------------------------------------------- views

@@ -52,10 +52,24 @@ BUY_SHIFT: constant(uint256) = 202
 STRIKE_SHIFT: constant(uint256) = 203
 TAIL_SHIFT: constant(uint256) = 40
 TOTAL_SHIFT: constant(uint256) = 80
+# a future has no strike: its book word's strike field holds its fill record instead
+# (docs/architecture.md §16, "Fill records"): the price index of the fill (16) << 203 | the maker
+# fee rate of the fill in bps (6: <= MAX_FEE_BPS 50 < 64) << 219 | IN_INDEX | FILLED
+REC_INDEX_SHIFT: constant(uint256) = 203
+REC_FEE_SHIFT: constant(uint256) = 219
+M6: constant(uint256) = (1 << 6) - 1
+IN_INDEX: constant(uint256) = 1 << 254                 # a futures order listed in its owner's `o_index` word (its fills may be recorded)
+FILLED: constant(uint256) = 1 << 255                  # a fill record: the order was filled whole and is not folded yet
+INDEX_SLOTS: constant(uint256) = 6                    # order ids (40 bits each) in one `o_index` word
+USED: constant(uint256) = 1 << 255                    # keeps an emptied `o_index` word non-zero (its next write is 2,900, not 20,000)
+FULL: constant(uint256) = 1 << 254                    # `o_index`: its last fold found every slot resting; new orders rest unlisted, unscanned, until a fold frees one
+LISTED: constant(uint256) = 0                         # `_index_add`: the order is listed
+TAKEN: constant(uint256) = 1                          # `_index_add`: every slot taken (a fold may free some)
 
 o_link: HashMap[uint256, uint256]                    # @dev order id -> owner | prev << 160 | next << 200 | price index << 240 (0 = not resting)
 o_book: HashMap[uint256, uint256]                    # @dev order id -> qty lots | reserve raw units << 64 | expiry s << 160 | kind << 200 | is_buy << 202 | strike ticks << 203
 levels: HashMap[bytes32, HashMap[uint256, uint256]]  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 (0 or STALE while the level is empty: its bitmap bit decides)
+o_index: HashMap[address, HashMap[uint256, uint256]] # @dev owner -> expiry -> up to INDEX_SLOTS futures order ids (40 bits each, 0 = free) | USED: its resting IN_INDEX orders and fill records, and dead ids (their words cleared) until a fold or a new order drops them
 
 
 # ---------------------------------------------------------------- word fields
@@ -111,7 +125,32 @@ def _is_buy(book: uint256) -> bool:
 @pure
 @internal
 def _strike_ticks(book: uint256) -> uint256:
+    if (book >> KIND_SHIFT) & 3 == 0:
+        return 0                              # a future: the field holds IN_INDEX and the record
     return book >> STRIKE_SHIFT
+
+
+@pure
+@internal
+def _record(book: uint256, index: uint256, fee_bps: uint256) -> uint256:
+    """
+    @dev The fill record of a futures order filled whole (book word `book`, IN_INDEX): the
+         word as it rested (lots, reserve still held, expiry, side) with the fill's price
+         index and maker fee rate, and FILLED.
+    """
+    return book | FILLED | (index << REC_INDEX_SHIFT) | (fee_bps << REC_FEE_SHIFT)
+
+
+@pure
+@internal
+def _rec_index(book: uint256) -> uint256:
+    return (book >> REC_INDEX_SHIFT) & M16
+
+
+@pure
+@internal
+def _rec_fee_bps(book: uint256) -> uint256:
+    return (book >> REC_FEE_SHIFT) & M6
 
 
 @pure
@@ -164,11 +203,12 @@ def _insert(side: bytes32, index: uint256, order_id: uint256, owner: address, bo
 
 
 @internal
-def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool) -> bool:
+def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fill: bool, keep: uint256) -> bool:
     """
-    @dev Unlinks an order from its level's FIFO list and clears both its words. Returns True
-         when the level became empty (the caller clears its bitmap bit): a cancel then zeroes
-         the level's word, a fill (`by_fill`) leaves it STALE, unwritten.
+    @dev Unlinks an order from its level's FIFO list and clears its link word; its book word
+         becomes `keep` (0, or its fill record). Returns True when the level became empty
+         (the caller clears its bitmap bit): a cancel then zeroes the level's word, a fill
+         (`by_fill`) leaves it STALE, unwritten.
     """
     index: uint256 = link >> INDEX_SHIFT
     prev: uint256 = (link >> PREV_SHIFT) & M40
@@ -185,13 +225,32 @@ def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fi
     else:
         tail = prev
     self.o_link[order_id] = 0
-    self.o_book[order_id] = 0
+    self.o_book[order_id] = keep
     if head == 0:
         if not by_fill:
             self.levels[side][index] = 0
         return True
     self.levels[side][index] = head | (tail << TAIL_SHIFT) | ((((lv >> TOTAL_SHIFT) & M128) - qty) << TOTAL_SHIFT)
     return False
+
+
+@internal
+def _index_add(owner: address, expiry: uint256, order_id: uint256) -> uint256:
+    """
+    @dev Lists a futures order about to rest in a free slot of its owner's index word of
+         `expiry`. Returns LISTED, or TAKEN when all INDEX_SLOTS are taken (resting orders,
+         records, or dead ids a fold has not dropped yet: the caller may fold and try again),
+         or FULL when the last fold found them all resting. An order not listed rests
+         unlisted: its fills are booked as before (deferred), never recorded.
+    """
+    w: uint256 = self.o_index[owner][expiry]
+    if w & FULL != 0:
+        return FULL
+    for i: uint256 in range(INDEX_SLOTS):
+        if (w >> (40 * i)) & M40 == 0:
+            self.o_index[owner][expiry] = w | (order_id << (40 * i)) | USED
+            return LISTED
+    return TAKEN
 
 
 @internal

@@ -44,6 +44,7 @@ from rangebound.dev.pool_scenario import measure_pool, pool_operations
 from rangebound.dev.sender import MAX_UINT, BenchError, Samples, Sender, Tx, median
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import System, deploy_system, feed_answer
+from rangebound.ops.risk import order_reserve
 
 REPORT_BEFORE = 4 * 60          # keeper reports the feeds at 07:56 UTC
 
@@ -320,7 +321,7 @@ class Bench:
         account, holds exactly that ask's reserve, then the maker fee is raised: `MakerBlockedAt`,
         the ask is cancelled) and which then fills `maker`'s ask behind it; fees restored."""
         odd = self.tx.address("maker")
-        need = int(self.ch.order_reserve(self.registry.address, expiry, FUTURE, 0, False, price, 1))
+        need = order_reserve(self.ch, self.registry, expiry, FUTURE, 0, False, price, 1)
         self.tx.send(self.deployer, self.token, "mint", odd, need)
         self.tx.send(odd, self.token, "approve", self.vault.address, need)
         self.tx.send(odd, self.vault, "deposit", need)

@@ -497,6 +497,18 @@ def read_book(
     )
 
 
+def order_reserve(
+    clearinghouse: Any, registry: Any, expiry: int, kind: int, strike: int, is_buy: bool,
+    price: int, qty: int,
+) -> int:
+    """What the Clearinghouse's `reserve` would hold now for an order resting on `registry`'s
+    book: qty × (stand-alone worst case per lot over the series' current range + the maker fee
+    per lot at today's rate, rounded up), by the exact mirror `rangebound.models.margin.reserve`
+    (the Clearinghouse's own view of it gave its room to the fill records, round 14)."""
+    lo, hi = (int(x) for x in registry.bounds(expiry))
+    return margin.reserve(kind, strike, is_buy, price, qty, lo, hi, int(clearinghouse.maker_fee_bps()))
+
+
 def book_from_system(system: Any, account: Any, now: int | None = None) -> AccountBook:
     """`read_book` for a `deploy_system` result (tests, demo)."""
     from rangebound.ops.records import network_key

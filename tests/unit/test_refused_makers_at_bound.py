@@ -21,6 +21,7 @@ import pytest
 from helpers import EIP7825_TX_GAS_CAP, cancels, fund
 
 from rangebound.constants import CANCEL_COLLATERAL, CANCEL_IOC, FUTURE, IOC, MAX_FILLS
+from rangebound.ops.risk import order_reserve
 
 HALF = MAX_FILLS // 2
 LINEAR = 6_000_000      # HALF fills and HALF refusals: measured 4.30 M; re-booking the HALF fills per
@@ -45,7 +46,7 @@ def _series(mk):
 def _refusable_asks(system, mk, deployer, stranger, e, price, n):
     """`n` one-lot asks of `stranger`, funded with exactly their reserve (ids in time order)."""
     ch, vault, token = system.clearinghouse, system.vault, system.token
-    need = n * ch.order_reserve(mk.registry, e, FUTURE, 0, False, price, 1)
+    need = n * order_reserve(ch, mk.registry, e, FUTURE, 0, False, price, 1)
     token.mint(stranger, need, sender=deployer)
     token.approve(vault, need, sender=stranger)
     vault.deposit(need, sender=stranger)

@@ -28,6 +28,7 @@ from rangebound.constants import (
     PUT,
 )
 from rangebound.ops.deploy import market_params, report
+from rangebound.ops.risk import order_reserve
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_place_order__maker_fee_raised_after_rest__cancelled(mk, system, deploye
     ch, vault = system.clearinghouse, system.vault
     e, lo, hi, tick = _far(mk)
     mid = (lo + hi) // 2 // tick * tick
-    need = ch.order_reserve(mk.registry, e, FUTURE, 0, True, mid + tick, 1)
+    need = order_reserve(ch, mk.registry, e, FUTURE, 0, True, mid + tick, 1)
     system.token.mint(stranger, need, sender=deployer)
     system.token.approve(vault, need, sender=stranger)
     vault.deposit(need, sender=stranger)

@@ -12,7 +12,7 @@ from eth_utils import keccak
 from helpers import new_registry, next_update, push_prices
 
 from rangebound import margin
-from rangebound.constants import DAY
+from rangebound.constants import DAY, FUTURE
 from rangebound.dev.node import warp
 
 
@@ -56,15 +56,17 @@ def reserve_ask(env: Env, maker, e: int, price: int, qty: int, kind: int = 0, st
                 venue=None) -> int:
     """`reserve` for a resting ask (a future unless `kind`) from the test market's book (or
     `venue`); returns the amount its `Reserved` event states."""
-    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, sender=venue or env.book)
+    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, trading_state_of(env, e, kind=kind, strike=strike), sender=venue or env.book)
     return tx.events.filter(env.ch.Reserved)[0].amount
 
 
-def trading_state_of(env: Env, e, registry=None) -> tuple:
-    """The registry's trading state as a venue passes it on (TradingState)."""
+def trading_state_of(env: Env, e, registry=None, kind: int = FUTURE, strike: int = 0) -> tuple:
+    """The registry's trading state of an instrument as a venue passes it on (TradingState:
+    current, live, range, reduce-only, min qty, whether an option's strike is active)."""
     reg = registry or env.registry
     lo, hi = reg.bounds(e)
-    return (True, reg.is_live(e), lo, hi, reg.reduce_only(), 1, False)
+    active = kind != FUTURE and bool(reg.strike_active(e, strike))
+    return (True, reg.is_live(e), lo, hi, reg.reduce_only(), 1, active)
 
 
 def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, release=0, sender=None):

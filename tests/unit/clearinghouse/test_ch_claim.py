@@ -10,7 +10,7 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import CALL, FUTURE, PUT
 
-from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, settle_series
+from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, settle_series, trading_state_of
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_claim__settled_series__no_more_fills_or_reserves(settled, maker, taker)
     with ape.reverts("clearinghouse: series not live"):
         fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)
     with ape.reverts("clearinghouse: series not live"):
-        env.ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, sender=env.book)
+        env.ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
 
 
 def test_claim__loser_keeps_locked_collateral_until_claimed(settled, maker, keeper):

@@ -194,7 +194,7 @@ def test_settle_fills__option_leg_closed_by_a_deferred_fill__fold_closes_the_ser
     the stored count follows (0), and the fold closes the series."""
     ch, reg = env.ch, env.registry
     e, k, premium = _option_setup(env, maker, taker)
-    bid = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
+    bid = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), sender=env.book).events.filter(ch.Reserved)[0].amount
     env.ch.settle_fills(maker, e, CALL, k, True, [(taker, premium, 1, 0)], trading_state_of(env, e),
                         sender=env.book)                                          # maker buys one as taker
     assert ch.option_position(maker, reg, e, CALL, k) == 1
@@ -213,7 +213,7 @@ def test_settle_fills__option_the_maker_buys__settles_at_once(env, maker, taker)
     the fill (else the requirement would still count what was spent)."""
     ch, reg, vault = env.ch, env.registry, env.vault
     e, k, premium = _option_setup(env, maker, taker)
-    reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, sender=env.book).events.filter(ch.Reserved)[0].amount
+    reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), sender=env.book).events.filter(ch.Reserved)[0].amount
     balance = vault.balance_of(maker)
     env.ch.settle_fills(taker, e, CALL, k, False, [(maker, premium, 1, reserve)], trading_state_of(env, e),
                         sender=env.book)

@@ -7,8 +7,10 @@ import pytest
 from helpers import fund, fund_account
 
 from rangebound.constants import CALL, FUTURE
+from rangebound.ops.risk import order_reserve
 
 from .clearinghouse_helpers import (
+    trading_state_of,
     active_strikes,
     daily_updates,
     fill,
@@ -70,9 +72,9 @@ def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, 
     price = _exactly_covered_then_narrowed(env, chain, keeper, taker, maker, e, covered=taker)
     ch.check_collateral(taker, sender=env.book)                 # still covered by its stored requirement
     stale, fresh = ch.requirement(taker), reference_requirement(env, taker, e)
-    extra = ch.order_reserve(reg, e, FUTURE, 0, True, price, 1)
+    extra = order_reserve(ch, reg, e, FUTURE, 0, True, price, 1)
     assert fresh + extra <= env.vault.balance_of(taker) < stale + extra
-    tx = ch.reserve(taker, e, FUTURE, 0, True, price, 1, sender=env.book)
+    tx = ch.reserve(taker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), sender=env.book)
     assert ch.requirement(taker) == fresh + extra
     assert tx.events.filter(ch.RequirementUpdated)[0].requirement == fresh
 

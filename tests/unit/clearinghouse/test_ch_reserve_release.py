@@ -1,5 +1,5 @@
-"""Clearinghouse `reserve` / `release` (and `order_reserve`): each order's reserve against the
-reference, partial releases, only the reserving book, bad inputs change nothing."""
+"""Clearinghouse `reserve` / `release` (and the SDK's `order_reserve`): each order's reserve
+against the reference, partial releases, only the reserving book, bad inputs change nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from helpers import fund, new_registry
 
 from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
+from rangebound.ops.risk import order_reserve
 
-from .clearinghouse_helpers import Env, active_strikes, ch_state, fill
+from .clearinghouse_helpers import Env, active_strikes, ch_state, fill, trading_state_of
 
 ORDERS = [
     ("buy_future", FUTURE, True),
@@ -56,8 +57,8 @@ def test_reserve__each_order__matches_reference(env_dec, maker, name, kind, is_b
         strike, price = active_strikes(env, e)[10], env.usd(1.23)
     qty = 7
     want = margin.reserve(kind, strike, is_buy, price, qty, lo, hi, ch.maker_fee_bps())
-    assert ch.order_reserve(reg, e, kind, strike, is_buy, price, qty) == want
-    tx = ch.reserve(maker, e, kind, strike, is_buy, price, qty, sender=env.book)
+    assert order_reserve(ch, reg, e, kind, strike, is_buy, price, qty) == want
+    tx = ch.reserve(maker, e, kind, strike, is_buy, price, qty, trading_state_of(env, e, kind=kind, strike=strike), sender=env.book)
     ev = tx.events.filter(ch.Reserved)[0]
     assert ev.account == maker.address and ev.amount == want
     assert ch.reserved(maker) == want == ch.requirement(maker)
@@ -70,7 +71,7 @@ def test_release__partial_then_rest__events(env, maker):
     ch = env.ch
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), sender=env.book)
     held = ch.reserved(maker)
     tx = ch.release(maker, held // 3, sender=env.book)
     ev = tx.events.filter(ch.Released)[0]
@@ -83,7 +84,7 @@ def test_release__exceeds_reserve__reverts(env, maker):
     ch = env.ch
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), sender=env.book)
     before = ch_state(env, maker)
     held = ch.reserved(maker)
     with ape.reverts("clearinghouse: release exceeds reserve"):
@@ -96,7 +97,7 @@ def test_release__another_books_reserve__reverts(env, maker, deployer, project, 
     ch = env.ch
     other = mock_venue(new_registry(env.system, deployer, project), ch)
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 3, sender=env.book)
+    ch.reserve(maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, env.expiries[0]), sender=env.book)
     with ape.reverts("clearinghouse: release exceeds reserve"):
         ch.release(maker, 1, sender=other)
 
@@ -114,10 +115,10 @@ def test_reserve__insufficient_collateral__reverts_state_unchanged(env, maker):
     env.vault.deposit(top_up, sender=maker)          # one raw unit short
     before = ch_state(env, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.reserve(maker, e, FUTURE, 0, True, price, 10, sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), sender=env.book)
     assert ch_state(env, maker) == before
     fund(env.system, maker, 0.000001)
-    ch.reserve(maker, e, FUTURE, 0, True, price, 10, sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), sender=env.book)
     assert ch.requirement(maker) == need == env.vault.balance_of(maker)
     assert env.vault.free_collateral(maker) == 0
 
@@ -126,7 +127,7 @@ def test_reserve__not_a_book__reverts(env, maker, stranger):
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
     with ape.reverts("clearinghouse: not a venue"):
-        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, sender=stranger)
+        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.release(maker, 0, sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
@@ -140,16 +141,22 @@ def test_reserve__bad_inputs__revert_with_reason_state_unchanged(env, maker):
     before = ch_state(env, maker)
     for reason, args in _bad_reserves(env):
         with ape.reverts(reason):
-            env.ch.reserve(maker, *args, sender=env.book)
+            env.ch.reserve(maker, *args, trading_state_of(env, args[0], kind=args[1], strike=args[2]), sender=env.book)
+    assert ch_state(env, maker) == before
     # the maximum premiums themselves are fine
     e = env.expiries[0]
     lo, hi = env.registry.bounds(e)
     k = active_strikes(env, e)[5]
-    assert env.ch.order_reserve(env.registry, e, CALL, k, True, hi - k, 1) > 0
-    assert env.ch.order_reserve(env.registry, e, PUT, k, True, k - lo, 1) > 0
-    assert ch_state(env, maker) == before
+    for kind, premium in ((CALL, hi - k), (PUT, k - lo)):
+        state = trading_state_of(env, e, kind=kind, strike=k)
+        assert env.ch.reserve(maker, e, kind, k, True, premium, 1, state, sender=env.book).return_value == premium
 
 
-def test_order_reserve__unknown_market__reverts(env, stranger):
-    with ape.reverts("clearinghouse: unknown market"):
-        env.ch.order_reserve(stranger, env.expiries[0], FUTURE, 0, True, env.usd(100), 1)
+def test_reserve__stale_state__reverts_series_not_live(env, maker):
+    """A state that is not `current` (an update due) is refused like a series not live: the
+    Clearinghouse trusts the venue's state and reads none itself."""
+    fund(env.system, maker, 1_000)
+    e = env.expiries[0]
+    stale = (False, *trading_state_of(env, e)[1:])
+    with ape.reverts("clearinghouse: series not live"):
+        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, stale, sender=env.book)

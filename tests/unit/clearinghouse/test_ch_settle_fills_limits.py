@@ -85,12 +85,12 @@ def test_settle_fills__reduce_only_increasing_fill_or_reserve__reverts(env, make
     with ape.reverts("clearinghouse: reduce only"):
         fill(env, taker, maker, e, FUTURE, 0, False, env.usd(100), 4)     # taker flips
     with ape.reverts("clearinghouse: reduce only"):
-        ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, sender=env.book)
+        ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
     with ape.reverts("clearinghouse: reduce only"):
-        ch.reserve(maker, e, FUTURE, 0, False, env.usd(100), 1, sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, False, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
     assert ch_state(env, taker, maker) == before
     # both sides reducing: fine
-    ch.reserve(taker, e, FUTURE, 0, False, env.usd(100), 2, sender=env.book)
+    ch.reserve(taker, e, FUTURE, 0, False, env.usd(100), 2, trading_state_of(env, e), sender=env.book)
     fill(env, maker, taker, e, FUTURE, 0, True, env.usd(100), 2)
     assert ch.futures_position(taker, reg, e)[0] == 1
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 
 from rangebound.constants import CALL, CANCEL_MAX_FILLS, CANCEL_STALE, FUTURE, MAX_QUOTES, PUT
+from rangebound.ops.risk import order_reserve
 
 from .book_helpers import advance_past_next_update, place, rest, snapshot
 
@@ -28,7 +29,7 @@ def test_place_quotes__futures_and_options__rest_with_consecutive_ids(env, maker
     for oid, (e, kind, strike, is_buy, price, qty) in zip(tx.return_value, quotes, strict=True):
         o = env.book.orders(oid)
         assert (o.owner, o.kind, o.strike, o.is_buy, o.price, o.qty) == (maker.address, kind, strike, is_buy, price, qty)
-        assert o.reserve == env.ch.order_reserve(env.registry, e, kind, strike, is_buy, price, qty)
+        assert o.reserve == order_reserve(env.ch, env.registry, e, kind, strike, is_buy, price, qty)
         want += o.reserve
     assert env.ch.reserved(maker) == reserved + want
     assert env.book.best_bid(env.expiry, CALL, k) == 5 * env.tick

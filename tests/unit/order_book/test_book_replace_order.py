@@ -8,6 +8,7 @@ from __future__ import annotations
 import ape
 
 from rangebound.constants import CALL, FUTURE
+from rangebound.ops.risk import order_reserve
 
 from .book_helpers import place, rest, snapshot
 
@@ -22,7 +23,7 @@ def test_replace_order__new_price__keeps_its_id_and_moves_level_and_reserve(env,
     before_id, reserved = env.book.next_order_id(), env.ch.reserved(maker)
     old_reserve = env.book.orders(oid).reserve
     tx = env.book.replace_order(oid, env.px(-1), 5, sender=maker)
-    new_reserve = env.ch.order_reserve(env.registry, env.expiry, FUTURE, 0, True, env.px(-1), 5)
+    new_reserve = order_reserve(env.ch, env.registry, env.expiry, FUTURE, 0, True, env.px(-1), 5)
     assert _info(env, oid) == (maker.address, env.px(-1), 5, new_reserve)
     assert env.book.next_order_id() == before_id                     # no new order
     assert env.ch.reserved(maker) == reserved - old_reserve + new_reserve
@@ -47,7 +48,7 @@ def test_replace_order__partly_filled__the_new_qty_rests_whole(env, maker, taker
     place(env, taker, env.px(2), 2, True)                             # fills 2 of 5
     assert env.book.orders(oid).qty == 3
     env.book.replace_order(oid, env.px(3), 4, sender=maker)
-    want = env.ch.order_reserve(env.registry, env.expiry, FUTURE, 0, False, env.px(3), 4)
+    want = order_reserve(env.ch, env.registry, env.expiry, FUTURE, 0, False, env.px(3), 4)
     assert _info(env, oid) == (maker.address, env.px(3), 4, want)
     tx = place(env, taker, env.px(3), 4, True)                        # the new quantity trades
     assert [f.qty for f in tx.decode_logs(env.book.OrderFilled)] == [4]
