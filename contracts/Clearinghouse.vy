@@ -697,8 +697,9 @@ def _whole_futures(account: address, registry: address, expiry: uint256, sid: ui
     n, cost = self._futures(account, sid)
     book: address = self.book_of[registry]
     # records keep their reserve held (`book_reserved`), and a book lists only orders that
-    # reserve something: an account the book holds nothing for has none (the pool's own)
-    if book != empty(address) and msg.sender != book and self.book_reserved[book][account] != 0:
+    # reserve something: an account the book holds nothing for has none (the pool's own; an
+    # unknown market's: no venue is the zero address)
+    if msg.sender != book and self.book_reserved[book][account] != 0:
         r: IFillRecords.Records = staticcall IFillRecords(book).unfolded(account, expiry)
         n += r.lots
         cost += r.cost
@@ -900,7 +901,9 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     @param state The market's `trading_state` the venue read for this order: trusted from a
            registered venue, not read again (docs/architecture.md §16); one that is not
            `current` (an update due) or not `live` reverts "series not live".
-    @return The amount reserved (raw units); the book releases it on fill or cancel.
+    @return The amount reserved (raw units; the book releases it on fill or cancel), with
+            UNLISTED set when the account's open-series list is full (the book then must not
+            record the order's fills: docs/architecture.md §16).
     """
     registry: address = empty(address)
     sid: uint256 = 0
@@ -926,6 +929,10 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
+    if (w >> OPEN_SHIFT) & 255 >= MAX_OPEN_SERIES:
+        # its open list is full: a fold could not open the series, so the book must not
+        # record this order's fills (they are booked, and refused if the series is not open)
+        return amount | c.UNLISTED
     return amount
 
 
@@ -983,7 +990,9 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
     # recorded (docs/architecture.md §16): the book keeps the order's word as the fill's
     # record, folded later; no word of the maker is written here. A bid's lots count in the
     # open interest until the fold nets them (which can only lower it)
-    recorded: bool = defer and f.release & c.RECORD_FILL != 0 and not reduce_only
+    # (a bid whose +q would break the open-interest cap is booked instead: whether it closes a
+    # short, and so passes, needs the maker's position)
+    recorded: bool = defer and f.release & c.RECORD_FILL != 0 and not reduce_only and (taker_is_buy or b.oi_now + f.qty <= b.caps & MAX_CAP)
     own: bool = who == WHO_MAKER and f.maker == b.fee_to
     change: int256 = 0
     if recorded:
@@ -1181,6 +1190,15 @@ def _check_trade(live: bool, kind: uint8, strike: uint256):
 
 @pure
 @internal
+def _check_nonzero(account: address):
+    """
+    @dev An account a setter stores (one assert site for the reason).
+    """
+    assert account != empty(address), "clearinghouse: zero address"
+
+
+@pure
+@internal
 def _check_qty(qty: uint256):
     """
     @dev Some lots (one assert site for the reason: each costs code).
@@ -1282,7 +1300,7 @@ def register_market(registry: address, book: address):
     """
     ownable._check_owner()
     assert registry.is_contract, "clearinghouse: not a contract"
-    assert book != empty(address), "clearinghouse: zero address"
+    self._check_nonzero(book)
     assert registry != book, "clearinghouse: registry is book"
     assert self.book_of[registry] == empty(address) and self.venues[registry] == 0, "clearinghouse: market registered"
     assert self.venues[book] == 0 and self.book_of[book] == empty(address), "clearinghouse: book registered"
@@ -1345,7 +1363,7 @@ def set_fee_account(fee_account_: address):
     @notice Sets the vault account that receives fees (not empty). Owner only.
     """
     ownable._check_owner()
-    assert fee_account_ != empty(address), "clearinghouse: zero address"
+    self._check_nonzero(fee_account_)
     self.fees = (self.fees & (2**FEE_TO_SHIFT - 1)) | convert(convert(fee_account_, uint160), uint256) << FEE_TO_SHIFT
     log IClearinghouse.FeeAccountSet(fee_account=fee_account_)
 

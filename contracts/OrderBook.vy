@@ -773,15 +773,16 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256, listed: uint256):
          (docs/architecture.md §16; the Clearinghouse's views look for records only where
          the book holds a reserve).
     """
-    reserved: uint256 = extcall clearinghouse.reserve(
+    answer: uint256 = extcall clearinghouse.reserve(
         msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
     )
+    reserved: uint256 = answer & ~c.UNLISTED
     assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
     side: bytes32 = self._side(t.expiry, t.kind, t.strike, t.is_buy)
     # the price index, not the price: a cancel then needs no read of the futures base
     index: uint256 = t.price // tick - t.base
     book: uint256 = ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)
-    if t.kind == c.FUTURE and reserved != 0:
+    if t.kind == c.FUTURE and reserved != 0 and answer == reserved:
         status: uint256 = ost.LISTED
         if listed == 0:
             status = ost._index_add(msg.sender, t.expiry, order_id)

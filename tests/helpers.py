@@ -113,6 +113,21 @@ def next_update(ts: int) -> int:
     return cal.update_time(ts) + DAY
 
 
+def settle_series(env: Any, chain: Any, keeper: Any, e: int, btc: float) -> int:
+    """Run the registry's daily updates (a keeper reporting at 07:56) up to `e`, settle it
+    (`env`: any test environment with `.system` and `.registry`). Returns the settlement price."""
+    t = next_update(chain.pending_timestamp)
+    while True:
+        warp(chain, t - 240)
+        push_prices(env.system, btc)
+        warp(chain, t)
+        if t >= e:
+            env.registry.settle(e, sender=keeper)
+            return env.registry.settlement_price(e)
+        env.registry.daily_update(sender=keeper)
+        t += DAY
+
+
 def sunday_noon_after(head: int) -> int:
     """A deterministic phase: the first Sunday 12:00 UTC at least a day after `head`."""
     t = cal.day_start(head + DAY) + 12 * 3_600

@@ -37,6 +37,7 @@ MAX_FILLS: constant(uint256) = 32
 RECORD_FILL: constant(uint256) = 1 << 255  # `MakerFill.release` flag: the book may record this fill instead of booking its maker (a futures order filled whole, in its owner's index)
 FILL_TAG_SHIFT: constant(uint256) = 248    # `MakerFill.release` bits 248..252: the venue's tag of a fill it may record (< MAX_FILLS), the bit `settle_fills` returns for it when recorded
 RELEASE_MASK: constant(uint256) = (1 << 96) - 1   # `MakerFill.release` bits 0..95: the reserve share (an order reserves below 2**96)
+UNLISTED: constant(uint256) = 1 << 255     # `Clearinghouse.reserve`'s answer: the amount | this flag when the account's open list is full (its order's fills must not be recorded)
 MAX_QUOTES: constant(uint256) = 16        # post-only orders per OrderBook.place_quotes call
 MAX_SWEEP: constant(uint256) = 32         # order ids per sweep_dead_orders call
 MAX_DEPTH_PAGE: constant(uint256) = 32    # price levels per OrderBook.depth page (the book's MAX_DEPTH)

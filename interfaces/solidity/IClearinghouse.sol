@@ -19,7 +19,16 @@ interface IClearinghouse {
         address maker;
         uint256 price; // raw units per lot (the resting order's price)
         uint256 qty; // lots, > 0
-        uint256 release; // raw units of the maker's reserve this fill consumes
+        uint256 release; // raw units of the maker's reserve this fill consumes | RECORD_FILL (constants) when the book may record the fill instead (docs/architecture.md §16)
+    }
+
+    /// @dev Vyper struct `Records` (interfaces/IFillRecords.vyi)
+    struct Records {
+        int256 lots; // Σ signed lots: a bid's fill +q, an ask's −q
+        int256 cost; // Σ signed lots · price, raw units (the futures cost convention)
+        uint256 reserve; // Σ reserve still held for them, raw units (> 0 exactly when there are records: the book lists only orders that reserve something)
+        uint256 fee; // Σ maker fees, each at its fill's rate and rounded up (as its `Fill` event stated)
+        uint256 bought; // Σ lots of the bid records (counted in the open interest at the fill)
     }
 
     /// @dev Vyper struct `SeriesRef` (contracts/PoolPricer.vy)
@@ -68,6 +77,7 @@ interface IClearinghouse {
     function deferred(address account, address registry, uint256 expiry) external view returns (uint256, uint256);
     function fee_account() external view returns (address);
     function fee_account_of(address registry) external view returns (address);
+    function fold_fills(address account, uint256 expiry, Records calldata r) external;
     function futures_position(address account, address registry, uint256 expiry) external view returns (int256, int256);
     function maker_fee_bps() external view returns (uint256);
     function oi_cap(address registry) external view returns (uint256);
@@ -75,7 +85,6 @@ interface IClearinghouse {
     function open_series(address account) external view returns (SeriesRef[] memory);
     function option_legs(address account, address registry, uint256 expiry) external view returns (Leg[] memory);
     function option_position(address account, address registry, uint256 expiry, uint8 kind, uint256 strike) external view returns (int256);
-    function order_reserve(address registry, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty) external view returns (uint256);
     function owner() external view returns (address);
     function pending_owner() external view returns (address);
     function position_cap(address registry) external view returns (uint256);
@@ -86,7 +95,6 @@ interface IClearinghouse {
     function registry_of(address venue) external view returns (address);
     function release(address account, uint256 amount) external;
     function requirement(address account) external view returns (uint256);
-    function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty) external returns (uint256);
     function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, TradingState calldata state) external returns (uint256);
     function reserved(address account) external view returns (uint256);
     function series_requirement(address account, address registry, uint256 expiry) external view returns (uint256);
@@ -94,7 +102,7 @@ interface IClearinghouse {
     function set_fee_account(address fee_account_) external;
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
     function set_market_fee_account(address registry, address account) external;
-    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state) external;
+    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state) external returns (uint256);
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;
     function unclaimed_pnl(address account, address registry, uint256 expiry) external view returns (int256);

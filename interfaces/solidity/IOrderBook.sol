@@ -29,6 +29,15 @@ interface IOrderBook {
         uint256 qty; // lots
     }
 
+    /// @dev Vyper struct `Records` (interfaces/IFillRecords.vyi)
+    struct Records {
+        int256 lots; // Σ signed lots: a bid's fill +q, an ask's −q
+        int256 cost; // Σ signed lots · price, raw units (the futures cost convention)
+        uint256 reserve; // Σ reserve still held for them, raw units (> 0 exactly when there are records: the book lists only orders that reserve something)
+        uint256 fee; // Σ maker fees, each at its fill's rate and rounded up (as its `Fill` event stated)
+        uint256 bought; // Σ lots of the bid records (counted in the open interest at the fill)
+    }
+
     event GuardianSet(address indexed guardian);
     event OrderCancelled(uint256 indexed order_id, address indexed owner, uint256 remaining, uint8 reason);
     event OrderFilled(uint256 indexed maker_order_id, address indexed maker, address indexed taker, uint256 price, uint256 qty, uint256 remaining, uint256 taker_order_id);
@@ -37,6 +46,7 @@ interface IOrderBook {
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
     event Paused(address account);
+    event RecordsFolded(address indexed owner, uint256 expiry, int256 lots, int256 cost);
     event Unpaused(address account);
 
     function MAX_DEPTH() external view returns (uint256);
@@ -51,6 +61,7 @@ interface IOrderBook {
     function cancel_order(uint256 order_id) external;
     function clearinghouse() external view returns (address);
     function depth(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 max_levels) external view returns (uint256[2][] memory);
+    function fold(address owner, uint256 expiry) external returns (Records memory);
     function guardian() external view returns (address);
     function is_dead(uint256 order_id) external view returns (bool);
     function next_order_id() external view returns (uint256);
@@ -68,5 +79,6 @@ interface IOrderBook {
     function sweep_dead_orders(address account, uint256[] calldata order_ids) external returns (uint256);
     function tick() external view returns (uint256);
     function transfer_ownership(address new_owner) external;
+    function unfolded(address owner, uint256 expiry) external view returns (Records memory);
     function unpause() external;
 }

@@ -344,7 +344,8 @@ def _vault_cases() -> list[Case]:
 def _clearinghouse_venue_cases() -> list[Case]:
     """Venue-only entry points called by accounts that are not venues."""
     def reserve(w):
-        return (w.ch.reserve, (w.acct["stranger"], w.far, FUTURE, 0, True, w.mid, 1))
+        return (w.ch.reserve, (w.acct["stranger"], w.far, FUTURE, 0, True, w.mid, 1,
+                               (True, True, w.mid, w.mid, False, 1, False)))
 
     out = []
     for who in ("stranger", "deployer", "guardian", "keeper"):
@@ -358,6 +359,8 @@ def _clearinghouse_venue_cases() -> list[Case]:
                                                 (True, True, w.mid, w.mid, False, 1, False)))),
             Case(f"clearinghouse.check_collateral-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.check_collateral, (w.acct["maker"],))),
+            Case(f"clearinghouse.fold_fills-{who}", "clearinghouse: not a venue", who,
+                 lambda w: (w.ch.fold_fills, (w.acct["maker"], w.far, (-1, -w.mid, 1, 0, 0)))),
         ]
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -325,3 +326,64 @@ def test_pool_greeks_table__hedged_pool__options_and_hedged_rows_both_models():
                 f"{_num(view['student_t'][who]['BTC'].delta)}")
         line = next(x for x in text.splitlines() if label in x)
         assert cell in line
+
+
+# ------------------------------------------------------------------ fill records
+
+
+def _records_venue() -> tuple[ex.Venue, SeriesBook, int, int]:
+    """A maker whose only exposure is a fill record (its ask of 2 lots at 100 filled whole by a
+    taker): the record is in its position (n, cost) and its order's reserve is still held (in
+    `reserved`, as `record_reserve`), its maker fee not moved. The maker's balance is exactly
+    that reserve (what the Clearinghouse required of it); the taker's is its locked
+    collateral. Returns (venue, the maker's series, reserve, fee)."""
+    base = _series(3, 80_000_000, 120_000_000, 100_000_000)
+    price, lots, bps = 100_000_000, 2, 2
+    reserve = margin.reserve(FUTURE, 0, False, price, lots, base.lower, base.upper, bps)
+    fee = lots * margin.fee(price, bps)
+    made = SeriesBook(**{**vars(base), "n": -lots, "cost": -lots * price, "record_lots": -lots,
+                         "record_cost": -lots * price, "record_reserve": reserve,
+                         "record_fee": fee, "listed": False})
+    taken = SeriesBook(**{**vars(base), "n": lots, "cost": lots * price})
+    maker = AccountBook(account=ACCOUNTS[0], block=1, timestamp=NOW, decimals=DEC,
+                        balance=reserve, requirement=reserve, reserved=reserve,
+                        free_collateral=0, series=(made,))
+    taker = AccountBook(account=ACCOUNTS[1], block=1, timestamp=NOW, decimals=DEC,
+                        balance=ex.locked(taken), requirement=ex.locked(taken), reserved=0,
+                        free_collateral=0, series=(taken,))
+    return ex.Venue(books=(maker, taker), decimals=DEC, timestamp=NOW), made, reserve, fee
+
+
+def test_fill_records__records_only_maker__counted_once_in_stress_and_shown():
+    """The record and the reserve held for it are one exposure: the stress's requirement after
+    the update counts the series (the record folded) plus the reserves not held for fills, so a
+    maker funded exactly as the Clearinghouse required gets no margin call (counting the reserve
+    on top of the series made one at today's index). Open interest nets the record into the
+    maker's position; `unfolded_fills` and the report show its reserve and fee."""
+    venue, made, reserve, fee = _records_venue()
+    assert ex.held_for_fills(venue.books[0]) == reserve > ex.locked(made) > 0
+    for sc in ex.stress_table(venue):
+        assert (sc.margin_calls, sc.bad_debt, sc.liquidations) == (0, 0, 0), sc.name
+    key = ("BTC", made.expiry)
+    assert ex.open_interest(venue) == {(*key, FUTURE, 0): (2, 2)}
+    assert ex.unfolded_fills(venue) == {key: (1, reserve, fee)}
+    doc = json.loads(json.dumps(to_dict(venue), allow_nan=False))
+    assert doc["unfolded_fills"] == [{"market": "BTC", "expiry": made.expiry, "accounts": 1,
+                                      "reserve": reserve, "fees": fee}]
+    from rich.console import Console
+
+    from rangebound.ops.exposure_report import render
+
+    console = Console(record=True, width=200)
+    render(venue, console)
+    assert "maker fills not yet folded" in console.export_text()
+
+
+def test_fill_records__underfunded_maker__margin_call_still_counted():
+    """Leaving the held reserve out does not hide a real shortfall: a maker whose balance is
+    below its series' requirement after the update still counts a margin call."""
+    venue, _, _, _ = _records_venue()
+    poor = replace(venue.books[0], balance=1)
+    assert ex.scenario(replace(venue, books=(poor, venue.books[1]))).margin_calls == 1
+    aggregate = ex.net_book(venue.books)
+    assert [(s.n, s.record_reserve, s.record_fee) for s in aggregate.series] == [(0, 0, 0)]

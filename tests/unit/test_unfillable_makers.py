@@ -51,12 +51,14 @@ def _trade(book, e, kind, strike, buyer, seller, price, qty=1):
     book.place_order(e, kind, strike, True, price, qty, IOC, 1, sender=buyer)
 
 
-def _blocked_then_honest(mk, system, e, attacker, attacker_price, honest, honest_price, taker, reason, meanwhile=None):
+def _blocked_then_honest(mk, system, e, attacker, attacker_price, honest, honest_price, taker, reason, meanwhile=None, attacker_qty=1):
     """A's bid rests above an honest bid; a taker sells into both: A's order is cancelled with
-    `reason` (reserve released), the honest bid fills, the taker's call succeeds."""
+    `reason` (reserve released), the honest bid fills, the taker's call succeeds. With
+    `attacker_qty` > 1 A's order is only partly reached, so its fill is booked, not recorded
+    (a record is checked against A's caps only when it folds: docs/architecture.md §16)."""
     book, ch = mk.book, system.clearinghouse
     reserved_before = ch.reserved(attacker)
-    bad = book.place_order(e, FUTURE, 0, True, attacker_price, 1, 0, 1, sender=attacker).return_value
+    bad = book.place_order(e, FUTURE, 0, True, attacker_price, attacker_qty, 0, 1, sender=attacker).return_value
     good = book.place_order(e, FUTURE, 0, True, honest_price, 1, 0, 1, sender=honest).return_value
     if meanwhile is not None:
         meanwhile()
@@ -115,7 +117,8 @@ def test_place_order__maker_at_position_cap__cancelled(mk, system, deployer, kee
     mid = (lo + hi) // 2 // tick * tick
     system.clearinghouse.set_caps(mk.registry, 10**12, 2, sender=deployer)
     _trade(mk.book, e, FUTURE, 0, keeper, maker2, mid, 2)
-    _blocked_then_honest(mk, system, e, keeper, mid + tick, maker, mid, taker, CANCEL_POSITION_CAP)
+    _blocked_then_honest(mk, system, e, keeper, mid + tick, maker, mid, taker, CANCEL_POSITION_CAP,
+                         attacker_qty=2)
 
 
 def test_place_order__maker_bid_over_open_interest_cap__cancelled(mk, system, deployer, keeper, maker, maker2, taker):
@@ -125,6 +128,9 @@ def test_place_order__maker_bid_over_open_interest_cap__cancelled(mk, system, de
     mid = (lo + hi) // 2 // tick * tick
     system.clearinghouse.set_caps(mk.registry, 2, 10**9, sender=deployer)
     _trade(mk.book, e, FUTURE, 0, maker2, maker, mid, 2)          # OI 2 = cap; maker short 2
+    # the maker's short is a fill record until folded (the keeper's fold step): a bid that
+    # closes a short passes the cap only against the folded position
+    mk.book.fold(maker, e, sender=taker)
     _blocked_then_honest(mk, system, e, keeper, mid + tick, maker, mid, taker, CANCEL_OI_CAP)
     assert system.clearinghouse.open_interest(mk.registry, e, FUTURE) == 2
 

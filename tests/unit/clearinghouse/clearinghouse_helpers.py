@@ -9,7 +9,7 @@ from typing import Any
 
 import ape
 from eth_utils import keccak
-from helpers import new_registry, next_update, push_prices
+from helpers import new_registry, next_update, push_prices, settle_series  # noqa: F401  (re-exported)
 
 from rangebound import margin
 from rangebound.constants import DAY, FUTURE
@@ -121,20 +121,6 @@ def ch_state(env: Env, *accounts) -> tuple:
 
 def active_strikes(env: Env, e) -> list[int]:
     return [k for k in env.registry.strikes(e) if env.registry.strike_active(e, k)]
-
-
-def settle_series(env: Env, chain, keeper, e: int, btc: float) -> int:
-    """Run the registry's daily updates (a keeper reporting at 07:56) up to `e`, settle it."""
-    t = next_update(chain.pending_timestamp)
-    while True:
-        warp(chain, t - 240)
-        push_prices(env.system, btc)
-        warp(chain, t)
-        if t >= e:
-            env.registry.settle(e, sender=keeper)
-            return env.registry.settlement_price(e)
-        env.registry.daily_update(sender=keeper)
-        t += DAY
 
 
 def daily_updates(env: Env, chain, keeper, days: int, btc: float = 100_000) -> None:

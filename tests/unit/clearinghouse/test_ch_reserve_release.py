@@ -147,9 +147,11 @@ def test_reserve__bad_inputs__revert_with_reason_state_unchanged(env, maker):
     e = env.expiries[0]
     lo, hi = env.registry.bounds(e)
     k = active_strikes(env, e)[5]
+    bps = env.ch.maker_fee_bps()
     for kind, premium in ((CALL, hi - k), (PUT, k - lo)):
         state = trading_state_of(env, e, kind=kind, strike=k)
-        assert env.ch.reserve(maker, e, kind, k, True, premium, 1, state, sender=env.book).return_value == premium
+        tx = env.ch.reserve(maker, e, kind, k, True, premium, 1, state, sender=env.book)
+        assert tx.return_value == margin.reserve(kind, k, True, premium, 1, lo, hi, bps)
 
 
 def test_reserve__stale_state__reverts_series_not_live(env, maker):

@@ -92,9 +92,12 @@ def test_place_order__partial_fill__pro_rata_release_then_exact_rest(funded, mak
     place(env, taker, env.px(1), 4, True)
     assert env.book.orders(oid).owner == ape.utils.ZERO_ADDRESS
     assert env.book.best_ask(env.expiry, FUTURE, 0) == 0
-    # the order's reserve is held for the fills until folded (test_ch_deferred); folded, what
-    # remains is the short position's requirement
+    # the order's reserve is held for the fills until folded: the partial fill's share
+    # deferred (test_ch_deferred), the last fill (the order's rest, whole) recorded
+    # (test_book_fill_records); folded, what remains is the short position's requirement
     assert env.requirement(maker) == req0
+    assert env.book.unfolded(maker, env.expiry).lots == -4
+    env.book.fold(maker, env.expiry, sender=taker)
     env.ch.recalculate(maker, sender=taker)
     assert env.requirement(maker) <= req0 - reserve + 7 * (env.hi - env.px(1))
 
