@@ -962,14 +962,9 @@ def check_collateral(account: address):
 @internal
 def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address, taker_is_buy: bool, f: IClearinghouse.MakerFill, reduce_only: bool, lower: uint256, upper: uint256, who: uint256, b: Booking) -> (uint256, uint256, bool):
     """
-    @dev The maker's half of one fill: its position (leg, series, position-cap, reduce-only
-         limits), the open interest (a maker bid may not push it over the cap); then its
-         share, premium, fee and requirement, at once or deferred (`_defer`); or, for a fill
-         the book may record (`RECORD_FILL`) that could defer, only the open interest: the
-         book keeps the fill's record and `fold_fills` books the rest later. Maker-side
-         failures raise MakerBlocked(At). Returns (open interest after, its taker fee still
-         to move, whether recorded). A single fill of the market's fee account (`own`: the pool) pays itself no
-         maker fee and takes the taker fee with the premium (one net transfer; returns 0).
+    @dev The maker's half of one fill (position, limits, open interest, share, premium, fee,
+         requirement: at once, deferred or, for a record, the open interest only; §16).
+         Returns (open interest after, taker fee still to move (0: `own`), recorded).
     """
     expiry: uint256 = b.sid & (EXPIRY_LIMIT - 1)
     notional: uint256 = f.price * f.qty
@@ -978,20 +973,14 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
     release: uint256 = f.release & c.RELEASE_MASK
     defer: bool = False
     if b.is_book and (kind == c.FUTURE or taker_is_buy):
-        # `_standalone`'s worst case of the maker's side (an option bid pays its premium out of
-        # what the share covers: settled at once): max payoff of a call or put it sells (an
-        # active strike is inside the range), a futures bid or ask (in range: `_check_fill`)
+        # `_standalone`'s worst case of the maker's side (an option bid settles at once)
         worst: uint256 = upper - strike
         if kind == c.PUT:
             worst = strike - lower
         elif kind == c.FUTURE:
             worst = upper - f.price if taker_is_buy else f.price - lower
         defer = release >= f.qty * worst + maker_fee
-    # recorded (docs/architecture.md §16): the book keeps the order's word as the fill's
-    # record, folded later; no word of the maker is written here. A bid's lots count in the
-    # open interest until the fold nets them (which can only lower it)
-    # (a bid whose +q would break the open-interest cap is booked instead: whether it closes a
-    # short, and so passes, needs the maker's position)
+    # a record writes no maker word; a bid's +q counts in the OI until folded (over the cap: booked)
     recorded: bool = defer and f.release & c.RECORD_FILL != 0 and not reduce_only and (taker_is_buy or b.oi_now + f.qty <= b.caps & MAX_CAP)
     own: bool = who == WHO_MAKER and f.maker == b.fee_to
     change: int256 = 0
@@ -1008,15 +997,13 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         change = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, b.cap, who)
     oi_after: uint256 = convert(convert(b.oi_now, int256) + change, uint256)
     if change > 0 and oi_after > b.oi_start and oi_after > b.caps & MAX_CAP:
-        # only the buyer can add open interest: here the resting bid is what breaks the cap
-        self._maker_blocked(BLOCKED_OI_CAP, who)
+        self._maker_blocked(BLOCKED_OI_CAP, who)     # only a buyer adds OI: the resting bid breaks the cap
     owed: uint256 = taker_fee
-    if recorded:
-        pass
-    elif defer:
-        self._defer(f.maker, b.sid, release, maker_fee)
-        if kind != c.FUTURE:
-            extcall vault.transfer_internal(taker, f.maker, notional)      # the premium
+    if defer:
+        if not recorded:
+            self._defer(f.maker, b.sid, release, maker_fee)
+            if kind != c.FUTURE:
+                extcall vault.transfer_internal(taker, f.maker, notional)      # the premium
     else:
         self._refresh(f.maker, b.sid, lower, upper)
         maker_balance: uint256 = staticcall vault.balance_of(f.maker)
@@ -1030,9 +1017,8 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         if maker_balance < maker_out:
             self._maker_blocked(BLOCKED_COLLATERAL, who)
         if own:
-            # the maker is the market's fee account: no maker fee to itself, and the taker fee
-            # rides with the premium (fee <= 50 bps of it, so a premium paid always covers it).
-            # The vault is a contract (checked at deployment, immutable): no code-size check
+            # the market's fee account: no maker fee to itself, the taker fee rides with the
+            # premium (<= 50 bps of it); the vault is a contract (immutable): no size check
             owed = 0
             if kind == c.FUTURE:
                 if taker_fee > 0:
@@ -1051,10 +1037,8 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
                 extcall vault.transfer_internal(f.maker, b.fee_to, maker_fee)
         if maker_balance + maker_in - maker_out < self._requirement(f.maker) and not self._recovered(f.maker):
             self._maker_blocked(BLOCKED_COLLATERAL, who)
-    log IClearinghouse.Fill(
-        registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
-        taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee
-    )
+    log IClearinghouse.Fill(registry=registry, expiry=expiry, taker=taker, maker=f.maker, kind=kind, strike=strike,
+                            taker_is_buy=taker_is_buy, price=f.price, qty=f.qty, taker_fee=taker_fee, maker_fee=maker_fee)
     return oi_after, owed, recorded
 
 

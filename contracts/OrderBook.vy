@@ -529,20 +529,11 @@ def _after(opp: bytes32, idx: uint256, link: uint256, taker_is_buy: bool) -> (ui
 @internal
 def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uint256, bool, uint256):
     """
-    @dev Plans, books and applies the match. The walk goes down the opposite side, best level
-         first, oldest order first, touching at most `max_fills` orders: stale and self-trade
-         orders become cancel steps, the others fills, booked in ONE Clearinghouse call
-         (`_book`). When the Clearinghouse refuses a fill for a condition of its maker alone
-         (`MakerBlockedAt`) the plan is cut back to it: it becomes a cancel step with its
-         reason, the fills before it are booked on their own (they passed) and the walk goes on
-         after it; a fill refused while booking such a cut plan becomes a cancel step in place
-         (today's Clearinghouse cannot do that: no maker check depends on the fills after it;
-         the branch keeps the bound whatever it does). So a refused order is never sent again
-         and a fill at most twice (linear, not one re-plan per refusal). Bound: every round but
-         the last makes at least one step final (a refused order, or a booked fill), and a plan
-         has at most max_fills steps, so at most MAX_FILLS + 1 rounds (64 refusals reach it).
-         The booked plan is then applied (`_apply_steps`). Returns (lots left, whether the
-         book still crosses the taker's price, Σ price·qty of the fills).
+    @dev Plans, books and applies the match: at most `max_fills` orders, best first; stale and
+         own orders become cancel steps, the others fills booked in ONE `_book` call. A fill
+         refused for its maker alone is cancelled and the walk goes on after it, at most
+         MAX_FILLS + 1 rounds (docs/decisions.md, "Refused makers, linear"). Returns (lots
+         left, whether the book still crosses, Σ price·qty of the fills).
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []

@@ -148,12 +148,16 @@ def test_slope_breakdown__adds_up_to_the_receipts(report):
     # uncapped, each extra maker's receipt is its execution less its refund
     refund_step = (slope["refund"]["hi"] - slope["refund"]["lo"]) / steps
     assert abs(slope["receipt"] - (slope["execution"] - refund_step)) <= 1
-    assert refund_step == 2 * 4_800              # the filled order's two words are cleared
+    # each filled order is recorded (docs/architecture.md §16): its link word is cleared, its
+    # book word rewritten as the fill's record (no refund)
+    assert refund_step == 4_800
     parts = sum(v for row in slope["per_contract"].values() for v in row.values())
     assert abs(parts - slope["execution"]) <= 12  # each class rounded on its own
-    # each extra maker: its order's two words cleared in the book; the level it empties is left
-    # as it is (STALE, order_store), not written
+    # each extra maker: its order's two words written in the book (the link cleared, the record
+    # kept); the level it empties is left as it is (STALE, order_store), not written
     assert slope["per_contract"]["book"]["sstore_2900"] == 2 * 2_900
+    # and no word of the maker in the Clearinghouse (no position, no deferral)
+    assert slope["per_contract"]["clearinghouse"].get("sstore_2900", 0) == 0
     assert slope["lines"] == []                  # no source maps given
 
 

@@ -10,7 +10,14 @@ from helpers import fund
 from rangebound import margin
 from rangebound.constants import CALL, FUTURE, PUT
 
-from .clearinghouse_helpers import active_strikes, ch_state, fill, legs_of, settle_series, trading_state_of
+from .clearinghouse_helpers import (
+    active_strikes,
+    ch_state,
+    fill,
+    legs_of,
+    settle_series,
+    trading_state_of,
+)
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_fold_fills__not_the_book__reverts(env, maker, stranger):
 
 
 def test_fold_fills__more_reserve_than_held__reverts(recorded, maker):
-    env, e, price, reserve, tx = recorded
+    env, e, price, reserve, _tx = recorded
     with ape.reverts("clearinghouse: release exceeds reserve"):
         env.ch.fold_fills(maker, e, (-2, -2 * price, reserve + 1, 0, 0), sender=env.book)
 

@@ -10,11 +10,11 @@ from rangebound.constants import CALL, FUTURE
 from rangebound.ops.risk import order_reserve
 
 from .clearinghouse_helpers import (
-    trading_state_of,
     active_strikes,
     daily_updates,
     fill,
     reference_requirement,
+    trading_state_of,
 )
 
 

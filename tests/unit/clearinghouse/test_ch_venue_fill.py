@@ -13,12 +13,12 @@ from rangebound import margin
 from rangebound.constants import CALL, DAY, FUTURE, PUT
 
 from .clearinghouse_helpers import (
-    trading_state_of,
     active_strikes,
     ch_state,
     legs_of,
     maker_blocked,
     reference_requirement,
+    trading_state_of,
 )
 from .clearinghouse_helpers import fill as venue_fill
 
