@@ -12,11 +12,15 @@ Prices (only reported to feeds on which the account is an authorised reporter):
   --prices PATH.csv     `date,price` or `timestamp,price` rows (also `--prices csv:PATH`)
   --prices none         report nothing (e.g. a fork with real Chainlink feeds)
 
-Folding (`--fold-min USD1`, default 1.0): a maker's futures fills (and book options it sold)
-leave its reserve share and maker fee deferred until its next action, its claim or anyone's
-`recalculate`; the keeper calls `recalculate` for every account whose deferred maker fees reach
-the threshold, so fees reach the fee account without waiting for the maker (a negative value
-never folds).
+Folding (`--fold-min USD1`, default 1.0): a maker's book fills leave its bookkeeping unfolded
+until a fold: a futures order filled whole stays in the book as a fill record (its reserve held,
+its maker fee not moved; `OrderBook.unfolded`), a partial futures fill (or a book option it
+sold) leaves a reserve share and maker fee deferred (`Clearinghouse.deferred`). For every account
+whose unfolded maker fees in unsettled series reach the threshold, the keeper calls
+`OrderBook.fold(account, expiry)` for each series with records and `recalculate(account)` for
+deferred fills elsewhere, so fees reach the fee account without waiting for the maker (a
+negative value never folds). A settled series is left to its claim, which folds both; the claim
+step also claims series an account holds only as fill records.
 
 Local networks start an empty chain for every `ape run`: `--deploy` deploys (and records) a
 fresh system first when the network has none, and `--warp SECONDS` moves the chain clock forward
@@ -144,7 +148,7 @@ def main(
 @click.option("--peg", default=1.0, show_default=True, help="USD1/USD price to report")
 @click.option("--batch", default=32, show_default=True, help="claims checked per batch")
 @click.option("--fold-min", default=1.0, show_default=True,
-              help="USD1 of deferred maker fees (per account) worth a fold; negative: never fold")
+              help="USD1 of unfolded maker fees (per account) worth a fold; negative: never")
 @click.option("--deploy", is_flag=True, help="deploy first if the (local) network has none")
 @click.option("--warp", default=0, show_default=True,
               help="local only: seconds to move the chain clock before each later pass")
@@ -154,8 +158,8 @@ def cli(
     seed: int, vol: float, peg: float, batch: int, fold_min: float, deploy: bool, warp: int,
     quiet: bool,
 ) -> None:
-    """Report prices, run the daily update, settle due series, sweep dead orders, fold deferred
-    maker bookkeeping, claim, hedge the pools."""
+    """Report prices, run the daily update, settle due series, sweep dead orders, fold makers'
+    fill records and deferred fills, claim, hedge the pools."""
     try:
         main(
             resolve_account(account), loop=loop, interval=interval, passes=passes,

@@ -91,6 +91,8 @@ def _greek_cells(g: Greeks) -> list[str]:
 
 GREEK_COLUMNS = ["delta", "gamma", "vega", "theta", "delta USD1"]
 GREEK_UNITS = "delta: lots; gamma: lots per USD1; vega: per vol point; theta: per day"
+RECORDS_NOTE = ("fill records: maker fills not yet folded, already in the future's qty (anyone's "
+                "`fold`, or the claim, books them; their reserve stays held until then)")
 
 
 def _label(s: SeriesRisk) -> str:
@@ -119,25 +121,32 @@ def tables(risk: AccountRisk) -> list[Table]:
         ("vault balance", b.balance),
         ("requirement (stored)", b.requirement),
         ("  of which order reserves", b.reserved),
+        ("    held for unfolded maker fills", risk.held_for_fills),
         ("free collateral", b.free_collateral),
+        ("unfolded maker fees", risk.unfolded_fees),
         ("max loss at today's ranges", risk.max_loss),
-        ("requirement after recalculate", risk.current_requirement),
-        ("free after recalculate", risk.free_after_recalculate),
+        ("requirement after recalculate and folds", risk.current_requirement),
+        ("free after recalculate and folds", risk.free_after_recalculate),
     ]
     summary = _table("Collateral (USD1)", ("", "amount"),
                      [(label, _usd(raw, dec)) for label, raw in collateral])
 
     held: list[tuple[str, ...]] = []
+    records = any(s.book.record_reserve for s in risk.series)
     for s in risk.series:
         if s.book.n or s.book.cost:
             avg = _num(s.book.cost / s.book.n / 10**dec, 2) if s.book.n else "-"
             held.append((_label(s), "future", str(s.book.n), avg, _usd(s.forward, dec)))
+        if s.book.record_reserve:
+            lots = s.book.record_lots
+            avg = _num(s.book.record_cost / lots / 10**dec, 2) if lots else "-"
+            held.append((_label(s), "  of which fill records", str(lots), avg, ""))
         for lr in s.legs:
             held.append((_label(s), kind_name(lr.leg.kind), str(lr.leg.qty),
                          _usd(lr.leg.strike, dec), _num(lr.value, 2)))
     positions = _table("Positions (USD1 per lot)",
                        ("series", "instrument", "qty", "avg price / strike", "mark / value"),
-                       held, left=2)
+                       held, left=2, caption=RECORDS_NOTE if records else None)
 
     loss_rows: list[tuple[str, ...]] = []
     for s in risk.series:
@@ -151,7 +160,7 @@ def tables(risk: AccountRisk) -> list[Table]:
     losses = _table("Max loss per series (USD1; prices per lot)",
                     ("series", "range", "forward", "vol", "days", "max loss", "at", "stored"),
                     loss_rows, caption="at: the worst settlement price; stored: on-chain, "
-                    "before `recalculate`")
+                    "before `recalculate` and folds (fill records excluded)")
 
     greek_rows = [(_label(s), *_greek_cells(s.greeks), _num(s.model_value, 2))
                   for s in risk.series]

@@ -6,7 +6,8 @@ index path day by day against the real contracts:
 - 07:55 UTC: the keeper reports the day's index (and the USD1 peg = 1.00);
 - 07:56-07:59: the hedger and the speculator trade the nearest future inside the fixing window
   (so most fixings are real VWAPs);
-- 08:00: the keeper runs a pass (daily update, settle, sweep dead orders, claim);
+- 08:00: the keeper runs a pass (daily update, settle, sweep dead orders, claim: a maker's
+  series held only as fill records too, its claim folds them);
 - 09:00: market maker 1 requotes futures on every live series around the index (clamped into
   the series' range), market maker 2 and the option writer quote calls and puts around their
   Black-76 fair value from the registry's own variance (`rangebound.quant.pricing`);
@@ -451,7 +452,7 @@ class Simulation:
         t = self.next_morning
         index = self.path[-1] * self.level
         for _ in range(max_days):
-            if not any(self.ch.open_series(a) for a in self.actors.values()):
+            if not any(self.ch.open_series(a) for a in self.actors.values()) and not self._records():
                 break
             self._at(t - 5 * 60)
             self._keeper_pass(("report",), index=index)
@@ -460,10 +461,25 @@ class Simulation:
             t += DAY
         return self._result()
 
+    def _accounts(self) -> list[Any]:
+        """Every account that may make on the book: the actors and, when on, the pool."""
+        return [*self.actors.values(), *([self.pool] if self.pool is not None else [])]
+
+    def _records(self) -> list[tuple[Any, int]]:
+        """(account, expiry) of every unfolded fill record set (a maker's futures orders filled
+        whole, docs/architecture.md §16) in the series listed now: the settled ones were
+        folded by their claims. An account the book holds no reserve for has none."""
+        held = [a for a in self._accounts() if self.ch.book_reserved(self.book, a) != 0]
+        return [(acct, e) for acct in held for e in self.registry.listed_expiries()
+                if self.book.unfolded(acct, e).reserve != 0]
+
     def _fold_all(self) -> None:
-        """Anyone's `recalculate` of every account: the makers' deferred futures fills (reserve
-        share, fee, requirement; docs/architecture.md §16) are folded, so the fee account's
-        balance is every fee the fills stated."""
+        """Anyone's `fold` of every account's fill records and `recalculate` of every account:
+        the makers' fill records and deferred fills (reserve, fee, requirement;
+        docs/architecture.md §16) are folded, so the fee account's balance is every fee the
+        fills stated."""
+        for acct, e in self._records():
+            self._tx("fold", self.book.fold, acct, e, sender=self.keeper_account)
         for acct in self.actors.values():
             self._tx("recalculate", self.ch.recalculate, acct, sender=self.keeper_account)
 

@@ -4,7 +4,9 @@ Pure analysis (no chain access): every function takes a built `Venue` (the `Acco
 account, read from chain by `rangebound.ops.exposure_chain` or built by hand in tests) and returns
 plain numbers, so tests compare it with brute force.
 
-- **Open interest** per (market, expiry, kind, strike): Σ long lots (= Σ short lots).
+- **Open interest** per (market, expiry, kind, strike): Σ long lots (= Σ short lots), each
+  account's fill records netted into its position (the Clearinghouse's futures count is an
+  upper bound until they are folded); `unfolded_fills` sums the reserve and fees they hold.
 - **Greeks** of a book, per lot of each instrument then × qty (so they add up exactly), under two
   models side by side: Black-76 on the clamped index (`rangebound.ops.risk`: a future's delta is 1),
   and the pool's clamped Student-t (ν = 4, `pricing.clamped_t`, scale s = F·√(v·τ/2) with `v`
@@ -20,7 +22,9 @@ plain numbers, so tests compare it with brute force.
   moved, accounts at their maximum loss, the pool's NAV change (its P&L settling at the stressed
   prices minus settling at today's clamped index: exact integers, no model), and, per account,
   loss vs locked collateral: bad debt, margin calls (requirement after the day's range update
-  above the balance) and liquidations (a series loss above that series' locked collateral).
+  above the balance: every series' requirement with its maker fills folded, fill records and
+  deferred fills included, plus the order reserves not held for those fills) and liquidations
+  (a series loss above that series' locked collateral).
 
 Amounts are exact integers in raw settlement-token units; Greeks floats.
 """
@@ -115,6 +119,22 @@ def open_interest(venue: Venue) -> dict[Instrument, tuple[int, int]]:
                 if q:
                     oi[(s.market, s.expiry, kind, strike)][0 if q > 0 else 1] += abs(q)
     return {k: (v[0], v[1]) for k, v in sorted(oi.items())}
+
+
+def unfolded_fills(venue: Venue) -> dict[SeriesKey, tuple[int, int, int]]:
+    """Per series, the maker fills not yet folded (fill records and deferred fills, already in
+    the accounts' positions): (accounts holding some, reserve still held for them, maker fees
+    still to move to the fee account), raw units."""
+    out: dict[SeriesKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for b in venue.books:
+        for s in b.series:
+            held = s.deferred_share + s.record_reserve
+            if held or s.deferred_fee or s.record_fee:
+                row = out[(s.market, s.expiry)]
+                row[0] += 1
+                row[1] += held
+                row[2] += s.deferred_fee + s.record_fee
+    return {k: (v[0], v[1], v[2]) for k, v in sorted(out.items())}
 
 
 # --------------------------------------------------------------------------- per-lot Greeks
@@ -231,7 +251,8 @@ def net_book(books: Iterable[AccountBook], name: str = "aggregate") -> AccountBo
                 legs[(leg.kind, leg.strike)] = legs.get((leg.kind, leg.strike), 0) + leg.qty
             merged[(s.market, s.expiry)] = (base, n + s.n, cost + s.cost, legs)
     series = tuple(
-        replace(base, n=n, cost=cost, stored_requirement=0, unclaimed_pnl=0,
+        replace(base, n=n, cost=cost, stored_requirement=0, unclaimed_pnl=0, deferred_share=0,
+                deferred_fee=0, record_lots=0, record_cost=0, record_reserve=0, record_fee=0,
                 legs=tuple(Leg(k, strike, q) for (k, strike), q in sorted(legs.items()) if q))
         for base, n, cost, legs in (merged[k] for k in sorted(merged))
     )
@@ -281,6 +302,13 @@ def series_max_loss(s: SeriesBook) -> int:
 def locked(s: SeriesBook) -> int:
     """The collateral the series portfolio locks at today's range: `margin.requirement`."""
     return max(0, series_max_loss(s))
+
+
+def held_for_fills(book: AccountBook) -> int:
+    """The part of an account's order reserves held for maker fills not yet folded (deferred
+    shares and fill records): its series (n, cost) already hold those fills, so a requirement
+    computed from them leaves it out (their fold releases it)."""
+    return sum(s.deferred_share + s.record_reserve for s in book.series)
 
 
 def _open(venue: Venue) -> Iterable[tuple[AccountBook, SeriesBook]]:
@@ -403,7 +431,7 @@ def scenario(venue: Venue, move: float = 0.0, peg: float = 1.0, name: str | None
     bad_debt = calls = liquidations = 0
     pool_change: int | None = None if venue.pool_book is None else 0
     for b in venue.books:
-        total_loss, liquidate, req_after = 0, False, b.reserved
+        total_loss, liquidate, req_after = 0, False, b.reserved - held_for_fills(b)
         for s in b.series:
             if s.settled:
                 continue

@@ -2,8 +2,11 @@
 
 Accounts are found from events alone: `Clearinghouse.PositionOpened` (every account that ever
 touched a series) and the vault's `Deposit` and `InternalTransfer` receivers (every account that
-ever held a balance: depositors, the fee account, an options pool). Each account's book is read
-with `rangebound.ops.risk.read_book` (the same views `ape run risk` uses). The options pool is an
+ever held a balance: depositors, the fee account, an options pool). A maker that holds a series
+only as fill records (docs/architecture.md §16) has no PositionOpened until a fold, but its
+orders reserved collateral, so a Deposit or an InternalTransfer names it. Each account's book is
+read with `rangebound.ops.risk.read_book` (the same views `ape run risk` uses), which finds those
+series through the books' `unfolded` views. The options pool is an
 explicit address (`--pool`), else the deployment's (a market's `.pool`, or the record's
 `markets.<name>.pool`), else the one a market's registry names (`registry.pool()`, so any
 deployment shows it); it is one of those accounts: nothing pool-specific is read, so the view

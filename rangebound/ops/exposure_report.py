@@ -74,6 +74,8 @@ def to_dict(venue: ex.Venue) -> dict[str, Any]:
         "pool": venue.pool,
         "open_interest": [{"market": m, "expiry": e, "kind": kind_name(k), "strike": strike,
                            "long": lo, "short": sh} for (m, e, k, strike), (lo, sh) in oi.items()],
+        "unfolded_fills": [{"market": m, "expiry": e, "accounts": n, "reserve": held, "fees": fees}
+                           for (m, e), (n, held, fees) in ex.unfolded_fills(venue).items()],
         "greeks": _greeks_doc(ex.venue_greeks(venue)),
         "account_greeks": {a: {model: {m: g.as_dict() for m, g in per.items()}
                                for model, per in v.items()}
@@ -136,8 +138,15 @@ def oi_table(venue: ex.Venue) -> Table:
     dec = venue.decimals
     rows = [[_label(m, e), kind_name(k), _usd(strike, dec) if strike else "-", str(lo), str(sh)]
             for (m, e, k, strike), (lo, sh) in ex.open_interest(venue).items()]
+    unfolded = ex.unfolded_fills(venue)
+    caption = None
+    if unfolded:
+        held = sum(v[1] for v in unfolded.values())
+        fees = sum(v[2] for v in unfolded.values())
+        caption = (f"maker fills not yet folded (in the positions): {_usd(held, dec)} USD1 "
+                   f"reserve held, {_usd(fees, dec)} USD1 fees to move")
     return _table("Open interest (lots)", ["series", "kind", "strike", "long", "short"], rows,
-                  left=2)
+                  caption=caption, left=2)
 
 
 def greeks_table(venue: ex.Venue) -> Table:

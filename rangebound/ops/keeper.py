@@ -4,15 +4,17 @@ claim, hedge the options pools.
 One `Keeper.run_pass()` runs the steps report, update, settle, sweep, fold, claim and hedge for
 every market of a deployment. Every decision is re-derived from chain state (storage views and
 event logs) when it is taken, so a pass is idempotent and crash-safe; races with other keepers
-are counted as skipped, other reverts reported as blocked. What each step does, how time and logs
-are read: docs/architecture.md, "The keeper".
+are counted as skipped, other reverts reported as blocked. The fold and claim steps (the work
+fills leave: makers' fill records and deferred fills, settled positions) are inherited from
+`rangebound.ops.keeper_fills.FillSteps`. What each step does, how time and logs are read:
+docs/architecture.md, "The keeper".
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ape import project
@@ -22,6 +24,7 @@ from rich.console import Console
 from rangebound.constants import FUTURE, MAX_SWEEP
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import Market, System, feed_answer
+from rangebound.ops.keeper_fills import FillSteps
 from rangebound.ops.passes import (
     Action,
     EventScan,
@@ -56,15 +59,16 @@ RACE_REASONS = (
 # ---------------------------------------------------------------------------- the keeper
 
 
-class Keeper:
+class Keeper(FillSteps):
     """Operates the markets of one deployment from `sender`.
 
     Build it with `Keeper.from_system(system, sender)` (tests, demo) or
     `Keeper.from_deployment(sender)` (scripts: the recorded deployment of the network).
     `sources` prices each market's underlying by UTC day (`{"BTC": SimulatedPath(...)}`); a
     market without a source gets no index reports. `peg` is the USD1/USD price reported.
-    `fold_min_usd` is the deferred maker fees (USD1, per account) worth a `recalculate` that
-    folds them (the `fold` step; None: never).
+    `fold_min_usd` is the maker fees still to move (USD1, per account: deferred fills and fill
+    records of unsettled series) worth folding them (the `fold` step: `OrderBook.fold` per series
+    with records, `recalculate` for deferred fills elsewhere; None: never).
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Keeper:
         self._opened: set[tuple[str, str, int]] = set()              # (account, registry, exp)
         self._claimed: set[tuple[str, str, int]] = set()
         self._makers: set[tuple[str, str, int]] = set()             # (maker, registry, exp)
+        self._recorded: set[tuple[str, str, int]] = set()           # futures makers, same key
         self._orders: dict[str, dict[int, tuple[int, int, int]]] = defaultdict(dict)
         self._feeds: list[tuple[str, Any, str | None]] | None = None
         self._foreign_feeds: set[str] = set()                        # not ReporterFeeds
@@ -387,116 +392,6 @@ class Keeper:
         self._run_step("sweep", self.dead_orders(), work)
         return rep
 
-    # ------------------------------------------------------------------ 5. fold
-
-    def deferred_makers(self) -> list[tuple[str, float]]:
-        """(account, USD1 of maker fees) of every account whose deferred maker bookkeeping
-        (`Clearinghouse.deferred`: book fills whose reserve share and maker fee are not yet
-        folded) in unsettled series reaches `fold_min_usd` of fees, most owed first. Candidates
-        come from `Fill` logs and are forgotten once nothing is deferred; a settled series is
-        left to its claim, which folds it."""
-        ch = self.clearinghouse
-        if ch is None or self.fold_min_usd is None:
-            return []
-        for log in self._scan(ch, "Fill"):
-            self._makers.add((str(log.maker), str(log.registry), int(log.expiry)))
-        owed: dict[str, float] = defaultdict(float)
-        settled: dict[tuple[str, int], bool] = {}
-        for key in sorted(self._makers):
-            acct, reg, e = key
-            m = self._by_registry.get(reg)
-            if m is None or self._settled(settled, m, e):
-                share, fee = 0, 0
-            else:
-                share, fee = ch.deferred(acct, reg, e)
-            if share == 0 and fee == 0:
-                self._makers.discard(key)    # nothing deferred, or the claim's to fold
-                continue
-            owed[acct] += self._usd(m, int(fee))
-        due = [(a, usd) for a, usd in owed.items() if usd >= self.fold_min_usd]
-        return sorted(due, key=lambda item: (-item[1], item[0]))
-
-    def fold_deferred(self) -> PassReport:
-        """`recalculate(account)` for every account `deferred_makers` lists: its maker fees reach
-        the fee account and its reserve share comes back (docs/architecture.md, "The keeper")."""
-        rep = self._begin()
-
-        def work(item: tuple[str, float]) -> None:
-            acct, usd = item
-            label = f"{_short(acct)} {usd:,.2f} fees"
-            if self._send(rep, "fold", label, self.clearinghouse.recalculate, acct):
-                rep.folded += 1
-
-        self._run_step("fold", self.deferred_makers(), work)
-        return rep
-
-    # ------------------------------------------------------------------ 6. claim
-
-    def unclaimed(self) -> list[tuple[str, Market, int]]:
-        """(account, market, expiry) of every open position in a settled series, from
-        PositionOpened logs minus Claimed logs, confirmed by `open_series` when available."""
-        ch = self.clearinghouse
-        if ch is None:
-            return []
-        for log in self._scan(ch, "PositionOpened"):
-            self._opened.add((str(log.account), str(log.registry), int(log.expiry)))
-        for log in self._scan(ch, "Claimed"):
-            self._claimed.add((str(log.account), str(log.registry), int(log.expiry)))
-        done = self._opened & self._claimed       # a claimed position never reopens: forget it
-        self._opened -= done
-        self._claimed -= done
-        settled: dict[tuple[str, int], bool] = {}
-        todo = []
-        for acct, reg, e in sorted(self._opened - self._claimed, key=lambda k: (k[2], k[1], k[0])):
-            m = self._by_registry.get(reg)
-            if m is not None and self._settled(settled, m, e):
-                todo.append((acct, m, e))
-        return todo
-
-    @staticmethod
-    def _settled(cache: dict[tuple[str, int], bool], market: Market, expiry: int) -> bool:
-        """Whether `market`'s series `expiry` is settled, read once per `cache` (one pass)."""
-        key = (str(market.registry.address), expiry)
-        if key not in cache:
-            cache[key] = int(market.registry.settlement_price(expiry)) != 0
-        return cache[key]
-
-    def _still_open(self, accounts: Iterable[str]) -> dict[str, set[tuple[str, int]]] | None:
-        ch = self.clearinghouse
-        if not hasattr(ch, "open_series"):
-            return None
-        return {
-            a: {(str(s.registry), int(s.expiry)) for s in ch.open_series(a)} for a in set(accounts)
-        }
-
-    def claim_all(self, batch: int | None = None) -> PassReport:
-        """Claim every unclaimed position of a settled series, `batch` at a time."""
-        rep = self._begin()
-        size = batch or self.batch
-        todo = self.unclaimed()
-        if not todo:
-            return rep
-        ch = self.clearinghouse
-        with step_progress(self.console, self.quiet) as progress:
-            task = progress.add_task("claim", total=len(todo), note="")
-            for i in range(0, len(todo), size):
-                chunk = todo[i:i + size]
-                open_now = self._still_open(a for a, _, _ in chunk)
-                for acct, m, e in chunk:
-                    key = (acct, m.registry.address, e)
-                    if open_now is not None and (m.registry.address, e) not in open_now[acct]:
-                        self._claimed.add(key)   # claimed already (e.g. log not indexed yet)
-                    else:
-                        label = f"{m.name} {_date(e)} {_short(acct)}"
-                        receipt = self._send(rep, "claim", label, ch.claim, acct, m.registry, e)
-                        if receipt:
-                            rep.claimed += 1
-                            self._claimed.add(key)
-                            for ev in receipt.events.filter(ch.Claimed):
-                                rep.actions[-1].target += f" {self._usd(m, int(ev.pnl)):+,.2f}"
-                    progress.update(task, advance=1, note=f"batch {i // size + 1}")
-        return rep
-
     # ------------------------------------------------------------------ a whole pass
 
     def run_pass(
@@ -521,7 +416,7 @@ class Keeper:
             if "sweep" in steps:
                 self.sweep_dead()
             if "fold" in steps:
-                self.fold_deferred()
+                self.fold_makers()
             if "claim" in steps:
                 self.claim_all()
             if "hedge" in steps:

@@ -45,7 +45,7 @@ class PassReport:
     updates: int = 0                     # daily_update transactions
     settled: int = 0                     # series settled
     swept: int = 0                       # dead orders swept
-    folded: int = 0                      # accounts whose deferred maker bookkeeping was folded
+    folded: int = 0                      # accounts whose fill records or deferred maker bookkeeping were folded
     claimed: int = 0                     # positions claimed
     transactions: int = 0                # transactions mined
     gas_used: int = 0                    # total gas of those transactions

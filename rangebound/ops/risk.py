@@ -4,9 +4,12 @@ Two steps, so that the maths can be tested without a chain:
 
 1. **gather** (`read_book`, `book_from_system`, `book_from_deployment`): read the account's open
    series from the contracts (`Clearinghouse.open_series / futures_position / option_legs /
-   series_requirement / unclaimed_pnl / requirement / reserved`, `SeriesRegistry.bounds /
-   settlement_price / index_price / variance / tick`, `CollateralVault.balance_of /
-   free_collateral`) into plain dataclasses (`AccountBook`, `SeriesBook`, `Leg`);
+   series_requirement / deferred / unclaimed_pnl / requirement / reserved / book_of`,
+   `OrderBook.unfolded`, `SeriesRegistry.bounds / settlement_price / index_price / variance /
+   tick`, `CollateralVault.balance_of / free_collateral`) into plain dataclasses (`AccountBook`,
+   `SeriesBook`, `Leg`). A series the account holds only as fill records (maker fills not yet
+   folded: docs/architecture.md §16) is not on its open list: the books' `unfolded` views find
+   it;
 2. **analyse** (`analyse`): per series, the maximum loss over the prices the series can still
    settle at (its range `[L, U]`, or `[S, S]` once settled: what the Clearinghouse uses) with the
    reference model `rangebound.margin`, and the Greeks of the book with `rangebound.quant.pricing`.
@@ -34,28 +37,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, astuple, dataclass, field
 from typing import Any, cast
 
-from rangebound.constants import DAY, KINDS, WAD
+from rangebound.constants import DAY, KINDS, WAD, WEEK
 from rangebound.models import margin
 from rangebound.quant import pricing as pr
 
 __all__ = [
-    "DAY",
-    "YEAR",
-    "AccountBook",
-    "AccountRisk",
-    "Greeks",
-    "Leg",
-    "LegRisk",
-    "SeriesBook",
-    "SeriesRisk",
-    "analyse",
-    "analyse_series",
-    "book_from_deployment",
-    "book_from_system",
-    "kind_name",
-    "option_greeks",
-    "read_book",
-    "risk_from_deployment",
+    "DAY", "YEAR", "AccountBook", "AccountRisk", "Greeks", "Leg", "LegRisk", "SeriesBook",
+    "SeriesRisk", "analyse", "analyse_series", "book_from_deployment", "book_from_system",
+    "kind_name", "option_greeks", "order_reserve", "read_book", "risk_from_deployment",
     "risk_from_system",
 ]
 
@@ -104,10 +93,15 @@ class SeriesBook:
     n: int                        # futures net lots (signed)
     cost: int                     # Σ q·P of futures fills (signed)
     legs: tuple[Leg, ...]
-    stored_requirement: int       # Clearinghouse.series_requirement (may be above the current, or below it by a deferred share)
-    unclaimed_pnl: int            # what a claim would apply (0 until settled)
-    deferred_share: int = 0       # Clearinghouse.deferred: reserve still held for unfolded maker fills
+    stored_requirement: int       # Clearinghouse.series_requirement: folded fills only (may be above the current, or below it by a deferred share or the records)
+    unclaimed_pnl: int            # what a claim would apply (0 until settled; records included)
+    deferred_share: int = 0       # Clearinghouse.deferred: reserve still held for deferred maker fills
     deferred_fee: int = 0         # Clearinghouse.deferred: their maker fees, still to move
+    record_lots: int = 0          # OrderBook.unfolded: fill records' signed lots (part of n)
+    record_cost: int = 0          # their Σ lots·price (part of cost)
+    record_reserve: int = 0       # their reserve, still held (part of AccountBook.reserved)
+    record_fee: int = 0           # their maker fees, still to move
+    listed: bool = True           # on the account's open_series (False: fill records only)
 
     @property
     def settled(self) -> bool:
@@ -208,17 +202,28 @@ class AccountRisk:
         return sum(s.requirement for s in self.series)
 
     @property
+    def held_for_fills(self) -> int:
+        """Reserve still held for maker fills not yet folded (deferred shares and fill records),
+        raw units: part of `AccountBook.reserved`, released by their fold."""
+        return sum(s.book.deferred_share + s.book.record_reserve for s in self.series)
+
+    @property
+    def unfolded_fees(self) -> int:
+        """Maker fees of those fills, still to move to the fee account at their fold, raw units."""
+        return sum(s.book.deferred_fee + s.book.record_fee for s in self.series)
+
+    @property
     def current_requirement(self) -> int:
-        """What `Clearinghouse.requirement` becomes after anyone's `recalculate`: Σ series +
-        reserves, the shares held for deferred maker fills released (they are folded)."""
-        return self.max_loss + self.book.reserved - sum(s.book.deferred_share for s in self.series)
+        """What `Clearinghouse.requirement` becomes after anyone's `recalculate` and `fold` of
+        every series with fill records: Σ series (the records merged) + reserves, the reserve
+        held for unfolded maker fills (deferred shares, records) released."""
+        return self.max_loss + self.book.reserved - self.held_for_fills
 
     @property
     def free_after_recalculate(self) -> int:
         """Free collateral once the stored requirement is brought down to today's ranges and
-        deferred maker fills are folded (their fees paid)."""
-        fees = sum(s.book.deferred_fee for s in self.series)
-        return max(0, self.book.balance - fees - self.current_requirement)
+        every unfolded maker fill is folded (deferred fills and fill records: their fees paid)."""
+        return max(0, self.book.balance - self.unfolded_fees - self.current_requirement)
 
     @property
     def total_usd(self) -> dict[str, float]:
@@ -252,6 +257,8 @@ class AccountRisk:
                 "reserved": b.reserved,
                 "free_collateral": b.free_collateral,
                 "max_loss": self.max_loss,
+                "held_for_fills": self.held_for_fills,
+                "unfolded_fees": self.unfolded_fees,
                 "current_requirement": self.current_requirement,
                 "free_after_recalculate": self.free_after_recalculate,
             },
@@ -264,38 +271,22 @@ class AccountRisk:
 def _series_dict(s: SeriesRisk) -> dict[str, Any]:
     b = s.book
     return {
-        "market": b.market,
-        "registry": b.registry,
-        "expiry": b.expiry,
-        "lower": b.lower,
-        "upper": b.upper,
-        "settlement": b.settlement,
-        "settled": b.settled,
-        "index_price": b.index_price,
-        "index_fresh": b.index_fresh,
-        "forward": s.forward,
-        "vol": s.vol,
-        "t_years": s.t_years,
+        "market": b.market, "registry": b.registry, "expiry": b.expiry, "lower": b.lower,
+        "upper": b.upper, "settlement": b.settlement, "settled": b.settled,
+        "index_price": b.index_price, "index_fresh": b.index_fresh, "forward": s.forward,
+        "vol": s.vol, "t_years": s.t_years,
         "futures": {"qty": b.n, "cost": b.cost, "greeks": s.futures.as_dict()},
         "options": [
-            {
-                "kind": kind_name(lr.leg.kind),
-                "strike": lr.leg.strike,
-                "qty": lr.leg.qty,
-                "value": lr.value,
-                "per_lot": lr.per_lot.as_dict(),
-                "greeks": lr.greeks.as_dict(),
-            }
+            {"kind": kind_name(lr.leg.kind), "strike": lr.leg.strike, "qty": lr.leg.qty,
+             "value": lr.value, "per_lot": lr.per_lot.as_dict(), "greeks": lr.greeks.as_dict()}
             for lr in s.legs
         ],
-        "max_loss": s.max_loss,
-        "worst_price": s.worst_price,
-        "requirement": s.requirement,
-        "stored_requirement": b.stored_requirement,
-        "deferred_share": b.deferred_share,
+        "max_loss": s.max_loss, "worst_price": s.worst_price, "requirement": s.requirement,
+        "stored_requirement": b.stored_requirement, "deferred_share": b.deferred_share,
         "deferred_fee": b.deferred_fee,
-        "unclaimed_pnl": b.unclaimed_pnl,
-        "model_value": s.model_value,
+        "records": {"lots": b.record_lots, "cost": b.record_cost, "reserve": b.record_reserve,
+                    "fee": b.record_fee},
+        "listed": b.listed, "unclaimed_pnl": b.unclaimed_pnl, "model_value": s.model_value,
         "greeks": s.greeks.as_dict(),
     }
 
@@ -407,10 +398,61 @@ def _registry_at(address: str) -> Any:
     return project.SeriesRegistry.at(address)
 
 
-def _series_book(clearinghouse: Any, who: str, ref: Any, market: Any) -> SeriesBook:
-    """One open (registry, expiry) of `who` as a SeriesBook; `market(registry_address)` gives
-    (name, registry, tick, index price, index fresh, variance) of its market."""
-    reg_addr, expiry = str(_field(ref, "registry", 0)), int(_field(ref, "expiry", 1))
+def _book_at(address: str) -> Any:
+    from ape import project
+
+    return project.OrderBook.at(address)
+
+
+Records = tuple[int, int, int, int]   # OrderBook.unfolded: (lots, cost, reserve, fee)
+
+
+def _unfolded(book: Any, who: str, expiry: int) -> Records:
+    r = book.unfolded(who, expiry)
+    return (int(_field(r, "lots", 0)), int(_field(r, "cost", 1)), int(_field(r, "reserve", 2)),
+            int(_field(r, "fee", 3)))
+
+
+def _record_expiries(registry: Any, now: int, opened: set[int]) -> set[int]:
+    """Where a market's book may hold fill records of an account: the series live now, those
+    listed as of the registry's last update, those that expired in the last week (settled or
+    not, until a claim folds them) and the account's open series there (`opened`)."""
+    from rangebound.models import calendar as cal
+
+    recent = {e for e in cal.live_expiries(now - WEEK) if e <= now}
+    listed = {int(e) for e in registry.listed_expiries()}
+    return set(cal.live_expiries(now)) | recent | listed | opened
+
+
+def _records(clearinghouse: Any, who: str, registries: Mapping[str, Any],
+             refs: list[tuple[str, int]], now: int) -> dict[tuple[str, int], Records]:
+    """(registry address, expiry) -> the account's fill records there, only where it has some
+    (`OrderBook.unfolded` of the book `Clearinghouse.book_of` names): in every series
+    `_record_expiries` names of each market of `registries`, and in its open series. A book
+    that holds no reserve for the account (`book_reserved`) holds no records of it."""
+    targets: dict[str, tuple[str, Any]] = {_addr(r).lower(): (_addr(r), r)
+                                          for r in registries.values()}
+    for reg_addr, _ in refs:                 # a market not in `registries`: its open series
+        targets.setdefault(reg_addr.lower(), (reg_addr, None))
+    out: dict[tuple[str, int], Records] = {}
+    for key, (address, reg) in targets.items():
+        book_address = str(clearinghouse.book_of(address))
+        if int(book_address, 16) == 0 or int(clearinghouse.book_reserved(book_address, who)) == 0:
+            continue
+        opened = {e for r, e in refs if r.lower() == key}
+        book = _book_at(book_address)
+        for e in sorted(opened if reg is None else _record_expiries(reg, now, opened)):
+            r = _unfolded(book, who, e)
+            if r[2] != 0:                    # reserve > 0 exactly when records exist
+                out[(address, e)] = r
+    return out
+
+
+def _series_book(clearinghouse: Any, who: str, reg_addr: str, expiry: int, market: Any,
+                 records: Records | None, listed: bool) -> SeriesBook:
+    """One (registry, expiry) of `who` as a SeriesBook; `market(registry_address)` gives
+    (name, registry, tick, index price, index fresh, variance) of its market; `records` its
+    fill records there (None: none); `listed` whether it is on the account's open list."""
     name, reg, tick, index, fresh, variance = market(reg_addr)
     lower, upper = (int(x) for x in reg.bounds(expiry))
     n, cost = (int(x) for x in clearinghouse.futures_position(who, reg_addr, expiry))
@@ -419,24 +461,15 @@ def _series_book(clearinghouse: Any, who: str, ref: Any, market: Any) -> SeriesB
         for x in clearinghouse.option_legs(who, reg_addr, expiry)
     )
     share, fee = (int(x) for x in clearinghouse.deferred(who, reg_addr, expiry))
+    lots, rec_cost, rec_reserve, rec_fee = records or (0, 0, 0, 0)
     return SeriesBook(
-        market=name,
-        registry=reg_addr,
-        expiry=expiry,
-        lower=lower,
-        upper=upper,
-        settlement=int(reg.settlement_price(expiry)),
-        tick=tick,
-        index_price=index,
-        index_fresh=fresh,
-        variance=variance,
-        n=n,
-        cost=cost,
-        legs=legs,
+        market=name, registry=reg_addr, expiry=expiry, lower=lower, upper=upper,
+        settlement=int(reg.settlement_price(expiry)), tick=tick, index_price=index,
+        index_fresh=fresh, variance=variance, n=n, cost=cost, legs=legs,
         stored_requirement=int(clearinghouse.series_requirement(who, reg_addr, expiry)),
         unclaimed_pnl=int(clearinghouse.unclaimed_pnl(who, reg_addr, expiry)),
-        deferred_share=share,
-        deferred_fee=fee,
+        deferred_share=share, deferred_fee=fee, record_lots=lots, record_cost=rec_cost,
+        record_reserve=rec_reserve, record_fee=rec_fee, listed=listed,
     )
 
 
@@ -450,11 +483,13 @@ def read_book(
     now: int | None = None,
     network: str | None = None,
 ) -> AccountBook:
-    """Read `account`'s book (an address or an account object) from the contracts.
+    """Read `account`'s book (an address or an account object) from the contracts: its open
+    series and the series it holds only as fill records (`_records`).
 
     `registries` maps market names to SeriesRegistry contracts; a registry the account trades
-    in but which is not listed there is looked up by address and named by its `params().name`.
-    `now` defaults to the head block's timestamp.
+    in but which is not listed there is looked up by address and named by its `params().name`
+    (only its open series are searched for records). `now` defaults to the head block's
+    timestamp (the records are searched at the head's).
     """
     from ape import chain
     from ape.exceptions import ContractLogicError
@@ -480,20 +515,22 @@ def read_book(
                                 int(reg.variance()))
         return market_data[key]
 
-    series = [_series_book(clearinghouse, who, ref, market)
-              for ref in clearinghouse.open_series(who)]
+    refs = [(str(_field(ref, "registry", 0)), int(_field(ref, "expiry", 1)))
+            for ref in clearinghouse.open_series(who)]
+    records = _records(clearinghouse, who, registries, refs, int(head.timestamp))
+    listed = {(r.lower(), e) for r, e in refs}
+    keys = refs + [k for k in records if (k[0].lower(), k[1]) not in listed]
+    by_key = {(r.lower(), e): rec for (r, e), rec in records.items()}
+    series = [_series_book(clearinghouse, who, r, e, market, by_key.get((r.lower(), e)),
+                           (r.lower(), e) in listed)
+              for r, e in keys]
     series.sort(key=lambda s: (s.market, s.expiry))
     return AccountBook(
-        account=who,
-        block=int(head.number or 0),
-        timestamp=int(head.timestamp) if now is None else int(now),
-        decimals=decimals,
-        balance=int(vault.balance_of(who)),
-        requirement=int(clearinghouse.requirement(who)),
+        account=who, block=int(head.number or 0),
+        timestamp=int(head.timestamp) if now is None else int(now), decimals=decimals,
+        balance=int(vault.balance_of(who)), requirement=int(clearinghouse.requirement(who)),
         reserved=int(clearinghouse.reserved(who)),
-        free_collateral=int(vault.free_collateral(who)),
-        series=tuple(series),
-        network=network,
+        free_collateral=int(vault.free_collateral(who)), series=tuple(series), network=network,
     )
 
 

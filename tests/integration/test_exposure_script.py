@@ -13,9 +13,9 @@ import time
 from typing import Any
 
 import pytest
-from helpers import cli_json
+from helpers import cli_json, fund
 
-from rangebound.constants import CALL, PUT
+from rangebound.constants import CALL, FUTURE, IOC, PUT
 from rangebound.dev.node import warp
 from rangebound.dev.simulation import ROLES, Simulation
 from rangebound.models import calendar as cal
@@ -89,6 +89,38 @@ def test_read_venue__after_the_25pct_jump__clamped_series_and_no_bad_debt(market
     assert health.total_balances == sum(b.balance for b in venue.books)
     assert set(health.blocklist.values()) == {None}          # ReferenceUSD1 has no blocklist
     assert ex.peg_summary(health, venue.timestamp)["last"] == 1.0
+
+
+def test_read_venue__maker_holding_only_fill_records__found_and_shown(market, accounts):
+    """A maker new to the venue deposits and rests a futures ask; the speculator lifts it
+    whole, so the fill is a record (docs/architecture.md §16): no PositionOpened log, the series
+    off the maker's open list. The view still finds the maker (its Deposit) and shows the series
+    with its short lots, the reserve still held and the fee still to move; its open interest,
+    which nets each account's records into its position, is the Clearinghouse's own count (a
+    maker's ask adds none) and no stress scenario calls the maker's margin."""
+    system, sim, start = market
+    ch, reg, book = system.clearinghouse, system.markets["BTC"].registry, system.markets["BTC"].book
+    newcomer = accounts[8]                       # no role in the simulation
+    fund(system, newcomer, 10_000)
+    e = reg.listed_expiries()[1]
+    lo, hi = reg.bounds(e)
+    price = (lo + hi) // 2 // reg.tick() * reg.tick()
+    book.place_order(e, FUTURE, 0, False, price, 3, 0, 1, sender=newcomer)
+    tx = book.place_order(e, FUTURE, 0, True, price, 3, IOC, 1, sender=sim.actors["speculator"])
+    [fill] = [f for f in tx.events.filter(ch.Fill) if f.maker == newcomer.address]
+    rec = book.unfolded(newcomer, e)
+    assert rec.lots == -3 and not ch.open_series(newcomer)
+    venue = venue_from_system(system, start_block=start)
+    [b] = [b for b in venue.books if b.account == newcomer.address]
+    [s] = b.series
+    assert (s.expiry, s.listed, s.n, s.cost) == (e, False, -3, -3 * price)
+    assert (s.record_reserve, s.record_fee) == (rec.reserve, fill.maker_fee) and rec.fee > 0
+    assert b.reserved == rec.reserve
+    oi = ex.open_interest(venue)
+    assert oi[("BTC", e, FUTURE, 0)] == (ch.open_interest(reg, e, FUTURE),) * 2
+    assert ex.unfolded_fills(venue)[("BTC", e)] == (1, rec.reserve, rec.fee)
+    for sc in ex.stress_table(venue):
+        assert (sc.bad_debt, sc.margin_calls, sc.liquidations) == (0, 0, 0), sc.name
 
 
 def _series_delta(venue: ex.Venue, who: str, expiry: int, model: str) -> float:

@@ -1,6 +1,7 @@
 """Keeper on anvil with time travel: one pass reports, updates, settles, sweeps and claims; a
-second pass sends nothing; deferred maker fees are folded once they reach the threshold (a
-settled series left to its claim); a week without keeper is caught up in one pass; an oracle outage is
+second pass sends nothing; makers' fill records and deferred fills are folded once their fees
+reach the threshold (a settled series left to its claim), and a series held only as fill records
+is claimed; a week without keeper is caught up in one pass; an oracle outage is
 reported, never papered over; a keeper killed mid-pass is restarted and finishes the job once.
 Also the price sources (simulated path, CSV) and `scripts/keeper.py`'s `main`.
 """
@@ -21,6 +22,7 @@ from rangebound.constants import CALL, DAY, FUTURE, IOC, PUT
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system, feed_answer, report
 from rangebound.ops.keeper import Keeper, PassReport, window_start_due
+from rangebound.ops.keeper_fills import FoldDue
 from rangebound.ops.records import network_key, save_deployment
 from rangebound.quant.pricepath import CsvPath, SimulatedPath, load_csv, simulate
 
@@ -198,8 +200,9 @@ class Trade:
 @pytest.fixture
 def trade(dep, maker, taker) -> Trade:
     """Maker rests 10 lots at 100, 2 at 103 and 5 at 105; the taker lifts 12 up to 103 (the
-    last trade, so the fixing, is 103). The 5 lots at 105 and a resting call offer stay and
-    die at expiry (one sweep for both)."""
+    last trade, so the fixing, is 103): both orders filled whole, the maker holds the series
+    only as fill records (its claim folds them). The 5 lots at 105 and a resting call offer
+    stay and die at expiry (one sweep for both)."""
     s, book = dep.system, dep.book
     e0 = dep.registry.live_expiries()[0]
     deposits = fund(s, maker, 10_000) + fund(s, taker, 10_000)
@@ -214,6 +217,7 @@ def trade(dep, maker, taker) -> Trade:
     fills = [(int(f.price), int(f.qty)) for f in tx.events.filter(book.OrderFilled)]
     assert fills == [(s.usd(100), 10), (s.usd(103), 2)]
     assert all(book.orders(i).qty > 0 for i in dead_ids)
+    assert book.unfolded(maker, e0).lots == -12 and not s.clearinghouse.open_series(maker)
     return Trade(e0, fills, dead_ids, deposits)
 
 
@@ -225,6 +229,7 @@ def assert_all_settled_and_claimed(dep: Deployed, trade: Trade, maker: Any, take
         assert ch.requirement(acct) == 0 and ch.reserved(acct) == 0
         assert tuple(ch.futures_position(acct, dep.registry, trade.expiry)) == (0, 0)
     assert all(dep.book.orders(i).qty == 0 for i in trade.dead_ids)
+    assert dep.book.unfolded(maker, trade.expiry).reserve == 0       # the claim folded them
     height = ape_chain.blocks.height
     claims = {ev.account: ev.pnl for ev in ch.Claimed.range(dep.start_block, height + 1)}
     assert claims[taker.address] == trade.taker_pnl(settle) != 0
@@ -337,19 +342,56 @@ def test_option_order_left_outside_shrinking_range__swept_while_series_lives(
 # ---------------------------------------------------------------------------- fold
 
 
-def defer_maker_fill(dep: Deployed, maker: Any, taker: Any, expiry: int, lots: int) -> tuple[int, int]:
-    """`maker` rests `lots` futures at mid range, `taker` lifts them all: the book defers the
-    maker's reserve share and fee (`Clearinghouse.deferred`), returned as (share, fee)."""
-    s, reg = dep.system, dep.registry
+def mid_price(dep: Deployed, expiry: int, ticks: int = 0) -> int:
+    """The series' mid range on its tick, moved by `ticks` ticks."""
+    lo, hi = dep.registry.bounds(expiry)
+    tick = dep.registry.tick()
+    return ((lo + hi) // 2 // tick + ticks) * tick
+
+
+def maker_fill(dep: Deployed, maker: Any, taker: Any, expiry: int, rest: int, take: int,
+               maker_buys: bool = False, ticks: int = 0) -> Any:
+    """`maker` rests `rest` futures lots (an ask, or a bid with `maker_buys`) `ticks` ticks off
+    mid range; `taker` trades `take` of them (IOC). Returns the taker's receipt."""
+    s = dep.system
     fund(s, maker, 50_000)
     fund(s, taker, 50_000)
-    lo, hi = reg.bounds(expiry)
-    price = (lo + hi) // 2 // reg.tick() * reg.tick()
-    dep.book.place_order(expiry, FUTURE, 0, False, price, lots, 0, 1, sender=maker)
-    dep.book.place_order(expiry, FUTURE, 0, True, price, lots, IOC, 1, sender=taker)
-    share, fee = s.clearinghouse.deferred(maker, reg, expiry)
+    price = mid_price(dep, expiry, ticks)
+    dep.book.place_order(expiry, FUTURE, 0, maker_buys, price, rest, 0, 1, sender=maker)
+    return dep.book.place_order(expiry, FUTURE, 0, not maker_buys, price, take, IOC, 1,
+                                sender=taker)
+
+
+def defer_maker_fill(dep: Deployed, maker: Any, taker: Any, expiry: int, lots: int) -> tuple[int, int]:
+    """`maker` rests `lots` + 1 futures at mid range, `taker` lifts `lots`: a partial fill, so
+    the book defers the maker's reserve share and fee (`Clearinghouse.deferred`), returned as
+    (share, fee); one lot still rests."""
+    maker_fill(dep, maker, taker, expiry, lots + 1, lots)
+    share, fee = dep.system.clearinghouse.deferred(maker, dep.registry, expiry)
     assert fee > 0 and share > fee
+    assert dep.book.unfolded(maker, expiry).reserve == 0
     return int(share), int(fee)
+
+
+def record_maker_fill(dep: Deployed, maker: Any, taker: Any, expiry: int, lots: int,
+                      maker_buys: bool = False, ticks: int = 0) -> Any:
+    """`maker` rests `lots` futures, `taker` trades them all: the order filled whole stays in
+    the book as a fill record (docs/architecture.md §16). Returns `OrderBook.unfolded`, whose
+    fee is the one the `Fill` event stated."""
+    ch = dep.system.clearinghouse
+    deferred = tuple(ch.deferred(maker, dep.registry, expiry))
+    tx = maker_fill(dep, maker, taker, expiry, lots, lots, maker_buys, ticks)
+    rec = dep.book.unfolded(maker, expiry)
+    [fill] = [f for f in tx.events.filter(ch.Fill) if f.maker == maker]
+    assert rec.reserve > 0 and rec.fee == fill.maker_fee > 0
+    assert rec.lots == (lots if maker_buys else -lots)
+    assert tuple(ch.deferred(maker, dep.registry, expiry)) == deferred    # not deferred
+    return rec
+
+
+def usd(dep: Deployed, raw: int) -> float:
+    """Raw units as USD1, as the keeper converts them."""
+    return raw / 10 ** dep.system.token.decimals()
 
 
 @needs_trading
@@ -359,41 +401,168 @@ def test_fold__fees_at_threshold__one_recalculate_pays_fee_account__below_left(
     s, ch, reg = dep.system, dep.system.clearinghouse, dep.registry
     e = reg.live_expiries()[1]
     share, fee = defer_maker_fill(dep, maker2, taker, e, 200)
-    fee_usd = fee / 10 ** s.token.decimals()
+    fee_usd = usd(dep, fee)
     fee_to = ch.fee_account_of(reg)
     fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
 
     above = make_keeper(dep, keeper, fold_min_usd=fee_usd * 1.01)
-    assert above.deferred_makers() == []
+    assert above.fold_due() == []
     assert above.run_pass(steps=("fold",)).transactions == 0
     assert tuple(ch.deferred(maker2, reg, e)) == (share, fee)
 
     kp = make_keeper(dep, keeper, fold_min_usd=fee_usd)
-    assert kp.deferred_makers() == [(maker2.address, fee_usd)]
+    assert kp.fold_due() == [FoldDue(maker2.address, fee_usd, (), True)]
     rep = kp.run_pass()                          # the default steps fold
     assert (rep.folded, rep.tx_by_step["fold"]) == (1, 1) and not rep.blocked
     assert tuple(ch.deferred(maker2, reg, e)) == (0, 0)
     assert s.vault.balance_of(fee_to) == fees_before + fee
     assert ch.reserved(maker2) == reserved_before - share
-    assert kp.deferred_makers() == [] and kp.run_pass(steps=("fold",)).transactions == 0
-    assert make_keeper(dep, keeper, fold_min_usd=None).deferred_makers() == []
+    assert kp.fold_due() == [] and kp.run_pass(steps=("fold",)).transactions == 0
+    assert make_keeper(dep, keeper, fold_min_usd=None).fold_due() == []
 
 
 @needs_trading
-def test_fold__settled_series__left_to_its_claim(dep, chain, keeper, maker2, taker):
+def test_fold__records__keeper_folds_at_threshold(dep, keeper, maker2, taker):
+    """A futures order filled whole leaves a fill record: the maker's reserve stays held, its
+    fee unmoved, the series off its open list. Below the threshold the keeper sends nothing; at
+    it, one `OrderBook.fold`: the fee reaches the fee account, the reserve comes back, the
+    position (the views already counted the record) is unchanged and now listed, and the book
+    logs RecordsFolded. A second pass, and a restarted keeper, send nothing."""
+    s, ch, reg, book = dep.system, dep.system.clearinghouse, dep.registry, dep.book
+    e = reg.live_expiries()[1]
+    rec = record_maker_fill(dep, maker2, taker, e, 200)
+    fee_usd = usd(dep, rec.fee)
+    fee_to = ch.fee_account_of(reg)
+    fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
+    position = (rec.lots, rec.cost)
+    assert tuple(ch.futures_position(maker2, reg, e)) == position
+    assert all(int(x.expiry) != e for x in ch.open_series(maker2))
+
+    above = make_keeper(dep, keeper, fold_min_usd=fee_usd * 1.01)
+    assert above.fold_due() == [] and above.run_pass(steps=("fold",)).transactions == 0
+    assert book.unfolded(maker2, e).reserve == rec.reserve
+
+    kp = make_keeper(dep, keeper, fold_min_usd=fee_usd)
+    [due] = kp.fold_due()
+    assert (due.account, due.usd, due.recalculate) == (maker2.address, fee_usd, False)
+    assert [(m.name, x, f) for m, x, f in due.records] == [("BTC", e, fee_usd)]
+    height = ape_chain.blocks.height
+    rep = kp.run_pass()
+    assert (rep.folded, rep.tx_by_step["fold"]) == (1, 1) and not rep.blocked
+    [log] = book.RecordsFolded.range(height + 1, ape_chain.blocks.height + 1)
+    assert (log.owner, log.expiry, log.lots, log.cost) == (maker2.address, e, *position)
+    left = book.unfolded(maker2, e)
+    assert (left.lots, left.cost, left.reserve, left.fee, left.bought) == (0, 0, 0, 0, 0)
+    assert s.vault.balance_of(fee_to) == fees_before + rec.fee
+    assert ch.reserved(maker2) == reserved_before - rec.reserve
+    assert tuple(ch.futures_position(maker2, reg, e)) == position
+    assert any(int(x.expiry) == e for x in ch.open_series(maker2))
+    assert kp.fold_due() == [] and kp.run_pass(steps=("fold",)).transactions == 0
+    assert make_keeper(dep, keeper, fold_min_usd=0.0).run_pass(steps=("fold",)).transactions == 0
+
+
+@needs_trading
+def test_fold__records_and_deferred_in_one_series__fees_summed__one_fold_folds_both(
+    dep, keeper, maker2, taker
+):
+    """The keeper sums an account's maker fees over its fill records and its deferred fills:
+    each alone is below the threshold, together they reach it. Both are in one series, whose
+    `fold` refreshes it and so folds the deferred fill too: no `recalculate` is sent."""
+    s, ch, reg, book = dep.system, dep.system.clearinghouse, dep.registry, dep.book
+    e = reg.live_expiries()[2]
+    share, fee = defer_maker_fill(dep, maker2, taker, e, 150)          # an ask at mid
+    rec = record_maker_fill(dep, maker2, taker, e, 100, maker_buys=True, ticks=-10)
+    total = usd(dep, fee + rec.fee)
+    fee_to = ch.fee_account_of(reg)
+    fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
+    assert make_keeper(dep, keeper, fold_min_usd=total * 1.01).fold_due() == []
+    kp = make_keeper(dep, keeper, fold_min_usd=total)
+    [due] = kp.fold_due()
+    assert (due.usd, [x for _, x, _ in due.records], due.recalculate) == (total, [e], False)
+    rep = kp.run_pass(steps=("fold",))
+    assert (rep.folded, rep.tx_by_step["fold"]) == (1, 1) and not rep.blocked
+    assert tuple(ch.deferred(maker2, reg, e)) == (0, 0) and book.unfolded(maker2, e).reserve == 0
+    assert s.vault.balance_of(fee_to) == fees_before + fee + rec.fee
+    assert ch.reserved(maker2) == reserved_before - share - rec.reserve
+    assert kp.run_pass(steps=("fold",)).transactions == 0
+
+
+@needs_trading
+def test_fold__records_and_deferred_in_two_series__fold_then_recalculate(
+    dep, keeper, maker2, taker
+):
+    """Fill records in one series and a deferred fill in another: one `fold` for the records,
+    then one `recalculate` for the deferred fill; the account counts once."""
+    s, ch, reg, book = dep.system, dep.system.clearinghouse, dep.registry, dep.book
+    e1, e2 = reg.live_expiries()[1:3]
+    rec = record_maker_fill(dep, maker2, taker, e1, 100)
+    share, fee = defer_maker_fill(dep, maker2, taker, e2, 100)
+    fee_to = ch.fee_account_of(reg)
+    fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
+    kp = make_keeper(dep, keeper, fold_min_usd=0.0)
+    [due] = kp.fold_due()
+    assert ([x for _, x, _ in due.records], due.recalculate) == ([e1], True)
+    rep = kp.run_pass(steps=("fold",))
+    assert (rep.folded, rep.tx_by_step["fold"]) == (1, 2) and not rep.blocked
+    assert ["records" in a.target for a in rep.actions] == [True, False]    # fold, recalculate
+    assert book.unfolded(maker2, e1).reserve == 0 and tuple(ch.deferred(maker2, reg, e2)) == (0, 0)
+    assert s.vault.balance_of(fee_to) == fees_before + rec.fee + fee
+    assert ch.reserved(maker2) == reserved_before - rec.reserve - share
+    assert kp.run_pass(steps=("fold",)).transactions == 0
+
+
+@needs_trading
+def test_fold__settled_series__left_to_its_claim(dep, chain, keeper, maker, maker2, taker):
+    """A deferred fill (maker2) and a fill record (maker) in a series that settles before the
+    keeper folds them: the fold step leaves both to the claims, which fold them (fees paid)."""
     s, ch, reg = dep.system, dep.system.clearinghouse, dep.registry
     e0 = reg.live_expiries()[0]
     _, fee = defer_maker_fill(dep, maker2, taker, e0, 50)
+    rec = record_maker_fill(dep, maker, taker, e0, 30, maker_buys=True, ticks=-10)
     fee_to = ch.fee_account_of(reg)
     walk(chain, make_keeper(dep, keeper, fold_min_usd=None), until=e0 - DAY)
     assert ch.deferred(maker2, reg, e0)[1] == fee
+    assert dep.book.unfolded(maker, e0).fee == rec.fee
     fees_before = s.vault.balance_of(fee_to)
     chain.pending_timestamp = e0 + 60
     rep = make_keeper(dep, keeper, fold_min_usd=0.0).run_pass()
-    assert rep.settled >= 1 and rep.folded == 0 and rep.claimed >= 2, rep.blocked
+    assert rep.settled >= 1 and rep.folded == 0 and rep.claimed == 3, rep.blocked
     assert tuple(ch.deferred(maker2, reg, e0)) == (0, 0)
-    assert s.vault.balance_of(fee_to) == fees_before + fee       # moved by the claim's fold
-    assert all(int(x.expiry) != e0 for x in ch.open_series(maker2))
+    assert dep.book.unfolded(maker, e0).reserve == 0
+    assert s.vault.balance_of(fee_to) == fees_before + fee + rec.fee   # moved by the claims
+    for who in (maker, maker2, taker):
+        assert all(int(x.expiry) != e0 for x in ch.open_series(who))
+
+
+@needs_trading
+def test_claim__records_only_series__keeper_claims_it_once(dep, chain, keeper, maker2, taker):
+    """A maker whose only exposure in a series is a fill record has no PositionOpened log and
+    the series is not on its open list. After settlement the keeper's claim step finds it from
+    the `Fill` log (no fold step: `fold_min_usd` None) and claims it: the claim folds the record
+    (PositionOpened then Claimed, one transaction), applies n·S − C and moves the fee. A second
+    pass and a restarted keeper send nothing."""
+    s, ch, reg = dep.system, dep.system.clearinghouse, dep.registry
+    e0 = reg.live_expiries()[0]
+    rec = record_maker_fill(dep, maker2, taker, e0, 40)
+    kp = make_keeper(dep, keeper, fold_min_usd=None)
+    walk(chain, kp, until=e0 - DAY)
+    assert dep.book.unfolded(maker2, e0).reserve == rec.reserve      # nobody folded it
+    fee_to = ch.fee_account_of(reg)
+    fees_before, reserved_before = s.vault.balance_of(fee_to), ch.reserved(maker2)
+    chain.pending_timestamp = e0 + 60
+    height = ape_chain.blocks.height
+    rep = kp.run_pass()
+    assert (rep.settled, rep.claimed) == (1, 2) and not rep.blocked
+    settle = reg.settlement_price(e0)
+    claims = {ev.account: ev.pnl for ev in ch.Claimed.range(height + 1, ape_chain.blocks.height + 1)}
+    assert claims[maker2.address] == rec.lots * settle - rec.cost == -claims[taker.address]
+    opened = [ev.account for ev in ch.PositionOpened.range(height + 1, ape_chain.blocks.height + 1)]
+    assert opened == [maker2.address]
+    assert dep.book.unfolded(maker2, e0).reserve == 0
+    assert ch.reserved(maker2) == reserved_before - rec.reserve
+    assert s.vault.balance_of(fee_to) == fees_before + rec.fee
+    assert kp.run_pass().transactions == 0
+    assert make_keeper(dep, keeper, fold_min_usd=None).run_pass().transactions == 0
 
 
 # ---------------------------------------------------------------------------- script

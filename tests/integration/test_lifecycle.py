@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from rangebound.constants import FUTURE, IOC
 from rangebound.dev.simulation import ROLES, Simulation
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import deploy_system
@@ -59,6 +60,41 @@ def test_three_weeks__pnl_plus_fees_zero_per_series(finished):
     _, _, _, drained = finished
     per_series = drained.solvency["pnl_plus_fees_by_series"]
     assert per_series and all(v == 0 for v in per_series.values())
+
+
+def test_three_weeks__every_stated_fee_reached_the_fee_account_at_the_end(finished):
+    """When the trading stops (before the drain) the makers' fill records and deferred fills
+    of the series still live are folded (`Simulation._fold_all`: `fold` and `recalculate`), and
+    those of settled series by their claims, so the market's fee account holds every fee the
+    `Fill` events stated: none waits in a maker's reserve (docs/architecture.md §16)."""
+    _, _, traded, drained = finished
+    for result in (traded, drained):
+        row = result.accounts.get("market_fee_account") or result.accounts["fee_account"]
+        assert row["final_balance"] == result.solvency["fees_collected"] > 0
+
+
+def test_fold_all__record_left_in_a_live_series__folded_and_fee_paid(finished):
+    """A futures quote filled whole in a live series leaves a fill record (its reserve held,
+    its fee unmoved, no open series). `_fold_all`, what the run does when the trading stops,
+    finds it (`_records`) and folds it: the record is gone and its fee reaches the market's fee
+    account."""
+    system, sim, _, _ = finished
+    ch, vault = system.clearinghouse, system.vault
+    reg, book = system.markets["BTC"].registry, system.markets["BTC"].book
+    maker, taker = sim.actors["market_maker_1"], sim.actors["hedger"]
+    e = reg.listed_expiries()[1]
+    lo, hi = reg.bounds(e)
+    price = (lo + hi) // 2 // reg.tick() * reg.tick()
+    book.place_order(e, FUTURE, 0, False, price, 2, 0, 1, sender=maker)
+    tx = book.place_order(e, FUTURE, 0, True, price, 2, IOC, 1, sender=taker)
+    [fill] = tx.events.filter(ch.Fill)
+    assert sim._records() == [(maker, e)] and ch.open_series(maker) == []
+    fee_to = ch.fee_account_of(reg)
+    before = vault.balance_of(fee_to)
+    sim._fold_all()
+    assert sim._records() == [] and book.unfolded(maker, e).reserve == 0
+    assert vault.balance_of(fee_to) == before + fill.maker_fee > before
+    assert tuple(ch.futures_position(maker, reg, e)) == (-2, -2 * price)
 
 
 def test_three_weeks__vault_exactly_solvent_and_nothing_locked(finished):

@@ -2,9 +2,11 @@
 
 The maker and the taker trade, in the farthest BTC series, 3 futures (taker long), 2 calls
 (taker long) and 1 put (maker long), plus 1 future in the nearest series; the maker also leaves
-a resting bid (an order reserve). The report must agree with the contract views, the reference
-margin model and the pricing toolkit. Pure-maths cases (settled, expired, empty) use synthetic
-books and need no chain.
+a resting bid (an order reserve). The maker's futures orders are filled whole, so they stay in
+the book as fill records (docs/architecture.md §16): the nearest series is one the maker holds
+only as a record, off its open list. The report must agree with the contract views, the
+reference margin model and the pricing toolkit. Pure-maths cases (settled, expired, empty) use
+synthetic books and need no chain.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Traded:
     call_premium: int
     put_premium: int
     bid: int             # the maker's resting bid (order reserve)
+    near_reserve: int    # the maker's near futures order's reserve, held for its fill record
+    near_fee: int        # the maker fee its Fill event stated
 
 
 @pytest.fixture(scope="module")
@@ -72,18 +76,24 @@ def traded(system, maker, taker, keeper, stranger, accounts, chain) -> Traded:
     for who in (maker, taker):
         fund(system, who, 5_000)
 
-    def trade(exp: int, kind: int, k: int, px: int, qty: int, seller: Any, buyer: Any) -> None:
-        book.place_order(exp, kind, k, False, px, qty, 0, 4, sender=seller)
-        book.place_order(exp, kind, k, True, px, qty, 0, 4, sender=buyer)
+    def trade(exp: int, kind: int, k: int, px: int, qty: int, seller: Any,
+              buyer: Any) -> tuple[int, int]:
+        """The seller rests, the buyer takes it all: (the resting order's reserve, the maker
+        fee of the fill)."""
+        oid = book.place_order(exp, kind, k, False, px, qty, 0, 4, sender=seller).return_value
+        reserve = book.orders(oid).reserve
+        tx = book.place_order(exp, kind, k, True, px, qty, 0, 4, sender=buyer)
+        [fill] = tx.events.filter(system.clearinghouse.Fill)
+        return int(reserve), int(fill.maker_fee)
 
     trade(expiry, FUTURE, 0, price, 3, maker, taker)
     trade(expiry, CALL, strike, premium["call"], 2, maker, taker)
     trade(expiry, PUT, strike, premium["put"], 1, taker, maker)
-    trade(near, FUTURE, 0, price, 1, maker, taker)
+    near_reserve, near_fee = trade(near, FUTURE, 0, price, 1, maker, taker)
     bid = price - 10 * tick
     book.place_order(expiry, FUTURE, 0, True, bid, 1, 0, 4, sender=maker)
     return Traded(system, registry, expiry, near, price, strike, premium["call"],
-                  premium["put"], bid)
+                  premium["put"], bid, near_reserve, near_fee)
 
 
 def _series(risk: AccountRisk, expiry: int) -> Any:
@@ -91,16 +101,31 @@ def _series(risk: AccountRisk, expiry: int) -> Any:
     return s
 
 
+def fold_everything(traded: Traded, who: Any, sender: Any) -> None:
+    """Anyone's `recalculate` and `fold` of each series with fill records: every maker fill of
+    `who` folded (deferred fills and records)."""
+    ch, book = traded.system.clearinghouse, traded.system.markets["BTC"].book
+    ch.recalculate(who, sender=sender)
+    for e in (traded.expiry, traded.near):
+        if book.unfolded(who, e).reserve:
+            book.fold(who, e, sender=sender)
+
+
 # ---------------------------------------------------------------------------- chain
 
 
 def test_positions__match_contract_views(traded, maker, taker):
-    s, ch = traded.system, traded.system.clearinghouse
+    """Every open series and every series held only as fill records (the maker's near one)."""
+    s, ch, book = traded.system, traded.system.clearinghouse, traded.system.markets["BTC"].book
     for who in (maker, taker):
         risk = risk_from_system(s, who)
         refs = {(str(r.registry), int(r.expiry)) for r in ch.open_series(who)}
-        assert {(x.book.registry, x.book.expiry) for x in risk.series} == refs
+        records = {(traded.registry.address, e) for e in (traded.expiry, traded.near)
+                   if book.unfolded(who, e).reserve}
+        assert {(x.book.registry, x.book.expiry) for x in risk.series} == refs | records
         assert {x.book.expiry for x in risk.series} == {traded.expiry, traded.near}
+        for x in risk.series:
+            assert x.book.listed == ((x.book.registry, x.book.expiry) in refs)
         for x in risk.series:
             b = x.book
             assert (b.n, b.cost) == tuple(ch.futures_position(who, b.registry, b.expiry))
@@ -115,26 +140,68 @@ def test_positions__match_contract_views(traded, maker, taker):
     ]
 
 
-def test_deferred_fills__risk_predicts_the_fold(traded, maker, keeper):
-    """The maker's futures fill in the near series is deferred (its option trades folded the
-    far one): the report reads what is owed and predicts the requirement and the free
-    collateral that anyone's `recalculate` leaves."""
+def test_unfolded_fills__risk_predicts_the_folds(traded, maker, taker, keeper):
+    """The maker holds both its futures sales as fill records (the far series', whose call sale
+    its own put purchase folded, and the near one), the taker a deferred fill (the put it sold
+    from the book): the report reads what each holds and owes and predicts the requirement and
+    the free collateral that anyone's `recalculate` and `fold`s leave."""
     s, ch, vault = traded.system, traded.system.clearinghouse, traded.system.vault
+    book = s.markets["BTC"].book
+    risks = {who: risk_from_system(s, who) for who in (maker, taker)}
+    for who, risk in risks.items():
+        for x in risk.series:
+            b, r = x.book, book.unfolded(who, x.book.expiry)
+            assert (b.deferred_share, b.deferred_fee) == tuple(
+                ch.deferred(who, b.registry, b.expiry))
+            assert (b.record_lots, b.record_cost, b.record_reserve, b.record_fee) == (
+                r.lots, r.cost, r.reserve, r.fee)
+        assert risk.held_for_fills == sum(
+            x.book.deferred_share + x.book.record_reserve for x in risk.series) > 0
+        assert risk.book.requirement > risk.current_requirement
+    made = {x.book.expiry: x.book for x in risks[maker].series}
+    assert (made[traded.expiry].record_lots, made[traded.near].record_lots) == (-3, -1)
+    assert risks[maker].unfolded_fees == sum(b.record_fee for b in made.values())
+    far = _series(risks[taker], traded.expiry).book
+    assert far.deferred_share > far.deferred_fee > 0 and far.record_reserve == 0
+    for who, risk in risks.items():
+        fold_everything(traded, who, keeper)
+        assert ch.requirement(who) == risk.current_requirement
+        assert vault.free_collateral(who) == risk.free_after_recalculate
+
+
+def test_fill_records__records_only_series__position_reserve_and_fee_shown(traded, maker):
+    """The maker's only exposure in the near series is a fill record: no position word, not on
+    its open list, nothing stored. The report still shows the series: the short lot at the fill
+    price, the order's whole reserve still held (in `reserved`) and the maker fee its `Fill`
+    stated, still to move; its max loss is that of the short lot."""
+    s, ch = traded.system, traded.system.clearinghouse
+    assert all(int(r.expiry) != traded.near for r in ch.open_series(maker))
     risk = risk_from_system(s, maker)
-    owed = {x.book.expiry: (x.book.deferred_share, x.book.deferred_fee) for x in risk.series}
-    assert owed[traded.expiry] == (0, 0)
-    assert owed[traded.near][0] > 0 and owed[traded.near][1] > 0
-    assert owed[traded.near] == tuple(ch.deferred(maker, traded.registry, traded.near))
-    assert risk.book.requirement > risk.current_requirement
-    ch.recalculate(maker, sender=keeper)
-    assert ch.requirement(maker) == risk.current_requirement
-    assert vault.free_collateral(maker) == risk.free_after_recalculate
+    x = _series(risk, traded.near)
+    b = x.book
+    assert not b.listed and b.stored_requirement == 0 and b.legs == ()
+    assert (b.n, b.cost) == (-1, -traded.price) == (b.record_lots, b.record_cost)
+    assert (b.record_reserve, b.record_fee) == (traded.near_reserve, traded.near_fee)
+    assert (b.deferred_share, b.deferred_fee) == (0, 0)
+    assert traded.near_fee > 0 and traded.near_reserve > traded.near_fee
+    assert x.max_loss == x.requirement == b.upper - traded.price     # a short future: U − P
+    assert x.futures.delta == -1
+    doc = _series_doc(risk, traded.near)
+    assert doc["records"] == {"lots": -1, "cost": -traded.price,
+                              "reserve": traded.near_reserve, "fee": traded.near_fee}
+    assert doc["listed"] is False
 
 
-def test_max_loss__equals_contract_and_reference_after_recalculate(traded, maker, taker, keeper):
+def _series_doc(risk: AccountRisk, expiry: int) -> dict[str, Any]:
+    return next(x for x in risk.to_dict()["series"] if x["expiry"] == expiry)
+
+
+def test_max_loss__equals_contract_and_reference_after_recalculate_and_folds(
+    traded, maker, taker, keeper
+):
     s, ch, vault = traded.system, traded.system.clearinghouse, traded.system.vault
     for who in (maker, taker):
-        ch.recalculate(who, sender=keeper)
+        fold_everything(traded, who, keeper)
         risk = risk_from_system(s, who)
         for x in risk.series:
             b = x.book
