@@ -128,6 +128,14 @@ def settle_series(env: Any, chain: Any, keeper: Any, e: int, btc: float) -> int:
         t += DAY
 
 
+def holds_series(ch: Any, book: Any, account: Any, registry: Any, expiry: int) -> bool:
+    """Whether `account` has something to claim in the series: a position on its open list, or
+    fill records its market's book has not folded yet (docs/architecture.md §16)."""
+    reg = str(getattr(registry, "address", registry)).lower()
+    listed = any(str(x[0]).lower() == reg and int(x[1]) == expiry for x in ch.open_series(account))
+    return listed or book.unfolded(account, expiry).reserve > 0
+
+
 def sunday_noon_after(head: int) -> int:
     """A deterministic phase: the first Sunday 12:00 UTC at least a day after `head`."""
     t = cal.day_start(head + DAY) + 12 * 3_600

@@ -104,8 +104,8 @@ def test_fork_usdc__deposit_trade_settle_claim_withdraw(venue, chain, maker, tak
     e = _monday(v)
     price = v.trade(maker, taker, e)
     before = {a: v.vault.balance_of(a) for a in (taker, maker)}  # the taker's fee was taken at the fill
-    fee = v.ch.deferred(maker, v.reg, e)[1]                        # the maker's moves at its claim
-    assert fee > 0 and v.ch.deferred(taker, v.reg, e) == (0, 0)
+    fee = v.book.unfolded(maker, e).fee          # the maker's, a fill record's, moves at its claim
+    assert fee > 0 and v.ch.deferred(maker, v.reg, e) == (0, 0) == v.ch.deferred(taker, v.reg, e)
     chain.pending_timestamp = e - 240
     v.push(110_000.0)
     chain.pending_timestamp = e + 60
@@ -118,7 +118,7 @@ def test_fork_usdc__deposit_trade_settle_claim_withdraw(venue, chain, maker, tak
     pnl = 2 * (s - price)
     assert v.vault.balance_of(taker) == before[taker] + pnl
     assert v.vault.balance_of(maker) == before[maker] - pnl - fee
-    assert v.ch.deferred(maker, v.reg, e) == (0, 0) and v.ch.reserved(maker) == 0
+    assert v.book.unfolded(maker, e).reserve == 0 and v.ch.reserved(maker) == 0
     for a in (taker, maker):
         bal, held = v.vault.balance_of(a), v.usdc.balanceOf(a)
         v.vault.withdraw(bal, sender=a)

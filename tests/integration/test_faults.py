@@ -28,7 +28,7 @@ import ape
 import pytest
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
-from helpers import EIP7825_TX_GAS_CAP, fund_account, sunday_noon_after
+from helpers import EIP7825_TX_GAS_CAP, fund_account, holds_series, sunday_noon_after
 
 from rangebound.constants import (
     CALL,
@@ -169,7 +169,7 @@ class Net:
         """Claims every position of a settled series (keeper); checks zero-sum P&L."""
         out = {}
         for a in accounts:
-            if any(x[1] == expiry for x in self.ch.open_series(self.r[a])):
+            if holds_series(self.ch, self.book, self.r[a], self.reg, expiry):
                 tx = self.ch.claim(self.r[a], self.reg, expiry, sender=self.r["keeper"])
                 out[a] = tx.events.filter(self.ch.Claimed)[0].pnl
         assert sum(out.values()) == 0, f"P&L of {expiry} does not sum to zero: {out}"

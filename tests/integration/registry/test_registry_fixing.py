@@ -16,7 +16,7 @@ wash lots at L -> the same; a stale index -> the unguarded VWAP (anywhere in [L,
 from __future__ import annotations
 
 import ape
-from helpers import push_prices
+from helpers import holds_series, push_prices
 
 from rangebound.constants import (
     DAY,
@@ -187,7 +187,7 @@ def test_settle__market_mode_attacker_owns_every_window_for_a_week__bounded_and_
     ch = attacked.clearinghouse
     for e in settled:
         for who in (a_sell, a_buy):
-            if any(x[0] == x_reg.address and x[1] == e for x in ch.open_series(who)):
+            if holds_series(ch, attacked.markets["BTC"].book, who, x_reg, e):
                 ch.claim(who, x_reg, e, sender=deployer)
     cost = wallet0 - attacked.vault.balance_of(a_sell) - attacked.vault.balance_of(a_buy)
     shifts = []
