@@ -1,6 +1,7 @@
 """The market machine's world (tests/stateful/test_market_machine.py): one deployed system with
 role-named accounts (`build_env`), a batched JSON-RPC view reader, the shadow ledger of one
-position (`Pos`) and the fee and exposure rules the machine models."""
+position (`Pos`), a maker's unfolded fill records (`Records`) and the fee and exposure rules the
+machine models."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from helpers import sunday_noon_after
 from strategies import TRADERS
 
 from rangebound import margin
-from rangebound.constants import BPS, FUTURE, MAX_UINT
+from rangebound.constants import BPS, CALL, FUTURE, MAX_UINT, PUT
 from rangebound.deploy import deploy_system
 
 WALLET_USD = 5_000_000
@@ -152,6 +153,32 @@ def build_env(accounts, decimals: int = 6) -> Env:
 
 # ---------------------------------------------------------------------------- shadow ledger
 
+RECORDS = "(int256,int256,uint256,uint256,uint256)"     # IFillRecords.Records, as the reader decodes it
+
+
+@dataclass(frozen=True)
+class Records:
+    """`OrderBook.unfolded(owner, expiry)` (docs/architecture.md §16): the owner's futures fills
+    recorded by the book and not folded yet: Σ signed lots (a bid +q, an ask -q), Σ lots·price,
+    the reserve still held for them (> 0 exactly when there are records), Σ maker fees as their
+    `Fill` events stated them, and Σ lots of the bid records (already in the open interest)."""
+
+    lots: int = 0
+    cost: int = 0
+    reserve: int = 0
+    fee: int = 0
+    bought: int = 0
+
+    def any(self) -> bool:
+        return self.reserve != 0
+
+    def position(self) -> Pos:
+        """The records alone as a futures position (what a fold adds to the folded one)."""
+        return Pos(self.lots, self.cost)
+
+
+NO_RECORDS = Records()
+
 
 @dataclass
 class Pos:
@@ -180,11 +207,24 @@ class Pos:
             else:
                 self.legs.pop((strike, kind), None)
 
+    def folded(self, rec: Records) -> Pos:
+        """The Clearinghouse's own (folded) position: the whole one less the unfolded records."""
+        return Pos(self.n - rec.lots, self.cost - rec.cost, dict(self.legs))
+
+    def long(self, kind: int) -> int:
+        """Long lots of one kind (the position's part of that kind's open interest)."""
+        if kind == FUTURE:
+            return max(self.n, 0)
+        return sum(max(q, 0) for (_, k), q in self.legs.items() if k == kind)
+
     def requirement(self, lo: int, hi: int) -> int:
         return margin.requirement(self.n, self.cost, self.leg_list(), lo, hi)
 
     def pnl(self, s: int) -> int:
         return margin.pnl(s, self.n, self.cost, self.leg_list())
+
+
+KINDS = (FUTURE, CALL, PUT)
 
 
 def fee(notional: int, bps: int) -> int:

@@ -5,8 +5,12 @@ buy, sell and round-trip options of the three nearest series; the keeper hedges 
 delta through the real book (the maker keeps futures liquidity on both sides); time moves by
 hours or to the next morning (index report in the fixing window, daily update, settlement of
 expired series, claims of every holder, the pool included), so examples cross expiries.
-CI runs 4 derandomised examples of 14 steps; `make fuzz` (RANGEBOUND_FUZZ=long) a seeded campaign
-of 30 examples of 30 steps (`RANGEBOUND_FUZZ_SEED`, `_EXAMPLES`, `_STEPS` override).
+The maker's top order on each side is one lot, so the next hedge there fills it whole and the book
+records the fill (docs/architecture.md §16): the pool's maker fee from it arrives only at a fold
+(the claim at expiry folds first; a series where the maker has only records is claimed too).
+CI runs 4 examples of 14 steps from a pinned seed (`CI_SEED`); `make fuzz` (RANGEBOUND_FUZZ=long)
+a seeded campaign of 30 examples of 30 steps (`RANGEBOUND_FUZZ_SEED`, `_EXAMPLES`, `_STEPS`
+override).
 
 After every step:
 * the pool and every trader are fully collateralised (vault balance >= requirement);
@@ -27,7 +31,7 @@ After every step:
   events: spread = Σ pool trades (price − model) × lots in the pool's favour (`Traded`),
   fees = Σ Clearinghouse fees of the market's fills (the pool is its fee account) − the fees
   the pool paid − the growth of the maker fees owed to the pool (a book maker's fee is deferred
-  to its next fold: `fees_owed`), hedge = Σ the pool's futures fills n × (E[S] − price) at the model E[S]:
+  to its next fold, or kept with its fill record until a fold: `fees_owed`), hedge = Σ the pool's futures fills n × (E[S] − price) at the model E[S]:
   - trade / round trip / hedge steps (no LP action): S' == S and TA' − TA == spread + fees
     + hedge exactly (a trade moves NAV/share by its spread and fees, nothing else);
   - round trip: additionally TA' >= TA (the trader's round trip never lowers the LPs' NAV);
@@ -80,6 +84,7 @@ def env(chain, accounts, deployer, guardian):
 
 REFUSED: dict[str, int] = {}
 RETUNED: dict[str, int] = {}     # setter -> retunes applied
+RECORDS = {"seen": 0}            # fee reads that found a maker's unfolded fill records (not asserted > 0)
 STATS = {"steps": 0, "trades": 0, "round_trips": 0, "hedges": 0, "claims": 0, "mornings": 0,
          "lp_actions": 0, "zero_sum_checks": 0, "retunes": 0}
 # (setter, getter, value, in bounds) for `retune`: each pool setter at both edges (depth 1, 10 %
@@ -110,6 +115,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.btc = 100_000.0
         self.claimed: dict[int, int] = {}   # expiry -> Σ claimed P&L
         self.series: set[int] = set()        # expiries anyone traded
+        self.quoted: set[int] = set()        # expiries the maker quoted (where it may hold records)
         self.crossed = False                 # this example has moved past an expiry
         self.retuned: str | None = None      # the setter the last retune step applied
 
@@ -133,7 +139,10 @@ class PoolMachine(RuleBasedStateMachine):
         return expiry, int(strikes[strike % len(strikes)])
 
     def liquidity(self) -> None:
-        """The maker rests futures on both sides of each of the three nearest series."""
+        """The maker rests futures on both sides of each of the three nearest series: one lot
+        at the top, which the next hedge on that side fills whole (a fill the book records,
+        its maker fee reaching the pool only at a fold: docs/architecture.md §16), and 100
+        lots a tick behind it."""
         idx, _ = self.reg.index_price()
         tick = int(self.reg.tick())
         for e in list(self.reg.live_expiries())[:3]:
@@ -142,8 +151,10 @@ class PoolMachine(RuleBasedStateMachine):
                 best = self.m.book.best_bid(e, FUTURE, 0) if side else self.m.book.best_ask(e, FUTURE, 0)
                 if int(best) != 0:
                     continue
-                price = min(max((int(idx) // tick + off) * tick, lo), hi)
-                self.m.book.place_order(e, FUTURE, 0, side, price, 100, 0, 1, sender=self.roles["maker"])
+                for lots, behind in ((1, 0), (100, -1 if side else 1)):
+                    price = min(max((int(idx) // tick + off + behind) * tick, lo), hi)
+                    self.m.book.place_order(e, FUTURE, 0, side, price, lots, 0, 1, sender=self.roles["maker"])
+                self.quoted.add(int(e))
 
     def share_price(self) -> tuple[int, int]:
         return int(self.pool.totalAssets()), int(self.pool.totalSupply())
@@ -151,15 +162,26 @@ class PoolMachine(RuleBasedStateMachine):
     def fees_owed(self) -> int:
         """Maker fees the pool (the market's fee account) is owed but has not received: a book
         maker's futures fill defers its fee to the maker's next fold (docs/architecture.md §16),
-        so a hedge's `Fill` states a maker fee that reaches the pool's cash, and its NAV, later
-        (the maker's claim, its next order there, anyone's `recalculate`)."""
+        or, filling its order whole, keeps it with the fill's record until anyone folds it, so
+        a hedge's `Fill` states a maker fee that reaches the pool's cash, and its NAV, later
+        (the maker's claim, its next order there, anyone's `recalculate` or `fold`)."""
         owed = 0
         for who in ("taker", "maker2", "maker"):
             acct = self.roles[who]
             for reg, e in self.ch.open_series(acct):
                 if reg == self.reg.address:
                     owed += int(self.ch.deferred(acct, self.reg, e)[1])
+            for e in sorted(self.quoted):   # a series with only records is not on the open list
+                fee = int(self.m.book.unfolded(acct, e).fee)
+                owed += fee
+                RECORDS["seen"] += fee != 0
         return owed
+
+    def has_position(self, holder, expiry: int) -> bool:
+        """A claimable position: the series on the holder's open list, or fill records of it
+        not folded yet (the claim folds them first)."""
+        return (any(int(r.expiry) == expiry for r in self.ch.open_series(holder))
+                or int(self.m.book.unfolded(holder, expiry).reserve) != 0)
 
     # ------------------------------------------------------------ rules
 
@@ -299,7 +321,7 @@ class PoolMachine(RuleBasedStateMachine):
                 self.reg.settle(e, sender=self.roles["keeper"])
             if int(self.reg.settlement_price(e)) != 0:
                 for h in self.holders():
-                    if any(int(r.expiry) == e for r in self.ch.open_series(h)):
+                    if self.has_position(h, e):
                         pnl = int(self.ch.unclaimed_pnl(h, self.reg, e))
                         self.ch.claim(h, self.reg, e, sender=self.roles["keeper"])
                         self.claimed[e] = self.claimed.get(e, 0) + pnl
@@ -450,6 +472,11 @@ class PoolMachine(RuleBasedStateMachine):
 # the campaign's sizes of this machine: CI derandomised (every rule runs, asserted below); long
 # (`make fuzz`) seeded, ~0.7 s a step, so ~10 minutes (RANGEBOUND_FUZZ_EXAMPLES/_STEPS override)
 CI_SIZE, LONG_SIZE = (4, 14), (30, 30)
+# CI's draws come from a pinned seed: derandomised hypothesis seeds itself from the machine
+# class's source, so any edit of the class reshuffled CI's 4 x 14 draws, and about one draw in
+# four leaves a rule without a success (seeds 1-4 with the fill-record liquidity: seed 3 had no
+# retune), failing the every-rule check below for no fault of the contracts
+CI_SEED = 1
 
 
 def test_pool_machine(env, campaign):
@@ -458,7 +485,7 @@ def test_pool_machine(env, campaign):
     s = campaign.seed()
     if s is not None:
         print(f"\npool: RANGEBOUND_FUZZ_SEED={s}")
-        machine = hypothesis_seed(s)(machine)
+    machine = hypothesis_seed(CI_SEED if s is None else s)(machine)
     provider = ape.chain.provider   # pin block times: marks of a step are taken at one instant
     provider.make_request("anvil_setBlockTimestampInterval", [0])
     t0 = time.time()
@@ -466,7 +493,8 @@ def test_pool_machine(env, campaign):
         run_state_machine_as_test(machine, settings=campaign.settings(*CI_SIZE, long=LONG_SIZE))
     finally:
         provider.make_request("anvil_removeBlockTimestampInterval", [])
-    campaign.record("pool", seconds=round(time.time() - t0, 1), **STATS)
-    print("\npool machine:", STATS, "refused quotes:", REFUSED, "retunes applied:", RETUNED)
+    campaign.record("pool", seconds=round(time.time() - t0, 1), records_seen=RECORDS["seen"], **STATS)
+    print("\npool machine:", STATS, "refused quotes:", REFUSED, "retunes applied:", RETUNED,
+          "records seen:", RECORDS["seen"])
     # derandomized: every rule ran (trades, round trips, hedges, LPs, mornings, claims at expiry)
     assert min(STATS.values()) > 0, STATS
