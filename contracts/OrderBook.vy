@@ -110,7 +110,6 @@ ENTRY_BITS: constant(uint256) = 96                       # a cached entry: expir
 ENTRY_BASE_SHIFT: constant(uint256) = 40                 # a cached entry's base sits above its expiry
 M56: constant(uint256) = (1 << 56) - 1                   # a cached entry's base
 M64: constant(uint256) = (1 << 64) - 1             # a step's order id and price index (bits 0..63); its lots field
-M32: constant(uint256) = (1 << 32) - 1             # `settle_fills`' bitmap of the recorded fills' tags (MAX_FILLS bits)
 
 # ---------------------------------------------------------------- matching plan (memory only)
 
@@ -494,18 +493,28 @@ def _best_crosses(t: Taker) -> bool:
 
 @view
 @internal
-def _step_reason(level_price: uint256, low: uint256, high: uint256, flags: uint256, maker: address) -> uint8:
+def _step_reason(level_price: uint256, low: uint256, high: uint256, flags: uint256, maker: address, ro_expiry: uint256) -> uint8:
     """
     @dev Why the walk cancels a resting order it reaches instead of filling it (0: it fills):
          its price left the series' window [low, high] (stale: a post-only order cleans these
          on its way), or it is the taker's own. A post-only taker reaching any other order
-         reverts. (Scalars, not the `Taker`: a struct argument is copied on every call.)
+         reverts. In reduce-only mode (`ro_expiry`, else 0) a maker holding unfolded fill
+         records in the expiry is cancelled too (reason 7): the Clearinghouse's reduce-only
+         check reads its folded position, and folding it here could revert the taker (a fold
+         opens the series on the maker's list). (Scalars, not the `Taker`: a struct argument
+         is copied on every call.)
     """
     if level_price < low or level_price > high:
         return CANCEL_STALE
     assert flags & c.POST_ONLY == 0, "book: post-only would cross"
     if maker == msg.sender:
         return CANCEL_SELF_TRADE
+    if ro_expiry != 0:
+        r: IFillRecords.Records = empty(IFillRecords.Records)
+        kept: uint256 = 0
+        r, kept = self._records(maker, ro_expiry)
+        if r.reserve != 0:
+            return CANCEL_REDUCE_ONLY
     return 0
 
 
@@ -545,8 +554,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
     if idx != pl.EMPTY:
         oid = ost._head(ost.levels[opp][idx])
     cut: bool = False                            # book the plan as it is before walking on
-    fee_bps: uint256 = 0                         # the maker fee rate of the recorded fills (one per call)
-    recorded: uint256 = 0                        # bit i: the Clearinghouse recorded step i's fill
+    recorded: uint256 = 0                        # `settle_fills`' answers: bit i, step i's fill recorded | their maker fee rate << MAX_FILLS
     for r: uint256 in range(MAX_FILLS + 1):
         for s: uint256 in range(MAX_FILLS):
             if cut or len(steps) == max_fills or remaining == 0 or idx == pl.EMPTY:
@@ -556,10 +564,8 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
                 break
             link: uint256 = ost.o_link[oid]
             word: uint256 = oid | (idx << STEP_IDX)
-            reason: uint8 = self._step_reason(level_price, t.low, t.high, t.flags, ost._owner(link))
+            reason: uint8 = self._step_reason(level_price, t.low, t.high, t.flags, ost._owner(link), t.expiry if t.st.reduce_only else 0)
             if reason == 0:
-                if t.st.reduce_only:
-                    self._fold(ost._owner(link), t.expiry)    # reduce-only: its whole position, as the taker's
                 book: uint256 = ost.o_book[oid]
                 q: uint256 = min(remaining, ost._qty(book))
                 remaining -= q
@@ -582,9 +588,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
         ok, booked_or_index, why = self._book(t, steps, booked)
         if ok:
             notional += booked_or_index
-            if why != 0:
-                recorded |= why & M32                # bit i: step i recorded (its tag)
-                fee_bps = why >> MAX_FILLS
+            recorded |= why                          # bit i: step i recorded (its tag) | the fee rate << MAX_FILLS (one per call)
             booked = len(steps)
             if not cut:
                 break
@@ -605,7 +609,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
         cut = booked_or_index > 0                    # fills before it: book them on their own first
     assert booked == len(steps), "book: match incomplete"     # unreachable (the bound above)
     crossing: bool = idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
-    self._apply_steps(t, steps, order_id, recorded, fee_bps)
+    self._apply_steps(t, steps, order_id, recorded)
     return remaining, crossing, notional
 
 
@@ -714,11 +718,11 @@ def _fill_step(steps: DynArray[uint256, MAX_FILLS], start: uint256, index: uint2
 
 
 @internal
-def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint256, recorded: uint256, fee_bps: uint256):
+def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint256, recorded: uint256):
     """
     @dev Writes a booked plan into the book: filled orders shrink or leave their level (one
          the Clearinghouse recorded, bit i of `recorded` for step i, keeping its book word as
-         its fill record, with the fill's price index and maker fee rate `fee_bps`),
+         its fill record, with the fill's price index and the maker fee rate above the bits),
          cancelled ones leave it and get their whole reserve released.
     """
     opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
@@ -746,7 +750,7 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
             keep: uint256 = 0
             if (recorded >> i) & 1 != 0:
                 # recorded, not booked: the order's book word stays as its fill record (`fold`)
-                keep = ost._record(book, idx, fee_bps)
+                keep = ost._record(book, idx, recorded >> MAX_FILLS)
             self._remove(opp, oid, link, maker_qty, True, keep)
         log IOrderBook.OrderFilled(
             maker_order_id=oid, maker=maker, taker=msg.sender, price=(idx + t.base) * tick,
@@ -923,18 +927,17 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
 
 @view
 @internal
-def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256, uint256):
+def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256):
     """
     @dev The owner's unfolded fill records of `expiry` (docs/architecture.md §16): their sums,
-         the slots of its index word that hold them (bit i: slot i), and the word as it is
-         once they and the dead ids are dropped (their slots freed; FULL when none is free).
+         and its index word as it is once they and the dead ids are dropped (their slots freed;
+         FULL when none is free).
          Bound: INDEX_SLOTS reads of order words. Unchecked sums: at most INDEX_SLOTS records,
          each below 2**64 lots at a price below 2**112 (the book's bound), so every sum
          stays below 2**180.
     """
     w: uint256 = ost.o_index[owner][expiry]
     kept: uint256 = w | ost.FULL                  # unless a slot is (or becomes) free
-    slots: uint256 = 0
     r: IFillRecords.Records = empty(IFillRecords.Records)
     base: uint256 = 0
     for i: uint256 in range(ost.INDEX_SLOTS):
@@ -943,9 +946,8 @@ def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256,
         if oid != 0:
             book = ost.o_book[oid]
         if book & ost.FILLED != 0:
-            if slots == 0:
-                base = self._base(expiry, c.FUTURE)   # read once, at the first record
-            slots |= 1 << i
+            if r.reserve == 0:
+                base = self._base(expiry, c.FUTURE)   # read once, at the first record (each reserves > 0)
             q: uint256 = ost._qty(book)
             price: uint256 = (ost._rec_index(book) + base) * tick
             notional: uint256 = unsafe_mul(price, q)
@@ -961,7 +963,7 @@ def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256,
         elif book != 0:
             continue                              # still resting
         kept &= ~(ost.M40 << (40 * i)) & ~ost.FULL    # free, dead (cancelled, swept, folded) or a record: its slot freed
-    return r, slots, kept
+    return r, kept
 
 
 @internal
@@ -971,15 +973,14 @@ def _take(owner: address, expiry: uint256) -> IFillRecords.Records:
          and the dead ids from its index word; returns their sums (`_records`).
     """
     r: IFillRecords.Records = empty(IFillRecords.Records)
-    slots: uint256 = 0
     kept: uint256 = 0
-    r, slots, kept = self._records(owner, expiry)
+    r, kept = self._records(owner, expiry)
     w: uint256 = ost.o_index[owner][expiry]
-    if kept != w:
-        ost.o_index[owner][expiry] = kept
+    ost.o_index[owner][expiry] = kept            # unchanged: a warm rewrite, 100 gas
     for i: uint256 in range(ost.INDEX_SLOTS):
-        if (slots >> i) & 1 != 0:
-            ost.o_book[(w >> (40 * i)) & ost.M40] = 0
+        oid: uint256 = (w >> (40 * i)) & ost.M40
+        if ost.o_book[oid] & ost.FILLED != 0:     # a record (warm: `_records` read it)
+            ost.o_book[oid] = 0
     if r.reserve != 0:
         log IFillRecords.RecordsFolded(owner=owner, expiry=expiry, lots=r.lots, cost=r.cost)
     return r
@@ -1022,9 +1023,8 @@ def unfolded(owner: address, expiry: uint256) -> IFillRecords.Records:
             Clearinghouse's views add to its folded position.
     """
     r: IFillRecords.Records = empty(IFillRecords.Records)
-    slots: uint256 = 0
     kept: uint256 = 0
-    r, slots, kept = self._records(owner, expiry)
+    r, kept = self._records(owner, expiry)
     return r
 
 
@@ -1161,11 +1161,7 @@ def pause():
     """
     @notice Stops new orders. Guardian or owner. Cancels and sweeps never stop.
     """
-    self._check_guardian()
-    state: uint256 = self.order_state
-    assert state & PAUSED == 0, "book: paused"
-    self.order_state = state | PAUSED
-    log pausable.Paused(account=msg.sender)
+    self._set_paused(True)
 
 
 @external
@@ -1173,11 +1169,24 @@ def unpause():
     """
     @notice Resumes new orders. Guardian or owner.
     """
+    self._set_paused(False)
+
+
+@internal
+def _set_paused(paused: bool):
+    """
+    @dev The PAUSED flag of `order_state` switched by the guardian or the owner (snekmate's
+         `pausable` reasons and events), one copy for both directions.
+    """
     self._check_guardian()
     state: uint256 = self.order_state
-    assert state & PAUSED != 0, "book: not paused"
-    self.order_state = state & ~PAUSED
-    log pausable.Unpaused(account=msg.sender)
+    if paused:
+        assert state & PAUSED == 0, "book: paused"
+        log pausable.Paused(account=msg.sender)
+    else:
+        assert state & PAUSED != 0, "book: not paused"
+        log pausable.Unpaused(account=msg.sender)
+    self.order_state = state ^ PAUSED
 
 
 @view

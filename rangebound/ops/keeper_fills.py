@@ -84,7 +84,9 @@ class FillSteps:
         `fold_min_usd` of maker fees, most owed first: deferred fills (`Clearinghouse.deferred`)
         and fill records (`OrderBook.unfolded`), their fees summed per account. Candidates come
         from `Fill` logs and are forgotten once nothing is left to fold; a settled series is
-        left to its claim, which folds both."""
+        left to its claim, which folds both. In a reduce-only market every account with records
+        is due, whatever its fees: the book cancels the orders of a maker holding records there
+        (docs/architecture.md §16)."""
         ch = self.clearinghouse
         if ch is None or self.fold_min_usd is None:
             return []
@@ -92,6 +94,7 @@ class FillSteps:
         owed: dict[str, float] = defaultdict(float)
         records: dict[str, list[tuple[Market, int, float]]] = defaultdict(list)
         deferred: set[str] = set()          # accounts with deferred fills in a series without records
+        urgent: set[str] = set()            # records in a reduce-only market: the walk cancels their makers' orders
         settled: dict[tuple[str, int], bool] = {}
         for key in sorted(self._makers):
             acct, reg, e = key
@@ -107,11 +110,13 @@ class FillSteps:
             owed[acct] += self._usd(m, fee + int(r.fee))
             if int(r.reserve) != 0:          # its fold folds the series' deferred part too
                 records[acct].append((m, e, self._usd(m, fee + int(r.fee))))
+                if m.registry.reduce_only():
+                    urgent.add(acct)
             else:
                 deferred.add(acct)
         due = [
             FoldDue(a, usd, tuple(records[a]), a in deferred)
-            for a, usd in owed.items() if usd >= self.fold_min_usd
+            for a, usd in owed.items() if usd >= self.fold_min_usd or a in urgent
         ]
         return sorted(due, key=lambda d: (-d.usd, d.account))
 

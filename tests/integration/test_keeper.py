@@ -462,6 +462,24 @@ def test_fold__records__keeper_folds_at_threshold(dep, keeper, maker2, taker):
 
 
 @needs_trading
+def test_fold__records_in_reduce_only_market__folded_below_the_threshold(dep, keeper, maker2, taker):
+    """In reduce-only mode the book cancels a maker holding fill records when a taker reaches
+    it, so the keeper folds every record of a reduce-only market, whatever its fees."""
+    ch, reg, book = dep.system.clearinghouse, dep.registry, dep.book
+    e = reg.live_expiries()[1]
+    rec = record_maker_fill(dep, maker2, taker, e, 200)
+    kp = make_keeper(dep, keeper, fold_min_usd=usd(dep, rec.fee) * 100)
+    assert kp.fold_due() == []
+    report(dep.system.feeds["USD1/USD"], dep.system.deployer, 0.90)
+    assert reg.reduce_only()
+    [due] = kp.fold_due()
+    assert due.account == maker2.address
+    kp.run_pass(steps=("fold",))
+    assert book.unfolded(maker2, e).reserve == 0
+    assert tuple(ch.futures_position(maker2, reg, e)) == (rec.lots, rec.cost)
+
+
+@needs_trading
 def test_fold__records_and_deferred_in_one_series__fees_summed__one_fold_folds_both(
     dep, keeper, maker2, taker
 ):

@@ -9,7 +9,7 @@ import ape
 from ape.utils import ZERO_ADDRESS
 from helpers import settle_series
 
-from rangebound.constants import CALL, FUTURE
+from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, FUTURE, IOC
 from rangebound.models import margin
 from rangebound.ops.deploy import report
 
@@ -199,9 +199,9 @@ def test_replace_order__listed_order_stays_listed_once(funded, maker, taker, str
 
 
 def test_reduce_only__records_folded_before_the_checks(funded, maker, taker, stranger):
-    """In reduce-only mode the book folds the taker's records before its own checks and each
-    futures maker's before booking it, so the Clearinghouse's reduce-only checks see whole
-    positions: a maker long 2 only in records may sell 2 (it reduces), not 3."""
+    """In reduce-only mode the book folds the taker's records before its own checks, so the
+    Clearinghouse's reduce-only checks see its whole position: a maker long 2 only in records
+    may sell 2 (it reduces), not 3."""
     env = funded
     rest(env, maker, env.px(0), 2, True)
     place(env, taker, env.px(0), 2, False)            # maker long 2, all of it a record
@@ -249,3 +249,22 @@ def test_fold__expired_unsettled__books_at_the_range(funded, maker, taker, stran
     advance_past_next_update(env)
     env.book.fold(maker, env.expiry, sender=stranger)
     assert env.ch.futures_position(maker, env.registry, env.expiry)[0] == -1
+
+
+def test_reduce_only__maker_with_records__cancelled_taker_goes_on(funded, maker, taker):
+    """In reduce-only mode a maker that holds unfolded fill records in the expiry is cancelled
+    (reason 7) when a taker reaches it, instead of being folded there: a fold opens the series
+    on the maker's list and could revert the taker; the Clearinghouse's reduce-only check of a
+    maker reads its folded position. Its records stay for anyone's fold."""
+    env = funded
+    rest(env, maker, env.px(0), 2, True)
+    place(env, taker, env.px(0), 2, False)            # maker long 2 in a record; taker short 2
+    ask = rest(env, maker, env.px(2), 2, False)       # it would close the maker's long
+    report(env.system.feeds["USD1/USD"], env.deployer, 0.90)
+    assert env.registry.reduce_only()
+    tx = place(env, taker, env.px(2), 2, True, flags=IOC)    # the taker would close its short
+    cancels = [(c.order_id, c.reason) for c in tx.decode_logs(env.book.OrderCancelled)]
+    assert (ask, CANCEL_REDUCE_ONLY) in cancels
+    assert not tx.decode_logs(env.book.OrderFilled)
+    assert records(env, maker)[0] == 2
+    assert env.ch.futures_position(taker, env.registry, env.expiry)[0] == -2

@@ -41,6 +41,9 @@ def test_place_order__reduce_only__blocks_new_exposure(funded, maker, maker2, ta
     place(env, taker, env.px(0), 2, False)  # maker long 2, taker short 2
     flat_ask = rest(env, maker2, env.px(1), 1, False)  # maker2 flat: a fill would open
     closing_ask = rest(env, maker, env.px(2), 2, False)  # maker long 2: a fill closes
+    # the maker's long is a fill record (§16): folded (anyone; the keeper), its ask may close it
+    # in reduce-only mode; unfolded, the walk would cancel it (test_book_fill_records.py)
+    env.book.fold(maker, env.expiry, sender=taker)
     report(env.system.feeds["USD1/USD"], env.deployer, 0.90)
     assert env.registry.reduce_only()
     before = snapshot(env, taker)
