@@ -977,11 +977,11 @@ def _take(owner: address, expiry: uint256) -> IFillRecords.Records:
     r, kept = self._records(owner, expiry)
     w: uint256 = ost.o_index[owner][expiry]
     ost.o_index[owner][expiry] = kept            # unchanged: a warm rewrite, 100 gas
-    for i: uint256 in range(ost.INDEX_SLOTS):
-        oid: uint256 = (w >> (40 * i)) & ost.M40
-        if ost.o_book[oid] & ost.FILLED != 0:     # a record (warm: `_records` read it)
-            ost.o_book[oid] = 0
-    if r.reserve != 0:
+    if r.reserve != 0:                           # records (each reserves something)
+        for i: uint256 in range(ost.INDEX_SLOTS):
+            oid: uint256 = (w >> (40 * i)) & ost.M40
+            if ost.o_book[oid] & ost.FILLED != 0:     # a record (warm: `_records` read it)
+                ost.o_book[oid] = 0
         log IFillRecords.RecordsFolded(owner=owner, expiry=expiry, lots=r.lots, cost=r.cost)
     return r
 
