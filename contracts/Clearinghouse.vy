@@ -1128,6 +1128,10 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
            pool sends one, itself the maker with a zero release.
     @param state The market's `trading_state` the venue read for this order (live, range,
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
+    @return The fills recorded instead of booked (a book's fill sent with RECORD_FILL that
+            could defer, outside reduce-only mode, a bid under the OI cap): bit t for each
+            recorded fill's tag t (`FILL_TAG_SHIFT`) | the maker fee rate << MAX_BATCH; 0 when
+            none was.
     """
     venue: uint256 = self._check_venue()
     registry: address = self._registry(venue)

@@ -618,7 +618,8 @@ def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (boo
     """
     @dev Books the fills among `steps[start:]` in ONE Clearinghouse call (`settle_fills`;
          none without a fill). Returns (True, Σ price·qty, the fills it recorded: bit i for
-         fill i | their maker fee rate << MAX_FILLS, 0 for none) when booked, or (False,
+         step i, the tag each recordable fill is sent with | their maker fee rate <<
+         MAX_FILLS, 0 for none) when booked, or (False,
          index among those fills, cancel reason) when the Clearinghouse refused one for a
          condition of its maker alone; any other failure (the taker's own) is re-raised. The fills and
          their encoding (~17 KB at MAX_FILLS) live only in this frame: Vyper puts a caller's
@@ -980,7 +981,7 @@ def _take(owner: address, expiry: uint256) -> IFillRecords.Records:
     if r.reserve != 0:                           # records (each reserves something)
         for i: uint256 in range(ost.INDEX_SLOTS):
             oid: uint256 = (w >> (40 * i)) & ost.M40
-            if ost.o_book[oid] & ost.FILLED != 0:     # a record (warm: `_records` read it)
+            if ost.o_book[oid] & ost.FILLED != 0:     # a record (`_records` read it warm; an empty slot reads word 0)
                 ost.o_book[oid] = 0
         log IFillRecords.RecordsFolded(owner=owner, expiry=expiry, lots=r.lots, cost=r.cost)
     return r

@@ -19,7 +19,7 @@ interface IClearinghouse {
         address maker;
         uint256 price; // raw units per lot (the resting order's price)
         uint256 qty; // lots, > 0
-        uint256 release; // raw units of the maker's reserve this fill consumes | RECORD_FILL (constants) when the book may record the fill instead (docs/architecture.md §16)
+        uint256 release; // raw units of the maker's reserve this fill consumes (bits 0..95) | RECORD_FILL | its tag << FILL_TAG_SHIFT (constants) when the book may record the fill instead (docs/architecture.md §16)
     }
 
     /// @dev Vyper struct `Records` (interfaces/IFillRecords.vyi)
