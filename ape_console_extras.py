@@ -1,8 +1,8 @@
 """`ape console --network ...`: the current network's recorded Rangebound contracts.
 
 Every contract in `deployments/<ecosystem>_<network>.json` becomes a console name
-(`token`, `vault`, `clearinghouse`, `btc_registry`, `btc_book`, `feed_btc_usd`, ...), plus
-`rangebound` (the Python package) and `deploy_system` for a fresh local deployment.
+(`token`, `vault`, `clearinghouse`, `lens`, `btc_registry`, `btc_book`, `feed_btc_usd`,
+...), plus `rangebound` (the Python package) and `deploy_system` for a fresh local deployment.
 """
 
 from __future__ import annotations

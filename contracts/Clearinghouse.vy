@@ -660,6 +660,29 @@ def _apply(account: address, sid: uint256, kind: uint8, strike: uint256, cost_de
 
 @pure
 @internal
+def _room(cap: uint256, listed: uint256) -> uint256:
+    """
+    @dev The position cap an account's other fills leave it: its listed lots (fills the book
+         may record unchecked, docs/architecture.md §16) come off the cap, saturating at 0.
+    """
+    return cap - min(listed, cap)
+
+
+@pure
+@internal
+def _maker_room(cap: uint256, release: uint256) -> uint256:
+    """
+    @dev `_room` of a booked maker fill: an unlisted order's owner's listed lots ride in its
+         `release` (LISTED_LOTS_SHIFT); a listed order's lots (COVERED_FILL) were inside the
+         cap when it was listed, so its fill is not checked again.
+    """
+    if release & c.COVERED_FILL != 0:
+        return max_value(uint256)
+    return self._room(cap, (release >> c.LISTED_LOTS_SHIFT) & MAX_CAP)
+
+
+@pure
+@internal
 def _standalone(lower: uint256, upper: uint256, strike_active: bool, kind: uint8, strike: uint256, is_buy: bool, price: uint256) -> uint256:
     """
     @dev Stand-alone worst case per lot of an order (docs/architecture.md §1) over the series'
@@ -800,25 +823,6 @@ def open_interest(registry: address, expiry: uint256, kind: uint8) -> uint256:
     return self.oi[self._sid(registry, expiry)][kind]
 
 
-@view
-@external
-def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int256:
-    """
-    @notice P&L `n·S − C + Σ option payoffs` a claim would apply now, raw units; 0 when the
-            series is not settled or nothing is open.
-    """
-    if self.book_of[registry] == empty(address):
-        return 0
-    s: uint256 = staticcall ISeriesRegistry(registry).settlement_price(expiry)
-    if s == 0:
-        return 0
-    sid: uint256 = self._sid(registry, expiry)
-    n: int256 = 0
-    cost: int256 = 0
-    n, cost = self._whole_futures(account, registry, expiry, sid)
-    return -margin_math._loss(n, cost, self._legs(account, sid), s)
-
-
 # ---------------------------------------------------------------- anyone
 
 @external
@@ -892,7 +896,7 @@ def claim(account: address, registry: address, expiry: uint256):
 
 @external
 @nonreentrant
-def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, state: ISeriesRegistry.TradingState) -> uint256:
+def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, qty: uint256, state: ISeriesRegistry.TradingState, listing: uint256) -> uint256:
     """
     @notice Reserves collateral for an order about to rest: qty × (stand-alone worst case
             per lot + maker fee per lot at the current rate, rounded up). Per-lot amounts
@@ -901,13 +905,18 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     @param state The market's `trading_state` the venue read for this order: trusted from a
            registered venue, not read again (docs/architecture.md §16); one that is not
            `current` (an update due) or not `live` reverts "series not live".
+    @param listing The account's listed lots of the expiry with this order's, when the book
+           would list it (its fills may then be recorded unchecked: docs/architecture.md
+           §16), else 0: the account's |futures position| plus them must stay inside the
+           position cap.
     @return The amount reserved (raw units; the book releases it on fill or cancel), with
-            UNLISTED set when the account's open-series list is full (the book then must not
-            record the order's fills: docs/architecture.md §16).
+            UNLISTED set when the account's open-series list is full or `listing` would pass
+            the position cap (the book then must not list the order: its fills are booked
+            and checked one by one).
     """
     registry: address = empty(address)
     sid: uint256 = 0
-    if not state.current or state.reduce_only or self.book_reserved[msg.sender][account] == 0:
+    if listing != 0 or not state.current or state.reduce_only or self.book_reserved[msg.sender][account] == 0:
         # else a current state and the caller's own reserve prove it a venue (only venues
         # reserve), and no position is read: the market is not needed
         registry = self._check_book()
@@ -929,9 +938,9 @@ def reserve(account: address, expiry: uint256, kind: uint8, strike: uint256, is_
     self.totals[account] = w + amount
     log IClearinghouse.Reserved(account=account, amount=amount)
     self._require_covered(account)
-    if (w >> OPEN_SHIFT) & 255 >= MAX_OPEN_SERIES:
-        # its open list is full: a fold could not open the series, so the book must not
-        # record this order's fills (they are booked, and refused if the series is not open)
+    # its open list full: a fold could not open the series. Its listed lots past the cap:
+    # their fills, recorded unchecked, could take its position past it
+    if (w >> OPEN_SHIFT) & 255 >= MAX_OPEN_SERIES or (listing != 0 and self._abs(self._futures(account, sid)[0]) + listing > (self.caps[registry] >> CAP_SHIFT) & MAX_CAP):
         return amount | c.UNLISTED
     return amount
 
@@ -994,7 +1003,7 @@ def _maker_fill(registry: address, kind: uint8, strike: uint256, taker: address,
         delta: int256 = convert(f.qty, int256)
         if taker_is_buy:
             delta = -delta
-        change = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, b.cap, who)
+        change = self._apply(f.maker, b.sid, kind, strike, delta * convert(f.price, int256), delta, reduce_only, self._maker_room(b.cap, f.release), who)
     oi_after: uint256 = convert(convert(b.oi_now, int256) + change, uint256)
     if change > 0 and oi_after > b.oi_start and oi_after > b.caps & MAX_CAP:
         self._maker_blocked(BLOCKED_OI_CAP, who)     # only a buyer adds OI: the resting bid breaks the cap
@@ -1103,7 +1112,7 @@ def fold_fills(account: address, expiry: uint256, r: IFillRecords.Records):
 
 @external
 @nonreentrant
-def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState) -> uint256:
+def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, fills: DynArray[IClearinghouse.MakerFill, MAX_BATCH], state: ISeriesRegistry.TradingState, taker_listed: uint256) -> uint256:
     """
     @notice Books every fill of one taker order of the calling venue's market in one call,
             the one entry point of every venue (the market's book, its pool): the taker's
@@ -1128,6 +1137,9 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
            pool sends one, itself the maker with a zero release.
     @param state The market's `trading_state` the venue read for this order (live, range,
            reduce-only): trusted from a registered venue, not read again (docs/architecture.md §16).
+    @param taker_listed The taker's listed lots of the expiry on the book (0 elsewhere): its
+           position cap leaves room for them, as each fill's LISTED_LOTS_SHIFT field does
+           for an unlisted maker; a COVERED_FILL maker is not checked (its lots are inside).
     @return The fills recorded instead of booked (a book's fill sent with RECORD_FILL that
             could defer, outside reduce-only mode, a bid under the OI cap): bit t for each
             recorded fill's tag t (`FILL_TAG_SHIFT`) | the maker fee rate << MAX_BATCH; 0 when
@@ -1143,7 +1155,7 @@ def settle_fills(taker: address, expiry: uint256, kind: uint8, strike: uint256, 
         self._check_fill(f, taker, kind, state.lower, state.upper)
         qty += f.qty
         cost += f.price * f.qty
-    b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, cost, state.reduce_only)
+    b: Booking = self._book_taker(registry, taker, expiry, kind, strike, taker_is_buy, qty, cost, state.reduce_only, taker_listed)
     b.is_book = venue >= IS_BOOK
     recorded: uint256 = 0
     for i: uint256 in range(len(fills), bound=MAX_BATCH):
@@ -1235,7 +1247,7 @@ def _check_fill(f: IClearinghouse.MakerFill, taker: address, kind: uint8, lower:
 
 
 @internal
-def _book_taker(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, qty: uint256, cost: uint256, reduce_only: bool) -> Booking:
+def _book_taker(registry: address, taker: address, expiry: uint256, kind: uint8, strike: uint256, taker_is_buy: bool, qty: uint256, cost: uint256, reduce_only: bool, listed: uint256) -> Booking:
     """
     @dev The taker's half of a taker order, once for all its fills (`qty` lots, Σ price·qty
          `cost`): its position (its own failures revert it, whatever the makers' state) and
@@ -1255,7 +1267,7 @@ def _book_taker(registry: address, taker: address, expiry: uint256, kind: uint8,
     b.cap = (b.caps >> CAP_SHIFT) & MAX_CAP
     self._open(taker, b.sid, registry, expiry, WHO_TAKER)
     b.oi_start = self.oi[b.sid][kind]
-    b.oi_now = convert(convert(b.oi_start, int256) + self._apply(taker, b.sid, kind, strike, cost_delta, delta, reduce_only, b.cap, WHO_TAKER), uint256)
+    b.oi_now = convert(convert(b.oi_start, int256) + self._apply(taker, b.sid, kind, strike, cost_delta, delta, reduce_only, self._room(b.cap, listed), WHO_TAKER), uint256)
     b.fees = self.fees
     b.fee_to = self._fee_to(b.caps, b.fees)
     return b

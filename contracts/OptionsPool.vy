@@ -131,7 +131,7 @@ event Hedged:
 VIRTUAL_SHARES: constant(uint256) = 10**3        # share units per asset unit of the empty pool
 DECIMALS_OFFSET: constant(uint8) = 3             # share decimals = asset decimals + 3
 MAX_HEDGE_FILLS: constant(uint256) = 8           # resting orders one hedge may touch
-SETTLE_FILLS: constant(bytes4) = method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))", output_type=bytes4)
+SETTLE_FILLS: constant(bytes4) = method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool),uint256)", output_type=bytes4)
 MAKER_BLOCKED: constant(bytes4) = method_id("MakerBlocked(uint8)", output_type=bytes4)
 EXIT_MARGIN_BPS: constant(uint256) = 1           # bps of free collateral maxWithdraw/maxRedeem keep back
 BPS: constant(uint256) = 10_000
@@ -284,7 +284,7 @@ def _book(expiry: uint256, kind: uint8, strike: uint256, trader_is_buy: bool, pr
     fills: DynArray[IClearinghouse.MakerFill, 1] = [IClearinghouse.MakerFill(maker=self, price=price, qty=qty, release=0)]
     ok, out = raw_call(
         clearinghouse.address,
-        abi_encode(msg.sender, expiry, kind, strike, trader_is_buy, fills, st, method_id=SETTLE_FILLS),
+        abi_encode(msg.sender, expiry, kind, strike, trader_is_buy, fills, st, empty(uint256), method_id=SETTLE_FILLS),
         max_outsize=256,
         revert_on_failure=False,
     )

@@ -72,6 +72,9 @@ exports: (
     ownable_2step.accept_ownership,
     gd.guardian,
     gd.set_guardian,
+    ost.o_link,
+    ost.o_book,
+    ost.levels,
 )
 
 # ---------------------------------------------------------------- bounds and codes
@@ -81,7 +84,6 @@ MAX_DEPTH: public(constant(uint256)) = c.MAX_DEPTH_PAGE   # price levels per dep
 MAX_SWEEP: public(constant(uint256)) = c.MAX_SWEEP        # orders per sweep_dead_orders call
 MAX_QUOTES: public(constant(uint256)) = c.MAX_QUOTES      # post-only orders per place_quotes call
 QUOTE_MAX_FILLS: constant(uint256) = MAX_FILLS // MAX_QUOTES   # stale orders one quote may cancel (2)
-MAX_QUEUE: public(constant(uint256)) = c.MAX_QUEUE        # order ids per queue page
 MAX_PRICE_INDEX: public(constant(uint256)) = pl.MAX_PRICE_INDEX   # 65,025 price ticks per book side
 
 # OrderCancelled.reason
@@ -136,6 +138,7 @@ STEP_QTY: constant(uint256) = 64
 STEP_REASON: constant(uint256) = 128
 STEP_RELEASE: constant(uint256) = 136
 STEP_RECORD: constant(uint256) = 1 << 240     # the fill may be recorded (a futures order filled whole, IN_INDEX): sent with RECORD_FILL
+STEP_COVERED: constant(uint256) = 1 << 241    # the order is IN_INDEX (its lots are in its owner's listed lots): sent with COVERED_FILL
 
 
 # ---------------------------------------------------------------- storage
@@ -149,7 +152,7 @@ tick: public(immutable(uint256))                 # raw token units per lot, the 
 # semantics and events, its flag kept here)
 order_state: uint256
 
-future_base: HashMap[uint256, uint256]           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
+future_base: public(HashMap[uint256, uint256])           # expiry -> 1 + lowest futures price index (ticks); 0 = unused
 
 
 @deploy
@@ -570,8 +573,10 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
                 q: uint256 = min(remaining, ost._qty(book))
                 remaining -= q
                 word |= (q << STEP_QTY) | (self._release_of(book, q) << STEP_RELEASE)
-                if q == ost._qty(book) and book & ost.IN_INDEX != 0:
-                    word |= STEP_RECORD          # a future's (only futures orders are IN_INDEX)
+                if book & ost.IN_INDEX != 0:     # a future's (only futures orders are IN_INDEX)
+                    word |= STEP_COVERED
+                    if q == ost._qty(book):
+                        word |= STEP_RECORD
             else:
                 word |= convert(reason, uint256) << STEP_REASON
             steps.append(word)
@@ -635,19 +640,28 @@ def _book(t: Taker, steps: DynArray[uint256, MAX_FILLS], start: uint256) -> (boo
         q: uint256 = (word >> STEP_QTY) & M64
         price: uint256 = (((word >> STEP_IDX) & 65535) + t.base) * tick
         release: uint256 = (word >> STEP_RELEASE) & ost.M96
-        if word & STEP_RECORD != 0:
-            release |= c.RECORD_FILL | (i << c.FILL_TAG_SHIFT)    # tagged with its step's index
-        fills.append(IClearinghouse.MakerFill(maker=ost._owner(ost.o_link[word & M48]), price=price, qty=q, release=release))
+        maker: address = ost._owner(ost.o_link[word & M48])
+        if word & STEP_COVERED != 0:
+            release |= c.COVERED_FILL            # its lots are in its owner's listed lots
+            if word & STEP_RECORD != 0:
+                release |= c.RECORD_FILL | (i << c.FILL_TAG_SHIFT)    # tagged with its step's index
+        elif t.kind == c.FUTURE:
+            # an unlisted order: the position cap leaves room for its owner's listed lots
+            release |= ost._listed_of(maker, t.expiry) << c.LISTED_LOTS_SHIFT
+        fills.append(IClearinghouse.MakerFill(maker=maker, price=price, qty=q, release=release))
         notional = unsafe_add(notional, unsafe_mul(price, q))    # < 64 · 2**112 · 2**64
     if len(fills) == 0:
         return True, 0, 0
+    taker_listed: uint256 = 0                    # the taker's listed lots (its position cap leaves room for them; `_match` made them exact)
+    if t.kind == c.FUTURE:
+        taker_listed = ost._listed_of(msg.sender, t.expiry)
     ok: bool = False
     out: Bytes[MAX_REVERT] = b""
     ok, out = raw_call(
         clearinghouse.address,
         abi_encode(
-            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st,
-            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool))"),
+            msg.sender, t.expiry, t.kind, t.strike, t.is_buy, fills, t.st, taker_listed,
+            method_id=method_id("settle_fills(address,uint256,uint8,uint256,bool,(address,uint256,uint256,uint256)[],(bool,bool,uint256,uint256,bool,uint256,bool),uint256)"),
         ),
         max_outsize=MAX_REVERT,
         revert_on_failure=False,
@@ -684,6 +698,11 @@ def _match(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (ui
     remaining: uint256 = 0
     crossing: bool = False
     notional: uint256 = 0
+    if t.kind == c.FUTURE and ost._listed_of(msg.sender, t.expiry) != 0:
+        # its listed lots exact first (a cancel leaves them high; the Clearinghouse leaves room
+        # for them): its records booked, the lots reset to its listed orders still resting.
+        # Here, not in `_book`: its frame would sit under `_book`'s, paid by every order
+        self._fold(msg.sender, t.expiry)
     remaining, crossing, notional = self._walk(t, qty, max_fills, order_id)
     if t.kind == c.FUTURE and remaining < qty and self._in_window():
         extcall registry.record_fills(t.expiry, notional, qty - remaining)    # Σ price·qty
@@ -760,17 +779,25 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
 
 
 @internal
-def _rest(t: Taker, order_id: uint256, remaining: uint256, listed: uint256):
+def _rest(t: Taker, order_id: uint256, remaining: uint256, requote: uint256):
     """
     @dev Rests the remainder: reserves its stand-alone worst case in the Clearinghouse
          (which checks the caller's collateral) and appends it to its level. A futures order
-         that reserves something is listed in its owner's index (`ost._index_add`; `listed`:
-         a re-quote's order is already) so that its fills may be recorded
-         (docs/architecture.md §16; the Clearinghouse's views look for records only where
-         the book holds a reserve).
+         that reserves something is listed in its owner's index so that its fills may be
+         recorded (docs/architecture.md §16), when a slot is free (`_listing`) and the
+         Clearinghouse finds its owner's listed lots with it inside the position cap.
+         `requote`: a listed re-quote's old lots (its id is listed already), else 0.
     """
+    w: uint256 = 0
+    slot: uint256 = ost.INDEX_SLOTS
+    extra: uint256 = 0                           # lots listed anew
+    listing: uint256 = 0                         # the owner's listed lots with them (0: none)
+    if t.kind == c.FUTURE:
+        w, slot, extra = self._listing(t.expiry, remaining, requote)
+        if extra != 0:
+            listing = ost._listed_lots(w) + extra
     answer: uint256 = extcall clearinghouse.reserve(
-        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st
+        msg.sender, t.expiry, t.kind, t.strike, t.is_buy, t.price, remaining, t.st, listing
     )
     reserved: uint256 = answer & ~c.UNLISTED
     assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
@@ -778,19 +805,36 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256, listed: uint256):
     # the price index, not the price: a cancel then needs no read of the futures base
     index: uint256 = t.price // tick - t.base
     book: uint256 = ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)
-    if t.kind == c.FUTURE and reserved != 0 and answer == reserved:
-        status: uint256 = ost.LISTED
-        if listed == 0:
-            status = ost._index_add(msg.sender, t.expiry, order_id)
-        if status == ost.TAKEN:
-            # every slot taken: its records folded and its dead ids dropped, or, when all of
-            # them still rest, FULL set so that its next orders do not look again
-            self._fold(msg.sender, t.expiry)
-            status = ost._index_add(msg.sender, t.expiry, order_id)
-        if status == ost.LISTED:
-            book |= ost.IN_INDEX
+    if (extra != 0 or requote != 0) and reserved != 0 and answer == reserved:
+        book |= ost.IN_INDEX
+        if extra != 0:
+            ost._index_add(msg.sender, t.expiry, w, slot, order_id, extra)
     if ost._insert(side, index, order_id, msg.sender, book):
         pl._mark(side, index)
+
+
+@internal
+def _listing(expiry: uint256, remaining: uint256, requote: uint256) -> (uint256, uint256, uint256):
+    """
+    @dev Where a futures order about to rest would be listed: (its owner's index word, the
+         free slot or INDEX_SLOTS, the lots to list: 0 for none). Every slot taken: the
+         index is folded first (its records booked, its dead ids dropped) and, when all of
+         them still rest, FULL is set so that later orders do not look again. A listed
+         re-quote lists only the lots above its old ones (its id stays where it is).
+    """
+    if requote >= remaining:
+        return 0, ost.INDEX_SLOTS, 0
+    w: uint256 = ost.o_index[msg.sender][expiry]
+    if requote != 0:
+        return w, ost.INDEX_SLOTS, remaining - requote
+    slot: uint256 = ost._free_slot(w)
+    if slot == ost.INDEX_SLOTS and w & ost.FULL == 0:
+        self._fold(msg.sender, expiry)
+        w = ost.o_index[msg.sender][expiry]
+        slot = ost._free_slot(w)
+    if slot == ost.INDEX_SLOTS:
+        return w, slot, 0
+    return w, slot, remaining
 
 
 @pure
@@ -864,7 +908,7 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
     self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False, 0)
     if ost._reserve(old) > 0:
         extcall clearinghouse.release(msg.sender, ost._reserve(old))
-    self._rest(t, order_id, qty, old & ost.IN_INDEX)        # its words: cleared above, rewritten here (net non-zero to non-zero); its index entry stays
+    self._rest(t, order_id, qty, ost._qty(old) if old & ost.IN_INDEX != 0 else 0)     # its words: cleared above, rewritten here (net non-zero to non-zero); its index entry stays
     log IOrderBook.OrderReplaced(order_id=order_id, owner=msg.sender, price=price, qty=qty)
 
 
@@ -938,9 +982,10 @@ def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256)
          stays below 2**180.
     """
     w: uint256 = ost.o_index[owner][expiry]
-    kept: uint256 = w | ost.FULL                  # unless a slot is (or becomes) free
+    kept: uint256 = (w & ~(ost.M48 << ost.LOTS_SHIFT)) | ost.FULL    # unless a slot is (or becomes) free
     r: IFillRecords.Records = empty(IFillRecords.Records)
     base: uint256 = 0
+    lots: uint256 = 0                             # the listed lots still resting (<= the listed lots before: < 2**48)
     for i: uint256 in range(ost.INDEX_SLOTS):
         oid: uint256 = (w >> (40 * i)) & ost.M40
         book: uint256 = 0
@@ -961,10 +1006,11 @@ def _records(owner: address, expiry: uint256) -> (IFillRecords.Records, uint256)
                 r.cost = unsafe_sub(r.cost, convert(notional, int256))
             r.reserve = unsafe_add(r.reserve, ost._reserve(book))
             r.fee = unsafe_add(r.fee, fee_math._fee(notional, ost._rec_fee_bps(book)))
-        elif book != 0:
-            continue                              # still resting
-        kept &= ~(ost.M40 << (40 * i)) & ~ost.FULL    # free, dead (cancelled, swept, folded) or a record: its slot freed
-    return r, kept
+        elif book & ost.IN_INDEX != 0:
+            lots = unsafe_add(lots, ost._qty(book))
+            continue                              # still resting, listed
+        kept &= ~(ost.M40 << (40 * i)) & ~ost.FULL    # free, dead (cancelled, swept, folded), a re-quote the cap unlisted, or a record: its slot freed
+    return r, kept | (lots << ost.LOTS_SHIFT)
 
 
 @internal
@@ -1027,6 +1073,18 @@ def unfolded(owner: address, expiry: uint256) -> IFillRecords.Records:
     kept: uint256 = 0
     r, kept = self._records(owner, expiry)
     return r
+
+
+@view
+@external
+def listed_lots(owner: address, expiry: uint256) -> uint256:
+    """
+    @notice `owner`'s listed lots of one expiry: the lots of its listed futures orders and
+            fill records since its last fold (which resets them to its listed orders still
+            resting), an upper bound of what they can add to its position. The
+            Clearinghouse's position cap leaves room for them (docs/architecture.md §16).
+    """
+    return ost._listed_of(owner, expiry)
 
 
 # ---------------------------------------------------------------- views
@@ -1095,64 +1153,6 @@ def depth(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, max_level
         out.append([(idx + base) * tick, ost._total(ost.levels[side][idx])])
         idx = pl._after(side, idx, is_buy)
     return out
-
-
-@view
-@external
-def queue(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, price: uint256, max_orders: uint256) -> DynArray[uint256, MAX_QUEUE]:
-    """
-    @notice Ids of the orders resting at one price level, oldest (first to fill) first, at
-            most min(max_orders, MAX_QUEUE).
-    """
-    out: DynArray[uint256, MAX_QUEUE] = []
-    base: uint256 = self._base(expiry, kind)
-    if price % tick != 0 or price // tick < base or price // tick - base >= MAX_PRICE_INDEX:
-        return out
-    oid: uint256 = ost._head(ost.levels[self._side(expiry, kind, strike, is_buy)][price // tick - base])
-    for i: uint256 in range(MAX_QUEUE):
-        if i >= max_orders or oid == 0:
-            break
-        link: uint256 = ost.o_link[oid]
-        if link == 0:
-            break                             # a STALE level (`order_store`): nothing rests
-        out.append(oid)
-        oid = ost._next(link)
-    return out
-
-
-@view
-@external
-def orders(order_id: uint256) -> IOrderBook.OrderInfo:
-    """
-    @notice A resting order: owner, instrument, side, price, lots left and reserve left.
-            All fields are zero once it no longer rests (filled or cancelled).
-    """
-    link: uint256 = ost.o_link[order_id]
-    if link == 0:
-        return empty(IOrderBook.OrderInfo)
-    book: uint256 = ost.o_book[order_id]
-    return IOrderBook.OrderInfo(
-        owner=ost._owner(link),
-        expiry=ost._expiry(book),
-        kind=ost._kind(book),
-        strike=ost._strike_ticks(book) * tick,
-        is_buy=ost._is_buy(book),
-        price=(ost._index(link) + self._base(ost._expiry(book), ost._kind(book))) * tick,
-        qty=ost._qty(book),
-        reserve=ost._reserve(book),
-    )
-
-
-@view
-@external
-def is_dead(order_id: uint256) -> bool:
-    """
-    @notice Whether a resting order can never fill again (sweepable).
-    """
-    if ost.o_link[order_id] == 0:
-        return False
-    book: uint256 = ost.o_book[order_id]
-    return self._is_dead(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick)
 
 
 # ---------------------------------------------------------------- governance

@@ -48,7 +48,6 @@ interface Clearing:
     def option_legs(account: address, registry: address, expiry: uint256) -> DynArray[margin_math.Leg, c.MAX_LEGS]: view
     def open_series(account: address) -> DynArray[SeriesRef, MAX_OPEN_SERIES]: view
     def series_requirement(account: address, registry: address, expiry: uint256) -> uint256: view
-    def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int256: view
 
 
 interface Vault:
@@ -195,8 +194,14 @@ def marks(registry: address, ch: address, account: address, w: uint256) -> int25
     for ref: SeriesRef in refs:
         if ref.registry != registry:
             continue
-        if staticcall Registry(registry).settlement_price(ref.expiry) != 0:
-            total += staticcall Clearing(ch).unclaimed_pnl(account, registry, ref.expiry)
+        s: uint256 = staticcall Registry(registry).settlement_price(ref.expiry)
+        if s != 0:
+            # the unclaimed P&L a claim would apply (the Lens's `unclaimed_pnl`)
+            sn: int256 = 0
+            sc: int256 = 0
+            legs: DynArray[margin_math.Leg, c.MAX_LEGS] = []
+            sn, sc, legs = self._position(ch, account, registry, ref.expiry)
+            total -= margin_math._loss(sn, sc, legs, s)
             continue
         if not have:
             ix = self._index(registry, False)

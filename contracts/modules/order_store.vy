@@ -60,16 +60,16 @@ REC_FEE_SHIFT: constant(uint256) = 219
 M6: constant(uint256) = (1 << 6) - 1
 IN_INDEX: constant(uint256) = 1 << 254                 # a futures order listed in its owner's `o_index` word (its fills may be recorded)
 FILLED: constant(uint256) = 1 << 255                  # a fill record: the order was filled whole and is not folded yet
-INDEX_SLOTS: constant(uint256) = 6                    # order ids (40 bits each) in one `o_index` word
+INDEX_SLOTS: constant(uint256) = 5                    # order ids (40 bits each, bits 0..199) in one `o_index` word
+LOTS_SHIFT: constant(uint256) = 200                   # `o_index` bits 200..247: its listed lots (`_listed_lots`)
+M48: constant(uint256) = (1 << 48) - 1
 USED: constant(uint256) = 1 << 255                    # keeps an emptied `o_index` word non-zero (its next write is 2,900, not 20,000)
 FULL: constant(uint256) = 1 << 254                    # `o_index`: its last fold found every slot resting; new orders rest unlisted, unscanned, until a fold frees one
-LISTED: constant(uint256) = 0                         # `_index_add`: the order is listed
-TAKEN: constant(uint256) = 1                          # `_index_add`: every slot taken (a fold may free some)
 
-o_link: HashMap[uint256, uint256]                    # @dev order id -> owner | prev << 160 | next << 200 | price index << 240 (0 = not resting)
-o_book: HashMap[uint256, uint256]                    # @dev order id -> qty lots | reserve raw units << 64 | expiry s << 160 | kind << 200 | is_buy << 202 | strike ticks << 203
-levels: HashMap[bytes32, HashMap[uint256, uint256]]  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 (0 or STALE while the level is empty: its bitmap bit decides)
-o_index: HashMap[address, HashMap[uint256, uint256]] # @dev owner -> expiry -> up to INDEX_SLOTS futures order ids (40 bits each, 0 = free) | USED: its resting IN_INDEX orders and fill records, and dead ids (their words cleared) until a fold or a new order drops them
+o_link: public(HashMap[uint256, uint256])            # @dev order id -> owner | prev << 160 | next << 200 | price index << 240 (0 = not resting)
+o_book: public(HashMap[uint256, uint256])            # @dev order id -> qty lots | reserve raw units << 64 | expiry s << 160 | kind << 200 | is_buy << 202 | strike ticks << 203
+levels: public(HashMap[bytes32, HashMap[uint256, uint256]])  # @dev side key -> price index -> head id | tail id << 40 | total lots << 80 (0 or STALE while the level is empty: its bitmap bit decides)
+o_index: HashMap[address, HashMap[uint256, uint256]] # @dev owner -> expiry -> up to INDEX_SLOTS futures order ids (40 bits each, 0 = free; its resting IN_INDEX orders and fill records, and dead ids, their words cleared, until a fold drops them) | listed lots << LOTS_SHIFT (lots: Σ lots listed since the last fold, which resets it to the lots of the ids still resting) | FULL | USED
 
 
 # ---------------------------------------------------------------- word fields
@@ -234,23 +234,54 @@ def _remove(side: bytes32, order_id: uint256, link: uint256, qty: uint256, by_fi
     return False
 
 
+@pure
 @internal
-def _index_add(owner: address, expiry: uint256, order_id: uint256) -> uint256:
+def _free_slot(w: uint256) -> uint256:
     """
-    @dev Lists a futures order about to rest in a free slot of its owner's index word of
-         `expiry`. Returns LISTED, or TAKEN when all INDEX_SLOTS are taken (resting orders,
-         records, or dead ids a fold has not dropped yet: the caller may fold and try again),
-         or FULL when the last fold found them all resting. An order not listed rests
-         unlisted: its fills are booked as before (deferred), never recorded.
+    @dev The first free slot of an index word `w`, or INDEX_SLOTS when none is (FULL: the
+         last fold found them all resting, so none is looked for). Every slot taken may
+         still hold records or dead ids: a fold frees those.
     """
-    w: uint256 = self.o_index[owner][expiry]
     if w & FULL != 0:
-        return FULL
+        return INDEX_SLOTS
     for i: uint256 in range(INDEX_SLOTS):
         if (w >> (40 * i)) & M40 == 0:
-            self.o_index[owner][expiry] = w | (order_id << (40 * i)) | USED
-            return LISTED
-    return TAKEN
+            return i
+    return INDEX_SLOTS
+
+
+@pure
+@internal
+def _listed_lots(w: uint256) -> uint256:
+    """
+    @dev The listed lots of an index word: an upper bound of the lots its owner's fill
+         records and listed resting orders of the expiry can still add to its position.
+    """
+    return (w >> LOTS_SHIFT) & M48
+
+
+@view
+@internal
+def _listed_of(owner: address, expiry: uint256) -> uint256:
+    """
+    @dev The owner's listed lots of `expiry` (`_listed_lots` of its index word).
+    """
+    return self._listed_lots(self.o_index[owner][expiry])
+
+
+@internal
+def _index_add(owner: address, expiry: uint256, w: uint256, slot: uint256, order_id: uint256, qty: uint256):
+    """
+    @dev Lists `qty` lots of a futures order about to rest in its owner's index word `w` of
+         `expiry` (read by the caller): its id in free `slot` (none when `slot` is
+         INDEX_SLOTS: a re-quote's id is already there) and the lots in its listed lots. The
+         Clearinghouse's `reserve` checked the listed lots against the position cap first
+         (< 2**48: the field cannot carry into FULL).
+    """
+    new: uint256 = w + (qty << LOTS_SHIFT)
+    if slot < INDEX_SLOTS:
+        new |= order_id << (40 * slot)
+    self.o_index[owner][expiry] = new | USED
 
 
 @internal

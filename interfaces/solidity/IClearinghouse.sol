@@ -95,16 +95,15 @@ interface IClearinghouse {
     function registry_of(address venue) external view returns (address);
     function release(address account, uint256 amount) external;
     function requirement(address account) external view returns (uint256);
-    function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, TradingState calldata state) external returns (uint256);
+    function reserve(address account, uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, TradingState calldata state, uint256 listing) external returns (uint256);
     function reserved(address account) external view returns (uint256);
     function series_requirement(address account, address registry, uint256 expiry) external view returns (uint256);
     function set_caps(address registry, uint256 oi_cap_, uint256 position_cap_) external;
     function set_fee_account(address fee_account_) external;
     function set_fees(uint256 taker_fee_bps_, uint256 maker_fee_bps_) external;
     function set_market_fee_account(address registry, address account) external;
-    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state) external returns (uint256);
+    function settle_fills(address taker, uint256 expiry, uint8 kind, uint256 strike, bool taker_is_buy, MakerFill[] calldata fills, TradingState calldata state, uint256 taker_listed) external returns (uint256);
     function taker_fee_bps() external view returns (uint256);
     function transfer_ownership(address new_owner) external;
-    function unclaimed_pnl(address account, address registry, uint256 expiry) external view returns (int256);
     function vault() external view returns (address);
 }

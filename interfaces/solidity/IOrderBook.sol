@@ -7,18 +7,6 @@
 pragma solidity >=0.8.4 <0.9.0;
 
 interface IOrderBook {
-    /// @dev Vyper struct `OrderInfo` (interfaces/IOrderBook.vyi)
-    struct OrderInfo {
-        address owner; // empty when the order does not rest (filled, cancelled, unknown)
-        uint256 expiry; // unix seconds, 08:00 UTC
-        uint8 kind; // FUTURE 0, CALL 1, PUT 2
-        uint256 strike; // raw units per lot (0 for futures)
-        bool is_buy;
-        uint256 price; // raw units per lot (premium for options)
-        uint256 qty; // lots still resting
-        uint256 reserve; // raw units still reserved in the clearinghouse for this order
-    }
-
     /// @dev Vyper struct `Quote` (interfaces/IOrderBook.vyi)
     struct Quote {
         uint256 expiry; // unix seconds
@@ -52,7 +40,6 @@ interface IOrderBook {
     function MAX_DEPTH() external view returns (uint256);
     function MAX_FILLS() external view returns (uint256);
     function MAX_PRICE_INDEX() external view returns (uint256);
-    function MAX_QUEUE() external view returns (uint256);
     function MAX_QUOTES() external view returns (uint256);
     function MAX_SWEEP() external view returns (uint256);
     function accept_ownership() external;
@@ -62,17 +49,19 @@ interface IOrderBook {
     function clearinghouse() external view returns (address);
     function depth(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 max_levels) external view returns (uint256[2][] memory);
     function fold(address owner, uint256 expiry) external returns (Records memory);
+    function future_base(uint256 arg0) external view returns (uint256);
     function guardian() external view returns (address);
-    function is_dead(uint256 order_id) external view returns (bool);
+    function levels(bytes32 arg0, uint256 arg1) external view returns (uint256);
+    function listed_lots(address owner, uint256 expiry) external view returns (uint256);
     function next_order_id() external view returns (uint256);
-    function orders(uint256 order_id) external view returns (OrderInfo memory);
+    function o_book(uint256 arg0) external view returns (uint256);
+    function o_link(uint256 arg0) external view returns (uint256);
     function owner() external view returns (address);
     function pause() external;
     function paused() external view returns (bool);
     function pending_owner() external view returns (address);
     function place_order(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 qty, uint256 flags, uint256 max_fills) external returns (uint256);
     function place_quotes(Quote[] calldata quotes) external returns (uint256[] memory);
-    function queue(uint256 expiry, uint8 kind, uint256 strike, bool is_buy, uint256 price, uint256 max_orders) external view returns (uint256[] memory);
     function registry() external view returns (address);
     function replace_order(uint256 order_id, uint256 price, uint256 qty) external;
     function set_guardian(address guardian_) external;

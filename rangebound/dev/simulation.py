@@ -93,7 +93,7 @@ class Simulation:
         self.s = system
         self.registry = system.markets["BTC"].registry
         self.book = system.markets["BTC"].book
-        self.ch = system.clearinghouse
+        self.ch, self.lens = system.clearinghouse, system.lens
         self.actors = actors
         self.keeper_account = keeper_account
         self.days = days
@@ -180,7 +180,7 @@ class Simulation:
     def _cancel_all(self, role: str) -> None:
         acct = self.actors[role]
         for key, oid in list(self.quotes[role].items()):
-            if self.book.orders(oid).owner != ZERO_ADDRESS:
+            if self.lens.orders(self.book, oid).owner != ZERO_ADDRESS:
                 self._try("cancel_order", self.book.cancel_order, oid, sender=acct)
             del self.quotes[role][key]
 
@@ -200,7 +200,7 @@ class Simulation:
         key = (expiry, kind, strike, is_buy)
         oid = self.quotes[role].get(key)
         if oid is not None:
-            info = self.book.orders(oid)
+            info = self.lens.orders(self.book, oid)
             if info.owner != ZERO_ADDRESS and abs(info.price - price) <= tolerance * price:
                 return
             acct = self.actors[role]
@@ -233,7 +233,7 @@ class Simulation:
         for role, quotes in self.quotes.items():
             for key, oid in list(quotes.items()):
                 if key[0] <= now:
-                    if self.book.orders(oid).owner != ZERO_ADDRESS:
+                    if self.lens.orders(self.book, oid).owner != ZERO_ADDRESS:
                         self._try("cancel_order", self.book.cancel_order, oid,
                                   sender=self.actors[role])
                     del quotes[key]

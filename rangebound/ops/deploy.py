@@ -1,8 +1,8 @@
 """One deployment routine for tests, scripts, demo, benchmark and console.
 
 `deploy_system(deployer, **params)` deploys (in order) the settlement token, the collateral
-vault, the price feeds, the clearinghouse and, per market, a SeriesRegistry and an OrderBook,
-and wires them together. Its records (`save_deployment` / `load_deployment`, one per network in
+vault, the price feeds, the clearinghouse, per market a SeriesRegistry and an OrderBook, the
+Lens (read-only views over all of them) and per market an OptionsPool, and wires them together. Its records (`save_deployment` / `load_deployment`, one per network in
 `deployments/<ecosystem>_<network>.json`) live in `rangebound.ops.records` and are importable
 from here too.
 """
@@ -50,6 +50,7 @@ class System:
     markets: dict[str, Market] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     timelock: Any = None       # owner of every contract when deployed with governance="timelock"
+    lens: Any = None           # the Clearinghouse's Lens (views for every market)
 
     @property
     def decimals(self) -> int:
@@ -69,6 +70,8 @@ class System:
         }
         if self.clearinghouse is not None:
             out["clearinghouse"] = self.clearinghouse.address
+        if self.lens is not None:
+            out["lens"] = self.lens.address
         if self.timelock is not None:
             out["timelock"] = self.timelock.address
         for name, m in self.markets.items():
@@ -185,6 +188,7 @@ def deploy_system(deployer: Any, **params: Any) -> System:
         market_params(p, system.feeds["BTC/USD"], system.feeds["USD1/USD"]), sender=deployer
     )
     _deploy_trading(system, {"BTC": registry})
+    deploy_lens(system)
     if p["pool"]:
         deploy_pools(system, market_fees=bool(p["pool_fees"]))
     if p["governance"] == "timelock":
@@ -219,6 +223,14 @@ def _deploy_trading(system: System, registries: dict[str, Any]) -> None:
         registry.set_order_book(book, sender=deployer)
         ch.register_market(registry, book, sender=deployer)
         system.markets[name] = Market(name=name, registry=registry, book=book)
+
+
+def deploy_lens(system: System) -> Any:
+    """The Lens of `system.clearinghouse` (stateless, unowned: one serves every market of
+    the Clearinghouse: `unclaimed_pnl`, and `orders` / `is_dead` / `queue` of a book), kept in
+    `system.lens`."""
+    system.lens = project.Lens.deploy(system.clearinghouse, sender=system.deployer)
+    return system.lens
 
 
 # ---------------------------------------------------------------- existing token and feeds (issue 17)

@@ -84,12 +84,14 @@ class Keeper(FillSteps):
         fold_min_usd: float | None = 1.0,
         console: Console | None = None,
         quiet: bool = False,
+        lens: Any = None,
     ) -> None:
         if batch < 1:
             raise ValueError("batch must be >= 1")
         self.sender = sender
         self.markets = dict(markets)
         self.clearinghouse = clearinghouse
+        self.lens = lens           # the Clearinghouse's Lens: `orders` / `is_dead` (the sweep)
         self.sources = dict(sources or {})
         self.peg = peg
         self.start_block = start_block
@@ -115,7 +117,7 @@ class Keeper(FillSteps):
     @classmethod
     def from_system(cls, system: System, sender: Any, **kw: Any) -> Keeper:
         """A keeper for a `deploy_system` result."""
-        return cls(sender, system.markets, system.clearinghouse, **kw)
+        return cls(sender, system.markets, system.clearinghouse, lens=system.lens, **kw)
 
     @classmethod
     def from_deployment(cls, sender: Any, key: str | None = None, **kw: Any) -> Keeper:
@@ -129,7 +131,8 @@ class Keeper(FillSteps):
         contracts = load_deployment(key)
         markets = markets_from_record(record, contracts)
         kw.setdefault("start_block", record_start_block(record, markets))
-        return cls(sender, markets, contracts.get("clearinghouse"), **kw)
+        return cls(sender, markets, contracts.get("clearinghouse"), lens=contracts.get("lens"),
+                   **kw)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -348,9 +351,12 @@ class Keeper(FillSteps):
     def dead_orders(self) -> list[tuple[Market, str, list[int]]]:
         """(market, owner, ids) of resting orders that can never fill, 32 ids per entry:
         series expired (or settled), or option strike outside the current range. Only orders
-        that look dead from logs and bounds are confirmed with `orders` / `is_dead` views."""
+        that look dead from logs and bounds are confirmed with the Lens's `orders` / `is_dead`
+        views; without a Lens (a deployment recorded before it) nothing is swept."""
         now = now_ts()
         out: list[tuple[Market, str, list[int]]] = []
+        if self.lens is None:
+            return out
         for m in self.markets.values():
             book = m.book
             orders = self._resting_candidates(book)
@@ -366,11 +372,11 @@ class Keeper(FillSteps):
                     lo, hi = bounds[expiry]
                     if lo < strike < hi:
                         continue              # strike still active
-                info = book.orders(oid)
+                info = self.lens.orders(book, oid)
                 if int(info.qty) == 0:
                     del orders[oid]           # filled or cancelled (e.g. a taker that never rested)
                     continue
-                if expiry <= now or book.is_dead(oid):
+                if expiry <= now or self.lens.is_dead(book, oid):
                     dead[str(info.owner)].append(oid)
             for owner, ids in dead.items():
                 for i in range(0, len(ids), MAX_SWEEP):

@@ -112,6 +112,8 @@ def load_deployment(key: str | None = None) -> dict[str, Any]:
     }
     if c.get("clearinghouse"):
         out["clearinghouse"] = project.Clearinghouse.at(c["clearinghouse"])
+    if c.get("lens"):                      # a record written before the Lens existed has none
+        out["lens"] = project.Lens.at(c["lens"])
     for name, addr in c.get("feeds", {}).items():
         out[f"feed_{name.replace('/', '_').lower()}"] = project.ReporterFeed.at(addr)
     for name, m in c.get("markets", {}).items():

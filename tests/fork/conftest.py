@@ -177,6 +177,7 @@ def upstream_state(rpc: Rpc, record: dict, holders: list[str]) -> dict:
     head = rpc("eth_getBlockByNumber", "latest", False)
     contracts = {
         "token": c["token"], "vault": c["vault"], "clearinghouse": c.get("clearinghouse"),
+        "lens": c.get("lens"),
         **{f"feed:{k}": v for k, v in c["feeds"].items()},
         **{f"{m}:registry": x["registry"] for m, x in c["markets"].items()},
         **{f"{m}:book": x["book"] for m, x in c["markets"].items() if x.get("book")},

@@ -51,9 +51,9 @@ def test_record__written_by_the_deploy_script(upstream_deployment, upstream, dep
     assert rec["params"]["decimals"] == 6
     assert 0 < rec["block"] <= upstream.rpc.block_number()
     c = rec["contracts"]
-    addrs = [c["token"], c["vault"], c["clearinghouse"], *c["feeds"].values(),
+    addrs = [c["token"], c["vault"], c["clearinghouse"], c["lens"], *c["feeds"].values(),
              c["markets"]["BTC"]["registry"], c["markets"]["BTC"]["book"]]
-    assert len(set(addrs)) == 7
+    assert len(set(addrs)) == 8
     for a in addrs:
         assert len(upstream.rpc("eth_getCode", a, "latest")) > 2, a
 
@@ -69,6 +69,7 @@ def test_fork__reads_the_upstream_deployment(fork, rb, chain, upstream_deploymen
     assert rb["token"].address == c["token"] and rb["vault"].address == c["vault"]
     assert rb["vault"].token() == rb["token"].address
     assert rb["clearinghouse"].address == c["clearinghouse"]
+    assert rb["lens"].address == c["lens"] and rb["lens"].CLEARINGHOUSE() == c["clearinghouse"]
     assert rb["btc_book"].address == c["markets"]["BTC"]["book"]
     assert len(rb["btc_registry"].live_expiries()) == 6
     assert rb["feed_btc_usd"].latestRoundData()[1] == 100_000 * 10**8
@@ -148,7 +149,7 @@ def test_fork__trade_time_travel_settle_claim(fork, rb, chain, upstream, upstrea
     }
     assert sum(want.values()) == 0 and want[taker] != 0
     for a, pnl in want.items():
-        assert ch.unclaimed_pnl(a, reg, e) == pnl
+        assert rb["lens"].unclaimed_pnl(a, reg, e) == pnl
         bal = vault.balance_of(a)
         fee = book.unfolded(a, e).fee          # the maker's filled ask is a fill record: its fee moves at the claim
         ch.claim(a, reg, e, sender=keeper)

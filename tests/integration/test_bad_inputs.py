@@ -345,7 +345,7 @@ def _clearinghouse_venue_cases() -> list[Case]:
     """Venue-only entry points called by accounts that are not venues."""
     def reserve(w):
         return (w.ch.reserve, (w.acct["stranger"], w.far, FUTURE, 0, True, w.mid, 1,
-                               (True, True, w.mid, w.mid, False, 1, False)))
+                               (True, True, w.mid, w.mid, False, 1, False), 0))
 
     out = []
     for who in ("stranger", "deployer", "guardian", "keeper"):
@@ -356,7 +356,7 @@ def _clearinghouse_venue_cases() -> list[Case]:
             Case(f"clearinghouse.settle_fills-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.settle_fills, (w.acct["stranger"], w.far, FUTURE, 0, True,
                                                 [(w.acct["maker"], w.mid, 1, 0)],
-                                                (True, True, w.mid, w.mid, False, 1, False)))),
+                                                (True, True, w.mid, w.mid, False, 1, False), 0))),
             Case(f"clearinghouse.check_collateral-{who}", "clearinghouse: not a venue", who,
                  lambda w: (w.ch.check_collateral, (w.acct["maker"],))),
             Case(f"clearinghouse.fold_fills-{who}", "clearinghouse: not a venue", who,

@@ -28,8 +28,9 @@ from rangebound.ops.records import custom_network_key
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 TIMEOUT = 180
-CONSOLE_NAMES = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
-                 "feed_usd1_usd", "deploy_system", "rangebound", "deployment_network")
+CONSOLE_NAMES = ("token", "vault", "clearinghouse", "lens", "btc_registry", "btc_book",
+                 "feed_btc_usd", "feed_usd1_usd", "deploy_system", "rangebound",
+                 "deployment_network")
 
 
 def _ape(args: list[str], env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -120,12 +121,12 @@ def test_make_deploy__node_you_run__record_named_after_it(deployed, local_anvil,
     assert rec["params"] == want
 
     c = rec["contracts"]
-    assert set(c) == {"token", "vault", "clearinghouse", "feeds", "markets"}
+    assert set(c) == {"token", "vault", "clearinghouse", "lens", "feeds", "markets"}
     assert set(c["feeds"]) == {"BTC/USD", "USD1/USD"}
     assert set(c["markets"]) == {"BTC"} and set(c["markets"]["BTC"]) == {"registry", "book"}
-    addrs = [c["token"], c["vault"], c["clearinghouse"], *c["feeds"].values(),
+    addrs = [c["token"], c["vault"], c["clearinghouse"], c["lens"], *c["feeds"].values(),
              *c["markets"]["BTC"].values()]
-    assert len(set(addrs)) == 7
+    assert len(set(addrs)) == 8
     for a in addrs:
         assert re.fullmatch(r"0x[0-9a-fA-F]{40}", a) and a != a.lower()  # checksummed
         assert len(rpc(local_anvil, "eth_getCode", a, "latest")) > 2, f"no code at {a}"
@@ -154,8 +155,8 @@ def _lines(stdout: str) -> dict[str, object]:
 
 def test_console__node_you_run__loads_its_record(deployed, ape_env, local_anvil, key):
     _, rec = deployed
-    contracts = ("token", "vault", "clearinghouse", "btc_registry", "btc_book", "feed_btc_usd",
-                 "feed_usd1_usd")
+    contracts = ("token", "vault", "clearinghouse", "lens", "btc_registry", "btc_book",
+                 "feed_btc_usd", "feed_usd1_usd")
     script = CONSOLE_SCRIPT.format(names=CONSOLE_NAMES, contracts=contracts)
     out = _ape(["console", "--network", local_anvil], ape_env, stdin=script)
     got = _lines(out.stdout)
@@ -167,7 +168,7 @@ def test_console__node_you_run__loads_its_record(deployed, ape_env, local_anvil,
     c = rec["contracts"]
     assert got["ADDR"] == {
         "token": c["token"], "vault": c["vault"], "clearinghouse": c["clearinghouse"],
-        "btc_registry": c["markets"]["BTC"]["registry"], "btc_book": c["markets"]["BTC"]["book"],
+        "lens": c["lens"], "btc_registry": c["markets"]["BTC"]["registry"], "btc_book": c["markets"]["BTC"]["book"],
         "feed_btc_usd": c["feeds"]["BTC/USD"], "feed_usd1_usd": c["feeds"]["USD1/USD"],
     }
     # the names are live contracts on the connected chain, wired together

@@ -45,6 +45,7 @@ from rangebound.dev.node import rpc, start_anvil
 from rangebound.models import calendar as cal
 from rangebound.ops.deploy import (
     DEFAULTS,
+    deploy_lens,
     deploy_system,
     deploy_vault_and_clearinghouse,
     feed_answer,
@@ -87,6 +88,7 @@ class Net:
         self.r = roles
         self.chain = chain
         self.token, self.vault, self.ch = system.token, system.vault, system.clearinghouse
+        self.lens = system.lens
         self.reg = system.markets["BTC"].registry
         self.book = system.markets["BTC"].book
         self.btc_feed, self.peg_feed = system.feeds["BTC/USD"], system.feeds["USD1/USD"]
@@ -222,6 +224,7 @@ def build_hostile(project, roles, chain) -> Net:
 
     system = System(deployer=d, token=token, vault=vault, clearinghouse=ch, feeds=feeds,
                     markets={"BTC": Market("BTC", registry, book)}, params=p)
+    deploy_lens(system)
     n = Net(system, roles, chain)
     for who in ("maker", "taker", "maker2"):
         n.fund(who, 50_000)
@@ -382,7 +385,7 @@ def test_anvil_state_dumped_and_reloaded_mid_series__lifecycle_completes(net, ch
     k = n.strike(e0)
     n.trade(e0, "maker2", "taker", 2, 2 * n.usd(1), CALL, k)
     resting = n.book.place_order(e0, FUTURE, 0, True, px - 10 * n.tick, 1, 0, 4, sender=n.r["maker2"]).return_value
-    contracts = [n.token, n.vault, n.ch, n.reg, n.book, n.btc_feed, n.peg_feed]
+    contracts = [n.token, n.vault, n.ch, n.lens, n.reg, n.book, n.btc_feed, n.peg_feed]
     reg_addr = n.reg.address
 
     def picture(node_view) -> tuple:
@@ -427,8 +430,8 @@ def test_anvil_state_dumped_and_reloaded_mid_series__lifecycle_completes(net, ch
     pnl = {}
     for a in ("maker", "maker2", "taker"):
         addr = n.r[a].address
-        pnl[a] = new.view(n.ch.address, "unclaimed_pnl(address,address,uint256)",
-                          _calldata(n.ch.unclaimed_pnl, addr, reg_addr, e0)[4:], ["int256"])
+        pnl[a] = new.view(n.lens.address, "unclaimed_pnl(address,address,uint256)",
+                          _calldata(n.lens.unclaimed_pnl, addr, reg_addr, e0)[4:], ["int256"])
         new.send(n.r["keeper"].address, n.ch.address, _calldata(n.ch.claim, addr, reg_addr, e0))
     assert sum(pnl.values()) == 0 and pnl["maker"] == 3 * (s - px)
     for a in ("maker", "maker2", "taker"):
@@ -486,7 +489,7 @@ def test_reentrant_token__cannot_double_spend(accounts, chain, project):
     n.trade(e0, "maker", "taker", 4)
     n.days(e0 + 60, [110_000])
     n.reg.settle(e0, sender=roles["keeper"])
-    owed = {a: n.ch.unclaimed_pnl(roles[a], n.reg, e0) for a in ("maker", "taker")}
+    owed = {a: n.lens.unclaimed_pnl(roles[a], n.reg, e0) for a in ("maker", "taker")}
     assert owed["maker"] > 0
 
     def sel(sig, types, values):
@@ -696,7 +699,7 @@ def test_every_deployable__runtime_under_eip170(net, chain):
     """Public networks refuse runtime code above 24,576 bytes (EIP-170)."""
     deployed = (("ReferenceUSD1", net.token), ("CollateralVault", net.vault),
                 ("Clearinghouse", net.ch), ("SeriesRegistry", net.reg), ("OrderBook", net.book),
-                ("ReporterFeed", net.btc_feed))
+                ("ReporterFeed", net.btc_feed), ("Lens", net.lens))
     sizes = {name: len(chain.provider.get_code(c.address)) for name, c in deployed}
     print("\nruntime sizes (bytes):", sizes)
     for name, size in sizes.items():

@@ -216,7 +216,7 @@ def trade(dep, maker, taker) -> Trade:
     tx = book.place_order(e0, FUTURE, 0, True, s.usd(103), 12, 0, 4, sender=taker)
     fills = [(int(f.price), int(f.qty)) for f in tx.events.filter(book.OrderFilled)]
     assert fills == [(s.usd(100), 10), (s.usd(103), 2)]
-    assert all(book.orders(i).qty > 0 for i in dead_ids)
+    assert all(s.lens.orders(book, i).qty > 0 for i in dead_ids)
     assert book.unfolded(maker, e0).lots == -12 and not s.clearinghouse.open_series(maker)
     return Trade(e0, fills, dead_ids, deposits)
 
@@ -228,7 +228,7 @@ def assert_all_settled_and_claimed(dep: Deployed, trade: Trade, maker: Any, take
     for acct in (maker, taker):
         assert ch.requirement(acct) == 0 and ch.reserved(acct) == 0
         assert tuple(ch.futures_position(acct, dep.registry, trade.expiry)) == (0, 0)
-    assert all(dep.book.orders(i).qty == 0 for i in trade.dead_ids)
+    assert all(s.lens.orders(dep.book, i).qty == 0 for i in trade.dead_ids)
     assert dep.book.unfolded(maker, trade.expiry).reserve == 0       # the claim folded them
     height = ape_chain.blocks.height
     claims = {ev.account: ev.pnl for ev in ch.Claimed.range(dep.start_block, height + 1)}
@@ -334,7 +334,7 @@ def test_option_order_left_outside_shrinking_range__swept_while_series_lives(
             break
         assert rep.swept == 0
     assert not reg.strike_active(e, k) and chain.pending_timestamp < e
-    assert rep.swept == 1 and book.orders(oid).qty == 0
+    assert rep.swept == 1 and s.lens.orders(book, oid).qty == 0
     assert s.clearinghouse.reserved(maker) == 0
     assert kp.run_pass().transactions == 0
 

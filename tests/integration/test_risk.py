@@ -81,7 +81,7 @@ def traded(system, maker, taker, keeper, stranger, accounts, chain) -> Traded:
         """The seller rests, the buyer takes it all: (the resting order's reserve, the maker
         fee of the fill)."""
         oid = book.place_order(exp, kind, k, False, px, qty, 0, 4, sender=seller).return_value
-        reserve = book.orders(oid).reserve
+        reserve = system.lens.orders(book, oid).reserve
         tx = book.place_order(exp, kind, k, True, px, qty, 0, 4, sender=buyer)
         [fill] = tx.events.filter(system.clearinghouse.Fill)
         return int(reserve), int(fill.maker_fee)

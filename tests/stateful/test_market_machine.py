@@ -152,9 +152,14 @@ RETUNES = [
     ("strike_count", 20, None), ("strike_count", 50, None), ("strike_count", 51, "registry: strike count"),
 ]
 # the reasons a maker may be cancelled with while a taker walks the book
-ORDER_TUPLE = "(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"   # OrderBook.orders
+ORDER_TUPLE = "(address,uint256,uint8,uint256,bool,uint256,uint256,uint256)"   # Lens.orders
 MAKER_CANCELS = (CANCEL_SELF_TRADE, CANCEL_STALE, CANCEL_REDUCE_ONLY, CANCEL_LEGS, CANCEL_SERIES,
                  CANCEL_POSITION_CAP, CANCEL_OI_CAP, CANCEL_COLLATERAL)
+
+
+def order_view(e: Env, oid: int) -> tuple:
+    """The reader's call of `Lens.orders(book, oid)` for an order of the machine's book."""
+    return (e.system.lens.address, "orders(address,uint256)", [e.book.address, oid], [ORDER_TUPLE])
 
 
 @pytest.fixture(scope="module")
@@ -501,8 +506,7 @@ class MarketMachine(RuleBasedStateMachine):
         if flags & POST_ONLY:
             assert not fills, "post-only order took liquidity"
         assert len(fills) <= max_fills
-        info = e.reader.one(e.book.address, "orders(uint256)", [oid],
-                            [ORDER_TUPLE])
+        info = e.reader.one(*order_view(e, oid))
         if int(info[0], 16) != 0:
             assert not flags & IOC, "an IOC order rested"
             assert info[6] == qty - filled
@@ -691,7 +695,7 @@ class MarketMachine(RuleBasedStateMachine):
         lo2, hi2 = e.registry.bounds(expiry)
         total = 0
         for oid, (_, _, _, is_buy, px, qty) in zip(range(first, first + len(batch)), batch, strict=True):
-            info = e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE])
+            info = e.reader.one(*order_view(e, oid))
             if int(info[0], 16) == 0:                # cancelled: stale orders crossed it past MAX_FILLS
                 continue
             assert (info[4], info[5], info[6]) == (is_buy, px, qty)
@@ -742,16 +746,17 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(series=SERIES, n=st.integers(0, 2**16), behind=st.booleans(), whole=st.booleans())
     @step
     def adversary_unfillable(self, series, n, behind, whole):
-        """The attacker rests an order it cannot fill (the position cap is lowered to its
-        position + 1), then an honest trader takes the book; the cap is restored afterwards.
-        Not `whole`: 3 lots of which the honest order takes 2, a partial fill the Clearinghouse
-        books and refuses: the attacker's order is cancelled (reason 10), never the honest
-        order. `whole`: 2 lots, filled whole: refused the same way, or, listed in the
-        attacker's index, recorded (docs/architecture.md §16: a record is not checked against
-        the cap); see `unfillable_outcome`. `behind`: an honest one-lot order rests first at
-        the same price, so the refusal comes after a fill of the same batch (the book books
-        that fill on its own, then walks on). The attacker's records are folded first, so the
-        cap is measured on its whole position."""
+        """The position cap is lowered to the attacker's position + 1, the attacker rests an
+        order it cannot fill, then an honest trader takes the book; the cap is restored
+        afterwards. Not `whole`: 3 lots of which the honest order takes 2, a partial fill the
+        Clearinghouse books and refuses: the attacker's order is cancelled (reason 10), never
+        the honest order. `whole`: 2 lots, filled whole: it could be recorded unchecked if it
+        were listed, but its listed lots would pass the cap, so it rests unlisted
+        (docs/architecture.md §16, "Listed lots") and is refused the same way; see
+        `unfillable_outcome`. `behind`: an honest one-lot order rests first at the same
+        price, so the refusal comes after a fill of the same batch (the book books that fill
+        on its own, then walks on). The attacker's records are folded first, so the cap is
+        measured on its whole position."""
         e = self.e
         expiry = self.live()[series]
         lo, hi, _ = self.read_series(expiry)
@@ -781,43 +786,37 @@ class MarketMachine(RuleBasedStateMachine):
                                         POST_ONLY, 1, lo, hi)
             if receipt is None:
                 return
-        receipt, oid = self.place("stranger", expiry, FUTURE, 0, is_buy, px, size, POST_ONLY, 1, lo, hi)
-        if receipt is None or int(e.book.orders(oid).owner, 16) == 0:
-            return
         self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, cap, sender="deployer")
-        before = Records(*e.reader.one(e.book.address, "unfolded(address,uint256)",
-                                       [self.addr["stranger"], expiry], [RECORDS]))
-        receipt, _ = self.place(honest, expiry, FUTURE, 0, not is_buy, px, take, IOC, 8, lo, hi,
-                                extra={"clearinghouse: position cap"})
-        if receipt is not None:
-            self.unfillable_outcome(receipt, oid, ahead, expiry, is_buy, size, before, cap)
+        receipt, oid = self.place("stranger", expiry, FUTURE, 0, is_buy, px, size, POST_ONLY, 1, lo, hi)
+        if receipt is not None and int(e.system.lens.orders(e.book, oid).owner, 16) != 0:
+            before = Records(*e.reader.one(e.book.address, "unfolded(address,uint256)",
+                                           [self.addr["stranger"], expiry], [RECORDS]))
+            receipt, _ = self.place(honest, expiry, FUTURE, 0, not is_buy, px, take, IOC, 8, lo, hi,
+                                    extra={"clearinghouse: position cap"})
+            if receipt is not None:
+                self.unfillable_outcome(receipt, oid, ahead, expiry, size, before, cap)
         self.tx(e.ch.set_caps, e.registry.address, DEFAULT_OI_CAP, DEFAULT_POSITION_CAP,
                 sender="deployer")
 
-    def unfillable_outcome(self, receipt, oid: int, ahead: int | None, expiry: int, is_buy: bool,
+    def unfillable_outcome(self, receipt, oid: int, ahead: int | None, expiry: int,
                            size: int, before: Records, cap: int) -> None:
-        """The attacker's order over the cap is never BOOKED: it is cancelled with reason 10,
-        or (filled whole) recorded, its lots in `unfolded` and not in the folded position; a
-        keeper then folds the record at once, under the lowered cap: the fold goes through
-        (it never fails on a cap) and the attacker's position is over the cap."""
+        """The attacker's order over the cap is never filled, booked or recorded: it rested
+        unlisted (its listed lots would pass the cap), so its fill is checked and refused
+        (cancelled, reason 10); its whole position, records included, stays within the cap."""
         e = self.e
         a, reg = self.addr["stranger"], e.registry.address
         ours = [c.reason for c in receipt.decode_logs(e.book.OrderCancelled) if c.order_id == oid]
         filled = [f for f in receipt.decode_logs(e.book.OrderFilled) if f.maker_order_id == oid]
-        if filled:
-            assert not ours and [(f.qty, f.remaining) for f in filled] == [(size, 0)], \
-                "an order over the position cap filled in part"
-            rec = Records(*e.reader.one(e.book.address, "unfolded(address,uint256)", [a, expiry], [RECORDS]))
-            assert rec.lots - before.lots == (size if is_buy else -size), "a fill over the position cap was booked"
-            held = self.pos[("stranger", expiry)].n
-            self.counts["unfillable_recorded"] = self.counts.get("unfillable_recorded", 0) + 1
-            self.tx(e.book.fold, a, expiry, sender="keeper")
-            n, _ = e.ch.futures_position(a, reg, expiry)
-            assert n == held and abs(n) > cap, "the fold over the cap did not book the record"
-            self.counts["fold_over_cap"] = self.counts.get("fold_over_cap", 0) + 1
-        elif ours:
+        assert not filled, "an order over the position cap filled"
+        rec = Records(*e.reader.one(e.book.address, "unfolded(address,uint256)", [a, expiry], [RECORDS]))
+        assert rec.lots == before.lots, "a fill over the position cap was recorded"
+        n, _ = e.ch.futures_position(a, reg, expiry)
+        assert abs(n) <= cap, "the attacker's whole position passed the cap"
+        if ours:
             assert ours == [CANCEL_POSITION_CAP], f"unfillable maker cancelled with {ours}"
             self.counts["unfillable_cancelled"] = self.counts.get("unfillable_cancelled", 0) + 1
+            if size == 2:
+                self.counts["unfillable_whole_unlisted"] = self.counts.get("unfillable_whole_unlisted", 0) + 1
             if ahead and any(f.maker_order_id == ahead for f in receipt.decode_logs(e.book.OrderFilled)):
                 self.counts["unfillable_behind_a_fill"] = self.counts.get("unfillable_behind_a_fill", 0) + 1
 
@@ -864,7 +863,7 @@ class MarketMachine(RuleBasedStateMachine):
                     must_fail=True)
             return
         reserve, reserved = e.reader.many([
-            (e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]),
+            order_view(e, oid),
             (e.ch.address, "reserved(address)", [self.addr[owner]], ["uint256"]),
         ])
         reserve = reserve[7]
@@ -889,7 +888,7 @@ class MarketMachine(RuleBasedStateMachine):
             "book: price out of range", "book: premium above max payoff", "book: inactive strike",
             "book: series not live", "book: price index too large"})
         (before, reserved), due = e.reader.many([
-            (e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]),
+            order_view(e, oid),
             (e.ch.address, "reserved(address)", [self.addr[owner]], ["uint256"]),
         ]), self.update_due
         receipt, reason = self.tx(e.book.replace_order, oid, price, qty, sender=owner,
@@ -897,7 +896,7 @@ class MarketMachine(RuleBasedStateMachine):
         self.counts["replace_" + (reason or "ok").replace(" ", "_")] = \
             self.counts.get("replace_" + (reason or "ok").replace(" ", "_"), 0) + 1
         if receipt is None:
-            assert e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE]) == before
+            assert e.reader.one(*order_view(e, oid)) == before
             return
         self.step_ordered.add(owner)
         if due:
@@ -905,7 +904,7 @@ class MarketMachine(RuleBasedStateMachine):
         assert not receipt.decode_logs(e.ch.Fill), "a replace traded"
         for c in receipt.decode_logs(e.book.OrderCancelled):
             assert c.order_id != oid and c.reason == CANCEL_STALE, "a replace cancelled a live order"
-        info = e.reader.one(e.book.address, "orders(uint256)", [oid], [ORDER_TUPLE])
+        info = e.reader.one(*order_view(e, oid))
         assert (info[1], info[2], info[3], info[4], info[5], info[6]) == (expiry, kind, strike, is_buy, price, qty)
         lo, hi = e.registry.bounds(expiry)
         assert info[7] == self.order_reserve(kind, strike, is_buy, price, qty, lo, hi), \
@@ -958,7 +957,7 @@ class MarketMachine(RuleBasedStateMachine):
             dead = [i for i in mine if self.is_dead(self.orders[i])]
             if dead:
                 reserved = e.ch.reserved(self.addr[account])
-                gone = sum(e.book.orders(i).reserve for i in dead[:MAX_SWEEP])
+                gone = sum(e.system.lens.orders(e.book, i).reserve for i in dead[:MAX_SWEEP])
                 _receipt, _ = self.tx(e.book.sweep_dead_orders, self.addr[account], dead[:MAX_SWEEP], sender=who)
                 assert e.ch.reserved(self.addr[account]) == reserved - gone
                 for i in dead[:MAX_SWEEP]:
@@ -1280,6 +1279,7 @@ class MarketMachine(RuleBasedStateMachine):
         instrument (`insts`); returns the calls and those keys."""
         e = self.e
         v, c, reg, b = e.vault.address, e.ch.address, e.registry.address, e.book.address
+        lens = e.system.lens.address
         calls: list[tuple] = [
             ("block",),
             (e.token.address, "balanceOf(address)", [v], ["uint256"]),
@@ -1319,13 +1319,13 @@ class MarketMachine(RuleBasedStateMachine):
                 (c, "futures_position(address,address,uint256)", args, ["int256", "int256"]),
                 (c, "option_legs(address,address,uint256)", args, ["(uint8,uint256,int256)[]"]),
                 (c, "series_requirement(address,address,uint256)", args, ["uint256"]),
-                (c, "unclaimed_pnl(address,address,uint256)", args, ["int256"]),
+                (lens, "unclaimed_pnl(address,address,uint256)", args, ["int256"]),
             ]
         oi_series = sorted(set(series) | set(self.live()))
         calls += [(c, "open_interest(address,uint256,uint8)", [reg, x, k], ["uint256"])
                   for x in oi_series for k in KINDS]
         oids = sorted(self.orders)
-        calls += [(b, "orders(uint256)", [i], [ORDER_TUPLE]) for i in oids]
+        calls += [order_view(e, i) for i in oids]
         insts = sorted(i for i in self.instruments if i[0] > self.now)
         for x, k, s in insts:
             calls += [(b, "best_bid(uint256,uint8,uint256)", [x, k, s], ["uint256"]),
@@ -1542,7 +1542,7 @@ class MarketMachine(RuleBasedStateMachine):
             self.report_peg(1.0)
         # resting orders are cancelled by their owners (works on dead orders too)
         for oid in sorted(self.orders):
-            if int(e.book.orders(oid).owner, 16) != 0:
+            if int(e.system.lens.orders(e.book, oid).owner, 16) != 0:
                 self.tx(e.book.cancel_order, oid, sender=self.orders[oid]["owner"])
         self.orders.clear()
         self.fold_leftovers()
@@ -1684,16 +1684,17 @@ def test_regression__adversary_unfillable_behind_a_fill(env, campaign):
     assert state.counts["tokens_lost"] == 0
 
 
-def test_regression__adversary_recorded_over_the_cap(env, campaign):
-    """The adversary's order filled whole while listed in its index is recorded, not booked:
-    a record is not checked against the position cap (docs/architecture.md §16). A keeper folds
-    it at once under the lowered cap: the fold goes through, the position is over the cap, and
-    every invariant holds to the close-out."""
+def test_regression__adversary_listed_over_cap(env, campaign):
+    """The adversary's 2-lot order, which a taker would fill whole, rests under a position cap
+    its lots would pass: it is not listed (`reserve` answers UNLISTED), so it cannot be
+    recorded unchecked; the honest buyer's fill of it is refused (reason 10) and every
+    invariant holds to the close-out (docs/architecture.md §16, "Listed lots")."""
     state = _replay(env, campaign, [
         ("open_market", {"series": [0], "qty": 4, "options": False}),
         ("adversary_unfillable", {"series": 0, "n": 0, "behind": True, "whole": True}),
     ])
-    assert state.counts.get("unfillable_recorded", 0) == 1 and state.counts.get("fold_over_cap", 0) == 1
+    assert state.counts.get("unfillable_whole_unlisted", 0) == 1
+    assert state.counts.get("unfillable_recorded", 0) == 0
     assert state.counts["tokens_lost"] == 0
 
 

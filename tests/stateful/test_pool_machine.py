@@ -322,7 +322,7 @@ class PoolMachine(RuleBasedStateMachine):
             if int(self.reg.settlement_price(e)) != 0:
                 for h in self.holders():
                     if self.has_position(h, e):
-                        pnl = int(self.ch.unclaimed_pnl(h, self.reg, e))
+                        pnl = int(self.system.lens.unclaimed_pnl(h, self.reg, e))
                         self.ch.claim(h, self.reg, e, sender=self.roles["keeper"])
                         self.claimed[e] = self.claimed.get(e, 0) + pnl
                         STATS["claims"] += 1
@@ -436,7 +436,7 @@ class PoolMachine(RuleBasedStateMachine):
             total += bal
         for e in self.series:
             if int(self.reg.settlement_price(e)) != 0:
-                unclaimed[e] = sum(int(self.ch.unclaimed_pnl(h, self.reg, e)) for h in self.holders())
+                unclaimed[e] = sum(int(self.system.lens.unclaimed_pnl(h, self.reg, e)) for h in self.holders())
                 assert unclaimed[e] + self.claimed.get(e, 0) == 0, "P&L not zero-sum"
         assert int(self.system.token.balanceOf(self.vault)) >= total + sum(unclaimed.values())
         free = int(self.vault.free_collateral(self.pool))

@@ -73,7 +73,7 @@ def test_constants__read_constants__refuses_what_it_cannot_evaluate(tmp_path, mo
 
 def test_constants__public_getters__equal_the_deployed_values(system):
     book, ch = system.markets["BTC"].book, system.clearinghouse
-    assert (book.MAX_FILLS(), book.MAX_SWEEP(), book.MAX_DEPTH(), book.MAX_QUEUE()) == (
+    assert (book.MAX_FILLS(), book.MAX_SWEEP(), book.MAX_DEPTH(), system.lens.MAX_QUEUE()) == (
         c.MAX_FILLS, c.MAX_SWEEP, c.MAX_DEPTH, c.MAX_QUEUE)
     assert (ch.MAX_OPEN_SERIES(), ch.MAX_FEE_BPS()) == (c.MAX_OPEN_SERIES, c.MAX_FEE_BPS)
     assert (ch.DEFAULT_OI_CAP(), ch.DEFAULT_POSITION_CAP()) == (

@@ -57,7 +57,7 @@ def _link_word(book, order_id) -> int:
 def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
     book_env, maker, maker2, taker
 ):
-    _system, book, _, expiry, _, _, tick, mid = book_env
+    system, book, _, expiry, _, _, tick, mid = book_env
     price = mid + 40 * tick
     first = _place(book, expiry, maker, price, 2, False).return_value
     word = _level_word(book, expiry, tick, price, False)
@@ -67,19 +67,19 @@ def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
     assert _level_word(book, expiry, tick, price, False) == word
     assert _link_word(book, first) == 0
     assert book.depth(expiry, FUTURE, 0, False, 32) == []
-    assert book.queue(expiry, FUTURE, 0, False, price, 32) == []
+    assert system.lens.queue(book, expiry, FUTURE, 0, False, price, 32) == []
     warm = _place(book, expiry, maker2, price + 6 * tick, 1, False)  # maker2's reserve slots warm
     again = _place(book, expiry, maker2, price, 1, False)  # stale level word rewritten
     fresh = _place(book, expiry, maker2, price + 3 * tick, 1, False)  # never-used level
     oid = again.return_value
     assert _level_word(book, expiry, tick, price, False) == oid | oid << TAIL_SHIFT | 1 << TOTAL_SHIFT
-    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [oid]
+    assert system.lens.queue(book, expiry, FUTURE, 0, False, price, 32) == [oid]
     assert [list(row) for row in book.depth(expiry, FUTURE, 0, False, 32)] == [
         [price, 1],
         [price + 3 * tick, 1],
         [price + 6 * tick, 1],
     ]
-    assert book.orders(oid).qty == 1 and book.orders(oid).owner == maker2.address
+    assert system.lens.orders(book, oid).qty == 1 and system.lens.orders(book, oid).owner == maker2.address
     assert fresh.gas_used - again.gas_used > FRESH_SLOT_SAVING
     for tx in (warm, again, fresh):
         book.cancel_order(tx.return_value, sender=maker2)
@@ -88,7 +88,7 @@ def test_place_order__level_emptied_by_fill__next_order_rests_alone_and_cheaper(
 def test_place_order__stale_level__new_orders_queue_and_fill_in_time_order(
     book_env, maker, maker2, taker
 ):
-    _system, book, _, expiry, _, _, tick, mid = book_env
+    system, book, _, expiry, _, _, tick, mid = book_env
     price = mid + 44 * tick
     a = _place(book, expiry, maker, price, 1, False).return_value
     b = _place(book, expiry, maker2, price, 1, False).return_value
@@ -98,24 +98,24 @@ def test_place_order__stale_level__new_orders_queue_and_fill_in_time_order(
     assert stale & M40 == b and (stale >> TAIL_SHIFT) & M40 == b
     c = _place(book, expiry, maker2, price, 2, False).return_value
     d = _place(book, expiry, maker, price, 3, False).return_value
-    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [c, d]   # not linked after b
+    assert system.lens.queue(book, expiry, FUTURE, 0, False, price, 32) == [c, d]   # not linked after b
     assert _link_word(book, b) == 0
     assert list(book.depth(expiry, FUTURE, 0, False, 32)[0]) == [price, 5]
     tx = _place(book, expiry, taker, price, 3, True, flags=IOC)
     assert [(e.maker_order_id, e.qty) for e in tx.events.filter(book.OrderFilled)] == [(c, 2), (d, 1)]
-    assert book.queue(expiry, FUTURE, 0, False, price, 32) == [d]
+    assert system.lens.queue(book, expiry, FUTURE, 0, False, price, 32) == [d]
     assert _level_word(book, expiry, tick, price, False) == d | d << TAIL_SHIFT | 2 << TOTAL_SHIFT
     book.cancel_order(d, sender=maker)
 
 
 def test_cancel_order__last_order_of_level__level_word_zeroed(book_env, maker):
-    _system, book, _, expiry, _, _, tick, mid = book_env
+    system, book, _, expiry, _, _, tick, mid = book_env
     price = mid + 47 * tick
     oid = _place(book, expiry, maker, price, 1, False).return_value
     assert _level_word(book, expiry, tick, price, False) != 0
     book.cancel_order(oid, sender=maker)
     assert _level_word(book, expiry, tick, price, False) == 0      # the canceller's refund
-    assert book.queue(expiry, FUTURE, 0, False, price, 32) == []
+    assert system.lens.queue(book, expiry, FUTURE, 0, False, price, 32) == []
 
 
 def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released(
@@ -126,18 +126,18 @@ def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released
     before = ch.requirement(maker)
     oid = _place(book, expiry, maker, mid - 40 * tick, 3, True).return_value
     _place(book, expiry, taker, mid - 40 * tick, 1, False, flags=IOC)
-    info = book.orders(oid)
+    info = system.lens.orders(book, oid)
     assert info.qty == 2 and info.price == mid - 40 * tick and info.is_buy
     book.cancel_order(oid, sender=maker)
-    gone = book.orders(oid)
+    gone = system.lens.orders(book, oid)
     assert (
         gone.owner == ape.utils.ZERO_ADDRESS
         and gone.qty == 0
         and gone.reserve == 0
         and gone.expiry == 0
     )
-    assert not book.is_dead(oid)
-    assert book.queue(expiry, FUTURE, 0, True, mid - 40 * tick, 32) == []
+    assert not system.lens.is_dead(book, oid)
+    assert system.lens.queue(book, expiry, FUTURE, 0, True, mid - 40 * tick, 32) == []
     # the rest of the reserve is gone; the filled lot's share stays reserved until folded
     reg = book.registry()
     share = ch.deferred(maker, reg, expiry)[0]
@@ -148,12 +148,12 @@ def test_cancel_order__partly_filled_order__views_read_zero_and_reserve_released
 
 
 def test_place_order__option_strike__stored_in_ticks_and_read_back(book_env, maker):
-    _system, book, registry, expiry, lo, hi, tick, _ = book_env
+    system, book, registry, expiry, lo, hi, tick, _ = book_env
     active = [k for k in registry.strikes(expiry) if lo < k < hi]
     strike = active[len(active) // 2]
     assert strike % tick == 0
     tx = _place(book, expiry, maker, tick, 2, False, kind=PUT, strike=strike)
-    info = book.orders(tx.return_value)
+    info = system.lens.orders(book, tx.return_value)
     assert (info.kind, info.strike, info.price, info.qty, info.is_buy) == (
         PUT,
         strike,
@@ -161,9 +161,9 @@ def test_place_order__option_strike__stored_in_ticks_and_read_back(book_env, mak
         2,
         False,
     )
-    assert book.queue(expiry, PUT, strike, False, tick, 32) == [tx.return_value]
+    assert system.lens.queue(book, expiry, PUT, strike, False, tick, 32) == [tx.return_value]
     book.cancel_order(tx.return_value, sender=maker)
-    assert book.queue(expiry, PUT, strike, False, tick, 32) == []
+    assert system.lens.queue(book, expiry, PUT, strike, False, tick, 32) == []
 
 
 def test_reserve__venue_trading_state__trusted_not_read_again(book_env, maker):
@@ -174,7 +174,7 @@ def test_reserve__venue_trading_state__trusted_not_read_again(book_env, maker):
     state = (True, True, lower, hi, False, 1, False)
     fee = (mid * ch.maker_fee_bps() + 9_999) // 10_000
     held = ch.book_reserved(book, maker)
-    tx = ch.reserve(maker, expiry, FUTURE, 0, True, mid, 2, state, sender=book)
+    tx = ch.reserve(maker, expiry, FUTURE, 0, True, mid, 2, state, 0, sender=book)
     assert tx.return_value == 2 * (mid - lower + fee)
     assert ch.book_reserved(book, maker) - held == tx.return_value
     ch.release(maker, tx.return_value, sender=book)
@@ -187,9 +187,8 @@ def test_reserve__venue_trading_state__trusted_not_read_again(book_env, maker):
             True,
             mid,
             2,
-            (True, False, lower, hi, False, 1, False),
-            sender=book,
-        )
+            (True, False, lower, hi, False, 1, False), 0,
+            sender=book)
     assert ch.book_reserved(book, maker) == held
 
 
@@ -220,7 +219,7 @@ def test_reserve__stranger_with_current_state__not_a_venue(book_env, stranger, m
     ch = system.clearinghouse
     state = (True, True, lo, hi, False, 1, False)
     with ape.reverts("clearinghouse: not a venue"):
-        ch.reserve(maker, expiry, FUTURE, 0, True, mid, 1, state, sender=stranger)
+        ch.reserve(maker, expiry, FUTURE, 0, True, mid, 1, state, 0, sender=stranger)
     assert ch.book_reserved(stranger, maker) == 0
 
 

@@ -76,7 +76,7 @@ def test_place_order__max_fills_refusable_asks__all_cancelled_in_one_transaction
     assert _filled(tx, book) == []
     assert ch.reserved(stranger) == 0
     # the book was cleared, so it no longer crosses: the taker's lots rest
-    assert book.orders(tx.return_value).qty == MAX_FILLS
+    assert system.lens.orders(book, tx.return_value).qty == MAX_FILLS
     print(f"\n{MAX_FILLS} refusals: {tx.gas_used:,} gas")
 
 
@@ -118,6 +118,6 @@ def test_place_order__refusals_between_fills__walk_goes_on_after_each(mk, system
     tx = book.place_order(e, FUTURE, 0, True, mid + 3 * tick, 10, IOC, MAX_FILLS, sender=taker, gas=EIP7825_TX_GAS_CAP)
     assert _filled(tx, book) == [(oid, 2) for oid, honest in plan if honest] + [(last, 2)]
     assert cancels(tx, book) == [(oid, CANCEL_COLLATERAL) for oid, honest in plan if not honest]
-    assert book.orders(last).qty == 3
+    assert system.lens.orders(book, last).qty == 3
     assert ch.futures_position(taker, mk.registry, e)[0] == 10
     assert ch.reserved(stranger) == 0

@@ -65,7 +65,7 @@ def _blocked_then_honest(mk, system, e, attacker, attacker_price, honest, honest
     tx = book.place_order(e, FUTURE, 0, False, honest_price, 1, 0, 4, sender=taker)
     assert cancels(tx, book) == [(bad, reason)]
     assert [(f.maker_order_id, f.qty) for f in tx.decode_logs(book.OrderFilled)] == [(good, 1)]
-    assert book.orders(bad).owner == ape.utils.ZERO_ADDRESS
+    assert system.lens.orders(book, bad).owner == ape.utils.ZERO_ADDRESS
     assert ch.reserved(attacker) == reserved_before
     assert tx.return_value == 0                                 # nothing of the taker rests
 
@@ -174,14 +174,14 @@ def test_place_order__post_only_under_stale_bid__rests_and_views_skip_it(mk, sys
     _shrink(mk, system, deployer)
     _, hi2 = mk.registry.bounds(e)
     assert hi2 < hi
-    assert book.best_bid(e, FUTURE, 0) == book.orders(honest).price
+    assert book.best_bid(e, FUTURE, 0) == system.lens.orders(book, honest).price
     ask = hi2 - tick
     tx = book.place_order(e, FUTURE, 0, False, ask, 1, POST_ONLY, 4, sender=taker)
     assert cancels(tx, book) == [(stale, CANCEL_STALE)]
     assert tx.return_value > 0 and book.best_ask(e, FUTURE, 0) == ask
     # a post-only ask that crosses a live bid still reverts
     with ape.reverts("book: post-only would cross"):
-        book.place_order(e, FUTURE, 0, False, book.orders(honest).price, 1, POST_ONLY, 4, sender=taker)
+        book.place_order(e, FUTURE, 0, False, system.lens.orders(book, honest).price, 1, POST_ONLY, 4, sender=taker)
 
 
 def test_best_ask__stale_asks_below_range__skipped(mk, system, deployer, maker, maker2):

@@ -26,7 +26,7 @@ def test_claim__pool_short_calls_settled__pnl_in_nav_then_in_cash(world, deploye
     reg.settle(first, sender=deployer)
     s = reg.settlement_price(first)
     assert s > 0
-    pnl = ch.unclaimed_pnl(pool, reg, first)
+    pnl = world.lens.unclaimed_pnl(pool, reg, first)
     assert pnl == -4 * max(s - k, 0)
     cash = world.vault.balance_of(pool)
     nav = pool.totalAssets()

@@ -35,6 +35,11 @@ class Env:
         return self.system.usd(x)
 
     @property
+    def lens(self) -> Any:
+        """The system's Lens (`unclaimed_pnl`), deployed by `deploy_system`."""
+        return self.system.lens
+
+    @property
     def expiries(self) -> list[int]:
         return list(self.registry.live_expiries())
 
@@ -56,7 +61,7 @@ def reserve_ask(env: Env, maker, e: int, price: int, qty: int, kind: int = 0, st
                 venue=None) -> int:
     """`reserve` for a resting ask (a future unless `kind`) from the test market's book (or
     `venue`); returns the amount its `Reserved` event states."""
-    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, trading_state_of(env, e, kind=kind, strike=strike), sender=venue or env.book)
+    tx = env.ch.reserve(maker, e, kind, strike, False, price, qty, trading_state_of(env, e, kind=kind, strike=strike), 0, sender=venue or env.book)
     return tx.events.filter(env.ch.Reserved)[0].amount
 
 
@@ -74,7 +79,7 @@ def fill(env: Env, taker, maker, e, kind, strike, taker_is_buy, price, qty, rele
     order: `settle_fills` with one entry."""
     return env.ch.settle_fills(
         taker, e, kind, strike, taker_is_buy, [(maker, price, qty, release)],
-        trading_state_of(env, e), sender=sender or env.book
+        trading_state_of(env, e), 0, sender=sender or env.book
     )
 
 

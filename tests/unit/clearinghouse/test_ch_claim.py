@@ -48,7 +48,7 @@ def test_claim__pnl_exact_zero_sum_released(settled, maker, taker, maker2, keepe
     }
     assert sum(want.values()) == 0
     for a, pnl in want.items():
-        assert ch.unclaimed_pnl(a, reg, e) == pnl
+        assert env.lens.unclaimed_pnl(a, reg, e) == pnl
     # after settlement the requirement is the loss at S: recalculate brings it there
     ch.recalculate(maker, sender=keeper)
     assert ch.requirement(maker) == max(0, -want[maker])
@@ -62,7 +62,7 @@ def test_claim__pnl_exact_zero_sum_released(settled, maker, taker, maker2, keepe
         assert ev.account == a.address and ev.pnl == pnl and ev.expiry == e
         assert vault.balance_of(a) == bal + pnl
         assert ch.requirement(a) == 0
-        assert ch.unclaimed_pnl(a, reg, e) == 0
+        assert env.lens.unclaimed_pnl(a, reg, e) == 0
         assert len(ch.open_series(a)) == 0
         assert ch.futures_position(a, reg, e) == (0, 0) and legs_of(env, a, e) == []
     assert vault.total_balances() == total_before
@@ -96,7 +96,7 @@ def test_claim__unsettled__reverts(env, maker, taker, keeper):
     with ape.reverts("clearinghouse: not settled"):
         env.ch.claim(taker, env.registry, e, sender=keeper)
     assert ch_state(env, taker) == before
-    assert env.ch.unclaimed_pnl(taker, env.registry, e) == 0
+    assert env.lens.unclaimed_pnl(taker, env.registry, e) == 0
 
 
 def test_claim__settled_series__no_more_fills_or_reserves(settled, maker, taker):
@@ -104,14 +104,14 @@ def test_claim__settled_series__no_more_fills_or_reserves(settled, maker, taker)
     with ape.reverts("clearinghouse: series not live"):
         fill(env, taker, maker, e, FUTURE, 0, True, env.usd(100), 1)
     with ape.reverts("clearinghouse: series not live"):
-        env.ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
+        env.ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), 0, sender=env.book)
 
 
 def test_claim__loser_keeps_locked_collateral_until_claimed(settled, maker, keeper):
     """The maker lost; its requirement keeps the loss locked, and the claim pays it."""
     env, e, *_ = settled
     ch, vault = env.ch, env.vault
-    loss = -ch.unclaimed_pnl(maker, env.registry, e)
+    loss = -env.lens.unclaimed_pnl(maker, env.registry, e)
     assert loss > 0
     bal = vault.balance_of(maker)
     with ape.reverts("vault: insufficient collateral"):

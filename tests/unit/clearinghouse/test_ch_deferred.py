@@ -30,7 +30,7 @@ def take(env: Env, taker, maker, e: int, price: int, qty: int, release: int, kin
          strike=0, venue=None, registry=None):
     """The taker buys `qty` lots of the maker's ask in one `settle_fills` call."""
     return env.ch.settle_fills(taker, e, kind, strike, True, [(maker, price, qty, release)],
-                               trading_state_of(env, e, registry), sender=venue or env.book)
+                               trading_state_of(env, e, registry), 0, sender=venue or env.book)
 
 
 @pytest.fixture
@@ -194,8 +194,8 @@ def test_settle_fills__option_leg_closed_by_a_deferred_fill__fold_closes_the_ser
     the stored count follows (0), and the fold closes the series."""
     ch, reg = env.ch, env.registry
     e, k, premium = _option_setup(env, maker, taker)
-    bid = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), sender=env.book).events.filter(ch.Reserved)[0].amount
-    env.ch.settle_fills(maker, e, CALL, k, True, [(taker, premium, 1, 0)], trading_state_of(env, e),
+    bid = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), 0, sender=env.book).events.filter(ch.Reserved)[0].amount
+    env.ch.settle_fills(maker, e, CALL, k, True, [(taker, premium, 1, 0)], trading_state_of(env, e), 0,
                         sender=env.book)                                          # maker buys one as taker
     assert ch.option_position(maker, reg, e, CALL, k) == 1
     ch.release(maker, bid, sender=env.book)
@@ -213,9 +213,9 @@ def test_settle_fills__option_the_maker_buys__settles_at_once(env, maker, taker)
     the fill (else the requirement would still count what was spent)."""
     ch, reg, vault = env.ch, env.registry, env.vault
     e, k, premium = _option_setup(env, maker, taker)
-    reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), sender=env.book).events.filter(ch.Reserved)[0].amount
+    reserve = ch.reserve(maker, e, CALL, k, True, premium, 1, trading_state_of(env, e, kind=CALL, strike=k), 0, sender=env.book).events.filter(ch.Reserved)[0].amount
     balance = vault.balance_of(maker)
-    env.ch.settle_fills(taker, e, CALL, k, False, [(maker, premium, 1, reserve)], trading_state_of(env, e),
+    env.ch.settle_fills(taker, e, CALL, k, False, [(maker, premium, 1, reserve)], trading_state_of(env, e), 0,
                         sender=env.book)
     assert ch.deferred(maker, reg, e) == (0, 0)
     assert ch.reserved(maker) == 0

@@ -39,7 +39,7 @@ def recorded(env_dec, maker, taker):
         fund(env.system, a, 10_000)
     reserve = reserve_ask(env, maker, e, price, 2)
     tx = env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, 2, recordable(reserve, 5))],
-                             trading_state_of(env, e), sender=env.book)
+                             trading_state_of(env, e), 0, sender=env.book)
     return env, e, price, reserve, tx
 
 
@@ -80,12 +80,12 @@ def test_fold_fills__bid_records__open_interest_netted(env, maker, taker):
     e, price = env.expiries[0], env.usd(100)
     for a in (maker, taker):
         fund(env.system, a, 10_000)
-    env.ch.settle_fills(maker, e, FUTURE, 0, True, [(taker, price, 3, 0)], trading_state_of(env, e),
+    env.ch.settle_fills(maker, e, FUTURE, 0, True, [(taker, price, 3, 0)], trading_state_of(env, e), 0,
                         sender=env.book)                                 # maker long 3, taker short 3
-    reserve = env.ch.reserve(taker, e, FUTURE, 0, True, price, 2, trading_state_of(env, e),
+    reserve = env.ch.reserve(taker, e, FUTURE, 0, True, price, 2, trading_state_of(env, e), 0,
                              sender=env.book).return_value
     env.ch.settle_fills(maker, e, FUTURE, 0, False, [(taker, price, 2, recordable(reserve))],
-                        trading_state_of(env, e), sender=env.book)      # taker's bid recorded
+                        trading_state_of(env, e), 0, sender=env.book)      # taker's bid recorded
     assert env.ch.open_interest(env.registry, e, FUTURE) == 1 + 2
     fee = margin.fee(2 * price, env.ch.maker_fee_bps())
     env.ch.fold_fills(taker, e, (2, 2 * price, reserve, fee, 2), sender=env.book)
@@ -101,14 +101,14 @@ def test_settle_fills__recordable__other_venue_or_reduce_only__booked(env, maker
         fund(env.system, a, 10_000)
     reserve = reserve_ask(env, maker, e, price, 1, venue=env.pool)
     tx = env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, 1, recordable(reserve))],
-                             trading_state_of(env, e), sender=env.pool)
+                             trading_state_of(env, e), 0, sender=env.pool)
     assert tx.return_value == 0 and env.ch.futures_position(maker, env.registry, e)[0] == -1
-    bid = env.ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e),
+    bid = env.ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), 0,
                          sender=env.book).return_value
     report(env.system.feeds["USD1/USD"], env.system.deployer, 0.9)
     assert env.registry.reduce_only()
     tx = env.ch.settle_fills(taker, e, FUTURE, 0, False, [(maker, price, 1, recordable(bid))],
-                             trading_state_of(env, e), sender=env.book)   # both close their 1
+                             trading_state_of(env, e), 0, sender=env.book)   # both close their 1
     assert tx.return_value == 0 and env.ch.futures_position(maker, env.registry, e)[0] == 0
 
 
@@ -133,7 +133,7 @@ def test_claim__records_only__folded_then_claimed(recorded, maker, keeper, proje
     fee = tx.events.filter(env.ch.Fill)[0].maker_fee
     mock_book(env, project).set_records(maker, e, (-2, -2 * price, reserve, fee, 0), sender=env.book)
     s = settle_series(env, chain, keeper, e, 100_000)
-    assert env.ch.unclaimed_pnl(maker, env.registry, e) == 2 * price - 2 * s
+    assert env.lens.unclaimed_pnl(maker, env.registry, e) == 2 * price - 2 * s
     bal = env.vault.balance_of(maker)
     out = env.ch.claim(maker, env.registry, e, sender=keeper)
     assert out.events.filter(env.ch.Claimed)[0].pnl == 2 * price - 2 * s
@@ -150,13 +150,13 @@ def test_settle_fills__recordable_bid_over_oi_cap__booked_closes_short(env, make
     e, price = env.expiries[0], env.usd(100)
     for a in (maker, taker, stranger):
         fund(env.system, a, 10_000)
-    env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, 2, 0)], trading_state_of(env, e),
+    env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, 2, 0)], trading_state_of(env, e), 0,
                         sender=env.book)                                 # maker short 2, OI 2
     env.ch.set_caps(env.registry, 2, 10**9, sender=deployer)
-    bid = env.ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e),
+    bid = env.ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), 0,
                          sender=env.book).return_value
     tx = env.ch.settle_fills(stranger, e, FUTURE, 0, False, [(maker, price, 1, recordable(bid))],
-                             trading_state_of(env, e), sender=env.book)  # stranger opens a short
+                             trading_state_of(env, e), 0, sender=env.book)  # stranger opens a short
     assert tx.return_value == 0
     assert env.ch.futures_position(maker, env.registry, e)[0] == -1
     assert env.ch.open_interest(env.registry, e, FUTURE) == 2

@@ -18,11 +18,11 @@ def test_settle_fills__long_then_flipped_short__futures_position_signs_kept(env,
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     p1, p2 = env.usd(100.01), env.usd(100.37)
-    ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 5, 0)], trading_state_of(env, e),
+    ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 5, 0)], trading_state_of(env, e), 0,
                     sender=env.book)
     assert ch.futures_position(taker, reg, e) == (5, 5 * p1)
     assert ch.futures_position(maker, reg, e) == (-5, -5 * p1)
-    ch.settle_fills(taker, e, FUTURE, 0, False, [(maker, p2, 7, 0)], trading_state_of(env, e),
+    ch.settle_fills(taker, e, FUTURE, 0, False, [(maker, p2, 7, 0)], trading_state_of(env, e), 0,
                     sender=env.book)
     assert ch.futures_position(taker, reg, e) == (-2, 5 * p1 - 7 * p2)
     assert ch.futures_position(maker, reg, e) == (2, 7 * p2 - 5 * p1)
@@ -41,7 +41,7 @@ def test_settle_fills__futures_cost_of_2_127_or_more__reverts_position_cap_state
     assert qty <= ch.MAX_CAP()
     before = ch_state(env, taker, maker)
     with ape.reverts("clearinghouse: position cap"):
-        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state,
+        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, 0,
                         sender=env.book)
     assert ch_state(env, taker, maker) == before
 
@@ -56,10 +56,10 @@ def test_settle_fills__maker_cost_of_2_127_or_more__maker_blocked_position_cap(e
     live, _lo, _hi, ro, min_qty, active = trading_state_of(env, e)[1:]
     state = (True, live, price, price, ro, min_qty, active)
     qty = 2**46                                                        # qty · price = 2**126; 2·qty < MAX_CAP
-    ch.settle_fills(maker2, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, sender=env.book)
+    ch.settle_fills(maker2, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, 0, sender=env.book)
     assert ch.futures_position(maker, reg, e) == (-qty, -qty * price)
     before = ch_state(env, taker, maker)
     # the taker's cost would be 2**126 (fits), the maker's -2**127 (does not)
     with ape.reverts(maker_blocked_at(0, 3)):
-        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, sender=env.book)
+        ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, price, qty, 0)], state, 0, sender=env.book)
     assert ch_state(env, taker, maker) == before

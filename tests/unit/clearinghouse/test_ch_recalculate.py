@@ -74,7 +74,7 @@ def test_recalculate__stale_requirement_falls_when_a_trade_needs_it(env, maker, 
     stale, fresh = ch.requirement(taker), reference_requirement(env, taker, e)
     extra = order_reserve(ch, reg, e, FUTURE, 0, True, price, 1)
     assert fresh + extra <= env.vault.balance_of(taker) < stale + extra
-    tx = ch.reserve(taker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), sender=env.book)
+    tx = ch.reserve(taker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), 0, sender=env.book)
     assert ch.requirement(taker) == fresh + extra
     assert tx.events.filter(ch.RequirementUpdated)[0].requirement == fresh
 

@@ -103,7 +103,7 @@ def test_register_venue__pool_of_market__trades_and_reserves_per_venue(env, depl
     p.balance = 10**18
     fund(env.system, taker, 1_000)
     e = reg.live_expiries()[0]
-    ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e, registry=reg), sender=p)
+    ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e, registry=reg), 0, sender=p)
     held = ch.book_reserved(pool, taker)
     assert held > 0 and ch.book_reserved(book, taker) == 0
     with ape.reverts("clearinghouse: release exceeds reserve"):

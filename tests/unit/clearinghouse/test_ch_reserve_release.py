@@ -58,7 +58,7 @@ def test_reserve__each_order__matches_reference(env_dec, maker, name, kind, is_b
     qty = 7
     want = margin.reserve(kind, strike, is_buy, price, qty, lo, hi, ch.maker_fee_bps())
     assert order_reserve(ch, reg, e, kind, strike, is_buy, price, qty) == want
-    tx = ch.reserve(maker, e, kind, strike, is_buy, price, qty, trading_state_of(env, e, kind=kind, strike=strike), sender=env.book)
+    tx = ch.reserve(maker, e, kind, strike, is_buy, price, qty, trading_state_of(env, e, kind=kind, strike=strike), 0, sender=env.book)
     ev = tx.events.filter(ch.Reserved)[0]
     assert ev.account == maker.address and ev.amount == want
     assert ch.reserved(maker) == want == ch.requirement(maker)
@@ -71,7 +71,7 @@ def test_release__partial_then_rest__events(env, maker):
     ch = env.ch
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), 0, sender=env.book)
     held = ch.reserved(maker)
     tx = ch.release(maker, held // 3, sender=env.book)
     ev = tx.events.filter(ch.Released)[0]
@@ -84,7 +84,7 @@ def test_release__exceeds_reserve__reverts(env, maker):
     ch = env.ch
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, e), 0, sender=env.book)
     before = ch_state(env, maker)
     held = ch.reserved(maker)
     with ape.reverts("clearinghouse: release exceeds reserve"):
@@ -97,7 +97,7 @@ def test_release__another_books_reserve__reverts(env, maker, deployer, project, 
     ch = env.ch
     other = mock_venue(new_registry(env.system, deployer, project), ch)
     fund(env.system, maker, 1_000)
-    ch.reserve(maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, env.expiries[0]), sender=env.book)
+    ch.reserve(maker, env.expiries[0], FUTURE, 0, True, env.usd(100), 3, trading_state_of(env, env.expiries[0]), 0, sender=env.book)
     with ape.reverts("clearinghouse: release exceeds reserve"):
         ch.release(maker, 1, sender=other)
 
@@ -115,10 +115,10 @@ def test_reserve__insufficient_collateral__reverts_state_unchanged(env, maker):
     env.vault.deposit(top_up, sender=maker)          # one raw unit short
     before = ch_state(env, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), 0, sender=env.book)
     assert ch_state(env, maker) == before
     fund(env.system, maker, 0.000001)
-    ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), sender=env.book)
+    ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), 0, sender=env.book)
     assert ch.requirement(maker) == need == env.vault.balance_of(maker)
     assert env.vault.free_collateral(maker) == 0
 
@@ -127,7 +127,7 @@ def test_reserve__not_a_book__reverts(env, maker, stranger):
     e = env.expiries[0]
     fund(env.system, maker, 1_000)
     with ape.reverts("clearinghouse: not a venue"):
-        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=stranger)
+        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), 0, sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.release(maker, 0, sender=stranger)
     with ape.reverts("clearinghouse: not a venue"):
@@ -141,7 +141,7 @@ def test_reserve__bad_inputs__revert_with_reason_state_unchanged(env, maker):
     before = ch_state(env, maker)
     for reason, args in _bad_reserves(env):
         with ape.reverts(reason):
-            env.ch.reserve(maker, *args, trading_state_of(env, args[0], kind=args[1], strike=args[2]), sender=env.book)
+            env.ch.reserve(maker, *args, trading_state_of(env, args[0], kind=args[1], strike=args[2]), 0, sender=env.book)
     assert ch_state(env, maker) == before
     # the maximum premiums themselves are fine
     e = env.expiries[0]
@@ -150,7 +150,7 @@ def test_reserve__bad_inputs__revert_with_reason_state_unchanged(env, maker):
     bps = env.ch.maker_fee_bps()
     for kind, premium in ((CALL, hi - k), (PUT, k - lo)):
         state = trading_state_of(env, e, kind=kind, strike=k)
-        tx = env.ch.reserve(maker, e, kind, k, True, premium, 1, state, sender=env.book)
+        tx = env.ch.reserve(maker, e, kind, k, True, premium, 1, state, 0, sender=env.book)
         assert tx.return_value == margin.reserve(kind, k, True, premium, 1, lo, hi, bps)
 
 
@@ -161,4 +161,4 @@ def test_reserve__stale_state__reverts_series_not_live(env, maker):
     e = env.expiries[0]
     stale = (False, *trading_state_of(env, e)[1:])
     with ape.reverts("clearinghouse: series not live"):
-        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, stale, sender=env.book)
+        env.ch.reserve(maker, e, FUTURE, 0, True, env.usd(100), 1, stale, 0, sender=env.book)

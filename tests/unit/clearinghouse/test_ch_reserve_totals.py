@@ -33,7 +33,7 @@ def test_reserve__total_reserve_of_2_120_or_more__reverts_insufficient_collatera
     qty = 2**120 // per_lot + 1                       # qty · per_lot >= 2**120 raw units
     before = ch_state(env, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.reserve(maker, e, FUTURE, 0, True, price, qty, trading_state_of(env, e), sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, True, price, qty, trading_state_of(env, e), 0, sender=env.book)
     assert ch_state(env, maker) == before
 
 
@@ -43,7 +43,7 @@ def test_reserve_and_release__totals_word__reserved_and_requirement_add_up(env, 
     price = env.usd(100)
     fund(env.system, maker, 1_000)
     stored = ch.requirement(maker) - ch.reserved(maker)
-    amount = ch.reserve(maker, e, FUTURE, 0, True, price, 3, trading_state_of(env, e), sender=env.book).return_value
+    amount = ch.reserve(maker, e, FUTURE, 0, True, price, 3, trading_state_of(env, e), 0, sender=env.book).return_value
     assert ch.reserved(maker) == amount
     assert ch.requirement(maker) == stored + amount
     ch.release(maker, amount - 1, sender=env.book)
@@ -60,13 +60,13 @@ def test_reserve__reserves_reach_2_120_with_the_collateral__refused_at_the_bound
     fund_account(env.token, env.vault, env.system.deployer, maker, 2**121)
     per_lot = order_reserve(ch, env.registry, e, FUTURE, 0, True, price, 1)
     inside = (2**120 - 1) // per_lot                  # the most lots below the bound
-    amount = ch.reserve(maker, e, FUTURE, 0, True, price, inside, trading_state_of(env, e), sender=env.book).return_value
+    amount = ch.reserve(maker, e, FUTURE, 0, True, price, inside, trading_state_of(env, e), 0, sender=env.book).return_value
     assert amount == inside * per_lot < 2**120 <= amount + per_lot
     assert ch.reserved(maker) == ch.requirement(maker) == amount
     assert totals_word(env, maker) == amount             # no open series, no requirement
     before = ch_state(env, maker)
     with ape.reverts("clearinghouse: insufficient collateral"):
-        ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, True, price, 1, trading_state_of(env, e), 0, sender=env.book)
     assert ch_state(env, maker) == before
 
 

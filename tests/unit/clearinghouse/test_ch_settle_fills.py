@@ -27,7 +27,7 @@ def test_settle_fills__two_makers__taker_written_once_fees_per_fill(env, maker, 
     r1, r2 = reserve_ask(env, maker, e, p1, 2), reserve_ask(env, maker2, e, p2, 3)
     before = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
     tx = ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, p1, 2, r1), (maker2, p2, 3, r2)],
-                         trading_state_of(env, e), sender=env.book)
+                         trading_state_of(env, e), 0, sender=env.book)
     t_fee = margin.fee(2 * p1, 5) + margin.fee(3 * p2, 5)      # per fill, each rounded up
     m1, m2 = margin.fee(2 * p1, 2), margin.fee(3 * p2, 2)
     after = [vault.balance_of(a) for a in (taker, maker, maker2, env.fee_to)]
@@ -54,7 +54,7 @@ def test_settle_fills__second_maker_blocked__reverts_with_index_state_unchanged(
     with ape.reverts(maker_blocked_at(1, 5)):
         env.ch.settle_fills(taker, e, FUTURE, 0, True,
                             [(maker, env.usd(100), 1, 0), (maker2, env.usd(100), 1, 0)],
-                            trading_state_of(env, e), sender=env.book)
+                            trading_state_of(env, e), 0, sender=env.book)
     assert ch_state(env, taker, maker, maker2) == before
 
 
@@ -64,17 +64,17 @@ def test_settle_fills__taker_uncovered__reverts(env, maker, taker):
     fund(env.system, maker, 1_000)
     with ape.reverts("clearinghouse: insufficient collateral"):
         env.ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
-                            trading_state_of(env, e), sender=env.book)
+                            trading_state_of(env, e), 0, sender=env.book)
 
 
 def test_settle_fills__no_fills__reverts(env, taker):
     with ape.reverts("clearinghouse: zero quantity"):
         env.ch.settle_fills(taker, env.expiries[0], FUTURE, 0, True, [],
-                            trading_state_of(env, env.expiries[0]), sender=env.book)
+                            trading_state_of(env, env.expiries[0]), 0, sender=env.book)
 
 
 def test_settle_fills__stranger__reverts(env, maker, stranger):
     with ape.reverts("clearinghouse: not a venue"):
         env.ch.settle_fills(stranger, env.expiries[0], FUTURE, 0, True,
                             [(maker, env.usd(100), 1, 0)],
-                            trading_state_of(env, env.expiries[0]), sender=stranger)
+                            trading_state_of(env, env.expiries[0]), 0, sender=stranger)

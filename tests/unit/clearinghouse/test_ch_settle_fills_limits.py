@@ -85,12 +85,12 @@ def test_settle_fills__reduce_only_increasing_fill_or_reserve__reverts(env, make
     with ape.reverts("clearinghouse: reduce only"):
         fill(env, taker, maker, e, FUTURE, 0, False, env.usd(100), 4)     # taker flips
     with ape.reverts("clearinghouse: reduce only"):
-        ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
+        ch.reserve(taker, e, FUTURE, 0, True, env.usd(100), 1, trading_state_of(env, e), 0, sender=env.book)
     with ape.reverts("clearinghouse: reduce only"):
-        ch.reserve(maker, e, FUTURE, 0, False, env.usd(100), 1, trading_state_of(env, e), sender=env.book)
+        ch.reserve(maker, e, FUTURE, 0, False, env.usd(100), 1, trading_state_of(env, e), 0, sender=env.book)
     assert ch_state(env, taker, maker) == before
     # both sides reducing: fine
-    ch.reserve(taker, e, FUTURE, 0, False, env.usd(100), 2, trading_state_of(env, e), sender=env.book)
+    ch.reserve(taker, e, FUTURE, 0, False, env.usd(100), 2, trading_state_of(env, e), 0, sender=env.book)
     fill(env, maker, taker, e, FUTURE, 0, True, env.usd(100), 2)
     assert ch.futures_position(taker, reg, e)[0] == 1
 
@@ -162,14 +162,14 @@ def test_settle_fills__max_open_series__25th_reverts(env, maker, taker, deployer
     for reg, bk in markets[:4]:
         for e in reg.live_expiries():
             ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
-                            trading_state_of(env, e, reg), sender=bk)
+                            trading_state_of(env, e, reg), 0, sender=bk)
             count += 1
     assert count == 24 == len(ch.open_series(taker))
     reg, bk = markets[4]
     e = reg.live_expiries()[0]
     with ape.reverts("clearinghouse: too many series"):
         ch.settle_fills(taker, e, FUTURE, 0, True, [(maker, env.usd(100), 1, 0)],
-                        trading_state_of(env, e, reg), sender=bk)
+                        trading_state_of(env, e, reg), 0, sender=bk)
     # the open series list and the stored requirements agree
     total = 0
     for s in ch.open_series(taker):

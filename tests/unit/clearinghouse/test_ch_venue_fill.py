@@ -35,7 +35,7 @@ def test_venue_fill__future__positions_fees_exact(env_dec, maker, taker):
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     price, qty = env.usd(101.37), 3
-    res = ch.reserve(maker, e, FUTURE, 0, False, price, qty, trading_state_of(env, e), sender=env.pool)
+    res = ch.reserve(maker, e, FUTURE, 0, False, price, qty, trading_state_of(env, e), 0, sender=env.pool)
     reserved = res.events.filter(ch.Reserved)[0].amount
     before = [vault.balance_of(a) for a in (taker, maker, env.fee_to)]
     tx = fill(env, taker, maker, e, FUTURE, 0, True, price, qty, reserved)
@@ -59,7 +59,7 @@ def test_venue_fill__future__positions_fees_exact(env_dec, maker, taker):
     assert {o.account for o in opened} == {taker.address, maker.address}
     assert ch.open_interest(reg, e, FUTURE) == qty
     assert [tuple(s) for s in ch.open_series(taker)] == [(reg.address, e)]
-    ch.reserve(maker, e, FUTURE, 0, False, price, 1, trading_state_of(env, e), sender=env.pool)
+    ch.reserve(maker, e, FUTURE, 0, False, price, 1, trading_state_of(env, e), 0, sender=env.pool)
     again = fill(env, taker, maker, e, FUTURE, 0, True, price, 1, ch.reserved(maker))
     print(f"venue fill gas (future): both new {tx.gas_used}, both existing {again.gas_used}")
 
@@ -75,7 +75,7 @@ def test_venue_fill__option__premium_and_fees_exact(env_dec, maker, taker, kind,
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     premium, qty = env.usd(0.37), 11
-    reserved = ch.reserve(maker, e, kind, k, not taker_is_buy, premium, qty, trading_state_of(env, e, kind=kind, strike=k), sender=env.pool)
+    reserved = ch.reserve(maker, e, kind, k, not taker_is_buy, premium, qty, trading_state_of(env, e, kind=kind, strike=k), 0, sender=env.pool)
     reserved = reserved.events.filter(ch.Reserved)[0].amount
     before = [vault.balance_of(a) for a in (taker, maker, env.fee_to)]
     fill(env, taker, maker, e, kind, k, taker_is_buy, premium, qty, reserved)
@@ -108,7 +108,7 @@ def test_venue_fill__partial_release__maker_keeps_rest(env, maker, taker):
     fund(env.system, maker, 1_000)
     fund(env.system, taker, 1_000)
     price = env.usd(100)
-    ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), sender=env.pool)
+    ch.reserve(maker, e, FUTURE, 0, True, price, 10, trading_state_of(env, e), 0, sender=env.pool)
     held = ch.reserved(maker)
     fill(env, taker, maker, e, FUTURE, 0, False, price, 4, held * 4 // 10)
     assert ch.reserved(maker) == held * 6 // 10

@@ -33,6 +33,11 @@ class Env:
     system: Any = None
 
     @property
+    def lens(self) -> Any:
+        """The system's Lens (`queue(book, ...)`), deployed by `deploy_system`."""
+        return self.system.lens
+
+    @property
     def mid(self) -> int:
         return (self.lo + self.hi) // 2 // self.tick * self.tick
 

@@ -38,7 +38,7 @@ def test_place_order__three_expiries_in_turn__each_order_at_its_price(env, expir
     assert [oid for oid, _, _ in placed] == list(range(placed[0][0], placed[0][0] + 5))
     assert env.book.next_order_id() == placed[-1][0]
     for oid, expiry, price in placed:
-        o = env.book.orders(oid)
+        o = env.lens.orders(env.book, oid)
         assert (o.owner, o.expiry, o.price, o.qty) == (maker.address, expiry, price, 1)
     for expiry in expiries:
         want = sorted(price for _, e, price in placed if e == expiry)
@@ -69,7 +69,7 @@ def test_place_quotes__three_expiries__consecutive_ids_each_at_its_price(env, ex
     assert tx.return_value == list(range(first, first + len(quotes)))
     assert env.book.next_order_id() == first + len(quotes) - 1
     for oid, (expiry, _, _, _, price, _) in zip(tx.return_value, quotes, strict=True):
-        assert (env.book.orders(oid).expiry, env.book.orders(oid).price) == (expiry, price)
+        assert (env.lens.orders(env.book, oid).expiry, env.lens.orders(env.book, oid).price) == (expiry, price)
 
 
 def test_pause__cached_bases_beside_the_flag__ids_and_prices_kept(env, expiries, maker, guardian):
@@ -82,7 +82,7 @@ def test_pause__cached_bases_beside_the_flag__ids_and_prices_kept(env, expiries,
     b = _rest(env, maker, second, _mid(env, second, 7)).return_value
     c = _rest(env, maker, first, _mid(env, first, 8)).return_value
     assert (b, c) == (a + 1, a + 2)
-    assert env.book.orders(c).price == _mid(env, first, 8)
+    assert env.lens.orders(env.book, c).price == _mid(env, first, 8)
 
 
 def test_replace_order__evicted_expiry__moves_to_its_price(env, expiries, maker):
@@ -91,7 +91,7 @@ def test_replace_order__evicted_expiry__moves_to_its_price(env, expiries, maker)
     _rest(env, maker, second, _mid(env, second, 9))
     _rest(env, maker, third, _mid(env, third, 9))              # `first` dropped
     env.book.replace_order(oid, _mid(env, first, 10), 2, sender=maker)
-    assert (env.book.orders(oid).price, env.book.orders(oid).qty) == (_mid(env, first, 10), 2)
-    assert env.book.queue(first, FUTURE, 0, False, _mid(env, first, 10), 8) == [oid]
+    assert (env.lens.orders(env.book, oid).price, env.lens.orders(env.book, oid).qty) == (_mid(env, first, 10), 2)
+    assert env.lens.queue(env.book, first, FUTURE, 0, False, _mid(env, first, 10), 8) == [oid]
     nxt = _rest(env, maker, first, _mid(env, first, 11)).return_value
-    assert nxt == env.book.next_order_id() and env.book.orders(nxt).price == _mid(env, first, 11)
+    assert nxt == env.book.next_order_id() and env.lens.orders(env.book, nxt).price == _mid(env, first, 11)

@@ -29,10 +29,10 @@ def test_cancel_order__middle_of_queue__keeps_fifo(funded, maker, maker2):
     b = rest(env, maker2, env.px(-1), 2, True)
     c = rest(env, maker, env.px(-1), 3, True)
     env.book.cancel_order(b, sender=maker2)
-    assert list(env.book.queue(env.expiry, FUTURE, 0, True, env.px(-1), 10)) == [a, c]
+    assert list(env.lens.queue(env.book, env.expiry, FUTURE, 0, True, env.px(-1), 10)) == [a, c]
     env.book.cancel_order(c, sender=maker)
     d = rest(env, maker2, env.px(-1), 1, True)
-    assert list(env.book.queue(env.expiry, FUTURE, 0, True, env.px(-1), 10)) == [a, d]
+    assert list(env.lens.queue(env.book, env.expiry, FUTURE, 0, True, env.px(-1), 10)) == [a, d]
     assert env.book.depth(env.expiry, FUTURE, 0, True, 1)[0][1] == 2
 
 
@@ -41,7 +41,7 @@ def test_cancel_order__not_owner__reverts(funded, maker, stranger):
     oid = rest(env, maker, env.px(-1), 2, True)
     with ape.reverts("book: not order owner"):
         env.book.cancel_order(oid, sender=stranger)
-    assert env.book.orders(oid).qty == 2
+    assert env.lens.orders(env.book, oid).qty == 2
 
 
 def test_cancel_order__unknown__reverts(funded, maker):

@@ -15,7 +15,7 @@ from rangebound.ops.deploy import report
 
 from .book_helpers import advance_past_next_update, place, rest
 
-SLOTS = 6      # `order_store.INDEX_SLOTS`: listed futures orders per (owner, expiry)
+SLOTS = 5      # `order_store.INDEX_SLOTS`: listed futures orders per (owner, expiry)
 
 
 def records(env, owner, e=None) -> tuple:
@@ -31,7 +31,7 @@ def test_fill__whole_futures_order__recorded_not_booked(funded, maker, taker):
     env = funded
     e = env.expiry
     oid = rest(env, maker, env.px(1), 2, False)
-    reserve = env.book.orders(oid).reserve
+    reserve = env.lens.orders(env.book, oid).reserve
     held, req, bal = env.ch.reserved(maker), env.requirement(maker), env.balance(maker)
     fees = fee_account_balance(env)
     tx = place(env, taker, env.px(1), 2, True)
@@ -44,7 +44,7 @@ def test_fill__whole_futures_order__recorded_not_booked(funded, maker, taker):
     # ... but every view sees the fill
     assert records(env, maker) == (-2, -2 * env.px(1), reserve, fill.maker_fee, 0)
     assert env.ch.futures_position(maker, env.registry, e) == (-2, -2 * env.px(1))
-    assert env.book.orders(oid).owner == ZERO_ADDRESS
+    assert env.lens.orders(env.book, oid).owner == ZERO_ADDRESS
     assert not tx.decode_logs(env.ch.Released)
     with ape.reverts("book: unknown order"):
         env.book.cancel_order(oid, sender=maker)
@@ -54,7 +54,7 @@ def test_fold__by_stranger__books_position_releases_reserve_pays_fee(funded, mak
     env = funded
     e = env.expiry
     oid = rest(env, maker, env.px(1), 2, False)
-    reserve = env.book.orders(oid).reserve
+    reserve = env.lens.orders(env.book, oid).reserve
     held = env.ch.reserved(maker)
     fill = place(env, taker, env.px(1), 2, True).decode_logs(env.ch.Fill)[0]
     fees, bal = fee_account_balance(env), env.balance(maker)
@@ -132,7 +132,7 @@ def test_fill__fee_raised_since_rest__reserve_short__booked_not_recorded(funded,
     taker_bps = env.ch.taker_fee_bps()
     env.ch.set_fees(taker_bps, 0, sender=env.deployer)
     oid = rest(env, maker, env.px(1), 1, False)       # reserve: the worst case, no fee
-    assert env.book.orders(oid).reserve == env.hi - env.px(1)
+    assert env.lens.orders(env.book, oid).reserve == env.hi - env.px(1)
     env.ch.set_fees(taker_bps, env.ch.MAX_FEE_BPS(), sender=env.deployer)
     tx = place(env, taker, env.px(1), 1, True)
     assert records(env, maker)[2] == 0 and env.ch.deferred(maker, env.registry, env.expiry) == (0, 0)
@@ -140,7 +140,7 @@ def test_fill__fee_raised_since_rest__reserve_short__booked_not_recorded(funded,
     assert env.ch.futures_position(maker, env.registry, env.expiry) == (-1, -env.px(1))
 
 
-def test_index__at_its_bound__seventh_order_unlisted_until_a_fold(funded, maker, taker, stranger):
+def test_index__at_its_bound__next_order_unlisted_until_a_fold(funded, maker, taker, stranger):
     """`SLOTS` orders resting fill the owner's index; the next futures order finds it full of
     resting orders (FULL set, no scan after that) and rests unlisted: its fill is deferred,
     not recorded. Once a fill records one of the listed ones, anyone's fold frees the slot."""
@@ -156,7 +156,7 @@ def test_index__at_its_bound__seventh_order_unlisted_until_a_fold(funded, maker,
     env.book.fold(maker, e, sender=stranger)
     again = rest(env, maker, env.px(1), 1, False)     # the freed slot lists it
     place(env, taker, env.px(1), 1, True)
-    assert records(env, maker)[0] == -1 and env.book.orders(again).owner == ZERO_ADDRESS
+    assert records(env, maker)[0] == -1 and env.lens.orders(env.book, again).owner == ZERO_ADDRESS
 
 
 def test_index__full_of_records__next_order_folds_them(funded, maker, taker):
@@ -184,7 +184,7 @@ def test_index__cancelled_orders__dead_ids_dropped_when_full(funded, maker, take
         env.book.cancel_order(oid, sender=maker)
     oid = rest(env, maker, env.px(1), 1, False)       # full of dead ids: dropped, then listed
     place(env, taker, env.px(1), 1, True)
-    assert records(env, maker)[0] == -1 and env.book.orders(oid).owner == ZERO_ADDRESS
+    assert records(env, maker)[0] == -1 and env.lens.orders(env.book, oid).owner == ZERO_ADDRESS
 
 
 def test_replace_order__listed_order_stays_listed_once(funded, maker, taker, stranger):
@@ -228,7 +228,7 @@ def test_claim__records_only__claim_folds_and_pays(funded, maker, taker, keeper)
     assert len(env.ch.open_series(maker)) == 0
     s = settle_series(env, ape.chain, keeper, e, 100_000)
     want = 2 * price - 2 * s                           # short 2 at `price`, settled at s
-    assert env.ch.unclaimed_pnl(maker, env.registry, e) == want
+    assert env.lens.unclaimed_pnl(maker, env.registry, e) == want
     bal, fees = env.balance(maker), fee_account_balance(env)
     tx = env.ch.claim(maker, env.registry, e, sender=keeper)
     assert tx.decode_logs(env.ch.Claimed)[0].pnl == want

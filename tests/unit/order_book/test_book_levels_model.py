@@ -62,7 +62,7 @@ class LevelModel:
 
 def _check(env, model: LevelModel) -> None:
     for price, queue in model.levels.items():
-        assert list(env.book.queue(env.expiry, FUTURE, 0, False, price, 32)) == [o for o, _ in queue], price
+        assert list(env.lens.queue(env.book, env.expiry, FUTURE, 0, False, price, 32)) == [o for o, _ in queue], price
     assert [list(row) for row in env.book.depth(env.expiry, FUTURE, 0, False, 32)] == model.depth()
 
 

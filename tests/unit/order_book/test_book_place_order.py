@@ -27,7 +27,7 @@ def test_place_order__resting_bid__sets_best_bid_and_reserves(funded, maker):
     assert oid == env.book.next_order_id() and oid > 0
     assert env.book.best_bid(env.expiry, FUTURE, 0) == env.px(-2)
     assert env.book.best_ask(env.expiry, FUTURE, 0) == 0
-    info = env.book.orders(oid)
+    info = env.lens.orders(env.book, oid)
     assert info.owner == maker.address and info.qty == 3 and info.is_buy
     assert info.price == env.px(-2) and info.kind == FUTURE and info.expiry == env.expiry
     assert info.reserve >= 3 * (env.px(-2) - env.lo)  # stand-alone worst case (+ fee)
@@ -49,7 +49,7 @@ def test_place_order__price_time_priority_across_levels(funded, maker, maker2, t
         (a_far, env.px(3), 1),
     ]
     assert tx.return_value == 0  # fully filled: nothing rests
-    assert env.book.orders(a_far).qty == 1
+    assert env.lens.orders(env.book, a_far).qty == 1
     assert env.book.best_ask(env.expiry, FUTURE, 0) == env.px(3)
 
 
@@ -58,7 +58,7 @@ def test_place_order__time_priority_within_level(funded, maker, maker2, taker):
     first = rest(env, maker2, env.px(1), 2, False)
     second = rest(env, maker, env.px(1), 2, False)
     third = rest(env, maker2, env.px(1), 2, False)
-    assert list(env.book.queue(env.expiry, FUTURE, 0, False, env.px(1), 10)) == [
+    assert list(env.lens.queue(env.book, env.expiry, FUTURE, 0, False, env.px(1), 10)) == [
         first,
         second,
         third,
@@ -69,7 +69,7 @@ def test_place_order__time_priority_within_level(funded, maker, maker2, taker):
         (first, 2, 0),
         (second, 1, 1),
     ]
-    assert list(env.book.queue(env.expiry, FUTURE, 0, False, env.px(1), 10)) == [second, third]
+    assert list(env.lens.queue(env.book, env.expiry, FUTURE, 0, False, env.px(1), 10)) == [second, third]
     assert env.book.depth(env.expiry, FUTURE, 0, False, 1)[0][1] == 3
 
 
@@ -83,14 +83,14 @@ def test_place_order__fills_at_maker_price(funded, maker, taker):
 def test_place_order__partial_fill__pro_rata_release_then_exact_rest(funded, maker, taker):
     env = funded
     oid = rest(env, maker, env.px(1), 7, False)
-    reserve = env.book.orders(oid).reserve
+    reserve = env.lens.orders(env.book, oid).reserve
     req0 = env.requirement(maker)
     place(env, taker, env.px(1), 3, True)
-    info = env.book.orders(oid)
+    info = env.lens.orders(env.book, oid)
     assert info.qty == 4
     assert info.reserve == reserve - reserve * 3 // 7  # released pro rata, rounded down
     place(env, taker, env.px(1), 4, True)
-    assert env.book.orders(oid).owner == ape.utils.ZERO_ADDRESS
+    assert env.lens.orders(env.book, oid).owner == ape.utils.ZERO_ADDRESS
     assert env.book.best_ask(env.expiry, FUTURE, 0) == 0
     # the order's reserve is held for the fills until folded: the partial fill's share
     # deferred (test_ch_deferred), the last fill (the order's rest, whole) recorded
@@ -107,7 +107,7 @@ def test_place_order__taker_remainder_rests(funded, maker, taker):
     rest(env, maker, env.px(1), 2, False)
     tx = place(env, taker, env.px(2), 5, True)
     oid = tx.return_value
-    assert oid > 0 and env.book.orders(oid).qty == 3
+    assert oid > 0 and env.lens.orders(env.book, oid).qty == 3
     assert env.book.best_bid(env.expiry, FUTURE, 0) == env.px(2)
     assert env.book.best_ask(env.expiry, FUTURE, 0) == 0
 
@@ -166,13 +166,13 @@ def test_place_order__self_trade__cancels_own_resting_order(funded, maker, maker
     own = rest(env, maker, env.px(1), 2, False)
     other = rest(env, maker2, env.px(2), 2, False)
     req_before = env.requirement(maker)
-    own_reserve = env.book.orders(own).reserve
+    own_reserve = env.lens.orders(env.book, own).reserve
     tx = place(env, maker, env.px(2), 2, True, max_fills=2)
     cancels = tx.decode_logs(env.book.OrderCancelled)
     assert [(c.order_id, c.reason) for c in cancels] == [(own, CANCEL_SELF_TRADE)]
     fills = tx.decode_logs(env.book.OrderFilled)
     assert [(f.maker_order_id, f.maker) for f in fills] == [(other, maker2.address)]
-    assert env.book.orders(own).qty == 0
+    assert env.lens.orders(env.book, own).qty == 0
     # own reserve released; only the new long position (worst case at most 2·(P − L)) remains
     assert (
         env.requirement(maker) <= req_before - own_reserve + 2 * (env.px(2) - env.lo) + 2 * env.tick

@@ -20,7 +20,7 @@ def test_place_order__range_shrank__stale_maker_cancelled_not_filled(funded, mak
     env = funded
     stale = rest(env, maker, env.lo, 2, False)  # valid today, at the lower bound
     good = rest(env, maker2, env.px(0), 2, False)
-    stale_reserve = env.book.orders(stale).reserve
+    stale_reserve = env.lens.orders(env.book, stale).reserve
     req0 = env.requirement(maker)
     advance_past_next_update(env)
     env.registry.daily_update(sender=taker)

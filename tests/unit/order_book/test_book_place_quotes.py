@@ -27,7 +27,7 @@ def test_place_quotes__futures_and_options__rest_with_consecutive_ids(env, maker
     assert env.book.next_order_id() == first + 3
     want = 0
     for oid, (e, kind, strike, is_buy, price, qty) in zip(tx.return_value, quotes, strict=True):
-        o = env.book.orders(oid)
+        o = env.lens.orders(env.book, oid)
         assert (o.owner, o.kind, o.strike, o.is_buy, o.price, o.qty) == (maker.address, kind, strike, is_buy, price, qty)
         assert o.reserve == order_reserve(env.ch, env.registry, e, kind, strike, is_buy, price, qty)
         want += o.reserve
@@ -83,4 +83,4 @@ def test_place_quotes__stale_orders__each_quote_cancels_at_most_its_share(env, m
     cancels = [(c.order_id, c.reason) for c in tx.decode_logs(env.book.OrderCancelled)]
     assert cancels == [(stale[0], CANCEL_STALE), (stale[1], CANCEL_STALE), (first, CANCEL_MAX_FILLS),
                        (stale[2], CANCEL_STALE)]
-    assert env.book.orders(first + 1).qty == 1 and env.book.best_ask(env.expiry, FUTURE, 0) == 0
+    assert env.lens.orders(env.book, first + 1).qty == 1 and env.book.best_ask(env.expiry, FUTURE, 0) == 0

@@ -14,22 +14,22 @@ from .book_helpers import place, rest, snapshot
 
 
 def _info(env, oid) -> tuple:
-    o = env.book.orders(oid)
+    o = env.lens.orders(env.book, oid)
     return o.owner, o.price, o.qty, o.reserve
 
 
 def test_replace_order__new_price__keeps_its_id_and_moves_level_and_reserve(env, maker):
     oid = rest(env, maker, env.px(-3), 2, True)
     before_id, reserved = env.book.next_order_id(), env.ch.reserved(maker)
-    old_reserve = env.book.orders(oid).reserve
+    old_reserve = env.lens.orders(env.book, oid).reserve
     tx = env.book.replace_order(oid, env.px(-1), 5, sender=maker)
     new_reserve = order_reserve(env.ch, env.registry, env.expiry, FUTURE, 0, True, env.px(-1), 5)
     assert _info(env, oid) == (maker.address, env.px(-1), 5, new_reserve)
     assert env.book.next_order_id() == before_id                     # no new order
     assert env.ch.reserved(maker) == reserved - old_reserve + new_reserve
     assert env.book.best_bid(env.expiry, FUTURE, 0) == env.px(-1)
-    assert env.book.queue(env.expiry, FUTURE, 0, True, env.px(-3), 8) == []
-    assert env.book.queue(env.expiry, FUTURE, 0, True, env.px(-1), 8) == [oid]
+    assert env.lens.queue(env.book, env.expiry, FUTURE, 0, True, env.px(-3), 8) == []
+    assert env.lens.queue(env.book, env.expiry, FUTURE, 0, True, env.px(-1), 8) == [oid]
     ev = tx.decode_logs(env.book.OrderReplaced)
     assert [(e.order_id, e.owner, e.price, e.qty) for e in ev] == [(oid, maker.address, env.px(-1), 5)]
     assert not tx.decode_logs(env.book.OrderPlaced) and not tx.decode_logs(env.book.OrderCancelled)
@@ -39,27 +39,27 @@ def test_replace_order__same_price__goes_to_the_back_of_its_queue(env, maker, ma
     first = rest(env, maker, env.px(4), 1, False)
     second = rest(env, maker2, env.px(4), 1, False)
     env.book.replace_order(first, env.px(4), 3, sender=maker)
-    assert env.book.queue(env.expiry, FUTURE, 0, False, env.px(4), 8) == [second, first]
+    assert env.lens.queue(env.book, env.expiry, FUTURE, 0, False, env.px(4), 8) == [second, first]
     assert env.book.depth(env.expiry, FUTURE, 0, False, 1)[0] == [env.px(4), 4]
 
 
 def test_replace_order__partly_filled__the_new_qty_rests_whole(env, maker, taker):
     oid = rest(env, maker, env.px(2), 5, False)
     place(env, taker, env.px(2), 2, True)                             # fills 2 of 5
-    assert env.book.orders(oid).qty == 3
+    assert env.lens.orders(env.book, oid).qty == 3
     env.book.replace_order(oid, env.px(3), 4, sender=maker)
     want = order_reserve(env.ch, env.registry, env.expiry, FUTURE, 0, False, env.px(3), 4)
     assert _info(env, oid) == (maker.address, env.px(3), 4, want)
     tx = place(env, taker, env.px(3), 4, True)                        # the new quantity trades
     assert [f.qty for f in tx.decode_logs(env.book.OrderFilled)] == [4]
-    assert env.book.orders(oid).owner == "0x0000000000000000000000000000000000000000"
+    assert env.lens.orders(env.book, oid).owner == "0x0000000000000000000000000000000000000000"
 
 
 def test_replace_order__option__keeps_its_strike_and_side(env, maker):
     k = env.strike()
     oid = rest(env, maker, 5 * env.tick, 1, False, kind=CALL, strike=k)
     env.book.replace_order(oid, 7 * env.tick, 2, sender=maker)
-    o = env.book.orders(oid)
+    o = env.lens.orders(env.book, oid)
     assert (o.kind, o.strike, o.is_buy, o.price, o.qty) == (CALL, k, False, 7 * env.tick, 2)
     assert env.book.best_ask(env.expiry, CALL, k) == 7 * env.tick
 

@@ -25,7 +25,7 @@ def test_sweep_dead_orders__after_expiry__releases_reserves(
         env.book.sweep_dead_orders(maker, ids, sender=stranger)
     chain.mine(timestamp=env.expiry + 1)
     env.book.pause(sender=guardian)  # sweeps and cancels never stop
-    assert env.book.is_dead(ids[0])
+    assert env.lens.is_dead(env.book, ids[0])
     with ape.reverts("book: not order owner"):
         env.book.sweep_dead_orders(maker, [ids[0], other], sender=stranger)
     tx = env.book.sweep_dead_orders(maker, ids + [ids[0]], sender=stranger)  # repeats skipped
