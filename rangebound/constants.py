@@ -137,6 +137,15 @@ CANCEL_REASONS: dict[int, str] = {
     if name.startswith("CANCEL_")
 }
 
+# ------------------------------------------------------------------ fill records and listed lots (docs/architecture.md §16)
+RECORD_FILL: int = _C["RECORD_FILL"]               # `MakerFill.release`: the book may record this fill
+FILL_TAG_SHIFT: int = _C["FILL_TAG_SHIFT"]         # `MakerFill.release`: the fill's tag
+LISTED_LOTS_SHIFT: int = _C["LISTED_LOTS_SHIFT"]   # `MakerFill.release`: an unlisted maker's listed lots
+COVERED_FILL: int = _C["COVERED_FILL"]             # `MakerFill.release`: a listed order's fill
+UNLISTED: int = _C["UNLISTED"]                     # `Clearinghouse.reserve`'s answer: do not list
+BLOCKED_POSITION_CAP: int = _C["BLOCKED_POSITION_CAP"]   # `MakerBlocked(At)` code of the maker's position cap
+INDEX_SLOTS: int = read_constants("modules/order_store.vy")["INDEX_SLOTS"]   # listed futures orders per (owner, expiry)
+
 # ------------------------------------------------------------------ OptionsPool (ERC-4626 shares)
 _P = read_constants("OptionsPool.vy")
 POOL_VIRTUAL_SHARES: int = _P["VIRTUAL_SHARES"]   # share units of the empty pool's virtual holder (per asset unit + 1)

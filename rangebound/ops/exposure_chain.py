@@ -126,10 +126,8 @@ def settled_series(registries: Mapping[str, Any], start: int, stop: int) -> tupl
 
 def read_venue(*, token: Any, vault: Any, clearinghouse: Any, registries: Mapping[str, Any],
                pool: str | None, start_block: int = 0, network: str | None = None,
-               progress: Progress | None = None, window: int = PEG_WINDOW,
-               lens: Any = None) -> Venue:
-    """Read the whole venue at the head block (see the module docstring); `lens` is the
-    Clearinghouse's Lens (None: a deployment recorded before it; `read_book`)."""
+               progress: Progress | None = None, window: int = PEG_WINDOW) -> Venue:
+    """Read the whole venue at the head block (see the module docstring)."""
     from ape import chain
 
     head = chain.blocks.head
@@ -145,7 +143,7 @@ def read_venue(*, token: Any, vault: Any, clearinghouse: Any, registries: Mappin
     decimals = int(token.decimals())
     books = []
     for i, who in enumerate(accounts):
-        books.append(read_book(who, vault=vault, clearinghouse=clearinghouse, lens=lens,
+        books.append(read_book(who, vault=vault, clearinghouse=clearinghouse,
                                registries=registries, decimals=decimals, now=now,
                                network=network))
         tell("accounts", i + 1, len(accounts))
@@ -171,7 +169,7 @@ def venue_from_system(system: Any, start_block: int = 0, progress: Progress | No
     pools = [p for p in (pool_of(m) for m in system.markets.values()) if p]
     return read_venue(
         token=system.token, vault=system.vault, clearinghouse=system.clearinghouse,
-        lens=system.lens, registries={name: m.registry for name, m in system.markets.items()},
+        registries={name: m.registry for name, m in system.markets.items()},
         pool=pool or (pools[0] if pools else None), start_block=start_block,
         network=network_key(), progress=progress,
     )
@@ -198,8 +196,8 @@ def venue_from_deployment(key: str | None = None, progress: Progress | None = No
     markets = markets_from_record(record, contracts)
     return read_venue(
         token=contracts["token"], vault=contracts["vault"],
-        clearinghouse=contracts["clearinghouse"], lens=contracts.get("lens"),
-        registries=registries, pool=pool or next((p for p in pools if p), None),
+        clearinghouse=contracts["clearinghouse"], registries=registries,
+        pool=pool or next((p for p in pools if p), None),
         start_block=record_start_block(record, markets), network=key or network_key(),
         progress=progress,
     )

@@ -4,7 +4,7 @@ Two steps, so that the maths can be tested without a chain:
 
 1. **gather** (`read_book`, `book_from_system`, `book_from_deployment`): read the account's open
    series from the contracts (`Clearinghouse.open_series / futures_position / option_legs /
-   series_requirement / deferred / requirement / reserved / book_of`, `Lens.unclaimed_pnl`,
+   series_requirement / deferred / requirement / reserved / book_of`,
    `OrderBook.unfolded`, `SeriesRegistry.bounds / settlement_price / index_price / variance /
    tick`, `CollateralVault.balance_of / free_collateral`) into plain dataclasses (`AccountBook`,
    `SeriesBook`, `Leg`). A series the account holds only as fill records (maker fills not yet
@@ -448,13 +448,13 @@ def _records(clearinghouse: Any, who: str, registries: Mapping[str, Any],
     return out
 
 
-def _series_book(clearinghouse: Any, lens: Any, who: str, reg_addr: str, expiry: int,
-                 market: Any, records: Records | None, listed: bool) -> SeriesBook:
+def _series_book(clearinghouse: Any, who: str, reg_addr: str, expiry: int, market: Any,
+                 records: Records | None, listed: bool) -> SeriesBook:
     """One (registry, expiry) of `who` as a SeriesBook; `market(registry_address)` gives
     (name, registry, tick, index price, index fresh, variance) of its market; `records` its
     fill records there (None: none); `listed` whether it is on the account's open list. The
-    unclaimed P&L is the Lens's; without one (a record written before it), the same number
-    from the reference model at the settlement price."""
+    unclaimed P&L is the reference model's at the settlement price, of the position just read
+    (records included): the number `Lens.unclaimed_pnl` computes on chain from the same views."""
     name, reg, tick, index, fresh, variance = market(reg_addr)
     lower, upper = (int(x) for x in reg.bounds(expiry))
     n, cost = (int(x) for x in clearinghouse.futures_position(who, reg_addr, expiry))
@@ -465,8 +465,7 @@ def _series_book(clearinghouse: Any, lens: Any, who: str, reg_addr: str, expiry:
     share, fee = (int(x) for x in clearinghouse.deferred(who, reg_addr, expiry))
     lots, rec_cost, rec_reserve, rec_fee = records or (0, 0, 0, 0)
     s = int(reg.settlement_price(expiry))
-    pnl = (int(lens.unclaimed_pnl(who, reg_addr, expiry)) if lens is not None
-           else margin.pnl(s, n, cost, [astuple(x) for x in legs]) if s else 0)
+    pnl = margin.pnl(s, n, cost, [astuple(x) for x in legs]) if s else 0
     return SeriesBook(
         market=name, registry=reg_addr, expiry=expiry, lower=lower, upper=upper,
         settlement=s, tick=tick, index_price=index, index_fresh=fresh, variance=variance,
@@ -487,11 +486,9 @@ def read_book(
     decimals: int,
     now: int | None = None,
     network: str | None = None,
-    lens: Any = None,
 ) -> AccountBook:
     """Read `account`'s book (an address or an account object) from the contracts: its open
-    series and the series it holds only as fill records (`_records`); `lens` is the
-    Clearinghouse's Lens (None: a deployment recorded before it, see `_series_book`).
+    series and the series it holds only as fill records (`_records`).
 
     `registries` maps market names to SeriesRegistry contracts; a registry the account trades
     in but which is not listed there is looked up by address and named by its `params().name`
@@ -528,7 +525,7 @@ def read_book(
     listed = {(r.lower(), e) for r, e in refs}
     keys = refs + [k for k in records if (k[0].lower(), k[1]) not in listed]
     by_key = {(r.lower(), e): rec for (r, e), rec in records.items()}
-    series = [_series_book(clearinghouse, lens, who, r, e, market, by_key.get((r.lower(), e)),
+    series = [_series_book(clearinghouse, who, r, e, market, by_key.get((r.lower(), e)),
                            (r.lower(), e) in listed)
               for r, e in keys]
     series.sort(key=lambda s: (s.market, s.expiry))
@@ -558,7 +555,7 @@ def book_from_system(system: Any, account: Any, now: int | None = None) -> Accou
     from rangebound.ops.records import network_key
 
     return read_book(
-        account, vault=system.vault, clearinghouse=system.clearinghouse, lens=system.lens,
+        account, vault=system.vault, clearinghouse=system.clearinghouse,
         registries={name: m.registry for name, m in system.markets.items()},
         decimals=system.decimals, now=now, network=network_key(),
     )
@@ -580,7 +577,7 @@ def book_from_deployment(
     }
     return read_book(
         account, vault=contracts["vault"], clearinghouse=contracts["clearinghouse"],
-        lens=contracts.get("lens"), registries=registries,
+        registries=registries,
         decimals=int(contracts["token"].decimals()), now=now, network=key or network_key(),
     )
 

@@ -11,13 +11,10 @@ import pytest
 from helpers import fund
 
 from rangebound import margin
-from rangebound.constants import FUTURE
+from rangebound.constants import FILL_TAG_SHIFT, FUTURE, RECORD_FILL
 from rangebound.ops.deploy import report
 
 from .clearinghouse_helpers import Env, reserve_ask, settle_series, trading_state_of
-
-RECORD_FILL = 1 << 255      # constants.RECORD_FILL
-TAG_SHIFT = 248             # constants.FILL_TAG_SHIFT
 
 
 def mock_book(env: Env, project):
@@ -27,7 +24,7 @@ def mock_book(env: Env, project):
 
 def recordable(release: int, tag: int = 0) -> int:
     """A fill's `release` as the book sends one it may record."""
-    return release | RECORD_FILL | (tag << TAG_SHIFT)
+    return release | RECORD_FILL | (tag << FILL_TAG_SHIFT)
 
 
 @pytest.fixture

@@ -10,15 +10,17 @@ import ape
 import pytest
 from helpers import fund
 
-from rangebound.constants import FUTURE
+from rangebound.constants import (
+    BLOCKED_POSITION_CAP,
+    COVERED_FILL,
+    FUTURE,
+    LISTED_LOTS_SHIFT,
+    UNLISTED,
+)
 
 from .clearinghouse_helpers import Env, maker_blocked_at, trading_state_of
 
-UNLISTED = 1 << 255          # constants.UNLISTED
-LISTED_LOTS_SHIFT = 96       # constants.LISTED_LOTS_SHIFT
-COVERED_FILL = 1 << 254      # constants.COVERED_FILL
 CAP = 3
-POSITION_CAP_CODE = 3        # the Clearinghouse's BLOCKED_POSITION_CAP
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def test_settle_fills__taker_listed_lots__position_cap_reverts(capped, maker, ta
 
 
 def test_settle_fills__unlisted_maker_listed_lots__maker_blocked(capped, maker, taker):
-    with ape.reverts(maker_blocked_at(0, POSITION_CAP_CODE)):
+    with ape.reverts(maker_blocked_at(0, BLOCKED_POSITION_CAP)):
         _sell(capped, taker, maker, 2, release=2 << LISTED_LOTS_SHIFT)
     _sell(capped, taker, maker, 1, release=2 << LISTED_LOTS_SHIFT)
     assert capped.ch.futures_position(maker, capped.registry, capped.expiries[0])[0] == 1
@@ -80,7 +82,7 @@ def test_settle_fills__covered_maker__not_checked_again(capped, maker, taker, st
     fund(env.system, stranger, 10_000)
     _sell(env, stranger, maker, 1, release=COVERED_FILL)
     assert env.ch.futures_position(maker, env.registry, env.expiries[0])[0] == CAP + 1
-    with ape.reverts(maker_blocked_at(0, POSITION_CAP_CODE)):
+    with ape.reverts(maker_blocked_at(0, BLOCKED_POSITION_CAP)):
         _sell(env, stranger, maker, 1)                            # unlisted: checked
 
 

@@ -9,13 +9,11 @@ import ape
 from ape.utils import ZERO_ADDRESS
 from helpers import settle_series
 
-from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, FUTURE, IOC
+from rangebound.constants import CALL, CANCEL_REDUCE_ONLY, FUTURE, INDEX_SLOTS, IOC
 from rangebound.models import margin
 from rangebound.ops.deploy import report
 
 from .book_helpers import advance_past_next_update, place, rest
-
-SLOTS = 5      # `order_store.INDEX_SLOTS`: listed futures orders per (owner, expiry)
 
 
 def records(env, owner, e=None) -> tuple:
@@ -141,12 +139,12 @@ def test_fill__fee_raised_since_rest__reserve_short__booked_not_recorded(funded,
 
 
 def test_index__at_its_bound__next_order_unlisted_until_a_fold(funded, maker, taker, stranger):
-    """`SLOTS` orders resting fill the owner's index; the next futures order finds it full of
+    """`INDEX_SLOTS` orders resting fill the owner's index; the next futures order finds it full of
     resting orders (FULL set, no scan after that) and rests unlisted: its fill is deferred,
     not recorded. Once a fill records one of the listed ones, anyone's fold frees the slot."""
     env = funded
     e = env.expiry
-    listed = [rest(env, maker, env.px(10 + i), 1, False) for i in range(SLOTS)]
+    listed = [rest(env, maker, env.px(10 + i), 1, False) for i in range(INDEX_SLOTS)]
     extra = rest(env, maker, env.px(1), 1, False)
     place(env, taker, env.px(1), 1, True)             # the unlisted order fills
     assert records(env, maker)[2] == 0 and env.ch.deferred(maker, env.registry, e)[0] > 0
@@ -164,22 +162,22 @@ def test_index__full_of_records__next_order_folds_them(funded, maker, taker):
     maker next acts"), so its later fills are recorded again."""
     env = funded
     e = env.expiry
-    for i in range(SLOTS):
+    for i in range(INDEX_SLOTS):
         rest(env, maker, env.px(1), 1, False)
-    place(env, taker, env.px(1), SLOTS, True)
-    assert records(env, maker)[0] == -SLOTS
+    place(env, taker, env.px(1), INDEX_SLOTS, True)
+    assert records(env, maker)[0] == -INDEX_SLOTS
     held = env.ch.reserved(maker)
     tx = place(env, maker, env.px(3), 1, False)
-    assert tx.decode_logs(env.book.RecordsFolded)[0].lots == -SLOTS
+    assert tx.decode_logs(env.book.RecordsFolded)[0].lots == -INDEX_SLOTS
     assert records(env, maker)[0] == 0 and env.ch.reserved(maker) < held
-    assert env.ch.futures_position(maker, env.registry, e)[0] == -SLOTS
+    assert env.ch.futures_position(maker, env.registry, e)[0] == -INDEX_SLOTS
     place(env, taker, env.px(3), 1, True)
     assert records(env, maker)[0] == -1
 
 
 def test_index__cancelled_orders__dead_ids_dropped_when_full(funded, maker, taker):
     env = funded
-    ids = [rest(env, maker, env.px(10 + i), 1, False) for i in range(SLOTS)]
+    ids = [rest(env, maker, env.px(10 + i), 1, False) for i in range(INDEX_SLOTS)]
     for oid in ids:
         env.book.cancel_order(oid, sender=maker)
     oid = rest(env, maker, env.px(1), 1, False)       # full of dead ids: dropped, then listed
