@@ -18,6 +18,7 @@ from contracts.modules import constants as c
 from contracts.modules import margin_math
 from contracts.modules import order_store as ost
 from contracts.modules import price_levels as pl
+from contracts.modules import dead_orders as dead
 
 
 interface ILegs:
@@ -62,15 +63,12 @@ def unclaimed_pnl(account: address, registry: address, expiry: uint256) -> int25
 @internal
 def _base(b: IOrderBook, expiry: uint256, kind: uint8) -> uint256:
     """
-    @dev A book's price index offset in ticks (the book's `_base`): 1 for premiums (index 0
-         is price 0), the futures book's stored base (+ 1; 0 = no futures order yet).
+    @dev A book's price index offset in ticks (the book's `_base`, `ost._base_of`).
     """
-    if kind != c.FUTURE:
-        return 1
-    stored: uint256 = staticcall b.future_base(expiry)
-    if stored == 0:
-        return 0
-    return stored - 1
+    stored: uint256 = 0
+    if kind == c.FUTURE:
+        stored = staticcall b.future_base(expiry)
+    return ost._base_of(kind, stored)
 
 
 @view
@@ -112,13 +110,8 @@ def is_dead(book: address, order_id: uint256) -> bool:
     if staticcall b.o_link(order_id) == 0:
         return False
     word: uint256 = staticcall b.o_book(order_id)
-    expiry: uint256 = ost._expiry(word)
-    registry: ISeriesRegistry = ISeriesRegistry(staticcall b.registry())
-    if block.timestamp >= expiry or staticcall registry.settlement_price(expiry) != 0:
-        return True
-    if ost._kind(word) == c.FUTURE:
-        return False
-    return not staticcall registry.strike_active(expiry, ost._strike_ticks(word) * staticcall b.tick())
+    return dead._is_dead(ISeriesRegistry(staticcall b.registry()), ost._expiry(word), ost._kind(word),
+                         ost._strike_ticks(word) * staticcall b.tick())
 
 
 @view
@@ -135,8 +128,7 @@ def queue(book: address, expiry: uint256, kind: uint8, strike: uint256, is_buy: 
     base: uint256 = self._base(b, expiry, kind)
     if price % tick != 0 or price // tick < base or price // tick - base >= pl.MAX_PRICE_INDEX:
         return out
-    side: bytes32 = keccak256(abi_encode(expiry, kind, strike, is_buy))     # the book's `_side`
-    oid: uint256 = ost._head(staticcall b.levels(side, price // tick - base))
+    oid: uint256 = ost._head(staticcall b.levels(ost._side(expiry, kind, strike, is_buy), price // tick - base))
     for i: uint256 in range(MAX_QUEUE):
         if i >= max_orders or oid == 0:
             break

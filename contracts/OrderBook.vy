@@ -55,6 +55,7 @@ from contracts.modules import order_store as ost
 from contracts.modules import guardian as gd
 from contracts.modules import margin_math
 from contracts.modules import fee_math
+from contracts.modules import dead_orders as dead
 
 implements: IOrderBook
 implements: IFillRecords
@@ -184,27 +185,17 @@ def _check_guardian():
 
 # ---------------------------------------------------------------- helpers
 
-@pure
-@internal
-def _side(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> bytes32:
-    """
-    @dev Key of one side of one instrument's book.
-    """
-    return keccak256(abi_encode(expiry, kind, strike, is_buy))
-
-
 @view
 @internal
 def _base(expiry: uint256, kind: uint8) -> uint256:
     """
-    @dev Price index offset in ticks: 1 for premiums (> 0), the futures book's first lower bound.
+    @dev Price index offset in ticks (`ost._base_of`): 1 for premiums, the futures book's first
+         lower bound.
     """
+    stored: uint256 = 0
     if kind == c.FUTURE:
-        stored: uint256 = self.future_base[expiry]
-        if stored == 0:
-            return 0
-        return stored - 1
-    return 1
+        stored = self.future_base[expiry]
+    return ost._base_of(kind, stored)
 
 
 @internal
@@ -284,22 +275,6 @@ def _adds_exposure(account: address, expiry: uint256, kind: uint8, strike: uint2
     if not is_buy:
         delta = -delta
     return margin_math._increases(old, old + delta)
-
-
-@view
-@internal
-def _is_dead(expiry: uint256, kind: uint8, strike: uint256) -> bool:
-    """
-    @dev An order that can never fill again: series expired or settled, or option strike
-         inactive (ranges only shrink, so an inactive strike never comes back).
-    """
-    if block.timestamp >= expiry:
-        return True
-    if staticcall registry.settlement_price(expiry) != 0:
-        return True
-    if kind != c.FUTURE:
-        return not staticcall registry.strike_active(expiry, strike)
-    return False
 
 
 @internal
@@ -489,7 +464,7 @@ def _best_crosses(t: Taker) -> bool:
     """
     @dev Whether the best opposite level crosses the taker's price (anything to match).
     """
-    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    opp: bytes32 = ost._side(t.expiry, t.kind, t.strike, not t.is_buy)
     idx: uint256 = pl._best(opp, not t.is_buy)
     return idx != pl.EMPTY and self._crosses((idx + t.base) * tick, t.price, t.is_buy)
 
@@ -547,7 +522,7 @@ def _walk(t: Taker, qty: uint256, max_fills: uint256, order_id: uint256) -> (uin
          MAX_FILLS + 1 rounds (docs/decisions.md, "Refused makers, linear"). Returns (lots
          left, whether the book still crosses, Σ price·qty of the fills).
     """
-    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    opp: bytes32 = ost._side(t.expiry, t.kind, t.strike, not t.is_buy)
     steps: DynArray[uint256, MAX_FILLS] = []
     booked: uint256 = 0                          # steps[:booked] are final (their fills booked)
     notional: uint256 = 0                        # Σ price·qty of the booked fills
@@ -745,7 +720,7 @@ def _apply_steps(t: Taker, steps: DynArray[uint256, MAX_FILLS], order_id: uint25
          its fill record, with the fill's price index and the maker fee rate above the bits),
          cancelled ones leave it and get their whole reserve released.
     """
-    opp: bytes32 = self._side(t.expiry, t.kind, t.strike, not t.is_buy)
+    opp: bytes32 = ost._side(t.expiry, t.kind, t.strike, not t.is_buy)
     for i: uint256 in range(len(steps), bound=MAX_FILLS):
         word: uint256 = steps[i]
         oid: uint256 = word & M48
@@ -801,7 +776,7 @@ def _rest(t: Taker, order_id: uint256, remaining: uint256, requote: uint256):
     )
     reserved: uint256 = answer & ~c.UNLISTED
     assert reserved <= ost.MAX_RESERVE, "book: reserve too large"
-    side: bytes32 = self._side(t.expiry, t.kind, t.strike, t.is_buy)
+    side: bytes32 = ost._side(t.expiry, t.kind, t.strike, t.is_buy)
     # the price index, not the price: a cancel then needs no read of the futures base
     index: uint256 = t.price // tick - t.base
     book: uint256 = ost._pack_book(remaining, reserved, t.expiry, t.kind, t.is_buy, t.strike // tick)
@@ -905,7 +880,7 @@ def replace_order(order_id: uint256, price: uint256, qty: uint256):
         crossing: bool = False
         unfilled, crossing = self._match(t, qty, MAX_FILLS, order_id)
         assert not crossing, "book: post-only would cross"
-    self._remove(self._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False, 0)
+    self._remove(ost._side(t.expiry, t.kind, t.strike, t.is_buy), order_id, link, ost._qty(old), False, 0)
     if ost._reserve(old) > 0:
         extcall clearinghouse.release(msg.sender, ost._reserve(old))
     self._rest(t, order_id, qty, ost._qty(old) if old & ost.IN_INDEX != 0 else 0)     # its words: cleared above, rewritten here (net non-zero to non-zero); its index entry stays
@@ -931,7 +906,7 @@ def sweep_dead_orders(account: address, order_ids: DynArray[uint256, MAX_SWEEP])
             continue
         assert owner == account, "book: not order owner"
         book: uint256 = ost.o_book[order_id]
-        assert self._is_dead(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick), "book: order not dead"
+        assert dead._is_dead(registry, ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick), "book: order not dead"
         qty: uint256 = 0
         reserve: uint256 = 0
         qty, reserve = self._unlink_order(order_id, link)
@@ -963,7 +938,7 @@ def _unlink_order(order_id: uint256, link: uint256) -> (uint256, uint256):
     """
     book: uint256 = ost.o_book[order_id]
     qty: uint256 = ost._qty(book)
-    side: bytes32 = self._side(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick, ost._is_buy(book))
+    side: bytes32 = ost._side(ost._expiry(book), ost._kind(book), ost._strike_ticks(book) * tick, ost._is_buy(book))
     self._remove(side, order_id, link, qty, False, 0)
     return qty, ost._reserve(book)
 
@@ -1103,7 +1078,7 @@ def _best_live(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> u
     low: uint256 = 0
     high: uint256 = 0
     low, high = self._window(kind, strike, lo, hi)
-    side: bytes32 = self._side(expiry, kind, strike, is_buy)
+    side: bytes32 = ost._side(expiry, kind, strike, is_buy)
     base: uint256 = self._base(expiry, kind)
     idx: uint256 = pl._best(side, is_buy)
     for i: uint256 in range(MAX_DEPTH):
@@ -1144,7 +1119,7 @@ def depth(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool, max_level
             level, at most min(max_levels, MAX_DEPTH) levels.
     """
     out: DynArray[uint256[2], MAX_DEPTH] = []
-    side: bytes32 = self._side(expiry, kind, strike, is_buy)
+    side: bytes32 = ost._side(expiry, kind, strike, is_buy)
     base: uint256 = self._base(expiry, kind)
     idx: uint256 = pl._best(side, is_buy)
     for i: uint256 in range(MAX_DEPTH):

@@ -30,6 +30,8 @@
         reports a new level / `_remove` an emptied one.
 """
 
+from contracts.modules import constants as c
+
 MAX_ID: constant(uint256) = (1 << 40) - 1                 # highest order id (links are 40 bits)
 MAX_QTY: constant(uint256) = (1 << 64) - 1                # lots of one order
 MAX_RESERVE: constant(uint256) = (1 << 96) - 1            # raw units reserved by one order
@@ -73,6 +75,30 @@ o_index: HashMap[address, HashMap[uint256, uint256]] # @dev owner -> expiry -> u
 
 
 # ---------------------------------------------------------------- word fields
+
+@pure
+@internal
+def _side(expiry: uint256, kind: uint8, strike: uint256, is_buy: bool) -> bytes32:
+    """
+    @dev Key of one side of one instrument's book (`levels`' and the bitmaps' first key).
+    """
+    return keccak256(abi_encode(expiry, kind, strike, is_buy))
+
+
+@pure
+@internal
+def _base_of(kind: uint8, stored: uint256) -> uint256:
+    """
+    @dev Price index offset in ticks of a book side: 1 for premiums (> 0); for futures the
+         book's `future_base` word of the expiry, `stored`, holds the base + 1 (0: no futures
+         order yet, base 0).
+    """
+    if kind != c.FUTURE:
+        return 1
+    if stored == 0:
+        return 0
+    return stored - 1
+
 
 @pure
 @internal
